@@ -1,0 +1,103 @@
+# ticketd - mail to help-desk tickets.  make; make check; make demo; make install.
+
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+BUILD    ?= build
+
+CC       ?= cc
+PKGS     := glib-2.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow \
+            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+# libetpan.pc carries non-PIE link flags: link it by name (see LIBRARIES.md).
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lpthread
+
+PROGRAMS := ticketd ticketctl
+LIB_SRC  := $(filter-out $(PROGRAMS:%=src/%.c),$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/test-*.c)
+UNITS    := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+MANPAGES := man/ticketd.8 man/ticketctl.1 man/ticketd.conf.5
+
+# Debian packages the build, the tests and the demo need.
+DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
+             libglib2.0-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
+             libetpan-dev libcurl4-gnutls-dev libgnutls28-dev \
+             postfix dovecot-core dovecot-imapd dovecot-lmtpd \
+             clang libclang-rt-14-dev valgrind
+
+.PHONY: all check check-asan demo deps deps-if-missing install lint-man clean bench fuzz
+
+all: deps-if-missing $(PROGRAMS:%=$(BUILD)/%)
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libticketd.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ticketd $(BUILD)/ticketctl: $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libticketd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+# The suite: GTest units (TAP) and end-to-end scripts, all under prove.
+check: all $(UNITS) lint-man
+	TICKETD_BUILD=$(abspath $(BUILD)) TICKETD_TOP=$(CURDIR) \
+	  prove -f $(UNITS) $(sort $(wildcard tests/*.t)) :: --tap
+
+check-asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+demo: all
+	sh tests/demo.sh $(abspath $(BUILD))
+
+lint-man:
+	mandoc -Tlint -W warning $(MANPAGES)
+
+# make deps: install what is missing, quickly when nothing is.
+deps:
+	@missing=$$(for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "make deps: everything is installed"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: missing packages: $$missing" >&2; \
+	  echo "make deps: run it as root (sudo make deps) to install them with apt-get" >&2; exit 1; fi; \
+	echo "make deps: installing $$missing"; \
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+
+deps-if-missing:
+	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] \
+	  && command -v prove >/dev/null && command -v mandoc >/dev/null \
+	  && command -v postconf >/dev/null || $(MAKE) --no-print-directory deps
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ticketd
+	install -m 0755 $(BUILD)/ticketd $(DESTDIR)$(SBINDIR)/ticketd
+	install -m 0755 $(BUILD)/ticketctl $(DESTDIR)$(BINDIR)/ticketctl
+	install -m 0644 man/ticketctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/ticketd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/ticketd.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ticketd/ticketd.conf ] || \
+	  install -m 0640 etc/ticketd.conf $(DESTDIR)$(SYSCONFDIR)/ticketd/ticketd.conf
+	cp -R etc/templates $(DESTDIR)$(SYSCONFDIR)/ticketd/
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,87 @@
+/*
+ * config - the one INI file (/etc/ticketd/ticketd.conf) that drives ticketd.
+ * Loaded with GKeyFile and validated whole: every error names file, line and key.
+ * The struct is read-only once loaded; a reload builds a new one.
+ */
+#ifndef TICKETD_CONFIG_H
+#define TICKETD_CONFIG_H
+
+#include <glib.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/ticketd/ticketd.conf"
+#define CONFIG_ERROR (config_error_quark())
+
+typedef enum { UNKNOWN_SENDER_CREATE, UNKNOWN_SENDER_REJECT, UNKNOWN_SENDER_HOLD } unknown_sender_policy;
+typedef enum { CLOSED_REPLY_REOPEN, CLOSED_REPLY_NEW, CLOSED_REPLY_REJECT } closed_reply_policy;
+
+typedef struct {
+	char *slug;                 /* [department:SLUG] */
+	char *name;                 /* "Soporte técnico" */
+	char *address;              /* soporte@example.com, lower case */
+	closed_reply_policy closed_reply; /* per department, defaults to [ticketd] closed_reply */
+} department_config;
+
+typedef struct {
+	char *url;                  /* smtp://host:port, smtps://host:port */
+	gboolean starttls_required;
+	char *user;
+	char *password;             /* read from password_file, NULL without AUTH */
+	char *from_name;            /* From: display name */
+	char *from_address;         /* From: address */
+	char *envelope_from;        /* MAIL FROM for human mail (staff replies); "" = null sender */
+	int timeout;                /* seconds */
+	int retry_max_age;          /* seconds before a transient failure becomes final */
+	int auto_per_hour;          /* automatic mails to one address per hour */
+} smtp_config;
+
+typedef struct {
+	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
+	int socket_mode;
+	char *socket_owner;
+	int max_connections;
+	int idle_timeout;           /* seconds */
+	int max_recipients;
+} lmtp_config;
+
+typedef struct {
+	char *path;                 /* the file this came from */
+	char *database;
+	char *domain;
+	char *code_mask;            /* A = letter, N = digit, anything else literal */
+	char *subject_tag;          /* "Ticket" → "[Ticket #KQZ-482913]" */
+	unknown_sender_policy unknown_sender;
+	closed_reply_policy closed_reply;
+	char **staff;               /* lower-case addresses, NULL-terminated */
+	gsize max_message_size;
+	char *templates_dir;
+	char *language;             /* default language of new accounts: "es" */
+	char *user;                 /* drop to this user when started as root */
+	char *pid_file;
+	GPtrArray *departments;     /* department_config * */
+	lmtp_config lmtp;
+	smtp_config smtp;
+} ticketd_config;
+
+GQuark config_error_quark(void);
+
+/* config_path - -c FILE, else $TICKETD_CONF, else the default path. */
+const char *config_path(const char *from_command_line);
+
+ticketd_config *config_load(const char *path, GError **error);
+void config_free(ticketd_config *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)
+
+/*
+ * config_department_for - the department an address belongs to, by exact address
+ * or plus-address (soporte+KQZ-482913@). *detail gets the part after '+', or NULL.
+ */
+const department_config *config_department_for(const ticketd_config *config,
+                                               const char *address, char **detail);
+const department_config *config_department_by_slug(const ticketd_config *config,
+                                                    const char *slug);
+gboolean config_is_staff(const ticketd_config *config, const char *address);
+
+const char *unknown_sender_policy_name(unknown_sender_policy policy);
+const char *closed_reply_policy_name(closed_reply_policy policy);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * ingest - the one path every inbound message takes, whatever brought it
+ * (LMTP, deliver, IMAP, Maildir import): parse, classify, route, thread, decide, commit.
+ * The caller acknowledges only after ingest_commit() returned INGEST_OK.
+ */
+#ifndef TICKETD_INGEST_H
+#define TICKETD_INGEST_H
+
+#include <glib.h>
+#include "config.h"
+#include "mime.h"
+#include "store.h"
+
+/* Reply by failure class: one enum, mapped once to LMTP codes and exit codes. */
+typedef enum {
+	INGEST_OK,                  /* committed (or already committed before) */
+	INGEST_TEMPFAIL,            /* try again later: 451 / EX_TEMPFAIL */
+	INGEST_PERMFAIL,            /* a retry cannot help: 5xx / EX_DATAERR */
+	INGEST_NOUSER,              /* no such department: 550 5.1.1 / EX_NOUSER */
+	INGEST_REFUSED              /* policy refusal: 550 5.7.1 / EX_NOPERM */
+} ingest_status;
+
+typedef enum { MAIL_NORMAL, MAIL_BOUNCE, MAIL_AUTO_REPLY, MAIL_LOOP } mail_class;
+
+typedef enum {
+	ACTION_NEW,                 /* a new ticket, status open */
+	ACTION_REPLY,               /* appended, status customer_reply */
+	ACTION_STAFF_REPLY,         /* appended from staff, status answered */
+	ACTION_REOPEN,              /* appended, resolved/closed → customer_reply */
+	ACTION_NEW_LINKED,          /* reply to a closed ticket opened a new one */
+	ACTION_REFUSE,              /* reply to a closed ticket, refused with a reply */
+	ACTION_REJECT,              /* unknown sender under unknown_sender = reject */
+	ACTION_HOLD,                /* kept raw for a person */
+	ACTION_DROP,                /* bounce / auto-reply / loop: stored, logged, nothing else */
+	ACTION_DUPLICATE            /* delivered before: nothing changes */
+} ingest_action;
+
+typedef struct {
+	ingest_action action;
+	char *ticket;               /* code, NULL when none */
+	char *linked_ticket;        /* the closed ticket a new_linked one refers to */
+	const char *department;     /* slug, borrowed from config */
+	char *reason;               /* one human sentence */
+} ingest_decision;
+
+typedef struct {
+	const char *sender;         /* envelope MAIL FROM, "" for <>, NULL when unknown */
+	const char *recipient;      /* envelope RCPT TO; NULL: use To/Cc */
+} ingest_envelope;
+
+typedef struct {
+	ingest_status status;
+	ingest_decision decision;
+	mail_class class;
+	char *error;                /* why, for TEMPFAIL/PERMFAIL */
+} ingest_result;
+
+const char *mail_class_name(mail_class class);
+const char *ingest_action_name(ingest_action action);
+
+/* classify_message - bounce, auto-reply, our own mail coming back, or normal. */
+mail_class classify_message(const ticketd_config *config, const parsed_message *message,
+                            const char *envelope_sender);
+
+/* ingest_decide - the decision without writing anything (for `ticketctl inspect`). */
+void ingest_decide(const ticketd_config *config, store *store, const parsed_message *message,
+                   const ingest_envelope *envelope, const char *dedup_key, ingest_result *result);
+
+/*
+ * ingest_message - decide and commit one message for one recipient, in one transaction
+ * of its own. The raw bytes are kept exactly.
+ */
+void ingest_message(const ticketd_config *config, store *store, const char *raw, gsize length,
+                    const ingest_envelope *envelope, ingest_result *result);
+
+/*
+ * ingest_apply - decide and write inside a transaction the caller holds (group commit).
+ * The caller commits, and on a failed commit reports TEMPFAIL for all it applied.
+ */
+void ingest_apply(const ticketd_config *config, store *store, const char *raw, gsize length,
+                  const parsed_message *message, const ingest_envelope *envelope,
+                  ingest_result *result);
+
+void ingest_result_clear(ingest_result *result);
+
+/* ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none. */
+char *ingest_dedup_key(const parsed_message *message, const char *raw, gsize length);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * log - one logging vocabulary, the Postfix way: info for decisions, warning for
+ * trouble that ticketd survives, fatal for a broken environment (exit 75),
+ * panic for a broken invariant of our own (abort). Syslog, mail facility, or stderr.
+ */
+#ifndef TICKETD_LOG_H
+#define TICKETD_LOG_H
+
+#include <glib.h>
+
+typedef enum { LOG_TO_STDERR, LOG_TO_SYSLOG } log_target;
+
+void log_open(const char *program, log_target target);
+void log_set_quiet(gboolean quiet);     /* stderr only: hide info lines */
+
+void log_info(const char *format, ...) G_GNUC_PRINTF(1, 2);
+void log_warning(const char *format, ...) G_GNUC_PRINTF(1, 2);
+G_NORETURN void log_fatal(const char *format, ...) G_GNUC_PRINTF(1, 2);
+G_NORETURN void log_panic(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* log_printable - untrusted text made safe for a log line or terminal, cut at max bytes. */
+char *log_printable(const char *text, gsize max);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * mime - raw message bytes to one normalized inbound message (GMime 3).
+ * Everything here is UTF-8 and free of control characters except '\n' in bodies.
+ * The parser never fails: garbage gives a message with empty fields.
+ */
+#ifndef TICKETD_MIME_H
+#define TICKETD_MIME_H
+
+#include <glib.h>
+
+typedef struct {
+	char *name;                 /* decoded display name, "" when absent */
+	char *address;              /* lower-cased addr-spec, "" when absent */
+} mail_address;
+
+typedef struct {
+	char *filename;             /* decoded, path separators and controls removed */
+	char *content_type;         /* "application/pdf" */
+	gsize size;                 /* decoded bytes */
+	char sha256[65];            /* hex */
+	GBytes *data;               /* decoded content */
+} mail_attachment;
+
+typedef struct {
+	mail_address *from;         /* never NULL; empty fields when missing */
+	GPtrArray *to;              /* mail_address * */
+	GPtrArray *cc;
+	GPtrArray *reply_to;
+	char *subject;              /* decoded (split encoded-words joined), "" if none */
+	char *message_id;           /* without <>, NULL if none */
+	char *in_reply_to;          /* without <>, NULL if none */
+	GPtrArray *references;      /* char *, without <>, oldest first */
+	char *date;                 /* ISO 8601 UTC, NULL when absent or unparsable */
+	char *text;                 /* best text body, LF line ends */
+	char *new_text;             /* text with quoted history and signature removed */
+	GPtrArray *attachments;     /* mail_attachment * */
+
+	/* What classify needs, as found in the top-level headers (NULL when absent). */
+	char *return_path;          /* addr-spec from Return-Path, "" for <> */
+	char *auto_submitted;
+	char *precedence;
+	char *list_id;
+	char *loop;                 /* our own loop header, X-Ticketd-Loop */
+	char *authentication_results;
+	gboolean x_autoreply;       /* X-Autoreply or X-Autorespond present */
+	gboolean x_auto_response_suppress;
+	gboolean list_unsubscribe;
+	char *report_type;          /* multipart/report report-type, lower case */
+	char *original_message_id;  /* Message-ID of the message a DSN returns */
+} parsed_message;
+
+void mime_init(void);
+void mime_shutdown(void);
+
+parsed_message *mime_parse(const char *raw, gsize length);
+void parsed_message_free(parsed_message *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(parsed_message, parsed_message_free)
+
+/* mime_decode_header_words - RFC 2047 decode, each encoded-word on its own (GMime #133). */
+char *mime_decode_header_words(const char *raw);
+
+/* mime_to_utf8 - bytes in a declared (possibly lying or missing) charset to valid UTF-8. */
+char *mime_to_utf8(const char *bytes, gsize length, const char *charset);
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * store - the SQLite database: schema and migrations (PRAGMA user_version), and every
+ * query ticketd makes, each a prepared statement. WAL, synchronous=FULL, BEGIN IMMEDIATE.
+ * The store is the only state the parts share; nothing else opens the database.
+ * One store handle belongs to one thread at a time.
+ */
+#ifndef TICKETD_STORE_H
+#define TICKETD_STORE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_ERROR (store_error_quark())
+
+typedef enum {
+	STORE_ERROR_BUSY,           /* locked past the busy timeout: retry later */
+	STORE_ERROR_FULL,           /* disk full or I/O error: retry later */
+	STORE_ERROR_TOO_NEW,        /* database written by a newer ticketd */
+	STORE_ERROR_CONSTRAINT,     /* a uniqueness or foreign key rule */
+	STORE_ERROR_NOT_FOUND,
+	STORE_ERROR_FAILED          /* anything else */
+} store_error_code;
+
+typedef struct store store;
+
+typedef struct {
+	int64_t id;
+	char *email;
+	char *name;
+	char *language;             /* "es", "en" */
+	gboolean disabled;
+} store_account;
+
+typedef struct {
+	int64_t id;
+	int64_t account_id;
+	char *email;
+	gboolean notify;
+	gboolean can_open;
+} store_subaccount;
+
+typedef struct {
+	int64_t id;
+	char *code;
+	int64_t account_id;
+	char *account_email;
+	char *department;           /* slug */
+	char *subject;
+	char *status;               /* internal name: open, answered, ... */
+	char *priority;             /* low, medium, high */
+	char *assignee;             /* NULL when unassigned */
+	int64_t merged_into;        /* ticket id, 0 when not merged */
+	int64_t created;            /* unix seconds */
+	int64_t updated;
+	int64_t last_customer;      /* last customer message, unix seconds */
+	int message_count;
+} store_ticket;
+
+typedef struct {
+	int64_t id;
+	int64_t ticket_id;
+	const char *direction;      /* "in", "out", "note" */
+	const char *author;         /* e-mail address, "" when unknown */
+	const char *message_id;     /* NULL when none */
+	const char *in_reply_to;
+	const char *references;     /* space-separated */
+	const char *subject;
+	const char *text;
+	const char *new_text;
+	const char *mail_class;     /* normal, bounce, auto_reply, loop */
+	const char *dedup_key;      /* Message-ID, or "sha256:<hex>" of the raw bytes */
+	const char *raw;            /* exact bytes received, may be NULL for notes */
+	gsize raw_length;
+	int64_t created;
+} store_message_row;
+
+typedef struct {
+	int64_t id;
+	int64_t ticket_id;          /* 0 for mail not about one ticket */
+	char *recipient;
+	char *kind;                 /* created, staff_reply, status, reopened, auto_closed, ... */
+	char *message_id;
+	char *envelope_from;        /* "" = null sender */
+	GBytes *mail;               /* composed, CRLF, ready for SMTP */
+	int attempts;
+	int64_t next_try;
+	int64_t created;
+	char *state;                /* queued, sending, sent, failed, suppressed */
+	char *last_error;
+} store_outbox_row;
+
+GQuark store_error_quark(void);
+
+/* store_open - open or create, set pragmas, migrate; refuses a newer schema. */
+store *store_open(const char *path, GError **error);
+void store_close(store *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(store, store_close)
+
+/* Write transactions: BEGIN IMMEDIATE ... COMMIT. Errors carry store_error_code. */
+gboolean store_begin(store *store, GError **error);
+gboolean store_commit(store *store, GError **error);
+void store_rollback(store *store);
+
+/* Idempotence: one row per (dedup key, department) delivered. */
+gboolean store_delivery_find(store *store, const char *dedup_key, const char *department,
+                             char **action, char **ticket_code, GError **error);
+gboolean store_delivery_add(store *store, const char *dedup_key, const char *department,
+                            const char *action, int64_t ticket_id, GError **error);
+
+/* Accounts and sub-accounts; lookups by lower-case address. FALSE+no error = not found. */
+gboolean store_account_by_email(store *store, const char *email, store_account *out, GError **error);
+gboolean store_account_by_id(store *store, int64_t id, store_account *out, GError **error);
+int64_t store_account_add(store *store, const char *email, const char *name,
+                          const char *language, GError **error);
+gboolean store_account_set_disabled(store *store, int64_t id, gboolean disabled, GError **error);
+GPtrArray *store_account_list(store *store, GError **error);             /* store_account * */
+gboolean store_subaccount_by_email(store *store, const char *email, store_subaccount *out, GError **error);
+int64_t store_subaccount_add(store *store, int64_t account_id, const char *email,
+                             gboolean notify, gboolean can_open, GError **error);
+gboolean store_subaccount_remove(store *store, const char *email, GError **error);
+GPtrArray *store_subaccount_list(store *store, int64_t account_id, GError **error); /* store_subaccount * */
+void store_account_clear(store_account *account);
+void store_subaccount_clear(store_subaccount *subaccount);
+
+/* Tickets. */
+gboolean store_code_exists(store *store, const char *code, GError **error);
+int64_t store_ticket_add(store *store, const char *code, int64_t account_id, const char *department,
+                         const char *subject, const char *status, int64_t now, GError **error);
+gboolean store_ticket_by_code(store *store, const char *code, store_ticket *out, GError **error);
+gboolean store_ticket_by_id(store *store, int64_t id, store_ticket *out, GError **error);
+/* store_ticket_by_message_id - the ticket a stored or sent Message-ID belongs to. */
+gboolean store_ticket_by_message_id(store *store, const char *message_id, store_ticket *out, GError **error);
+gboolean store_ticket_set_status(store *store, int64_t ticket_id, const char *status,
+                                 int64_t now, GError **error);
+gboolean store_ticket_set_assignee(store *store, int64_t ticket_id, const char *assignee, GError **error);
+gboolean store_ticket_set_merged(store *store, int64_t ticket_id, int64_t into, GError **error);
+gboolean store_ticket_touch_customer(store *store, int64_t ticket_id, int64_t now, GError **error);
+void store_ticket_clear(store_ticket *ticket);
+
+typedef struct {
+	const char *status;
+	const char *department;
+	const char *account;        /* e-mail */
+	const char *assignee;
+	int64_t since, until;       /* 0 = open-ended; compared with created */
+} store_ticket_filter;
+/* store_ticket_list - queue order: oldest last customer message first. */
+GPtrArray *store_ticket_list(store *store, const store_ticket_filter *filter, GError **error);
+
+/* Messages, raw bytes and attachments. */
+int64_t store_message_add(store *store, const store_message_row *row, GError **error);
+/* store_message_id_add - remember a Message-ID we sent, so replies to it thread. */
+gboolean store_message_id_add(store *store, const char *message_id, int64_t ticket_id, GError **error);
+gboolean store_attachment_add(store *store, int64_t message_id, const char *filename,
+                              const char *content_type, gsize size, const char *sha256,
+                              GBytes *data, GError **error);
+/* store_message_list - a ticket's thread, oldest first; rows owned by the array. */
+GPtrArray *store_message_list(store *store, int64_t ticket_id, GError **error);
+
+typedef struct {
+	int64_t message_id;
+	int index;                  /* 1-based within the ticket */
+	char *filename;
+	char *content_type;
+	gsize size;
+	char *sha256;
+} store_attachment_info;
+GPtrArray *store_attachment_list(store *store, int64_t ticket_id, GError **error);
+GBytes *store_attachment_data(store *store, const char *sha256, GError **error);
+GBytes *store_raw_message(store *store, int64_t message_id, GError **error);
+
+/* Events. */
+gboolean store_event_add(store *store, int64_t ticket_id, const char *kind, const char *actor,
+                         const char *old_status, const char *new_status, const char *detail,
+                         int64_t now, GError **error);
+typedef struct {
+	int64_t id;
+	char *kind, *actor, *old_status, *new_status, *detail;
+	int64_t created;
+} store_event;
+GPtrArray *store_event_list(store *store, int64_t ticket_id, GError **error);
+
+/* Held mail: kept raw for a person to look at. */
+int64_t store_hold_add(store *store, const char *reason, const char *sender, const char *recipient,
+                       const char *raw, gsize length, int64_t now, GError **error);
+
+/* Full-text search over subjects and message text; accents ignored. */
+typedef struct {
+	char *code;
+	char *subject;
+	char *snippet;
+	double rank;
+} store_search_hit;
+GPtrArray *store_search(store *store, const char *query, int limit, GError **error);
+
+/* Outbox: composed notifications waiting for SMTP. */
+int64_t store_outbox_add(store *store, const store_outbox_row *row, GError **error);
+/* store_outbox_claim - atomically take one due row (state queued, next_try <= now),
+ * mark it sending with a lease until now+lease; NULL when nothing is due. */
+store_outbox_row *store_outbox_claim(store *store, int64_t now, int64_t lease, GError **error);
+gboolean store_outbox_mark(store *store, int64_t id, const char *state, int attempts,
+                           int64_t next_try, const char *last_error, GError **error);
+GPtrArray *store_outbox_list(store *store, gboolean failed_only, GError **error);
+gboolean store_outbox_retry(store *store, int64_t id, int64_t now, GError **error);
+/* store_outbox_count_recent - automatic mails to one address since a time (rate limit). */
+int store_outbox_count_recent(store *store, const char *recipient, int64_t since, GError **error);
+void store_outbox_row_free(store_outbox_row *row);
+
+/* store_now - seconds since the epoch; tests move time with $TICKETD_NOW. */
+int64_t store_now(void);
+
+#endif
