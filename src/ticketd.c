@@ -1,0 +1,16 @@
+/*
+ * ticketd - the mail side of the support desk. `ticketd deliver` takes one message on
+ * stdin; anything else runs the daemon (LMTP listeners, notifier, sweeper).
+ */
+#include <string.h>
+
+#include "daemon.h"
+#include "deliver.h"
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "deliver") == 0)
+		return deliver_main(argc - 1, argv + 1);
+	return daemon_main(argc, argv);
+}
