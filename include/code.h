@@ -10,8 +10,8 @@
 /* code_mask_valid - a mask has at least 4 random positions (A or N) and no spaces. */
 gboolean code_mask_valid(const char *mask);
 
-/* code_generate - a random code from the mask; uniqueness is the caller's (store) job. */
-char *code_generate(const char *mask);
+/* code_generate - a code from the mask drawn from rand; uniqueness is the caller's job. */
+char *code_generate(const char *mask, GRand *rand);
 
 /* code_matches_mask - code has the mask's shape (letters case-insensitive). */
 gboolean code_matches_mask(const char *mask, const char *code);

@@ -62,9 +62,10 @@ const char *ingest_action_name(ingest_action action);
 mail_class classify_message(const ticketd_config *config, const parsed_message *message,
                             const char *envelope_sender);
 
-/* ingest_decide - the decision without writing anything (for `ticketctl inspect`). */
-void ingest_decide(const ticketd_config *config, store *store, const parsed_message *message,
-                   const ingest_envelope *envelope, const char *dedup_key, ingest_result *result);
+/* ingest_decide - the decision, in a transaction rolled back (for `ticketctl inspect`). */
+void ingest_decide(const ticketd_config *config, store *store, const char *raw, gsize length,
+                   const parsed_message *message, const ingest_envelope *envelope,
+                   ingest_result *result);
 
 /*
  * ingest_message - decide and commit one message for one recipient, in one transaction
@@ -83,7 +84,15 @@ void ingest_apply(const ticketd_config *config, store *store, const char *raw, g
 
 void ingest_result_clear(ingest_result *result);
 
-/* ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none. */
+/* ingest_log - the one log line of a decision, after its commit (Postfix style). */
+void ingest_log(const ingest_result *result, const parsed_message *message,
+                const ingest_envelope *envelope);
+
+/*
+ * ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none,
+ * not counting the trace headers (Return-Path, Received, Delivered-To, X-Original-To)
+ * a retried delivery may carry differently.
+ */
 char *ingest_dedup_key(const parsed_message *message, const char *raw, gsize length);
 
 #endif

@@ -1,0 +1,640 @@
+/*
+ * ingest - one inbound message for one recipient: classify, route to a department,
+ * identify the sender, thread to a ticket, decide, and write it all in the caller's
+ * transaction (ticket, message, raw bytes, attachments, events, outbox rows).
+ * Any store failure makes the whole message TEMPFAIL: the sender retries, nothing is lost.
+ */
+#include <string.h>
+
+#include "code.h"
+#include "ingest.h"
+#include "log.h"
+#include "notify.h"
+
+typedef enum { SENDER_UNKNOWN, SENDER_ACCOUNT, SENDER_SUBACCOUNT, SENDER_STAFF, SENDER_DISABLED } sender_role;
+
+typedef struct {
+	sender_role role;
+	int64_t account_id;
+	gboolean can_open;
+} sender_identity;
+
+typedef struct {
+	const ticketd_config *config;
+	store *store;
+	const char *raw;
+	gsize length;
+	const parsed_message *message;
+	const ingest_envelope *envelope;
+	const department_config *department;
+	char *plus_detail;
+	char *dedup_key;
+	const char *sender;         /* From address, lower case, "" when missing */
+	int64_t now;
+	ingest_result *result;
+	GError *error;              /* the store failure that makes this TEMPFAIL */
+} ingest_context;
+
+/* A thread never follows more merges than this: a loop in merged_into is our bug. */
+#define INGEST_MAX_MERGE_HOPS 16
+
+const char *
+ingest_action_name(ingest_action action)
+{
+	static const char *const names[] = {
+		"new", "reply", "staff_reply", "reopen", "new_linked", "refuse", "reject", "hold",
+		"drop", "duplicate"
+	};
+
+	return action <= ACTION_DUPLICATE ? names[action] : "?";
+}
+
+void
+ingest_result_clear(ingest_result *result)
+{
+	g_free(result->decision.ticket);
+	g_free(result->decision.linked_ticket);
+	g_free(result->decision.reason);
+	g_free(result->error);
+	memset(result, 0, sizeof *result);
+}
+
+/* ingest_skip_trace_headers - past the leading trace lines a redelivery adds anew. */
+static gsize
+ingest_skip_trace_headers(const char *raw, gsize length)
+{
+	static const char *const trace[] = { "Return-Path:", "Received:", "Delivered-To:", "X-Original-To:", NULL };
+	gsize at = 0;
+
+	for (;;) {
+		gboolean is_trace = FALSE;
+
+		for (int i = 0; trace[i] != NULL; i++)
+			if (length - at >= strlen(trace[i]) &&
+			    g_ascii_strncasecmp(raw + at, trace[i], strlen(trace[i])) == 0)
+				is_trace = TRUE;
+		if (!is_trace)
+			return at;
+		/* Skip the line and its continuation lines. */
+		do {
+			const char *nl = memchr(raw + at, '\n', length - at);
+
+			if (nl == NULL)
+				return length;
+			at = (gsize)(nl - raw) + 1;
+		} while (at < length && (raw[at] == ' ' || raw[at] == '\t'));
+	}
+}
+
+char *
+ingest_dedup_key(const parsed_message *message, const char *raw, gsize length)
+{
+	gsize start;
+
+	if (message->message_id != NULL && *message->message_id != '\0')
+		return g_strdup(message->message_id);
+	start = ingest_skip_trace_headers(raw, length);
+	{
+		g_autofree char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+		                                                   (const guchar *)raw + start, length - start);
+
+		return g_strconcat("sha256:", hex, NULL);
+	}
+}
+
+/* ingest_decided - set the action, ticket and the one-sentence reason. */
+static void G_GNUC_PRINTF(4, 5)
+ingest_decided(ingest_context *ctx, ingest_action action, const char *code, const char *format, ...)
+{
+	va_list args;
+
+	ctx->result->decision.action = action;
+	g_free(ctx->result->decision.ticket);
+	ctx->result->decision.ticket = g_strdup(code);
+	g_free(ctx->result->decision.reason);
+	va_start(args, format);
+	ctx->result->decision.reason = g_strdup_vprintf(format, args);
+	va_end(args);
+}
+
+/* ingest_route - the department from the envelope recipient, else from To and Cc. */
+static gboolean
+ingest_route(ingest_context *ctx)
+{
+	const parsed_message *message = ctx->message;
+
+	if (ctx->envelope->recipient != NULL) {
+		ctx->department = config_department_for(ctx->config, ctx->envelope->recipient, &ctx->plus_detail);
+		return ctx->department != NULL;
+	}
+	for (int list = 0; list < 2; list++) {
+		GPtrArray *addresses = list == 0 ? message->to : message->cc;
+
+		for (guint i = 0; i < addresses->len; i++) {
+			const mail_address *address = g_ptr_array_index(addresses, i);
+
+			ctx->department = config_department_for(ctx->config, address->address, &ctx->plus_detail);
+			if (ctx->department != NULL)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* ingest_identify - staff, an account holder, a sub-account, or a stranger. */
+static sender_identity
+ingest_identify(ingest_context *ctx)
+{
+	sender_identity identity = { SENDER_UNKNOWN, 0, FALSE };
+	store_account account = { 0 };
+	store_subaccount subaccount = { 0 };
+
+	if (*ctx->sender == '\0')
+		return identity;
+	if (config_is_staff(ctx->config, ctx->sender)) {
+		identity.role = SENDER_STAFF;
+		return identity;
+	}
+	if (store_account_by_email(ctx->store, ctx->sender, &account, &ctx->error)) {
+		identity.role = account.disabled ? SENDER_DISABLED : SENDER_ACCOUNT;
+		identity.account_id = account.id;
+		identity.can_open = !account.disabled;
+		store_account_clear(&account);
+		return identity;
+	}
+	if (ctx->error == NULL && store_subaccount_by_email(ctx->store, ctx->sender, &subaccount, &ctx->error)) {
+		if (store_account_by_id(ctx->store, subaccount.account_id, &account, &ctx->error) && !account.disabled) {
+			identity.role = SENDER_SUBACCOUNT;
+			identity.account_id = subaccount.account_id;
+			identity.can_open = subaccount.can_open;
+		} else if (ctx->error == NULL) {
+			identity.role = SENDER_DISABLED;
+		}
+		store_account_clear(&account);
+		store_subaccount_clear(&subaccount);
+	}
+	return identity;
+}
+
+/* ingest_follow_merges - a merged ticket's replies land in the survivor. */
+static gboolean
+ingest_follow_merges(ingest_context *ctx, store_ticket *ticket)
+{
+	for (int hops = 0; ticket->merged_into != 0; hops++) {
+		int64_t into = ticket->merged_into;
+
+		if (hops == INGEST_MAX_MERGE_HOPS)
+			log_panic("ticket %s: merge chain longer than %d", ticket->code, INGEST_MAX_MERGE_HOPS);
+		store_ticket_clear(ticket);
+		if (!(store_ticket_by_id(ctx->store, into, ticket, &ctx->error)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* ingest_by_message_id - the ticket a Message-ID we received or sent belongs to. */
+static gboolean
+ingest_by_message_id(ingest_context *ctx, const char *message_id, store_ticket *ticket)
+{
+	return message_id != NULL && *message_id != '\0' &&
+	       (store_ticket_by_message_id(ctx->store, message_id, ticket, &ctx->error));
+}
+
+/* ingest_by_code - a code from a subject tag or a plus-address. */
+static gboolean
+ingest_by_code(ingest_context *ctx, const char *code, store_ticket *ticket)
+{
+	return code != NULL && (store_ticket_by_code(ctx->store, code, ticket, &ctx->error));
+}
+
+/* ingest_thread - code in the subject, then plus-address, then In-Reply-To and References. */
+static gboolean
+ingest_thread(ingest_context *ctx, store_ticket *ticket)
+{
+	const parsed_message *message = ctx->message;
+	g_autofree char *subject_code = code_from_subject(message->subject, ctx->config->subject_tag,
+	                                                  ctx->config->code_mask);
+	g_autofree char *plus_code = NULL;
+	gboolean found = FALSE;
+
+	if (ctx->plus_detail != NULL && code_matches_mask(ctx->config->code_mask, ctx->plus_detail))
+		plus_code = g_ascii_strup(ctx->plus_detail, -1);
+	found = ingest_by_code(ctx, subject_code, ticket) || ingest_by_code(ctx, plus_code, ticket) ||
+	        ingest_by_message_id(ctx, message->in_reply_to, ticket);
+	for (guint i = message->references->len; !found && i > 0; i--)
+		found = ingest_by_message_id(ctx, g_ptr_array_index(message->references, i - 1), ticket);
+	if (!found)
+		found = ingest_by_message_id(ctx, message->original_message_id, ticket);
+	return found && ingest_follow_merges(ctx, ticket);
+}
+
+/* ingest_references - the chain a notification answering this message should carry. */
+static char *
+ingest_references(const parsed_message *message)
+{
+	GString *chain = g_string_new(NULL);
+
+	for (guint i = 0; i < message->references->len; i++)
+		g_string_append_printf(chain, "%s<%s>", chain->len ? " " : "",
+		                       (char *)g_ptr_array_index(message->references, i));
+	if (message->message_id != NULL)
+		g_string_append_printf(chain, "%s<%s>", chain->len ? " " : "", message->message_id);
+	return g_string_free(chain, FALSE);
+}
+
+/* ingest_notify - queue one event's notifications in this transaction. */
+static gboolean
+ingest_notify(ingest_context *ctx, notify_kind kind, int64_t ticket_id, const char *old_status,
+              const char *new_status, const char *text, const char *linked_code)
+{
+	g_autofree char *references = ingest_references(ctx->message);
+	notify_event event = {
+		.kind = kind, .ticket_id = ticket_id, .actor = ctx->sender, .sender = ctx->sender,
+		.old_status = old_status, .new_status = new_status, .text = text,
+		.in_reply_to = ctx->message->message_id, .references = references,
+		.linked_code = linked_code,
+	};
+
+	return (notify_queue(ctx->config, ctx->store, &event, ctx->now, &ctx->error));
+}
+
+/* ingest_store_message - the message, its raw bytes and its attachments, on a ticket. */
+static gboolean
+ingest_store_message(ingest_context *ctx, int64_t ticket_id, const char *direction, mail_class class)
+{
+	const parsed_message *message = ctx->message;
+	g_autofree char *references = ingest_references(message);
+	store_message_row row = {
+		.ticket_id = ticket_id, .direction = direction, .author = ctx->sender,
+		.message_id = message->message_id, .in_reply_to = message->in_reply_to,
+		.references = references, .subject = message->subject, .text = message->text,
+		.new_text = message->new_text, .mail_class = mail_class_name(class),
+		.dedup_key = ctx->dedup_key, .raw = ctx->raw, .raw_length = ctx->length,
+		.created = ctx->now,
+	};
+	int64_t message_row;
+
+	if (!((message_row = store_message_add(ctx->store, &row, &ctx->error)) > 0))
+		return FALSE;
+	for (guint i = 0; i < message->attachments->len; i++) {
+		const mail_attachment *attachment = g_ptr_array_index(message->attachments, i);
+
+		if (!(store_attachment_add(ctx->store, message_row, attachment->filename,
+		                                        attachment->content_type, attachment->size,
+		                                        attachment->sha256, attachment->data, &ctx->error)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* ingest_set_status - change a ticket's status and record the event. */
+static gboolean
+ingest_set_status(ingest_context *ctx, const store_ticket *ticket, const char *status, const char *kind)
+{
+	if (strcmp(ticket->status, status) == 0)
+		return TRUE;
+	return (store_ticket_set_status(ctx->store, ticket->id, status, ctx->now, &ctx->error)) &&
+	       (store_event_add(ctx->store, ticket->id, kind, ctx->sender, ticket->status,
+	                                     status, NULL, ctx->now, &ctx->error));
+}
+
+/* ingest_code_rand - random codes; $TICKETD_CODE_SEED makes them a function of the message. */
+static GRand *
+ingest_code_rand(const ingest_context *ctx)
+{
+	const char *seed = g_getenv("TICKETD_CODE_SEED");
+
+	if (seed == NULL || *seed == '\0')
+		return g_rand_new();
+	return g_rand_new_with_seed(g_str_hash(seed) ^ g_str_hash(ctx->dedup_key) ^
+	                            g_str_hash(ctx->department->slug));
+}
+
+/* ingest_open_ticket - a new ticket for an account, holding this message. */
+static int64_t
+ingest_open_ticket(ingest_context *ctx, int64_t account_id, char **code_out)
+{
+	g_autoptr(GRand) rand = ingest_code_rand(ctx);
+	g_autofree char *code = NULL;
+	const char *subject = *ctx->message->subject ? ctx->message->subject : "(sin asunto)";
+	int64_t ticket_id;
+
+	for (int tries = 0;; tries++) {
+		gboolean exists = FALSE;
+
+		g_free(code);
+		code = code_generate(ctx->config->code_mask, rand);
+		exists = store_code_exists(ctx->store, code, &ctx->error);
+		if (ctx->error != NULL)
+			return 0;
+		if (!exists)
+			break;
+		if (tries == 1000)
+			log_panic("no free ticket code for mask %s after 1000 tries", ctx->config->code_mask);
+	}
+	if (!((ticket_id = store_ticket_add(ctx->store, code, account_id, ctx->department->slug,
+	                                                 subject, "open", ctx->now, &ctx->error)) > 0) ||
+	    !(store_ticket_touch_customer(ctx->store, ticket_id, ctx->now, &ctx->error)) ||
+	    !ingest_store_message(ctx, ticket_id, "in", MAIL_NORMAL) ||
+	    !(store_event_add(ctx->store, ticket_id, "created", ctx->sender, NULL, "open",
+	                                   NULL, ctx->now, &ctx->error)))
+		return 0;
+	*code_out = g_steal_pointer(&code);
+	return ticket_id;
+}
+
+/* ingest_new - a new ticket; confirmation to the sender and the account. */
+static void
+ingest_new(ingest_context *ctx, int64_t account_id, const char *why)
+{
+	g_autofree char *code = NULL;
+	int64_t ticket_id = ingest_open_ticket(ctx, account_id, &code);
+
+	if (ticket_id == 0 || !ingest_notify(ctx, NOTIFY_CREATED, ticket_id, NULL, "open", NULL, NULL))
+		return;
+	ingest_decided(ctx, ACTION_NEW, code, "%s", why);
+}
+
+/* ingest_new_account - the unknown-sender policy "create": the account as the mail arrives. */
+static void
+ingest_new_account(ingest_context *ctx)
+{
+	int64_t account_id;
+
+	if (!((account_id = store_account_add(ctx->store, ctx->sender, ctx->message->from->name,
+	                                                   ctx->config->language, &ctx->error)) > 0))
+		return;
+	ingest_new(ctx, account_id, "new sender: account created, new ticket");
+}
+
+/* ingest_hold - kept raw, for a person to look at. */
+static void
+ingest_hold(ingest_context *ctx, const char *reason)
+{
+	const char *recipient = ctx->envelope->recipient ? ctx->envelope->recipient : ctx->department->address;
+
+	if (!(store_hold_add(ctx->store, reason, ctx->sender, recipient, ctx->raw, ctx->length,
+	                                  ctx->now, &ctx->error) > 0))
+		return;
+	ingest_decided(ctx, ACTION_HOLD, NULL, "%s", reason);
+}
+
+/* ingest_unthreaded - mail that opens no existing thread: a new ticket, or the policy. */
+static void
+ingest_unthreaded(ingest_context *ctx, sender_identity identity, const char *why)
+{
+	if ((identity.role == SENDER_ACCOUNT || identity.role == SENDER_SUBACCOUNT) && identity.can_open) {
+		ingest_new(ctx, identity.account_id, why);
+		return;
+	}
+	if (identity.role == SENDER_STAFF) {
+		ingest_hold(ctx, "staff mail that threads to no ticket");
+		return;
+	}
+	switch (ctx->config->unknown_sender) {
+	case UNKNOWN_SENDER_CREATE:
+		if (identity.role == SENDER_UNKNOWN)
+			ingest_new_account(ctx);
+		else
+			ingest_hold(ctx, identity.role == SENDER_DISABLED ? "sender's account is disabled"
+			                                                   : "sub-account may not open tickets");
+		return;
+	case UNKNOWN_SENDER_HOLD:
+		ingest_hold(ctx, "unknown sender, unknown_sender = hold");
+		return;
+	case UNKNOWN_SENDER_REJECT:
+		ingest_decided(ctx, ACTION_REJECT, NULL, "unknown sender, unknown_sender = reject");
+		ctx->result->status = INGEST_REFUSED;
+		return;
+	}
+}
+
+/* ingest_may_reply - a code alone authorizes nothing: the account, its sub-accounts, staff. */
+static gboolean
+ingest_may_reply(sender_identity identity, const store_ticket *ticket)
+{
+	return identity.role == SENDER_STAFF ||
+	       ((identity.role == SENDER_ACCOUNT || identity.role == SENDER_SUBACCOUNT) &&
+	        identity.account_id == ticket->account_id);
+}
+
+/* ingest_staff_reply - staff answering by mail: relayed to the customer, quote-stripped. */
+static void
+ingest_staff_reply(ingest_context *ctx, const store_ticket *ticket)
+{
+	if (!ingest_store_message(ctx, ticket->id, "out", MAIL_NORMAL) ||
+	    !ingest_set_status(ctx, ticket, "answered", "status") ||
+	    !ingest_notify(ctx, NOTIFY_STAFF_REPLY, ticket->id, ticket->status, "answered",
+	                   ctx->message->new_text, NULL))
+		return;
+	ingest_decided(ctx, ACTION_STAFF_REPLY, ticket->code, "staff reply by mail from %s", ctx->sender);
+}
+
+/* ingest_closed_reply - a customer writes to a closed ticket: the department's policy. */
+static void
+ingest_closed_reply(ingest_context *ctx, const store_ticket *ticket)
+{
+	const department_config *department = config_department_by_slug(ctx->config, ticket->department);
+	closed_reply_policy policy = department ? department->closed_reply : ctx->config->closed_reply;
+	g_autofree char *code = NULL;
+	int64_t ticket_id;
+
+	switch (policy) {
+	case CLOSED_REPLY_REOPEN:
+		return;                 /* the caller reopens */
+	case CLOSED_REPLY_NEW:
+		if ((ticket_id = ingest_open_ticket(ctx, ticket->account_id, &code)) == 0 ||
+		    !(store_event_add(ctx->store, ticket_id, "linked", ctx->sender, NULL, NULL,
+		                                   ticket->code, ctx->now, &ctx->error)) ||
+		    !ingest_notify(ctx, NOTIFY_NEW_LINKED, ticket_id, NULL, "open", NULL, ticket->code))
+			return;
+		ingest_decided(ctx, ACTION_NEW_LINKED, code, "reply to closed ticket %s, closed_reply = new",
+		               ticket->code);
+		ctx->result->decision.linked_ticket = g_strdup(ticket->code);
+		return;
+	case CLOSED_REPLY_REJECT:
+		if (!ingest_store_message(ctx, ticket->id, "in", MAIL_NORMAL) ||
+		    !(store_event_add(ctx->store, ticket->id, "refused", ctx->sender, NULL, NULL,
+		                                   "reply to a closed ticket", ctx->now, &ctx->error)) ||
+		    !ingest_notify(ctx, NOTIFY_REFUSED, ticket->id, NULL, NULL, NULL, ticket->code))
+			return;
+		ingest_decided(ctx, ACTION_REFUSE, ticket->code, "reply to closed ticket, closed_reply = reject");
+		return;
+	}
+}
+
+/* ingest_customer_reply - appended; resolved and (by policy) closed tickets reopen. */
+static void
+ingest_customer_reply(ingest_context *ctx, const store_ticket *ticket)
+{
+	gboolean closed = strcmp(ticket->status, "closed") == 0;
+	gboolean reopen = closed || strcmp(ticket->status, "resolved") == 0;
+
+	if (closed) {
+		ingest_closed_reply(ctx, ticket);
+		if (ctx->error != NULL || ctx->result->decision.reason != NULL)
+			return;
+	}
+	if (!ingest_store_message(ctx, ticket->id, "in", MAIL_NORMAL) ||
+	    !(store_ticket_touch_customer(ctx->store, ticket->id, ctx->now, &ctx->error)) ||
+	    !ingest_set_status(ctx, ticket, "customer_reply", reopen ? "reopened" : "status"))
+		return;
+	if (reopen && !ingest_notify(ctx, NOTIFY_REOPENED, ticket->id, ticket->status, "customer_reply",
+	                             NULL, NULL))
+		return;
+	ingest_decided(ctx, reopen ? ACTION_REOPEN : ACTION_REPLY, ticket->code, "%s",
+	               reopen ? "reply reopened the ticket" : "reply threaded to the ticket");
+}
+
+/* ingest_machine_mail - bounces, auto-replies and loops: stored, never answered. */
+static void
+ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, const store_ticket *ticket)
+{
+	g_autofree char *reason = g_strdup_printf("%s: stored, no ticket opened, nothing mailed",
+	                                          mail_class_name(class));
+
+	if (threaded) {
+		if (!ingest_store_message(ctx, ticket->id, "in", class) ||
+		    !(store_event_add(ctx->store, ticket->id, mail_class_name(class), ctx->sender,
+		                                   NULL, NULL, NULL, ctx->now, &ctx->error)))
+			return;
+	} else if (!(store_hold_add(ctx->store, reason, ctx->sender, ctx->department->address,
+	                                         ctx->raw, ctx->length, ctx->now, &ctx->error) > 0)) {
+		return;
+	}
+	ingest_decided(ctx, ACTION_DROP, threaded ? ticket->code : NULL, "%s", reason);
+}
+
+/* ingest_duplicate - delivered before: report what was done then, change nothing. */
+static gboolean
+ingest_duplicate(ingest_context *ctx)
+{
+	g_autofree char *action = NULL;
+	g_autofree char *code = NULL;
+
+	if (!(store_delivery_find(ctx->store, ctx->dedup_key, ctx->department->slug,
+	                                       &action, &code, &ctx->error)))
+		return FALSE;
+	ingest_decided(ctx, ACTION_DUPLICATE, code, "delivered before (action=%s)", action);
+	return TRUE;
+}
+
+/* ingest_decide_and_write - everything after routing, inside the open transaction. */
+static void
+ingest_decide_and_write(ingest_context *ctx)
+{
+	store_ticket ticket = { 0 };
+	sender_identity identity;
+	gboolean threaded;
+
+	if (ingest_duplicate(ctx) || ctx->error != NULL)
+		return;
+	threaded = ingest_thread(ctx, &ticket);
+	if (ctx->error == NULL && ctx->result->class != MAIL_NORMAL) {
+		ingest_machine_mail(ctx, ctx->result->class, threaded, &ticket);
+	} else if (ctx->error == NULL && *ctx->sender == '\0') {
+		ingest_hold(ctx, "no From address");
+	} else if (ctx->error == NULL) {
+		identity = ingest_identify(ctx);
+		if (ctx->error == NULL && threaded && ingest_may_reply(identity, &ticket) && identity.role == SENDER_STAFF)
+			ingest_staff_reply(ctx, &ticket);
+		else if (ctx->error == NULL && threaded && ingest_may_reply(identity, &ticket))
+			ingest_customer_reply(ctx, &ticket);
+		else if (ctx->error == NULL)
+			ingest_unthreaded(ctx, identity, threaded ? "sender may not reply to the ticket it names: new ticket"
+			                                          : "new ticket");
+	}
+	if (threaded)
+		store_ticket_clear(&ticket);
+	if (ctx->error == NULL && ctx->result->status == INGEST_OK)
+		(store_delivery_add(ctx->store, ctx->dedup_key, ctx->department->slug,
+		                                 ingest_action_name(ctx->result->decision.action), 0, &ctx->error));
+}
+
+void
+ingest_apply(const ticketd_config *config, store *db, const char *raw, gsize length,
+             const parsed_message *message, const ingest_envelope *envelope, ingest_result *result)
+{
+	ingest_context ctx = {
+		.config = config, .store = db, .raw = raw, .length = length, .message = message,
+		.envelope = envelope, .sender = message->from->address, .now = store_now(), .result = result,
+	};
+
+	memset(result, 0, sizeof *result);
+	result->class = classify_message(config, message, envelope->sender);
+	if (!ingest_route(&ctx)) {
+		result->status = INGEST_NOUSER;
+		result->error = g_strdup("no department has this address");
+		ingest_decided(&ctx, ACTION_REJECT, NULL, "recipient is not a department address");
+		return;
+	}
+	result->decision.department = ctx.department->slug;
+	ctx.dedup_key = ingest_dedup_key(message, raw, length);
+	ingest_decide_and_write(&ctx);
+	if (ctx.error != NULL) {
+		result->status = INGEST_TEMPFAIL;
+		result->error = g_strdup(ctx.error->message);
+		g_error_free(ctx.error);
+	}
+	g_free(ctx.plus_detail);
+	g_free(ctx.dedup_key);
+}
+
+void
+ingest_message(const ticketd_config *config, store *db, const char *raw, gsize length,
+               const ingest_envelope *envelope, ingest_result *result)
+{
+	g_autoptr(parsed_message) message = mime_parse(raw, length);
+	g_autoptr(GError) error = NULL;
+
+	if (!store_begin(db, &error)) {
+		memset(result, 0, sizeof *result);
+		result->status = INGEST_TEMPFAIL;
+		result->error = g_strdup(error->message);
+		ingest_log(result, message, envelope);
+		return;
+	}
+	ingest_apply(config, db, raw, length, message, envelope, result);
+	if (result->status != INGEST_OK) {
+		store_rollback(db);
+	} else if (!store_commit(db, &error)) {
+		store_rollback(db);
+		result->status = INGEST_TEMPFAIL;
+		result->error = g_strdup(error->message);
+	}
+	ingest_log(result, message, envelope);
+}
+
+void
+ingest_decide(const ticketd_config *config, store *db, const char *raw, gsize length,
+              const parsed_message *message, const ingest_envelope *envelope, ingest_result *result)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!store_begin(db, &error)) {
+		memset(result, 0, sizeof *result);
+		result->status = INGEST_TEMPFAIL;
+		result->error = g_strdup(error->message);
+		return;
+	}
+	ingest_apply(config, db, raw, length, message, envelope, result);
+	store_rollback(db);
+}
+
+void
+ingest_log(const ingest_result *result, const parsed_message *message, const ingest_envelope *envelope)
+{
+	g_autofree char *from = log_printable(message->from->address, 256);
+	g_autofree char *message_id = log_printable(message->message_id, 256);
+	g_autofree char *reason = log_printable(result->decision.reason ? result->decision.reason : result->error, 512);
+
+	if (result->status == INGEST_TEMPFAIL) {
+		log_warning("%s: from=<%s>, message-id=<%s>, status=deferred (%s)",
+		            result->decision.ticket ? result->decision.ticket : "NOQUEUE", from, message_id, reason);
+		return;
+	}
+	log_info("%s: from=<%s>, message-id=<%s>, action=%s, class=%s, department=%s, reason=%s",
+	         result->decision.ticket ? result->decision.ticket : "NOQUEUE", from, message_id,
+	         ingest_action_name(result->decision.action), mail_class_name(result->class),
+	         result->decision.department ? result->decision.department : "none", reason);
+}
