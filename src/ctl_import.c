@@ -94,14 +94,28 @@ import_json_result(JsonBuilder *json, const char *file, const ingest_result *res
 	json_builder_end_object(json);
 }
 
-/* import_one - ingest one file and count what became of it. */
+/* import_count - tally one result, and list it with --json. */
+static void
+import_count(import_tally *tally, const char *file, const ingest_result *result)
+{
+	if (result->status == INGEST_TEMPFAIL)
+		tally->failed++;
+	else
+		tally->counts[result->decision.action]++;
+	tally->classes[result->class]++;
+	if (tally->json != NULL)
+		import_json_result(tally->json, file, result);
+}
+
+/* import_one - ingest one file for each department its To and Cc name. */
 static void
 import_one(ctl_context *ctx, const char *file, import_tally *tally)
 {
 	g_autofree char *raw = NULL;
 	gsize length = 0;
 	g_autoptr(GError) error = NULL;
-	ingest_envelope envelope = { NULL, NULL };
+	g_autoptr(parsed_message) message = NULL;
+	g_autoptr(GPtrArray) recipients = NULL;
 	ingest_result result = { 0 };
 
 	if (!g_file_get_contents(file, &raw, &length, &error)) {
@@ -113,17 +127,21 @@ import_one(ctl_context *ctx, const char *file, import_tally *tally)
 		result.status = INGEST_PERMFAIL;
 		result.decision.action = ACTION_REJECT;
 		result.decision.reason = g_strdup("larger than max_message_size");
-	} else {
-		ingest_message(ctx->config, ctx->db, raw, length, &envelope, &result);
+		import_count(tally, file, &result);
+		ingest_result_clear(&result);
+		return;
 	}
-	if (result.status == INGEST_TEMPFAIL)
-		tally->failed++;
-	else
-		tally->counts[result.decision.action]++;
-	tally->classes[result.class]++;
-	if (tally->json != NULL)
-		import_json_result(tally->json, file, &result);
-	ingest_result_clear(&result);
+	message = mime_parse(raw, length);
+	recipients = ingest_header_recipients(ctx->config, message);
+	if (recipients->len == 0)
+		g_ptr_array_add(recipients, NULL);      /* ingest says which address is missing */
+	for (guint i = 0; i < recipients->len; i++) {
+		ingest_envelope envelope = { NULL, g_ptr_array_index(recipients, i) };
+
+		ingest_message(ctx->config, ctx->db, raw, length, &envelope, &result);
+		import_count(tally, file, &result);
+		ingest_result_clear(&result);
+	}
 }
 
 static void

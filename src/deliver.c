@@ -128,8 +128,16 @@ deliver_main(int argc, char **argv)
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}
-	if (recipients == NULL || recipients[0] == NULL)
-		code = deliver_one(config, db, raw, sender, NULL);
+	if (recipients == NULL || recipients[0] == NULL) {
+		g_autoptr(parsed_message) message = mime_parse((const char *)raw->data, raw->len);
+		g_autoptr(GPtrArray) named = ingest_header_recipients(config, message);
+
+		if (named->len == 0)
+			return deliver_one(config, db, raw, sender, NULL);
+		for (guint i = 0; i < named->len; i++)
+			code = deliver_worst(code, deliver_one(config, db, raw, sender, g_ptr_array_index(named, i)));
+		return code;
+	}
 	for (int i = 0; recipients != NULL && recipients[i] != NULL; i++)
 		code = deliver_worst(code, deliver_one(config, db, raw, sender, recipients[i]));
 	return code;
