@@ -1,0 +1,202 @@
+/*
+ * quote - the new words of a customer's reply. Mail clients append the history below a
+ * marker (an "El ... escribió:" attribution, an Outlook header block, a forward banner,
+ * a "-- " signature, a phone footer) or as a trailing block of '>' lines; we keep what
+ * comes before. Inline '>' quotes followed by new text are kept: only markers cut.
+ */
+#include <string.h>
+
+#include "quote.h"
+
+/* Lines longer than this are prose, never a marker (and keep the regexes cheap). */
+#define QUOTE_MARKER_LINE_MAX 300
+/* How far below a "From:" line the rest of an Outlook header block may be. */
+#define QUOTE_HEADER_SPAN 4
+
+typedef struct {
+	GRegex *attribution_start;  /* "El lun, ...", "On Mon, ..." */
+	GRegex *attribution_end;    /* "... escribió:", "... wrote:" */
+	GRegex *banner;             /* "-----Mensaje original-----", forward banners */
+	GRegex *separator;          /* "______" or "------" rules before a header block */
+	GRegex *header_from;        /* "De:", "From:", "*From:*" */
+	GRegex *header_other;       /* "Enviado:", "Sent:", "Para:", "Asunto:" ... */
+	GRegex *signature;          /* "-- " */
+	GRegex *footer;             /* "Enviado desde mi iPhone", "Sent from my ..." */
+} quote_patterns;
+
+/* patterns - the compiled regexes, built once for the process. */
+static const quote_patterns *
+patterns(void)
+{
+	static quote_patterns p;
+	static gsize done;
+	const GRegexCompileFlags f = G_REGEX_CASELESS | G_REGEX_OPTIMIZE;
+
+	if (g_once_init_enter(&done)) {
+		p.attribution_start = g_regex_new(
+		    "^\\s*(>\\s*)?(on|el|le|am|il|em|op|den|dne|w dniu|в|у|na|in article)\\s.*\\d",
+		    f, 0, NULL);
+		p.attribution_end = g_regex_new(
+		    "(wrote|escribió|escribio|a écrit|schrieb|scrisse|ha scritto|escreveu|"
+		    "schreef|skrev|napisał|написал|написав|napsal|kirjoitti|yazdı|写道|寫道)"
+		    "\\s*:\\s*$", f, 0, NULL);
+		p.banner = g_regex_new(
+		    "^\\s*(>\\s*)?(-{2,}\\s*(mensaje original|original message|mensagem original|"
+		    "message d'origine|ursprüngliche nachricht|messaggio originale|"
+		    "oorspronkelijk bericht|forwarded message|mensaje reenviado|"
+		    "message transféré|weitergeleitete nachricht|mensagem encaminhada)"
+		    "\\s*-{0,}|(begin forwarded message|inicio del mensaje reenviado|"
+		    "comienzo del mensaje reenviado|début du message réexpédié)\\s*:)\\s*$",
+		    f, 0, NULL);
+		p.separator = g_regex_new("^\\s*(_{10,}|-{10,})\\s*$", f, 0, NULL);
+		p.header_from = g_regex_new(
+		    "^\\s*\\*?(from|de|von|van|da|od|от|från|fra)\\s*:", f, 0, NULL);
+		p.header_other = g_regex_new(
+		    "^\\s*\\*?(sent|date|enviado|fecha|gesendet|datum|envoyé|to|para|an|à|"
+		    "subject|asunto|betreff|objet|cc|data|inviato|oggetto|verzonden|aan|"
+		    "onderwerp|wysłano|temat|do|отправлено|кому|тема|дата)\\s*:", f, 0, NULL);
+		p.signature = g_regex_new("^--\\s?$", 0, 0, NULL);
+		p.footer = g_regex_new(
+		    "^\\s*(enviado desde mi|enviado desde|enviado de mi|enviado do meu|"
+		    "sent from my|sent from|sent with|sent via|envoyé de mon|envoyé depuis mon|"
+		    "von meinem .* gesendet|get outlook for|obtener outlook para|"
+		    "descargar outlook para|verzonden met|inviato da)\\b", f, 0, NULL);
+		g_once_init_leave(&done, 1);
+	}
+	return &p;
+}
+
+/* matches - a regex against one line, never on over-long prose. */
+static gboolean
+matches(GRegex *re, const char *line)
+{
+	return strlen(line) <= QUOTE_MARKER_LINE_MAX && g_regex_match(re, line, 0, NULL);
+}
+
+/* is_blank - only whitespace on the line. */
+static gboolean
+is_blank(const char *line)
+{
+	for (; *line; line++)
+		if (!g_ascii_isspace(*line))
+			return FALSE;
+	return TRUE;
+}
+
+/* is_quoted - a '>' line, the classic quoting of the history. */
+static gboolean
+is_quoted(const char *line)
+{
+	while (*line == ' ')
+		line++;
+	return *line == '>';
+}
+
+/* next_content - the first non-blank line at or after i, or n. */
+static guint
+next_content(char **lines, guint i, guint n)
+{
+	while (i < n && is_blank(lines[i]))
+		i++;
+	return i;
+}
+
+/* is_attribution - "On ... wrote:" on one line, or wrapped over two. */
+static gboolean
+is_attribution(const quote_patterns *p, char **lines, guint i, guint n)
+{
+	guint next;
+
+	if (matches(p->attribution_end, lines[i])) {
+		if (matches(p->attribution_start, lines[i]))
+			return TRUE;
+		/* "Juan <j@x> wrote:" alone counts when the quote follows it. */
+		next = next_content(lines, i + 1, n);
+		return next == n || is_quoted(lines[next]);
+	}
+	return i + 1 < n && matches(p->attribution_start, lines[i]) &&
+	    !matches(p->attribution_start, lines[i + 1]) &&
+	    matches(p->attribution_end, lines[i + 1]);
+}
+
+/* is_header_block - "From:" followed closely by "Sent:"/"To:"/"Subject:" lines. */
+static gboolean
+is_header_block(const quote_patterns *p, char **lines, guint i, guint n)
+{
+	guint j;
+
+	if (!matches(p->header_from, lines[i]))
+		return FALSE;
+	for (j = i + 1; j < n && j <= i + QUOTE_HEADER_SPAN; j++)
+		if (matches(p->header_other, lines[j]))
+			return TRUE;
+	return FALSE;
+}
+
+/* is_marker - whether the history (or the signature) starts at line i. */
+static gboolean
+is_marker(const quote_patterns *p, char **lines, guint i, guint n)
+{
+	const char *line = lines[i];
+	guint next;
+
+	if (matches(p->signature, line) || matches(p->banner, line) ||
+	    is_attribution(p, lines, i, n) || is_header_block(p, lines, i, n))
+		return TRUE;
+	if (matches(p->separator, line)) {
+		next = next_content(lines, i + 1, n);
+		return next < n && is_header_block(p, lines, next, n);
+	}
+	/* Phone footers are short; a long line starting "Sent from" is prose. */
+	return strlen(line) < 100 && matches(p->footer, line);
+}
+
+/* content_end - where the kept text ends: the first marker, less a trailing quote. */
+static guint
+content_end(char **lines, guint n)
+{
+	const quote_patterns *p = patterns();
+	guint end = n, i;
+
+	for (i = 0; i < n; i++) {
+		if (is_marker(p, lines, i, n)) {
+			end = i;
+			break;
+		}
+	}
+	/* A trailing block of '>' lines (and blank lines among them) is history. */
+	while (end > 0 && (is_blank(lines[end - 1]) || is_quoted(lines[end - 1])))
+		end--;
+	return end;
+}
+
+char *
+quote_strip(const char *text)
+{
+	g_auto(GStrv) original = NULL;
+	g_auto(GStrv) lines = NULL;
+	GString *out;
+	guint n, end, i;
+
+	if (text == NULL)
+		return g_strdup("");
+	/* Markers are matched on right-trimmed copies; the kept lines stay as written. */
+	original = g_strsplit(text, "\n", -1);
+	lines = g_strdupv(original);
+	n = g_strv_length(lines);
+	for (i = 0; i < n; i++)
+		g_strchomp(lines[i]);
+	end = content_end(lines, n);
+	/* Nothing new at all (a bare forward, a quote only): keep the whole text. */
+	if (end == 0)
+		end = n;
+	while (end > 0 && is_blank(lines[end - 1]))
+		end--;
+	out = g_string_new(NULL);
+	for (i = 0; i < end; i++) {
+		if (i > 0)
+			g_string_append_c(out, '\n');
+		g_string_append(out, original[i]);
+	}
+	return g_string_free(out, FALSE);
+}
