@@ -432,7 +432,7 @@ part_bytes(GMimePart *part)
 	return g_byte_array_free_to_bytes(array);
 }
 
-/* body_normalize - LF line ends; controls other than '\n' and '\t' removed. */
+/* body_normalize - LF line ends; controls but '\n' and '\t' removed; no trailing space. */
 static char *
 body_normalize(const char *text)
 {
@@ -452,7 +452,7 @@ body_normalize(const char *text)
 			g_string_append_len(out, p, g_utf8_next_char(p) - p);
 		}
 	}
-	return g_string_free(out, FALSE);
+	return g_strchomp(g_string_free(out, FALSE));
 }
 
 /* part_text - the text of a text part as UTF-8, HTML turned into text. */
@@ -510,19 +510,22 @@ find_body(GMimeObject *obj, gboolean want_html, int depth)
 	    GMIME_PART(obj) : NULL;
 }
 
-/* filename_clean - an attachment name safe to show: no separators, controls, leading dots. */
+/* filename_clean - an attachment name safe to show: last path component, no controls,
+ * no leading dots. */
 static char *
 filename_clean(const char *name, guint index)
 {
 	g_autofree char *clean = header_clean(name ? name : "");
 	GString *out = g_string_new(NULL);
-	const char *p;
+	const char *p = clean, *sep;
 
-	for (p = clean; *p; p = g_utf8_next_char(p)) {
+	/* Only the last path component is the name the sender meant. */
+	for (sep = clean; *sep; sep++)
+		if (*sep == '/' || *sep == '\\')
+			p = sep + 1;
+	for (; *p; p = g_utf8_next_char(p)) {
 		gsize n = (gsize)(g_utf8_next_char(p) - p);
 
-		if (*p == '/' || *p == '\\')
-			continue;
 		if (out->len == 0 && (*p == '.' || *p == ' '))
 			continue;
 		if (out->len + n > MIME_FILENAME_MAX)
