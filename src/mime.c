@@ -14,6 +14,8 @@
 
 /* Decoded attachment bytes kept per message; past it, attachments are listed empty. */
 #define MIME_ATTACHMENTS_MAX (64u * 1024 * 1024)
+/* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
+#define ENCODED_WORD_MAX 1024
 /* Longest attachment name kept, in bytes. */
 #define MIME_FILENAME_MAX 200
 
@@ -184,7 +186,8 @@ encoded_word_length(const char *p)
 	if (*q == '\0' || strchr("BbQq", *q) == NULL || q[1] != '?')
 		return 0;
 	q += 2;
-	while (*q && !(q[0] == '?' && q[1] == '=') && !g_ascii_isspace(*q))
+	/* Mailers put unencoded spaces inside words; accept them up to the word's end. */
+	while (*q && !(q[0] == '?' && q[1] == '=') && q - p < ENCODED_WORD_MAX)
 		q++;
 	if (q[0] != '?' || q[1] != '=')
 		return 0;
@@ -196,7 +199,20 @@ static char *
 decode_one_word(const char *word, gsize length)
 {
 	g_autofree char *copy = g_strndup(word, length);
-	g_autofree char *decoded = g_mime_utils_header_decode_text(parser_options, copy);
+	char *text = strchr(copy + 2, '?') + 1;
+	gboolean q_encoding = (*text == 'Q' || *text == 'q');
+	g_autofree char *decoded = NULL;
+	char *p, *w;
+
+	/* Stray spaces: in Q-encoding they meant '_' (a space); in base64, nothing. */
+	for (p = w = text + 2; *p; p++) {
+		if (*p != ' ' && *p != '\t')
+			*w++ = *p;
+		else if (q_encoding)
+			*w++ = '_';
+	}
+	*w = '\0';
+	decoded = g_mime_utils_header_decode_text(parser_options, copy);
 
 	if (decoded == NULL)
 		return g_strdup("");
@@ -563,9 +579,9 @@ raw_param(const char *raw, const char *param)
 	return NULL;
 }
 
-/* attachment_name - the decoded name; RFC 2047 names redone per word (#133). */
+/* declared_name - the decoded filename= or name=; RFC 2047 names redone per word (#133). */
 static char *
-attachment_name(GMimePart *part)
+declared_name(GMimeObject *obj)
 {
 	static const struct { const char *header, *param; } places[] = {
 		{ "Content-Disposition", "filename" }, { "Content-Type", "name" },
@@ -573,13 +589,59 @@ attachment_name(GMimePart *part)
 	gsize i;
 
 	for (i = 0; i < G_N_ELEMENTS(places); i++) {
-		const char *raw = raw_header(GMIME_OBJECT(part), places[i].header);
+		const char *raw = raw_header(obj, places[i].header);
 		g_autofree char *value = raw ? raw_param(raw, places[i].param) : NULL;
 
-		if (value != NULL && strstr(value, "=?") != NULL)
+		if (value != NULL && (strstr(value, "=?") != NULL || !GMIME_IS_PART(obj)))
 			return mime_decode_header_words(value);
 	}
-	return header_value_clean(g_mime_part_get_filename(part));
+	return GMIME_IS_PART(obj) ? header_value_clean(g_mime_part_get_filename(GMIME_PART(obj))) :
+	    NULL;
+}
+
+/* name_extension - the extension a made-up name gets from the content type. */
+static const char *
+name_extension(GMimeContentType *ct)
+{
+	if (g_mime_content_type_is_type(ct, "message", "rfc822"))
+		return ".eml";
+	if (g_mime_content_type_is_type(ct, "text", "*") ||
+	    g_mime_content_type_is_type(ct, "message", "*"))
+		return ".txt";
+	return "";
+}
+
+/*
+ * attachment_name - the sender's name for it; failing that a name staff can read: the
+ * Content-Description, a forwarded message's subject, or the type ("image.gif").
+ */
+static char *
+attachment_name(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	g_autofree char *name = declared_name(obj);
+	const char *ext = name_extension(ct);
+
+	if (name != NULL && *name != '\0')
+		return g_steal_pointer(&name);
+	g_free(name);
+	name = header_value_clean(g_mime_object_get_header(obj, "Content-Description"));
+	if ((name == NULL || *name == '\0') && GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		const char *subject = inner ? raw_header(GMIME_OBJECT(inner), "Subject") : NULL;
+
+		g_free(name);
+		name = subject ? mime_decode_header_words(subject) : NULL;
+	}
+	if (name != NULL && *name != '\0')
+		return g_str_has_suffix(name, ext) ? g_steal_pointer(&name) :
+		    g_strconcat(name, ext, NULL);
+	if (g_mime_content_type_is_type(ct, "image", "*") ||
+	    g_mime_content_type_is_type(ct, "message", "delivery-status"))
+		return g_strdup_printf("%s.%s", g_mime_content_type_get_media_type(ct),
+		    g_mime_content_type_is_type(ct, "image", "*") ?
+		    g_mime_content_type_get_media_subtype(ct) : "txt");
+	return NULL;
 }
 
 static void
@@ -596,19 +658,74 @@ mail_attachment_free(gpointer data)
 	g_free(a);
 }
 
-/* is_attachment - whether a leaf that is not the body is worth listing. */
+/* is_attachment - whether a part that is not the body is worth listing. */
 static gboolean
 is_attachment(GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 
+	/* A forwarded or returned message is kept whole, as a .eml. */
+	if (GMIME_IS_MESSAGE_PART(obj))
+		return TRUE;
+	if (!GMIME_IS_PART(obj))
+		return FALSE;
 	if (has_attachment_marks(obj))
 		return TRUE;
 	/* Alternatives of the body, inline text and forwarded bodies are text, not files. */
 	return !g_mime_content_type_is_type(ct, "text", "*");
 }
 
-/* collect_attachments - every attachment leaf, forwarded messages included. */
+/* object_bytes - a leaf's decoded content, or a whole forwarded message as written. */
+static GBytes *
+object_bytes(GMimeObject *obj)
+{
+	GMimeMessage *inner;
+	g_autoptr(GMimeStream) stream = NULL;
+	GByteArray *array;
+
+	if (GMIME_IS_PART(obj))
+		return part_bytes(GMIME_PART(obj));
+	inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+	if (inner == NULL)
+		return g_bytes_new(NULL, 0);
+	stream = g_mime_stream_mem_new();
+	g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, stream);
+	array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	return g_byte_array_free_to_bytes(array);
+}
+
+/* attachment_new - one listed attachment; its bytes dropped past the message budget. */
+static mail_attachment *
+attachment_new(GMimeObject *obj, guint index, gsize *total)
+{
+	mail_attachment *a = g_new0(mail_attachment, 1);
+	g_autofree char *name = attachment_name(obj);
+	g_autofree char *type = g_mime_content_type_get_mime_type(
+	    g_mime_object_get_content_type(obj));
+	g_autoptr(GBytes) bytes = object_bytes(obj);
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	const guchar *data;
+	gsize length;
+
+	a->filename = filename_clean(name, index);
+	g_free(name);
+	name = header_value_clean(type ? type : "application/octet-stream");
+	a->content_type = g_ascii_strdown(name, -1);
+	if (*total + g_bytes_get_size(bytes) > MIME_ATTACHMENTS_MAX) {
+		g_bytes_unref(bytes);
+		bytes = g_bytes_new(NULL, 0);
+	}
+	data = g_bytes_get_data(bytes, &length);
+	*total += length;
+	g_checksum_update(sum, data, (gssize)length);
+	g_strlcpy(a->sha256, g_checksum_get_string(sum), sizeof a->sha256);
+	a->size = length;
+	a->data = g_steal_pointer(&bytes);
+	return a;
+}
+
+/* collect_attachments - every attachment, forwarded messages and their parts included. */
 static void
 collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out)
 {
@@ -619,34 +736,9 @@ collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out)
 		return;
 	do {
 		GMimeObject *obj = g_mime_part_iter_get_current(iter);
-		mail_attachment *a;
-		g_autofree char *name = NULL;
-		g_autofree char *type = NULL;
-		g_autoptr(GBytes) bytes = NULL;
-		g_autoptr(GChecksum) sum = NULL;
-		gsize length;
-		const guchar *data;
 
-		if (!GMIME_IS_PART(obj) || (GMimePart *)obj == body || !is_attachment(obj))
-			continue;
-		a = g_new0(mail_attachment, 1);
-		name = attachment_name(GMIME_PART(obj));
-		a->filename = filename_clean(name, out->len + 1);
-		type = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(obj));
-		a->content_type = g_ascii_strdown(type ? type : "application/octet-stream", -1);
-		bytes = part_bytes(GMIME_PART(obj));
-		if (total + g_bytes_get_size(bytes) > MIME_ATTACHMENTS_MAX) {
-			g_bytes_unref(bytes);
-			bytes = g_bytes_new(NULL, 0);
-		}
-		data = g_bytes_get_data(bytes, &length);
-		total += length;
-		sum = g_checksum_new(G_CHECKSUM_SHA256);
-		g_checksum_update(sum, data, (gssize)length);
-		g_strlcpy(a->sha256, g_checksum_get_string(sum), sizeof a->sha256);
-		a->size = length;
-		a->data = g_steal_pointer(&bytes);
-		g_ptr_array_add(out, a);
+		if ((GMimePart *)obj != body && is_attachment(obj))
+			g_ptr_array_add(out, attachment_new(obj, out->len + 1, &total));
 	} while (g_mime_part_iter_next(iter));
 }
 
