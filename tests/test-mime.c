@@ -101,7 +101,7 @@ static const mime_case cases[] = {
 	  "--i--\r\n"
 	  "--o--\r\n",
 	  NULL, NULL, NULL, "te reenvío el correo", "cuerpo reenviado",
-	  "logs.zip|application/zip|7", NULL, NULL, 0 },
+	  "original.eml|message/rfc822|215;logs.zip|application/zip|7", NULL, NULL, 0 },
 	{ "delivery status notification",
 	  "From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\r\n"
 	  "Return-Path: <>\r\nSubject: Undelivered Mail Returned to Sender\r\n"
