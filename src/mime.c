@@ -636,11 +636,10 @@ attachment_name(GMimeObject *obj)
 	if (name != NULL && *name != '\0')
 		return g_str_has_suffix(name, ext) ? g_steal_pointer(&name) :
 		    g_strconcat(name, ext, NULL);
-	if (g_mime_content_type_is_type(ct, "image", "*") ||
-	    g_mime_content_type_is_type(ct, "message", "delivery-status"))
-		return g_strdup_printf("%s.%s", g_mime_content_type_get_media_type(ct),
-		    g_mime_content_type_is_type(ct, "image", "*") ?
-		    g_mime_content_type_get_media_subtype(ct) : "txt");
+	if (g_mime_content_type_is_type(ct, "image", "*"))
+		return g_strdup_printf("image.%s", g_mime_content_type_get_media_subtype(ct));
+	if (g_mime_content_type_is_type(ct, "message", "delivery-status"))
+		return g_strdup("delivery-status.txt");
 	return NULL;
 }
 

@@ -117,7 +117,7 @@ static const mime_case cases[] = {
 	  "--r--\r\n",
 	  "Mail Delivery System", "mailer-daemon@mx.example.com",
 	  "Undelivered Mail Returned to Sender", "I'm sorry to have to inform you", NULL,
-	  "adjunto-1|message/delivery-status|97", "delivery-status",
+	  "delivery-status.txt|message/delivery-status|97", "delivery-status",
 	  "notif-1@ticketd.example.com", 0 },
 	{ "missing From",
 	  "To: soporte@example.com\r\nSubject: sin remitente\r\n\r\nhola\r\n",
