@@ -14,8 +14,10 @@
 #define QUOTE_HEADER_SPAN 4
 
 typedef struct {
-	GRegex *attribution_start;  /* "El lun, ...", "On Mon, ..." */
-	GRegex *attribution_end;    /* "... escribió:", "... wrote:" */
+	GRegex *attribution_verb;   /* "escribió", "wrote" in any of a dozen languages */
+	GRegex *attribution_lead;   /* "El lun, ...", "On Mon, ...": how one begins */
+	GRegex *attribution_end;    /* what ends an attribution: ':' or "----" */
+	GRegex *gmail_iso_date;     /* "2016-10-24 15:36 GMT+02:00 Foo <f@x>:" */
 	GRegex *banner;             /* "-----Mensaje original-----", forward banners */
 	GRegex *separator;          /* "______" or "------" rules before a header block */
 	GRegex *header_from;        /* "De:", "From:", "*From:*" */
@@ -33,20 +35,23 @@ patterns(void)
 	const GRegexCompileFlags f = G_REGEX_CASELESS | G_REGEX_OPTIMIZE;
 
 	if (g_once_init_enter(&done)) {
-		p.attribution_start = g_regex_new(
-		    "^\\s*(>\\s*)?(on|el|le|am|il|em|op|den|dne|w dniu|в|у|na|in article)\\s.*\\d",
+		p.attribution_verb = g_regex_new(
+		    "(wrote|escribió|escribio|a[\\s\\x{a0}]écrit|schrieb|scrisse|ha scritto|"
+		    "escreveu|schreef|geschreven|skrev|napisał|написал|написав|napsal|"
+		    "kirjoitti|yazdı|写道|寫道)", f, 0, NULL);
+		p.attribution_lead = g_regex_new(
+		    "^\\s*(>\\s*)?(on|el|le|am|il|em|op|den|dne|w dniu|в|у|in article)\\s.*\\d",
 		    f, 0, NULL);
-		p.attribution_end = g_regex_new(
-		    "(wrote|escribió|escribio|a écrit|schrieb|scrisse|ha scritto|escreveu|"
-		    "schreef|skrev|napisał|написал|написав|napsal|kirjoitti|yazdı|写道|寫道)"
-		    "\\s*:\\s*$", f, 0, NULL);
+		p.attribution_end = g_regex_new("([:：]|-{2,})[\\s\\x{a0}]*$", f, 0, NULL);
+		p.gmail_iso_date = g_regex_new(
+		    "^\\s*\\d{4}-\\d{2}-\\d{2} \\d{1,2}:\\d{2} GMT.*@.*:$", f, 0, NULL);
 		p.banner = g_regex_new(
-		    "^\\s*(>\\s*)?(-{2,}\\s*(mensaje original|original message|mensagem original|"
+		    "^[\\s*]*(>\\s*)?(-{2,}\\s*(mensaje original|original message|mensagem original|"
 		    "message d'origine|ursprüngliche nachricht|messaggio originale|"
 		    "oorspronkelijk bericht|forwarded message|mensaje reenviado|"
 		    "message transféré|weitergeleitete nachricht|mensagem encaminhada)"
 		    "\\s*-{0,}|(begin forwarded message|inicio del mensaje reenviado|"
-		    "comienzo del mensaje reenviado|début du message réexpédié)\\s*:)\\s*$",
+		    "comienzo del mensaje reenviado|début du message réexpédié)\\s*:)[\\s*]*$",
 		    f, 0, NULL);
 		p.separator = g_regex_new("^\\s*(_{10,}|-{10,})\\s*$", f, 0, NULL);
 		p.header_from = g_regex_new(
@@ -92,6 +97,23 @@ is_quoted(const char *line)
 	return *line == '>';
 }
 
+/* is_rule - a line drawn with one repeated character, or Gmail's tracking dot. */
+static gboolean
+is_rule(const char *line)
+{
+	const char *p;
+
+	while (*line == ' ')
+		line++;
+	if (strcmp(line, "\xe1\x90\xa7") == 0)
+		return TRUE;
+	if (line[0] == '\0' || strchr("-_*#~=+", line[0]) == NULL || line[1] != line[0])
+		return FALSE;
+	for (p = line; *p == line[0]; p++)
+		;
+	return *p == '\0';
+}
+
 /* next_content - the first non-blank line at or after i, or n. */
 static guint
 next_content(char **lines, guint i, guint n)
@@ -101,22 +123,64 @@ next_content(char **lines, guint i, guint n)
 	return i;
 }
 
-/* is_attribution - "On ... wrote:" on one line, or wrapped over two. */
+/* attribution_text - whether one joined run of lines reads as "On <date>, <who> wrote:". */
 static gboolean
-is_attribution(const quote_patterns *p, char **lines, guint i, guint n)
+attribution_text(const quote_patterns *p, const char *text, gboolean quote_follows)
 {
-	guint next;
+	if (strlen(text) > QUOTE_MARKER_LINE_MAX || !g_regex_match(p->attribution_end, text, 0, NULL))
+		return FALSE;
+	if (g_regex_match(p->gmail_iso_date, text, 0, NULL))
+		return TRUE;
+	if (!g_regex_match(p->attribution_verb, text, 0, NULL))
+		return FALSE;
+	/* A date or an address makes it an attribution; "Juan wrote:" needs the quote below. */
+	return quote_follows || strpbrk(text, "@0123456789") != NULL;
+}
 
-	if (matches(p->attribution_end, lines[i])) {
-		if (matches(p->attribution_start, lines[i]))
-			return TRUE;
-		/* "Juan <j@x> wrote:" alone counts when the quote follows it. */
-		next = next_content(lines, i + 1, n);
-		return next == n || is_quoted(lines[next]);
+/* extend_attribution - take in the lines above that begin it ("El lun, ... <"). */
+static guint
+extend_attribution(const quote_patterns *p, char **lines, guint start, guint last)
+{
+	guint k;
+
+	for (k = 1; k <= 2 && k <= start && last - start + k < 3; k++) {
+		const char *above = lines[start - k];
+
+		if (is_blank(above))
+			break;
+		if (matches(p->attribution_lead, above) || g_str_has_suffix(above, "<") ||
+		    g_str_has_suffix(above, ","))
+			return start - k;
 	}
-	return i + 1 < n && matches(p->attribution_start, lines[i]) &&
-	    !matches(p->attribution_start, lines[i + 1]) &&
-	    matches(p->attribution_end, lines[i + 1]);
+	return start;
+}
+
+/*
+ * attribution_start - where an attribution ending on line i starts (mailers wrap it
+ * over up to three lines), or -1. The shortest run that reads as one wins, so the
+ * customer's last sentence above it is never taken for part of it.
+ */
+static int
+attribution_start(const quote_patterns *p, char **lines, guint i, guint n)
+{
+	g_autoptr(GString) joined = g_string_new(lines[i]);
+	guint next = next_content(lines, i + 1, n);
+	gboolean quote_follows = next < n && is_quoted(lines[next]);
+	guint k;
+
+	if (!g_regex_match(p->attribution_end, lines[i], 0, NULL))
+		return -1;
+	for (k = 0; k < 3 && k <= i; k++) {
+		if (k > 0) {
+			if (is_blank(lines[i - k]))
+				break;
+			g_string_prepend_c(joined, ' ');
+			g_string_prepend(joined, lines[i - k]);
+		}
+		if (attribution_text(p, joined->str, quote_follows))
+			return (int)extend_attribution(p, lines, i - k, i);
+	}
+	return -1;
 }
 
 /* is_header_block - "From:" followed closely by "Sent:"/"To:"/"Subject:" lines. */
@@ -141,7 +205,7 @@ is_marker(const quote_patterns *p, char **lines, guint i, guint n)
 	guint next;
 
 	if (matches(p->signature, line) || matches(p->banner, line) ||
-	    is_attribution(p, lines, i, n) || is_header_block(p, lines, i, n))
+	    is_header_block(p, lines, i, n))
 		return TRUE;
 	if (matches(p->separator, line)) {
 		next = next_content(lines, i + 1, n);
@@ -159,13 +223,17 @@ content_end(char **lines, guint n)
 	guint end = n, i;
 
 	for (i = 0; i < n; i++) {
-		if (is_marker(p, lines, i, n)) {
-			end = i;
+		int start = attribution_start(p, lines, i, n);
+
+		if (start >= 0 || is_marker(p, lines, i, n)) {
+			end = start >= 0 ? (guint)start : i;
 			break;
 		}
 	}
-	/* A trailing block of '>' lines (and blank lines among them) is history. */
-	while (end > 0 && (is_blank(lines[end - 1]) || is_quoted(lines[end - 1])))
+	/* A trailing block of '>' lines (and blank lines among them) is history, and
+	 * rules left below the text ("--", "____", Gmail's "ᐧ") say nothing. */
+	while (end > 0 && (is_blank(lines[end - 1]) || is_quoted(lines[end - 1]) ||
+	    is_rule(lines[end - 1])))
 		end--;
 	return end;
 }
