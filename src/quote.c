@@ -23,6 +23,7 @@ typedef struct {
 	GRegex *header_from;        /* "De:", "From:", "*From:*" */
 	GRegex *header_other;       /* "Enviado:", "Sent:", "Para:", "Asunto:" ... */
 	GRegex *signature;          /* "-- " */
+	GRegex *gmail_iso_line;     /* "2016-03-03 17:21 GMT+01:00 Some One" */
 	GRegex *footer;             /* "Enviado desde mi iPhone", "Sent from my ..." */
 } quote_patterns;
 
@@ -55,17 +56,22 @@ patterns(void)
 		    f, 0, NULL);
 		p.separator = g_regex_new("^\\s*(_{10,}|-{10,})\\s*$", f, 0, NULL);
 		p.header_from = g_regex_new(
-		    "^\\s*\\*?(from|de|von|van|da|od|от|från|fra)\\s*:", f, 0, NULL);
+		    "^\\s*\\*?(from|de|von|van|da|od|от|від|från|fra)\\s*:", f, 0, NULL);
 		p.header_other = g_regex_new(
 		    "^\\s*\\*?(sent|date|enviado|fecha|gesendet|datum|envoyé|to|para|an|à|"
 		    "subject|asunto|betreff|objet|cc|data|inviato|oggetto|verzonden|aan|"
-		    "onderwerp|wysłano|temat|do|отправлено|кому|тема|дата)\\s*:", f, 0, NULL);
+		    "onderwerp|wysłano|temat|do|отправлено|кому|тема|дата|skickat|till|ämne|"
+		    "sendt|til|emne|dato|enviada|assunto)\\s*:", f, 0, NULL);
 		p.signature = g_regex_new("^--\\s?$", 0, 0, NULL);
 		p.footer = g_regex_new(
 		    "^\\s*(enviado desde mi|enviado desde|enviado de mi|enviado do meu|"
 		    "sent from my|sent from|sent with|sent via|envoyé de mon|envoyé depuis mon|"
 		    "von meinem .* gesendet|get outlook for|obtener outlook para|"
-		    "descargar outlook para|verzonden met|inviato da)\\b", f, 0, NULL);
+		    "descargar outlook para|verzonden met|verzonden vanaf|inviato da|"
+		    "inviato dal mio|sendt fra min|skickat från min|gesendet von meinem|"
+		    "enviado do meu)\\b", f, 0, NULL);
+		p.gmail_iso_line = g_regex_new(
+		    "^\\s*\\d{4}-\\d{2}-\\d{2} \\d{1,2}:\\d{2} GMT[+-]\\d{2}:\\d{2}\\s", f, 0, NULL);
 		g_once_init_leave(&done, 1);
 	}
 	return &p;
@@ -205,7 +211,7 @@ is_marker(const quote_patterns *p, char **lines, guint i, guint n)
 	guint next;
 
 	if (matches(p->signature, line) || matches(p->banner, line) ||
-	    is_header_block(p, lines, i, n))
+	    matches(p->gmail_iso_line, line) || is_header_block(p, lines, i, n))
 		return TRUE;
 	if (matches(p->separator, line)) {
 		next = next_content(lines, i + 1, n);
@@ -238,13 +244,39 @@ content_end(char **lines, guint n)
 	return end;
 }
 
+/*
+ * reply_below_quote - where a bottom-posted reply starts: below the attribution and
+ * '>' block that open the text; 0 when the text does not open that way.
+ */
+static guint
+reply_below_quote(char **lines, guint begin, guint n)
+{
+	const quote_patterns *p = patterns();
+	guint i = begin, j;
+
+	for (j = begin; j < n && j < begin + 3; j++) {
+		if (attribution_start(p, lines, j, n) == (int)begin) {
+			i = j + 1;
+			break;
+		}
+	}
+	if (i == begin)
+		return 0;
+	i = next_content(lines, i, n);
+	if (i >= n || !is_quoted(lines[i]))
+		return 0;
+	while (i < n && (is_blank(lines[i]) || is_quoted(lines[i])))
+		i++;
+	return i < n ? i : 0;
+}
+
 char *
 quote_strip(const char *text)
 {
 	g_auto(GStrv) original = NULL;
 	g_auto(GStrv) lines = NULL;
 	GString *out;
-	guint n, end, i;
+	guint n, begin, end, i;
 
 	if (text == NULL)
 		return g_strdup("");
@@ -254,15 +286,25 @@ quote_strip(const char *text)
 	n = g_strv_length(lines);
 	for (i = 0; i < n; i++)
 		g_strchomp(lines[i]);
-	end = content_end(lines, n);
-	/* Nothing new at all (a bare forward, a quote only): keep the whole text. */
-	if (end == 0)
+	begin = next_content(lines, 0, n);
+	end = begin + content_end(lines + begin, n - begin);
+	if (end == begin) {
+		guint below = reply_below_quote(lines, begin, n);
+
+		/* Bottom-posted: the reply is what follows the quote (shorter, so this ends). */
+		if (below > 0) {
+			g_autofree char *rest = g_strjoinv("\n", original + below);
+
+			return quote_strip(rest);
+		}
+		/* Nothing new at all (a bare forward, a quote only): keep the whole text. */
 		end = n;
-	while (end > 0 && is_blank(lines[end - 1]))
+	}
+	while (end > begin && is_blank(lines[end - 1]))
 		end--;
 	out = g_string_new(NULL);
-	for (i = 0; i < end; i++) {
-		if (i > 0)
+	for (i = begin; i < end; i++) {
+		if (i > begin)
 			g_string_append_c(out, '\n');
 		g_string_append(out, original[i]);
 	}

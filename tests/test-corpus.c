@@ -15,7 +15,7 @@
 #define FLOOR_ZAMMAD_SUBJECT 0.90
 #define FLOOR_ZAMMAD_ATTACHMENTS 0.80
 #define FLOOR_ZAMMAD_ALL 0.75
-#define FLOOR_REPLY_TRIMMER 0.60
+#define FLOOR_REPLY_TRIMMER 0.85
 
 typedef struct {
 	const char *field;

@@ -68,6 +68,18 @@ static const quote_case cases[] = {
 	{ "prose starting like a footer is kept",
 	  "Sent from the office, the invoice number is 42.\nThanks",
 	  "Sent from the office, the invoice number is 42.\nThanks" },
+	{ "bottom-posted reply below the quote",
+	  "On Mon, Feb 3, 2025 at 10:00 AM Soporte <s@x.es> wrote:\n\n> ¿Funciona?\n>\n\n"
+	  "Sí, ya funciona.\n",
+	  "Sí, ya funciona." },
+	{ "gmail date-first attribution",
+	  "Gracias.\n\n2025-02-03 10:00 GMT+01:00 Soporte <\ns@x.es>:\n\n> hola\n",
+	  "Gracias." },
+	{ "outlook header block, another language",
+	  "Hej!\n\nFrån: Foo Bar [mailto:noreply@foo.bar]\nSkickat: den 5 juni 2017 12:22\n"
+	  "Till: someone@domain.com\nÄmne: Photos\n\nold\n",
+	  "Hej!" },
+	{ "leading blank lines and trailing rules dropped", "\n\nhola\n\n____\n--\n", "hola" },
 	{ "empty", "", "" },
 	{ "CRLF-free blank tail trimmed", "hola\n\n\n", "hola" },
 };
