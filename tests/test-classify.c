@@ -63,15 +63,16 @@ corpus_dir(void)
 	           : g_build_filename(top, "..", "shared", "corpora", "set-of-emails", NULL);
 }
 
-/* classify_file - the class of one corpus file. */
-static mail_class
+/* classify_file - the class of one corpus file, or -1 when the file is not there. */
+static int
 classify_file(const char *path)
 {
 	g_autofree char *raw = NULL;
 	gsize length;
 	g_autoptr(parsed_message) message = NULL;
 
-	g_assert_true(g_file_get_contents(path, &raw, &length, NULL));
+	if (!g_file_get_contents(path, &raw, &length, NULL))
+		return -1;
 	message = mime_parse(raw, length);
 	return classify_message(&config, message, NULL);
 }
@@ -97,6 +98,7 @@ test_set_of_emails(void)
 		g_auto(GStrv) fields = g_strsplit(lines[i], "\t", -1);
 		g_autofree char *path = NULL;
 		mail_class expected;
+		int got;
 
 		if (lines[i][0] == '#' || g_strv_length(fields) < 8)
 			continue;
@@ -104,8 +106,10 @@ test_set_of_emails(void)
 			continue;           /* an abuse report: neither a bounce nor an auto-reply */
 		expected = strcmp(fields[7], "vacation") == 0 ? MAIL_AUTO_REPLY : MAIL_BOUNCE;
 		path = g_build_filename(dir, fields[0], NULL);
+		if ((got = classify_file(path)) < 0)
+			continue;           /* listed but not shipped in the corpus */
 		total++;
-		if (classify_file(path) == expected)
+		if (got == (int)expected)
 			passed++;
 		else if (g_test_verbose())
 			g_printerr("# set-of-emails: %s is not %s\n", fields[0], mail_class_name(expected));
@@ -117,7 +121,7 @@ test_set_of_emails(void)
 			g_autofree char *path = g_build_filename(dir, not_bounces[i], NULL);
 
 			total++;
-			if (classify_file(path) != MAIL_BOUNCE)
+			if (classify_file(path) == MAIL_NORMAL)
 				passed++;
 		}
 	}
