@@ -356,6 +356,20 @@ flatten_addresses(InternetAddressList *list, GPtrArray *out, int depth)
 	}
 }
 
+/* comment_as_name - "addr (Name)", the RFC 822 way MTAs still sign bounces. */
+static void
+comment_as_name(mail_address *a, const char *value)
+{
+	const char *open = strchr(value, '('), *close = open ? strrchr(open, ')') : NULL;
+	g_autofree char *comment = NULL;
+
+	if (*a->name != '\0' || strchr(value, '<') != NULL || close == NULL)
+		return;
+	comment = g_strndup(open + 1, (gsize)(close - open - 1));
+	g_free(a->name);
+	a->name = mime_decode_header_words(comment);
+}
+
 /* parse_addresses - the addresses of one header, display names decoded per word. */
 static GPtrArray *
 parse_addresses(GMimeObject *obj, const char *name)
@@ -373,6 +387,8 @@ parse_addresses(GMimeObject *obj, const char *name)
 		flatten_addresses(list, out, 0);
 		g_object_unref(list);
 	}
+	if (out->len == 1)
+		comment_as_name(g_ptr_array_index(out, 0), normalized);
 	return out;
 }
 
