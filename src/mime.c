@@ -628,8 +628,8 @@ name_extension(GMimeContentType *ct)
 }
 
 /*
- * attachment_name - the sender's name for it; failing that a name staff can read: the
- * Content-Description, a forwarded message's subject, or the type ("image.gif").
+ * attachment_name - the sender's name for it; failing that a name staff can read: a
+ * forwarded message's subject, the Content-Description, or the type ("image.gif").
  */
 static char *
 attachment_name(GMimeObject *obj)
@@ -640,14 +640,16 @@ attachment_name(GMimeObject *obj)
 
 	if (name != NULL && *name != '\0')
 		return g_steal_pointer(&name);
-	g_free(name);
-	name = header_value_clean(g_mime_object_get_header(obj, "Content-Description"));
-	if ((name == NULL || *name == '\0') && GMIME_IS_MESSAGE_PART(obj)) {
+	g_clear_pointer(&name, g_free);
+	if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		const char *subject = inner ? raw_header(GMIME_OBJECT(inner), "Subject") : NULL;
 
-		g_free(name);
 		name = subject ? mime_decode_header_words(subject) : NULL;
+	}
+	if (name == NULL || *name == '\0') {
+		g_free(name);
+		name = header_value_clean(g_mime_object_get_header(obj, "Content-Description"));
 	}
 	if (name != NULL && *name != '\0')
 		return g_str_has_suffix(name, ext) ? g_steal_pointer(&name) :
