@@ -233,13 +233,32 @@ unfold(const char *raw)
 }
 
 /*
- * decode_words - walk a raw header value: runs of adjacent encoded-words are decoded
- * word by word and joined without the whitespace between them (RFC 2047 6.2). With
- * reencode, each run goes back out as one UTF-8 B-word for GMime's address parser and
- * the literal text stays raw; without it, literal text is decoded from 8-bit.
+ * header_text_to_utf8 - raw 8-bit header text: UTF-8 if it is, else the charset the
+ * message's own text declares (mailers write both alike), else windows-1252.
  */
 static char *
-decode_words(const char *raw, gboolean reencode)
+header_text_to_utf8(const char *bytes, gsize length, const char *hint)
+{
+	g_autofree char *converted = NULL;
+	gsize written = 0;
+
+	if (g_utf8_validate(bytes, (gssize)length, NULL) || hint == NULL)
+		return mime_to_utf8(bytes, length, NULL);
+	converted = g_convert(bytes, (gssize)length, "UTF-8", g_mime_charset_iconv_name(hint),
+	    NULL, &written, NULL);
+	if (converted == NULL || memchr(converted, '\0', written) != NULL)
+		return mime_to_utf8(bytes, length, NULL);
+	return g_steal_pointer(&converted);
+}
+
+/*
+ * decode_words - walk a raw header value: runs of adjacent encoded-words are decoded
+ * word by word and joined without the whitespace between them (RFC 2047 6.2). With
+ * reencode, each run goes back out as one UTF-8 B-word for GMime's address parser.
+ * Literal 8-bit text is made UTF-8 either way.
+ */
+static char *
+decode_words(const char *raw, gboolean reencode, const char *hint)
 {
 	g_autofree char *value = unfold(raw);
 	GString *out = g_string_new(NULL);
@@ -252,10 +271,9 @@ decode_words(const char *raw, gboolean reencode)
 
 		while (*p && (n = encoded_word_length(p)) == 0)
 			p++;
-		if (reencode) {
-			g_string_append_len(out, literal, p - literal);
-		} else if (p > literal) {
-			g_autofree char *text = mime_to_utf8(literal, (gsize)(p - literal), NULL);
+		if (p > literal) {
+			g_autofree char *text = header_text_to_utf8(literal, (gsize)(p - literal),
+			    hint);
 
 			g_string_append(out, text);
 		}
@@ -284,8 +302,9 @@ decode_words(const char *raw, gboolean reencode)
 	return g_string_free(out, FALSE);
 }
 
-char *
-mime_decode_header_words(const char *raw)
+/* decode_header - a raw header value to clean UTF-8; hint as in header_text_to_utf8. */
+static char *
+decode_header(const char *raw, const char *hint)
 {
 	g_autofree char *decoded = NULL;
 
@@ -293,8 +312,14 @@ mime_decode_header_words(const char *raw)
 		return g_strdup("");
 	if (parser_options == NULL)
 		mime_init();
-	decoded = decode_words(raw, FALSE);
+	decoded = decode_words(raw, FALSE, hint);
 	return header_clean(decoded);
+}
+
+char *
+mime_decode_header_words(const char *raw)
+{
+	return decode_header(raw, NULL);
 }
 
 /* raw_header - the raw (undecoded, folded) value of a header of obj, or NULL. */
@@ -372,7 +397,7 @@ comment_as_name(mail_address *a, const char *value)
 
 /* parse_addresses - the addresses of one header, display names decoded per word. */
 static GPtrArray *
-parse_addresses(GMimeObject *obj, const char *name)
+parse_addresses(GMimeObject *obj, const char *name, const char *hint)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(mail_address_free);
 	const char *raw = raw_header(obj, name);
@@ -381,7 +406,7 @@ parse_addresses(GMimeObject *obj, const char *name)
 
 	if (raw == NULL)
 		return out;
-	normalized = decode_words(raw, TRUE);
+	normalized = decode_words(raw, TRUE, hint);
 	list = internet_address_list_parse(parser_options, normalized);
 	if (list != NULL) {
 		flatten_addresses(list, out, 0);
@@ -597,8 +622,9 @@ raw_param(const char *raw, const char *param)
 
 /* declared_name - the decoded filename= or name=; RFC 2047 names redone per word (#133). */
 static char *
-declared_name(GMimeObject *obj)
+declared_name(GMimeObject *obj, const char *hint)
 {
+	const char *charset = g_mime_object_get_content_type_parameter(obj, "charset");
 	static const struct { const char *header, *param; } places[] = {
 		{ "Content-Disposition", "filename" }, { "Content-Type", "name" },
 	};
@@ -608,8 +634,9 @@ declared_name(GMimeObject *obj)
 		const char *raw = raw_header(obj, places[i].header);
 		g_autofree char *value = raw ? raw_param(raw, places[i].param) : NULL;
 
-		if (value != NULL && (strstr(value, "=?") != NULL || !GMIME_IS_PART(obj)))
-			return mime_decode_header_words(value);
+		if (value != NULL && (strstr(value, "=?") != NULL || !GMIME_IS_PART(obj) ||
+		    !g_str_is_ascii(value)))
+			return decode_header(value, charset ? charset : hint);
 	}
 	return GMIME_IS_PART(obj) ? header_value_clean(g_mime_part_get_filename(GMIME_PART(obj))) :
 	    NULL;
@@ -632,10 +659,10 @@ name_extension(GMimeContentType *ct)
  * forwarded message's subject, the Content-Description, or the type ("image.gif").
  */
 static char *
-attachment_name(GMimeObject *obj)
+attachment_name(GMimeObject *obj, const char *hint)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	g_autofree char *name = declared_name(obj);
+	g_autofree char *name = declared_name(obj, hint);
 	const char *ext = name_extension(ct);
 
 	if (name != NULL && *name != '\0')
@@ -645,7 +672,7 @@ attachment_name(GMimeObject *obj)
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		const char *subject = inner ? raw_header(GMIME_OBJECT(inner), "Subject") : NULL;
 
-		name = subject ? mime_decode_header_words(subject) : NULL;
+		name = subject ? decode_header(subject, hint) : NULL;
 	}
 	if (name == NULL || *name == '\0') {
 		g_free(name);
@@ -714,10 +741,10 @@ object_bytes(GMimeObject *obj)
 
 /* attachment_new - one listed attachment; its bytes dropped past the message budget. */
 static mail_attachment *
-attachment_new(GMimeObject *obj, guint index, gsize *total)
+attachment_new(GMimeObject *obj, guint index, gsize *total, const char *hint)
 {
 	mail_attachment *a = g_new0(mail_attachment, 1);
-	g_autofree char *name = attachment_name(obj);
+	g_autofree char *name = attachment_name(obj, hint);
 	g_autofree char *type = g_mime_content_type_get_mime_type(
 	    g_mime_object_get_content_type(obj));
 	g_autoptr(GBytes) bytes = object_bytes(obj);
@@ -744,7 +771,8 @@ attachment_new(GMimeObject *obj, guint index, gsize *total)
 
 /* collect_attachments - every attachment, forwarded messages and their parts included. */
 static void
-collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out)
+collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out,
+    const char *hint)
 {
 	g_autoptr(GMimePartIter) iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
 	gsize total = 0;
@@ -755,7 +783,7 @@ collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out)
 		GMimeObject *obj = g_mime_part_iter_get_current(iter);
 
 		if ((GMimePart *)obj != body && is_attachment(obj))
-			g_ptr_array_add(out, attachment_new(obj, out->len + 1, &total));
+			g_ptr_array_add(out, attachment_new(obj, out->len + 1, &total, hint));
 	} while (g_mime_part_iter_next(iter));
 }
 
@@ -862,18 +890,40 @@ parse_classify_headers(GMimeMessage *msg, parsed_message *m)
 	}
 }
 
-/* parse_body - text, new_text and attachments. */
-static void
-parse_body(GMimeMessage *msg, parsed_message *m)
+/* choose_body - the text part the ticket shows: text/plain first, else text/html. */
+static GMimePart *
+choose_body(GMimeMessage *msg)
 {
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	GMimePart *body = find_body(top, FALSE, 0);
 
-	if (body == NULL)
-		body = find_body(top, TRUE, 0);
+	return body ? body : find_body(top, TRUE, 0);
+}
+
+/*
+ * header_hint - the charset the body declares, when it is not UTF-8: mailers that
+ * write raw 8-bit headers write them in the body's charset (GB2312, KOI8-R ...).
+ */
+static const char *
+header_hint(GMimeMessage *msg, GMimePart *body)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	const char *charset = body ? g_mime_object_get_content_type_parameter(
+	    GMIME_OBJECT(body), "charset") : NULL;
+
+	/* Some put it on the top multipart instead. */
+	if (charset == NULL && top != NULL)
+		charset = g_mime_object_get_content_type_parameter(top, "charset");
+	return charset_is_utf8_family(charset) ? NULL : charset;
+}
+
+/* parse_body - text, new_text and attachments. */
+static void
+parse_body(GMimeMessage *msg, GMimePart *body, parsed_message *m)
+{
 	m->text = body ? part_text(body) : g_strdup("");
 	m->new_text = quote_strip(m->text);
-	collect_attachments(msg, body, m->attachments);
+	collect_attachments(msg, body, m->attachments, header_hint(msg, body));
 }
 
 /* parsed_message_empty - a message with every field empty, the result for garbage. */
@@ -894,11 +944,11 @@ parsed_message_empty(void)
 
 /* parse_envelope_headers - addresses, subject, ids and date. */
 static void
-parse_envelope_headers(GMimeMessage *msg, parsed_message *m)
+parse_envelope_headers(GMimeMessage *msg, const char *hint, parsed_message *m)
 {
 	GMimeObject *obj = GMIME_OBJECT(msg);
 	const char *subject = raw_header(obj, "Subject");
-	g_autoptr(GPtrArray) from = parse_addresses(obj, "From");
+	g_autoptr(GPtrArray) from = parse_addresses(obj, "From", hint);
 	g_autoptr(GPtrArray) in_reply_to = parse_references(
 	    g_mime_object_get_header(obj, "In-Reply-To"));
 
@@ -907,14 +957,14 @@ parse_envelope_headers(GMimeMessage *msg, parsed_message *m)
 		m->from = g_ptr_array_steal_index(from, 0);
 	}
 	g_ptr_array_unref(m->to);
-	m->to = parse_addresses(obj, "To");
+	m->to = parse_addresses(obj, "To", hint);
 	g_ptr_array_unref(m->cc);
-	m->cc = parse_addresses(obj, "Cc");
+	m->cc = parse_addresses(obj, "Cc", hint);
 	g_ptr_array_unref(m->reply_to);
-	m->reply_to = parse_addresses(obj, "Reply-To");
+	m->reply_to = parse_addresses(obj, "Reply-To", hint);
 	if (subject != NULL) {
 		g_free(m->subject);
-		m->subject = mime_decode_header_words(subject);
+		m->subject = decode_header(subject, hint);
 	}
 	m->message_id = strip_angles(g_mime_message_get_message_id(msg));
 	if (in_reply_to->len > 0)
@@ -931,6 +981,7 @@ mime_parse(const char *raw, gsize length)
 	g_autoptr(GMimeStream) stream = NULL;
 	g_autoptr(GMimeParser) parser = NULL;
 	g_autoptr(GMimeMessage) msg = NULL;
+	GMimePart *body;
 
 	if (parser_options == NULL)
 		mime_init();
@@ -944,8 +995,9 @@ mime_parse(const char *raw, gsize length)
 		m->new_text = g_strdup("");
 		return m;
 	}
-	parse_envelope_headers(msg, m);
-	parse_body(msg, m);
+	body = choose_body(msg);
+	parse_envelope_headers(msg, header_hint(msg, body), m);
+	parse_body(msg, body, m);
 	parse_classify_headers(msg, m);
 	return m;
 }

@@ -40,6 +40,11 @@ static const mime_case cases[] = {
 	{ "raw 8-bit latin-1 subject, control characters replaced",
 	  "From: a@example.com\r\nSubject: caf\xe9 =?utf-8?q?a=0D=0Ab?=\r\n\r\nx\r\n",
 	  "", "a@example.com", "café a  b", NULL, NULL, NULL, NULL, NULL, 0 },
+	{ "raw 8-bit headers in the charset the body declares",
+	  "From: \xcf\xf0\xe8\xe2\xe5\xf2 <ivan@example.ru>\r\nSubject: \xcf\xf0\xe8\xe2\xe5\xf2\r\n"
+	  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=windows-1251\r\n\r\n"
+	  "\xcf\xf0\xe8\xe2\xe5\xf2\r\n",
+	  "Привет", "ivan@example.ru", "Привет", "Привет", NULL, NULL, NULL, NULL, 0 },
 	{ "iso-8859-1 body",
 	  HDR "Content-Type: text/plain; charset=iso-8859-1\r\n"
 	  "Content-Transfer-Encoding: 8bit\r\n\r\nMa\xf1" "ana caf\xe9\r\n",
