@@ -15,7 +15,7 @@
 /* Decoded attachment bytes kept per message; past it, attachments are listed empty. */
 #define MIME_ATTACHMENTS_MAX (64u * 1024 * 1024)
 /* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
-#define ENCODED_WORD_MAX 1024
+#define ENCODED_WORD_MAX 256
 /* Longest attachment name kept, in bytes. */
 #define MIME_FILENAME_MAX 200
 

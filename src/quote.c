@@ -174,7 +174,7 @@ attribution_start(const quote_patterns *p, char **lines, guint i, guint n)
 	gboolean quote_follows = next < n && is_quoted(lines[next]);
 	guint k;
 
-	if (!g_regex_match(p->attribution_end, lines[i], 0, NULL))
+	if (!matches(p->attribution_end, lines[i]))
 		return -1;
 	for (k = 0; k < 3 && k <= i; k++) {
 		if (k > 0) {
@@ -287,18 +287,20 @@ quote_strip(const char *text)
 	for (i = 0; i < n; i++)
 		g_strchomp(lines[i]);
 	begin = next_content(lines, 0, n);
-	end = begin + content_end(lines + begin, n - begin);
-	if (end == begin) {
-		guint below = reply_below_quote(lines, begin, n);
+	for (;;) {
+		guint below;
 
-		/* Bottom-posted: the reply is what follows the quote (shorter, so this ends). */
-		if (below > 0) {
-			g_autofree char *rest = g_strjoinv("\n", original + below);
-
-			return quote_strip(rest);
+		end = begin + content_end(lines + begin, n - begin);
+		if (end > begin)
+			break;
+		/* Bottom-posted: the reply is what follows the opening quote. */
+		below = reply_below_quote(lines, begin, n);
+		if (below == 0) {
+			/* Nothing new at all (a bare forward, a quote only): keep it all. */
+			end = n;
+			break;
 		}
-		/* Nothing new at all (a bare forward, a quote only): keep the whole text. */
-		end = n;
+		begin = next_content(lines, below, n);
 	}
 	while (end > begin && is_blank(lines[end - 1]))
 		end--;
