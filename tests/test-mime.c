@@ -228,6 +228,19 @@ test_threading_headers(void)
 	g_assert_cmpstr(m->new_text, ==, "Gracias");
 }
 
+/* test_bad_date - an unparsable Date gives NULL, not the epoch. */
+static void
+test_bad_date(void)
+{
+	static const char raw[] = "From: a@x.es\r\nDate: mañana por la tarde\r\n\r\nx\r\n";
+	g_autoptr(parsed_message) m = mime_parse(raw, strlen(raw));
+
+	g_assert_null(m->date);
+	g_assert_null(m->message_id);
+	g_assert_null(m->in_reply_to);
+	g_assert_cmpuint(m->references->len, ==, 0);
+}
+
 /* test_to_utf8 - the charset routine on its own. */
 static void
 test_to_utf8(void)
@@ -265,6 +278,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/mime/threading-headers", test_threading_headers);
 	g_test_add_func("/mime/to-utf8", test_to_utf8);
+	g_test_add_func("/mime/bad-date", test_bad_date);
 	rc = g_test_run();
 	mime_shutdown();
 	return rc;
