@@ -890,14 +890,29 @@ parse_classify_headers(GMimeMessage *msg, parsed_message *m)
 	}
 }
 
-/* choose_body - the text part the ticket shows: text/plain first, else text/html. */
+/*
+ * choose_body - the text part the ticket shows and its text: text/plain first, else
+ * text/html; also text/html when the plain part is empty, as some mailers send it.
+ */
 static GMimePart *
-choose_body(GMimeMessage *msg)
+choose_body(GMimeMessage *msg, char **text)
 {
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	GMimePart *body = find_body(top, FALSE, 0);
+	GMimePart *plain = find_body(top, FALSE, 0);
+	GMimePart *html;
 
-	return body ? body : find_body(top, TRUE, 0);
+	*text = plain ? part_text(plain) : NULL;
+	if (*text != NULL && **text != '\0')
+		return plain;
+	html = find_body(top, TRUE, 0);
+	if (html == NULL) {
+		if (*text == NULL)
+			*text = g_strdup("");
+		return plain;
+	}
+	g_free(*text);
+	*text = part_text(html);
+	return html;
 }
 
 /*
@@ -917,11 +932,10 @@ header_hint(GMimeMessage *msg, GMimePart *body)
 	return charset_is_utf8_family(charset) ? NULL : charset;
 }
 
-/* parse_body - text, new_text and attachments. */
+/* parse_body - new_text and attachments, once the body text is known. */
 static void
 parse_body(GMimeMessage *msg, GMimePart *body, parsed_message *m)
 {
-	m->text = body ? part_text(body) : g_strdup("");
 	m->new_text = quote_strip(m->text);
 	collect_attachments(msg, body, m->attachments, header_hint(msg, body));
 }
@@ -995,7 +1009,7 @@ mime_parse(const char *raw, gsize length)
 		m->new_text = g_strdup("");
 		return m;
 	}
-	body = choose_body(msg);
+	body = choose_body(msg, &m->text);
 	parse_envelope_headers(msg, header_hint(msg, body), m);
 	parse_body(msg, body, m);
 	parse_classify_headers(msg, m);

@@ -76,6 +76,12 @@ static const mime_case cases[] = {
 	  "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>texto html</p>\r\n"
 	  "--b1--\r\n",
 	  NULL, NULL, NULL, "texto plano", NULL, NULL, NULL, NULL, 0 },
+	{ "empty text/plain alternative falls back to the html",
+	  HDR "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+	  "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n \r\n"
+	  "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>texto html</p>\r\n"
+	  "--b1--\r\n",
+	  NULL, NULL, NULL, "texto html", NULL, NULL, NULL, NULL, 0 },
 	{ "alternative inside mixed, with RFC 2231 and split RFC 2047 names",
 	  HDR "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
 	  "--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
