@@ -39,7 +39,7 @@ patterns(void)
 		p.attribution_verb = g_regex_new(
 		    "(wrote|escribió|escribio|a[\\s\\x{a0}]écrit|schrieb|scrisse|ha scritto|"
 		    "escreveu|schreef|geschreven|skrev|napisał|написал|написав|napsal|"
-		    "kirjoitti|yazdı|写道|寫道)", f, 0, NULL);
+		    "kirjoitti|yazdı|пише|пишет|scrie|έγραψε|写道|寫道)", f, 0, NULL);
 		p.attribution_lead = g_regex_new(
 		    "^\\s*(>\\s*)?(on|el|le|am|il|em|op|den|dne|w dniu|в|у|in article)\\s.*\\d",
 		    f, 0, NULL);

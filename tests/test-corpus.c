@@ -15,7 +15,7 @@
 #define FLOOR_ZAMMAD_SUBJECT 0.98
 #define FLOOR_ZAMMAD_ATTACHMENTS 0.95
 #define FLOOR_ZAMMAD_ALL 0.88
-#define FLOOR_REPLY_TRIMMER 0.87
+#define FLOOR_REPLY_TRIMMER 0.89
 
 typedef struct {
 	const char *field;
