@@ -64,12 +64,13 @@ patterns(void)
 		    "sendt|til|emne|dato|enviada|assunto)\\s*:", f, 0, NULL);
 		p.signature = g_regex_new("^--\\s?$", 0, 0, NULL);
 		p.footer = g_regex_new(
-		    "^\\s*(enviado desde mi|enviado desde|enviado de mi|enviado do meu|"
-		    "sent from my|sent from|sent with|sent via|envoyé de mon|envoyé depuis mon|"
-		    "von meinem .* gesendet|get outlook for|obtener outlook para|"
-		    "descargar outlook para|verzonden met|verzonden vanaf|inviato da|"
-		    "inviato dal mio|sendt fra min|skickat från min|gesendet von meinem|"
-		    "enviado do meu)\\b", f, 0, NULL);
+		    "^\\s*\\(?(enviado desde mi|enviado de mi|enviado do meu|sent from my|"
+		    "get outlook for|(enviado desde|sent from|sent with|sent via|obtener|descargar) "
+		    "\\[?(outlook|yahoo|mail|mailbox|correo|windows|airmail|spark|protonmail|"
+		    "blackberry|samsung|android|ios|iphone|ipad)|"
+		    "envoyé de mon|envoyé depuis mon|von meinem .* gesendet|verzonden met|"
+		    "verzonden vanaf|inviato da|inviato dal mio|sendt fra min|skickat från min|"
+		    "gesendet von meinem)\\b", f, 0, NULL);
 		p.gmail_iso_line = g_regex_new(
 		    "^\\s*\\d{4}-\\d{2}-\\d{2} \\d{1,2}:\\d{2} GMT[+-]\\d{2}:\\d{2}\\s", f, 0, NULL);
 		g_once_init_leave(&done, 1);
@@ -189,16 +190,17 @@ attribution_start(const quote_patterns *p, char **lines, guint i, guint n)
 	return -1;
 }
 
-/* is_header_block - "From:" followed closely by "Sent:"/"To:"/"Subject:" lines. */
+/* is_header_block - "From:" followed closely by "Sent:", "To:", "Subject:" lines. */
 static gboolean
 is_header_block(const quote_patterns *p, char **lines, guint i, guint n)
 {
-	guint j;
+	guint j, found = 0;
 
 	if (!matches(p->header_from, lines[i]))
 		return FALSE;
-	for (j = i + 1; j < n && j <= i + QUOTE_HEADER_SPAN; j++)
-		if (matches(p->header_other, lines[j]))
+	/* Two more header lines, so "De: mi parte" followed by "Para: ..." in prose stays. */
+	for (j = i + 1; j < n && j <= i + QUOTE_HEADER_SPAN + 1; j++)
+		if (matches(p->header_other, lines[j]) && ++found == 2)
 			return TRUE;
 	return FALSE;
 }
@@ -217,8 +219,8 @@ is_marker(const quote_patterns *p, char **lines, guint i, guint n)
 		next = next_content(lines, i + 1, n);
 		return next < n && is_header_block(p, lines, next, n);
 	}
-	/* Phone footers are short; a long line starting "Sent from" is prose. */
-	return strlen(line) < 100 && matches(p->footer, line);
+	/* Phone footers are short; a long line starting "Sent from my" is prose. */
+	return strlen(line) < 80 && matches(p->footer, line);
 }
 
 /* content_end - where the kept text ends: the first marker, less a trailing quote. */
