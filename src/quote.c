@@ -282,6 +282,12 @@ quote_strip(const char *text)
 
 	if (text == NULL)
 		return g_strdup("");
+	/* The regexes need valid UTF-8; mime hands out nothing else, other callers might. */
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_autofree char *valid = g_utf8_make_valid(text, -1);
+
+		return quote_strip(valid);
+	}
 	/* Markers are matched on right-trimmed copies; the kept lines stay as written. */
 	original = g_strsplit(text, "\n", -1);
 	lines = g_strdupv(original);

@@ -86,6 +86,7 @@ static const quote_case cases[] = {
 	{ "prose starting Enviado desde is kept",
 	  "Enviado desde el panel el formulario, pero no llega.\nGracias",
 	  "Enviado desde el panel el formulario, pero no llega.\nGracias" },
+	{ "invalid UTF-8 made valid", "caf\xe9\n\n> x\n", "caf\xef\xbf\xbd" },
 	{ "empty", "", "" },
 	{ "CRLF-free blank tail trimmed", "hola\n\n\n", "hola" },
 };
