@@ -134,7 +134,7 @@ next_content(char **lines, guint i, guint n)
 static gboolean
 attribution_text(const quote_patterns *p, const char *text, gboolean quote_follows)
 {
-	if (strlen(text) > QUOTE_MARKER_LINE_MAX || !g_regex_match(p->attribution_end, text, 0, NULL))
+	if (!matches(p->attribution_end, text))
 		return FALSE;
 	if (g_regex_match(p->gmail_iso_date, text, 0, NULL))
 		return TRUE;
@@ -170,13 +170,16 @@ extend_attribution(const quote_patterns *p, char **lines, guint start, guint las
 static int
 attribution_start(const quote_patterns *p, char **lines, guint i, guint n)
 {
-	g_autoptr(GString) joined = g_string_new(lines[i]);
-	guint next = next_content(lines, i + 1, n);
-	gboolean quote_follows = next < n && is_quoted(lines[next]);
-	guint k;
+	g_autoptr(GString) joined = NULL;
+	gboolean quote_follows;
+	guint k, next;
 
+	/* Checked first: most lines end otherwise, and the look-ahead is not free. */
 	if (!matches(p->attribution_end, lines[i]))
 		return -1;
+	next = next_content(lines, i + 1, n);
+	quote_follows = next < n && is_quoted(lines[next]);
+	joined = g_string_new(lines[i]);
 	for (k = 0; k < 3 && k <= i; k++) {
 		if (k > 0) {
 			if (is_blank(lines[i - k]))
