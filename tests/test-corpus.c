@@ -97,6 +97,22 @@ yaml_double_quoted(const char *s)
 	return g_string_free(out, FALSE);
 }
 
+/* yaml_single_quoted - a '...' string, where '' stands for one quote. */
+static char *
+yaml_single_quoted(const char *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (; *s; s++) {
+		if (*s == '\'' && s[1] == '\'')
+			s++;
+		else if (*s == '\'')
+			break;
+		g_string_append_c(out, *s);
+	}
+	return g_string_free(out, FALSE);
+}
+
 /* yaml_scalar - a one-line YAML scalar (plain, '...' or "..."), joined if continued. */
 static char *
 yaml_scalar(char **lines, int i, const char *value)
@@ -113,21 +129,8 @@ yaml_scalar(char **lines, int i, const char *value)
 		g_string_append_c(joined, ' ');
 		g_string_append(joined, g_strstrip(lines[j]));
 	}
-	if (quote == '"')
-		return yaml_double_quoted(joined->str + 1);
-	{
-		g_autoptr(GString) out = g_string_new(NULL);
-		const char *p;
-
-		for (p = joined->str + 1; *p; p++) {
-			if (*p == '\'' && p[1] == '\'')
-				p++;
-			else if (*p == '\'')
-				break;
-			g_string_append_c(out, *p);
-		}
-		return g_string_free(g_steal_pointer(&out), FALSE);
-	}
+	return quote == '"' ? yaml_double_quoted(joined->str + 1) :
+	    yaml_single_quoted(joined->str + 1);
 }
 
 typedef struct {
@@ -210,10 +213,12 @@ pstrcmp(gconstpointer a, gconstpointer b)
 static char *
 names_joined(GPtrArray *names)
 {
-	g_ptr_array_add(names, NULL);
-	g_autofree char *joined = g_strjoinv("|", (char **)names->pdata);
-	g_ptr_array_remove_index(names, names->len - 1);
-	return g_steal_pointer(&joined);
+	GString *out = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < names->len; i++)
+		g_string_append_printf(out, "%s%s", i ? "|" : "", (char *)names->pdata[i]);
+	return g_string_free(out, FALSE);
 }
 
 /* attachments_match - our attachment names against Zammad's, as sorted lists. */
