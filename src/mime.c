@@ -512,6 +512,55 @@ body_normalize(const char *text)
 	return g_strchomp(g_string_free(out, FALSE));
 }
 
+/* quote_depth - how many '>' open a format=flowed line; *rest is past them. */
+static int
+quote_depth(const char *line, const char **rest)
+{
+	int depth = 0;
+
+	while (line[depth] == '>')
+		depth++;
+	*rest = line + depth;
+	return depth;
+}
+
+/*
+ * text_unflow - RFC 3676 format=flowed back to paragraphs: a line ending in a space
+ * goes on with the next line of the same quote depth; space-stuffing is undone.
+ */
+static char *
+text_unflow(const char *text, gboolean delsp)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	GString *out = g_string_sized_new(strlen(text));
+	gboolean joining = FALSE;
+	int i, depth, previous = -1;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		const char *rest;
+		gsize len;
+
+		depth = quote_depth(lines[i], &rest);
+		if (*rest == ' ')
+			rest++;
+		if (joining && depth != previous)
+			g_string_append_c(out, '\n');
+		else if (!joining && i > 0)
+			g_string_append_c(out, '\n');
+		if (!joining || depth != previous) {
+			g_string_append_len(out, ">>>>>>>>>>>>>>>>", MIN(depth, 16));
+			if (depth > 0)
+				g_string_append_c(out, ' ');
+		}
+		len = strlen(rest);
+		/* "-- " is the signature line, never a soft break. */
+		joining = len > 0 && rest[len - 1] == ' ' && strcmp(rest, "-- ") != 0;
+		g_string_append_len(out, rest, joining && delsp ? len - 1 : len);
+		previous = depth;
+	}
+	return g_string_free(out, FALSE);
+}
+
 /* part_text - the text of a text part as UTF-8, HTML turned into text. */
 static char *
 part_text(GMimePart *part)
@@ -527,6 +576,12 @@ part_text(GMimePart *part)
 		g_autofree char *text = html_to_text(utf8, strlen(utf8));
 
 		return body_normalize(text);
+	}
+	if (g_strcmp0(g_mime_content_type_get_parameter(ct, "format"), "flowed") == 0) {
+		g_autofree char *text = body_normalize(utf8);
+		const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+
+		return text_unflow(text, g_ascii_strcasecmp(delsp ? delsp : "", "yes") == 0);
 	}
 	return body_normalize(utf8);
 }

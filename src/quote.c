@@ -49,7 +49,7 @@ patterns(void)
 		p.banner = g_regex_new(
 		    "^[\\s*]*(>\\s*)?(-{2,}\\s*(mensaje original|original message|mensagem original|"
 		    "message d'origine|ursprüngliche nachricht|messaggio originale|"
-		    "oorspronkelijk bericht|forwarded message|mensaje reenviado|"
+		    "original nachricht|oorspronkelijk bericht|forwarded message|mensaje reenviado|"
 		    "message transféré|weitergeleitete nachricht|mensagem encaminhada)"
 		    "\\s*-{0,}|(begin forwarded message|inicio del mensaje reenviado|"
 		    "comienzo del mensaje reenviado|début du message réexpédié)\\s*:)[\\s*]*$",

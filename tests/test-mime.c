@@ -63,6 +63,11 @@ static const mime_case cases[] = {
 	{ "bare CR and control characters in the body",
 	  HDR "Content-Type: text/plain; charset=utf-8\r\n\r\nuno\rdos\x01\ttres\r\n",
 	  NULL, NULL, NULL, "uno\ndos\ttres", NULL, NULL, NULL, NULL, 0 },
+	{ "format=flowed joined back into paragraphs",
+	  HDR "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\n"
+	  "Hola, el dominio no \r\nresuelve.\r\n\r\n> cita \r\n> seguida\r\n-- \r\nJuan\r\n",
+	  NULL, NULL, NULL, "Hola, el dominio no resuelve.\n\n> cita seguida\n-- \nJuan",
+	  NULL, NULL, NULL, NULL, 0 },
 	{ "html only",
 	  HDR "Content-Type: text/html; charset=utf-8\r\n\r\n"
 	  "<html><head><title>t</title><style>p {color: red}</style></head><body>"
