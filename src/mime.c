@@ -656,11 +656,13 @@ static char *
 raw_param(const char *raw, const char *param)
 {
 	g_autofree char *value = unfold(raw);
+	g_autofree char *lower = g_ascii_strdown(value, -1);
 	gsize plen = strlen(param);
-	const char *p;
+	const char *found;
 
-	for (p = value; (p = g_strstr_len(p, -1, param)) != NULL; p += plen) {
-		const char *v = p + plen, *end;
+	/* Parameter names are case-insensitive: search the lower-cased copy. */
+	for (found = lower; (found = strstr(found, param)) != NULL; found += plen) {
+		const char *p = value + (found - lower), *v = p + plen, *end;
 
 		if ((p > value && p[-1] != ';' && !g_ascii_isspace(p[-1])) || *v != '=')
 			continue;

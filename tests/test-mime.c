@@ -97,7 +97,7 @@ static const mime_case cases[] = {
 	  "Content-Disposition: attachment; filename*=UTF-8''factura%20ni%C3%B1o.pdf\r\n"
 	  "Content-Transfer-Encoding: base64\r\n\r\nSG9sYSBhZGp1bnRv\r\n"
 	  "--m\r\nContent-Type: application/pdf;\r\n"
-	  " name=\"=?UTF-8?B?aW5mb3JtZQ==?= =?UTF-8?B?IGHDsW8ucGRm?=\"\r\n"
+	  " NAME=\"=?UTF-8?B?aW5mb3JtZQ==?= =?UTF-8?B?IGHDsW8ucGRm?=\"\r\n"
 	  "Content-Transfer-Encoding: base64\r\n\r\nSG9sYSBhZGp1bnRv\r\n"
 	  "--m\r\nContent-Type: image/png\r\nContent-Disposition: attachment;"
 	  " filename=\"../../.hidden/x.png\"\r\n\r\npng\r\n"
