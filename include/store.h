@@ -96,6 +96,13 @@ GQuark store_error_quark(void);
 store *store_open(const char *path, GError **error);
 void store_close(store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(store, store_close)
+/* store_set_busy_timeout - how long to wait for another writer (default 10000 ms). */
+void store_set_busy_timeout(store *store, int milliseconds);
+/* store_setting - journal_mode, synchronous, foreign_keys, busy_timeout or user_version
+ * as SQLite reports it for this handle (for diagnostics); a string to g_free. */
+char *store_setting(store *store, const char *name, GError **error);
+/* store_checkpoint - a passive WAL checkpoint, for a maintenance timer. */
+gboolean store_checkpoint(store *store, GError **error);
 
 /* Write transactions: BEGIN IMMEDIATE ... COMMIT. Errors carry store_error_code. */
 gboolean store_begin(store *store, GError **error);
