@@ -11,7 +11,8 @@
 #include "store.h"
 
 #define STORE_BUSY_TIMEOUT_MS   10000
-#define STORE_JOURNAL_LIMIT     "67108864"      /* bytes of -wal kept after a checkpoint */
+/* journal_size_limit: bytes of -wal kept after a checkpoint (64 MB). */
+#define STORE_JOURNAL_LIMIT_SQL "PRAGMA journal_size_limit = 67108864"
 #define STORE_SEARCH_LIMIT      50              /* hits when the caller asks for 0 */
 
 /* The statements, prepared lazily (after migration) and kept for the handle's life. */
@@ -508,7 +509,7 @@ configure(struct store *handle, GError **error)
 	static const char *const settings[] = {
 		"PRAGMA synchronous = FULL",
 		"PRAGMA foreign_keys = ON",
-		"PRAGMA journal_size_limit = " STORE_JOURNAL_LIMIT,
+		STORE_JOURNAL_LIMIT_SQL,
 	};
 	g_autofree char *mode = pragma_text(handle, "PRAGMA journal_mode = WAL", error);
 

@@ -180,6 +180,28 @@ test_settings(fixture *f, gconstpointer data)
 /* ---- accounts ---- */
 
 static void
+test_open_errors(fixture *f, gconstpointer data)
+{
+	g_autofree char *missing = g_build_filename(f->dir, "no-such-dir", "ticketd.db", NULL);
+	g_autofree char *garbage = g_build_filename(f->dir, "garbage.db", NULL);
+	static const char junk[] = "this is not an SQLite database, just some text that is long "
+		"enough to look like a header and a page of data, with nothing else in it at all.";
+	const char *paths[] = { missing, garbage };
+	GError *error = NULL;
+
+	g_assert_true(g_file_set_contents(garbage, junk, sizeof junk - 1, &error));
+	for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+		store *s = store_open(paths[i], &error);
+		g_assert_null(s);
+		g_assert_error(error, STORE_ERROR, STORE_ERROR_FAILED);
+		g_assert_nonnull(strstr(error->message, paths[i]));
+		g_test_message("%s", error->message);
+		g_clear_error(&error);
+	}
+	g_remove(garbage);
+}
+
+static void
 test_accounts(fixture *f, gconstpointer data)
 {
 	GError *error = NULL;
@@ -885,6 +907,7 @@ main(int argc, char **argv)
 		{ "/store/migrate/empty", test_migrate_empty },
 		{ "/store/migrate/too-new", test_migrate_too_new },
 		{ "/store/settings", test_settings },
+		{ "/store/open-errors", test_open_errors },
 		{ "/store/accounts", test_accounts },
 		{ "/store/subaccounts", test_subaccounts },
 		{ "/store/tickets", test_tickets },
