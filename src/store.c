@@ -1104,58 +1104,57 @@ store_ticket_by_message_id(store *handle, const char *message_id, store_ticket *
 	return ticket_lookup(handle, stmt, out, error);
 }
 
-/* ticket_update - run one of the single-ticket UPDATEs with its id and one more value. */
-static gboolean
-ticket_update(struct store *handle, stmt_id id, int64_t ticket_id, const char *text,
-              int64_t number, const char *what, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, id, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	if (id == ST_TICKET_SET_STATUS) {
-		bind_text(stmt, 2, text);
-		sqlite3_bind_int64(stmt, 3, number);
-	} else if (id == ST_TICKET_SET_ASSIGNEE) {
-		bind_text(stmt, 2, text != NULL && *text != '\0' ? text : NULL);
-	} else if (id == ST_TICKET_SET_MERGED) {
-		bind_id(stmt, 2, number);
-	} else {
-		sqlite3_bind_int64(stmt, 2, number);
-	}
-	return stmt_run_changed(handle, stmt, what, error);
-}
-
 gboolean
 store_ticket_set_status(store *handle, int64_t ticket_id, const char *status,
                         int64_t now, GError **error)
 {
-	return ticket_update(handle, ST_TICKET_SET_STATUS, ticket_id, status, now,
-	                     "changing a ticket's status", error);
+	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_STATUS, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	bind_text(stmt, 2, status);
+	sqlite3_bind_int64(stmt, 3, now);
+	return stmt_run_changed(handle, stmt, "changing a ticket's status", error);
 }
 
 /* store_ticket_set_assignee - NULL or "" leaves the ticket unassigned. */
 gboolean
 store_ticket_set_assignee(store *handle, int64_t ticket_id, const char *assignee, GError **error)
 {
-	return ticket_update(handle, ST_TICKET_SET_ASSIGNEE, ticket_id, assignee, 0,
-	                     "assigning a ticket", error);
+	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_ASSIGNEE, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	bind_text(stmt, 2, assignee != NULL && *assignee != '\0' ? assignee : NULL);
+	return stmt_run_changed(handle, stmt, "assigning a ticket", error);
 }
 
 /* store_ticket_set_merged - into 0 undoes a merge. */
 gboolean
 store_ticket_set_merged(store *handle, int64_t ticket_id, int64_t into, GError **error)
 {
-	return ticket_update(handle, ST_TICKET_SET_MERGED, ticket_id, NULL, into,
-	                     "merging a ticket", error);
+	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_MERGED, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	bind_id(stmt, 2, into);
+	return stmt_run_changed(handle, stmt, "merging a ticket", error);
 }
 
+/* store_ticket_touch_customer - the customer wrote now: the queue order starts from here. */
 gboolean
 store_ticket_touch_customer(store *handle, int64_t ticket_id, int64_t now, GError **error)
 {
-	return ticket_update(handle, ST_TICKET_TOUCH, ticket_id, NULL, now,
-	                     "recording a customer message", error);
+	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_TOUCH, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	sqlite3_bind_int64(stmt, 2, now);
+	return stmt_run_changed(handle, stmt, "recording a customer message", error);
 }
 
 void

@@ -6,6 +6,8 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/wait.h>
 
 #include "store.h"
 
@@ -817,6 +819,70 @@ test_outbox_concurrent(fixture *f, gconstpointer data)
 	g_mutex_clear(&lock);
 }
 
+static const char *test_program;            /* argv[0], to start claimer processes */
+
+/* claim_child - `test-store --claim-child DB`: claim until nothing is due, print each id. */
+static int
+claim_child(const char *path)
+{
+	GError *error = NULL;
+	store *s = store_open(path, &error);
+	store_outbox_row *row;
+
+	if (s == NULL)
+		return 2;
+	while ((row = store_outbox_claim(s, 5000, 600, &error)) != NULL) {
+		printf("%" G_GINT64_FORMAT "\n", (gint64)row->id);
+		store_outbox_row_free(row);
+	}
+	store_close(s);
+	return error == NULL ? 0 : 4;
+}
+
+/* read_claims - the ids one claimer process printed, each seen only once overall. */
+static void
+read_claims(int fd, GHashTable *seen)
+{
+	g_autoptr(GIOChannel) channel = g_io_channel_unix_new(fd);
+	char *line = NULL;
+
+	g_io_channel_set_close_on_unref(channel, TRUE);
+	while (g_io_channel_read_line(channel, &line, NULL, NULL, NULL) == G_IO_STATUS_NORMAL) {
+		gint64 id = g_ascii_strtoll(line, NULL, 10);
+		g_free(line);
+		g_assert_false(g_hash_table_contains(seen, &id));
+		g_hash_table_add(seen, g_memdup2(&id, sizeof id));
+	}
+}
+
+static void
+test_outbox_processes(fixture *f, gconstpointer data)
+{
+	enum { ROWS = 150, CHILDREN = 3 };
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	const char *argv[] = { test_program, "--claim-child", f->path, NULL };
+	GPid children[CHILDREN];
+	int out[CHILDREN];
+	GError *error = NULL;
+
+	for (int i = 0; i < ROWS; i++)
+		queue_mail(f->store, "ana@cliente.es", "created", 1000 + i);
+	for (int i = 0; i < CHILDREN; i++) {
+		g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+		                         NULL, NULL, &children[i], NULL, &out[i], NULL, &error);
+		g_assert_no_error(error);
+	}
+	for (int i = 0; i < CHILDREN; i++) {
+		int status = 0;
+		read_claims(out[i], seen);
+		g_assert_cmpint(waitpid(children[i], &status, 0), ==, children[i]);
+		g_assert_true(g_spawn_check_wait_status(status, &error));
+		g_assert_no_error(error);
+		g_spawn_close_pid(children[i]);
+	}
+	g_assert_cmpuint(g_hash_table_size(seen), ==, ROWS);
+}
+
 /* ---- transactions ---- */
 
 static void
@@ -924,11 +990,15 @@ main(int argc, char **argv)
 		{ "/store/outbox/lease-expired", test_outbox_lease_expired },
 		{ "/store/outbox/mark", test_outbox_mark },
 		{ "/store/outbox/concurrent", test_outbox_concurrent },
+		{ "/store/outbox/processes", test_outbox_processes },
 		{ "/store/rollback", test_rollback },
 		{ "/store/busy", test_busy },
 		{ "/store/now", test_now },
 	};
 
+	if (argc == 3 && strcmp(argv[1], "--claim-child") == 0)
+		return claim_child(argv[2]);
+	test_program = argv[0];
 	g_test_init(&argc, &argv, NULL);
 	for (gsize i = 0; i < G_N_ELEMENTS(tests); i++)
 		g_test_add(tests[i].path, fixture, NULL, fixture_set_up, tests[i].test,
