@@ -203,8 +203,9 @@ GPtrArray *store_search(store *store, const char *query, int limit, GError **err
 
 /* Outbox: composed notifications waiting for SMTP. */
 int64_t store_outbox_add(store *store, const store_outbox_row *row, GError **error);
-/* store_outbox_claim - atomically take one due row (state queued, next_try <= now),
- * mark it sending with a lease until now+lease; NULL when nothing is due. */
+/* store_outbox_claim - atomically take one due row (state queued, next_try <= now, or
+ * state sending whose lease ran out: its sender died), mark it sending with a lease
+ * until now+lease; NULL and no error when nothing is due. No row goes to two claimers. */
 store_outbox_row *store_outbox_claim(store *store, int64_t now, int64_t lease, GError **error);
 gboolean store_outbox_mark(store *store, int64_t id, const char *state, int attempts,
                            int64_t next_try, const char *last_error, GError **error);

@@ -319,6 +319,15 @@ test_tickets(fixture *f, gconstpointer data)
 	}
 	g_assert_false(store_ticket_by_message_id(f->store, "otro@x", &ticket, &error));
 	g_assert_no_error(error);
+}
+
+static void
+test_ticket_updates(fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	store_ticket ticket = { 0 };
+	int64_t account = add_account(f->store, "ana@cliente.es");
+	int64_t id = add_ticket(f->store, "KQZ-482913", account, "soporte", "Cámara rota", 1000);
 
 	g_assert_true(store_ticket_set_status(f->store, id, "answered", 1200, &error));
 	g_assert_true(store_ticket_set_assignee(f->store, id, "pepe", &error));
@@ -977,6 +986,7 @@ main(int argc, char **argv)
 		{ "/store/accounts", test_accounts },
 		{ "/store/subaccounts", test_subaccounts },
 		{ "/store/tickets", test_tickets },
+		{ "/store/tickets/updates", test_ticket_updates },
 		{ "/store/messages", test_messages },
 		{ "/store/raw-bytes", test_raw_bytes },
 		{ "/store/attachments/dedup", test_attachment_dedup },
