@@ -39,16 +39,19 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
 all: deps-if-missing $(PROGRAMS:%=$(BUILD)/%)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libticketd.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/ticketd $(BUILD)/ticketctl: $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libticketd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

@@ -541,6 +541,23 @@ ingest_duplicate(ingest_context *ctx)
 	return TRUE;
 }
 
+/* ingest_remember_delivery - what this delivery did, so a second one changes nothing. */
+static void
+ingest_remember_delivery(ingest_context *ctx)
+{
+	store_ticket ticket = { 0 };
+	int64_t ticket_id = 0;
+
+	if (ctx->result->decision.ticket != NULL &&
+	    store_ticket_by_code(ctx->store, ctx->result->decision.ticket, &ticket, &ctx->error)) {
+		ticket_id = ticket.id;
+		store_ticket_clear(&ticket);
+	}
+	if (ctx->error == NULL)
+		store_delivery_add(ctx->store, ctx->dedup_key, ctx->department->slug,
+		                   ingest_action_name(ctx->result->decision.action), ticket_id, &ctx->error);
+}
+
 /* ingest_decide_and_write - everything after routing, inside the open transaction. */
 static void
 ingest_decide_and_write(ingest_context *ctx)
@@ -569,8 +586,7 @@ ingest_decide_and_write(ingest_context *ctx)
 	if (threaded)
 		store_ticket_clear(&ticket);
 	if (ctx->error == NULL && ctx->result->status == INGEST_OK)
-		(store_delivery_add(ctx->store, ctx->dedup_key, ctx->department->slug,
-		                                 ingest_action_name(ctx->result->decision.action), 0, &ctx->error));
+		ingest_remember_delivery(ctx);
 }
 
 void
