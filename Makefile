@@ -9,7 +9,7 @@ DESTDIR  ?=
 BUILD    ?= build
 
 CC       ?= cc
-PKGS     := glib-2.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls
+PKGS     := glib-2.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls json-glib-1.0
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -29,7 +29,7 @@ MANPAGES := man/ticketd.8 man/ticketctl.1 man/ticketd.conf.5
 
 # Debian packages the build, the tests and the demo need.
 DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
-             libglib2.0-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
+             libglib2.0-dev libjson-glib-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
              libetpan-dev libcurl4-gnutls-dev libgnutls28-dev \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
              clang libclang-rt-14-dev valgrind

@@ -84,6 +84,13 @@ void ingest_apply(const ticketd_config *config, store *store, const char *raw, g
 
 void ingest_result_clear(ingest_result *result);
 
+/*
+ * ingest_header_recipients - without an envelope (Maildir import, deliver without -r):
+ * the To and Cc addresses that reach a department, one per department. The strings
+ * belong to message.
+ */
+GPtrArray *ingest_header_recipients(const ticketd_config *config, const parsed_message *message);
+
 /* ingest_log - the one log line of a decision, after its commit (Postfix style). */
 void ingest_log(const ingest_result *result, const parsed_message *message,
                 const ingest_envelope *envelope);

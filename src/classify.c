@@ -19,13 +19,19 @@ mail_class_name(mail_class class)
 	return "?";
 }
 
-/* classify_is_daemon_address - MAILER-DAEMON@ and postmaster@ speak for machines. */
+/* classify_is_daemon_address - MAILER-DAEMON and postmaster speak for machines. */
 static gboolean
 classify_is_daemon_address(const char *address)
 {
-	return g_ascii_strncasecmp(address, "mailer-daemon@", 14) == 0 ||
-	       g_ascii_strcasecmp(address, "mailer-daemon") == 0 ||
-	       g_ascii_strncasecmp(address, "postmaster@", 11) == 0;
+	static const char *const locals[] = { "mailer-daemon", "postmaster", "post_master", NULL };
+
+	for (int i = 0; locals[i] != NULL; i++) {
+		gsize n = strlen(locals[i]);
+
+		if (g_ascii_strncasecmp(address, locals[i], n) == 0 && (address[n] == '@' || address[n] == '\0'))
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static gboolean
@@ -39,7 +45,11 @@ classify_is_bounce(const parsed_message *message, const char *envelope_sender)
 		return TRUE;
 	if (message->return_path != NULL && *message->return_path == '\0')
 		return TRUE;
-	return classify_is_daemon_address(message->from->address);
+	if (message->return_path != NULL && classify_is_daemon_address(message->return_path))
+		return TRUE;
+	/* "From: MAILER-DAEMON <>": the name is all some MTAs give. */
+	return classify_is_daemon_address(message->from->address) ||
+	       g_ascii_strcasecmp(message->from->name, "mailer-daemon") == 0;
 }
 
 /* classify_token_is - the value's first token (before ';' and spaces) equals word. */

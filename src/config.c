@@ -483,6 +483,7 @@ config_load(const char *path, GError **error)
 	source.keys = keys;
 	if (!config_check_syntax(&source, error))
 		return NULL;
+	g_key_file_set_list_separator(keys, ',');
 	if (!g_key_file_load_from_data(keys, text, length, G_KEY_FILE_NONE, &local_error)) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
 		return NULL;

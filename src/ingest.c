@@ -141,6 +141,28 @@ ingest_route(ingest_context *ctx)
 	return FALSE;
 }
 
+GPtrArray *
+ingest_header_recipients(const ticketd_config *config, const parsed_message *message)
+{
+	GPtrArray *recipients = g_ptr_array_new();
+	g_autoptr(GPtrArray) departments = g_ptr_array_new();
+
+	for (int list = 0; list < 2; list++) {
+		GPtrArray *addresses = list == 0 ? message->to : message->cc;
+
+		for (guint i = 0; i < addresses->len; i++) {
+			const mail_address *address = g_ptr_array_index(addresses, i);
+			const department_config *department = config_department_for(config, address->address, NULL);
+
+			if (department == NULL || g_ptr_array_find(departments, department, NULL))
+				continue;
+			g_ptr_array_add(departments, (gpointer)department);
+			g_ptr_array_add(recipients, address->address);
+		}
+	}
+	return recipients;
+}
+
 /* ingest_identify - staff, an account holder, a sub-account, or a stranger. */
 static sender_identity
 ingest_identify(ingest_context *ctx)

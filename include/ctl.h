@@ -1,0 +1,45 @@
+/*
+ * ctl - the commands of ticketctl, the staff and admin CLI. Each command gets its own
+ * argv (argv[0] is the command name) and returns a sysexits(3) code:
+ * 0 done, 64 usage, 65 bad input, 66 no such thing, 75 database busy: try again, 78 config.
+ */
+#ifndef TICKETD_CTL_H
+#define TICKETD_CTL_H
+
+#include <json-glib/json-glib.h>
+
+#include "config.h"
+#include "store.h"
+
+typedef struct {
+	const char *config_file;    /* -c FILE, or NULL */
+	gboolean json;              /* --json: machine-readable output on stdout */
+	ticketd_config *config;
+	store *db;
+} ctl_context;
+
+/* ctl_open - load the configuration and open the store; an exit code, 0 on success. */
+int ctl_open(ctl_context *ctx);
+void ctl_close(ctl_context *ctx);
+
+/* ctl_parse - command options with GOptionContext; FALSE after printing the usage error. */
+gboolean ctl_parse(ctl_context *ctx, const char *usage, const char *summary, GOptionEntry *entries,
+                   int *argc, char ***argv);
+/* ctl_store_error - report a store failure; 75 when retrying can help, else 65/66. */
+int ctl_store_error(const char *what, GError *error);
+void ctl_print_json(JsonBuilder *builder);
+/* ctl_time - unix seconds as local "2025-02-03 10:15". */
+char *ctl_time(int64_t seconds);
+/* ctl_parse_time - "2025-02-03", "2025-02-03 10:15", ISO 8601 or @unix; -1 when invalid. */
+int64_t ctl_parse_time(const char *text);
+
+int ctl_import(ctl_context *ctx, int argc, char **argv);
+int ctl_inspect(ctl_context *ctx, int argc, char **argv);
+int ctl_list(ctl_context *ctx, int argc, char **argv);
+int ctl_show(ctl_context *ctx, int argc, char **argv);
+int ctl_account(ctl_context *ctx, int argc, char **argv);
+int ctl_subaccount(ctl_context *ctx, int argc, char **argv);
+int ctl_department(ctl_context *ctx, int argc, char **argv);
+int ctl_outbox(ctl_context *ctx, int argc, char **argv);
+
+#endif

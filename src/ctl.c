@@ -1,0 +1,106 @@
+/*
+ * ctl - what the ticketctl commands share: opening the configuration and the store,
+ * option parsing, error reporting by exit code, JSON output and time formats.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "ctl.h"
+
+int
+ctl_open(ctl_context *ctx)
+{
+	g_autoptr(GError) error = NULL;
+
+	if ((ctx->config = config_load(config_path(ctx->config_file), &error)) == NULL) {
+		fprintf(stderr, "ticketctl: %s\n", error->message);
+		return EX_CONFIG;
+	}
+	if ((ctx->db = store_open(ctx->config->database, &error)) == NULL)
+		return ctl_store_error("opening the database", error);
+	return EX_OK;
+}
+
+void
+ctl_close(ctl_context *ctx)
+{
+	g_clear_pointer(&ctx->db, store_close);
+	g_clear_pointer(&ctx->config, config_free);
+}
+
+gboolean
+ctl_parse(ctl_context *ctx, const char *usage, const char *summary, GOptionEntry *entries,
+          int *argc, char ***argv)
+{
+	g_autoptr(GOptionContext) options = g_option_context_new(usage);
+	g_autoptr(GError) error = NULL;
+	GOptionEntry json[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, "machine-readable output", NULL },
+		{ NULL }
+	};
+
+	g_option_context_set_summary(options, summary);
+	if (entries != NULL)
+		g_option_context_add_main_entries(options, entries, NULL);
+	g_option_context_add_main_entries(options, json, NULL);
+	if (!g_option_context_parse(options, argc, argv, &error)) {
+		fprintf(stderr, "ticketctl %s: %s (see ticketctl %s --help)\n", (*argv)[0], error->message, (*argv)[0]);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+int
+ctl_store_error(const char *what, GError *error)
+{
+	fprintf(stderr, "ticketctl: %s: %s\n", what, error->message);
+	if (error->domain == STORE_ERROR && (error->code == STORE_ERROR_BUSY || error->code == STORE_ERROR_FULL)) {
+		fprintf(stderr, "ticketctl: the database is busy or full; try again\n");
+		return EX_TEMPFAIL;
+	}
+	if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
+		return EX_NOINPUT;
+	return EX_DATAERR;
+}
+
+void
+ctl_print_json(JsonBuilder *builder)
+{
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(builder);
+	g_autofree char *text = NULL;
+
+	json_generator_set_root(generator, root);
+	json_generator_set_pretty(generator, TRUE);
+	text = json_generator_to_data(generator, NULL);
+	printf("%s\n", text);
+}
+
+char *
+ctl_time(int64_t seconds)
+{
+	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(seconds);
+	g_autoptr(GDateTime) local = utc ? g_date_time_to_local(utc) : NULL;
+
+	return local ? g_date_time_format(local, "%Y-%m-%d %H:%M") : g_strdup("?");
+}
+
+int64_t
+ctl_parse_time(const char *text)
+{
+	g_autoptr(GDateTime) when = NULL;
+	g_autoptr(GTimeZone) zone = g_time_zone_new_local();
+	int y, m, d, hh = 0, mm = 0;
+	char end;
+
+	if (text[0] == '@')
+		return g_ascii_strtoll(text + 1, NULL, 10);
+	if ((when = g_date_time_new_from_iso8601(text, zone)) != NULL)
+		return g_date_time_to_unix(when);
+	if (sscanf(text, "%d-%d-%d %d:%d%c", &y, &m, &d, &hh, &mm, &end) != 5 &&
+	    sscanf(text, "%d-%d-%d%c", &y, &m, &d, &end) != 3)
+		return -1;
+	when = g_date_time_new(zone, y, m, d, hh, mm, 0);
+	return when ? g_date_time_to_unix(when) : -1;
+}

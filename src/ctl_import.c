@@ -1,0 +1,228 @@
+/*
+ * ctl_import - `ticketctl import DIR|FILE...`: every message of a Maildir (cur/ and new/,
+ * in name order) or the named files, through the same ingest path as LMTP. A progress
+ * bar on a terminal, then a summary by action and by class.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ingest.h"
+
+typedef struct {
+	int total;
+	int done;
+	int counts[ACTION_DUPLICATE + 1];
+	int classes[MAIL_LOOP + 1];
+	int failed;                 /* could not be stored now: try again */
+	JsonBuilder *json;          /* per-message results, with --json */
+} import_tally;
+
+static int
+import_compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* import_collect - the files to ingest: Maildir cur/ and new/ sorted, or files as given. */
+static gboolean
+import_collect(const char *path, GPtrArray *files)
+{
+	static const char *const subdirs[] = { "cur", "new" };
+	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+
+	if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			return FALSE;
+		g_ptr_array_add(files, g_strdup(path));
+		return TRUE;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(subdirs); i++) {
+		g_autofree char *dir_path = g_build_filename(path, subdirs[i], NULL);
+		g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+		const char *name;
+
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
+			if (name[0] != '.')
+				g_ptr_array_add(found, g_build_filename(dir_path, name, NULL));
+	}
+	if (found->len == 0 && !g_file_test(path, G_FILE_TEST_EXISTS))
+		return FALSE;
+	g_ptr_array_sort(found, import_compare_names);
+	for (guint i = 0; i < found->len; i++)
+		g_ptr_array_add(files, g_strdup(g_ptr_array_index(found, i)));
+	return TRUE;
+}
+
+/* import_progress - a bar on stderr when it is a terminal. */
+static void
+import_progress(const import_tally *tally)
+{
+	int width = 30;
+	int filled = tally->total ? tally->done * width / tally->total : width;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r[%.*s%*s] %d/%d", filled, "##############################", width - filled, "",
+	        tally->done, tally->total);
+	if (tally->done == tally->total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void
+import_json_result(JsonBuilder *json, const char *file, const ingest_result *result)
+{
+	json_builder_begin_object(json);
+	json_builder_set_member_name(json, "file");
+	json_builder_add_string_value(json, file);
+	json_builder_set_member_name(json, "status");
+	json_builder_add_string_value(json, result->status == INGEST_OK ? "ok" :
+	                              result->status == INGEST_TEMPFAIL ? "tempfail" : "refused");
+	json_builder_set_member_name(json, "class");
+	json_builder_add_string_value(json, mail_class_name(result->class));
+	json_builder_set_member_name(json, "action");
+	json_builder_add_string_value(json, ingest_action_name(result->decision.action));
+	json_builder_set_member_name(json, "ticket");
+	json_builder_add_string_value(json, result->decision.ticket);
+	json_builder_set_member_name(json, "department");
+	json_builder_add_string_value(json, result->decision.department);
+	json_builder_set_member_name(json, "reason");
+	json_builder_add_string_value(json, result->error ? result->error : result->decision.reason);
+	json_builder_end_object(json);
+}
+
+/* import_count - tally one result, and list it with --json. */
+static void
+import_count(import_tally *tally, const char *file, const ingest_result *result)
+{
+	if (result->status == INGEST_TEMPFAIL)
+		tally->failed++;
+	else
+		tally->counts[result->decision.action]++;
+	tally->classes[result->class]++;
+	if (tally->json != NULL)
+		import_json_result(tally->json, file, result);
+}
+
+/* import_one - ingest one file for each department its To and Cc name. */
+static void
+import_one(ctl_context *ctx, const char *file, import_tally *tally)
+{
+	g_autofree char *raw = NULL;
+	gsize length = 0;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(parsed_message) message = NULL;
+	g_autoptr(GPtrArray) recipients = NULL;
+	ingest_result result = { 0 };
+
+	if (!g_file_get_contents(file, &raw, &length, &error)) {
+		fprintf(stderr, "ticketctl import: %s\n", error->message);
+		tally->failed++;
+		return;
+	}
+	if (length > ctx->config->max_message_size) {
+		result.status = INGEST_PERMFAIL;
+		result.decision.action = ACTION_REJECT;
+		result.decision.reason = g_strdup("larger than max_message_size");
+		import_count(tally, file, &result);
+		ingest_result_clear(&result);
+		return;
+	}
+	message = mime_parse(raw, length);
+	recipients = ingest_header_recipients(ctx->config, message);
+	if (recipients->len == 0)
+		g_ptr_array_add(recipients, NULL);      /* ingest says which address is missing */
+	for (guint i = 0; i < recipients->len; i++) {
+		ingest_envelope envelope = { NULL, g_ptr_array_index(recipients, i) };
+
+		ingest_message(ctx->config, ctx->db, raw, length, &envelope, &result);
+		import_count(tally, file, &result);
+		ingest_result_clear(&result);
+	}
+}
+
+static void
+import_summary_text(const import_tally *tally)
+{
+	printf("%d messages: %d new tickets, %d replies, %d staff replies, %d reopened, "
+	       "%d duplicates, %d refused, %d held, %d dropped", tally->total,
+	       tally->counts[ACTION_NEW] + tally->counts[ACTION_NEW_LINKED], tally->counts[ACTION_REPLY],
+	       tally->counts[ACTION_STAFF_REPLY], tally->counts[ACTION_REOPEN], tally->counts[ACTION_DUPLICATE],
+	       tally->counts[ACTION_REJECT] + tally->counts[ACTION_REFUSE], tally->counts[ACTION_HOLD],
+	       tally->counts[ACTION_DROP]);
+	if (tally->failed)
+		printf(", %d failed (run the import again)", tally->failed);
+	printf("\nby class: %d normal, %d bounce, %d auto_reply, %d loop\n", tally->classes[MAIL_NORMAL],
+	       tally->classes[MAIL_BOUNCE], tally->classes[MAIL_AUTO_REPLY], tally->classes[MAIL_LOOP]);
+}
+
+static void
+import_summary_json(import_tally *tally)
+{
+	JsonBuilder *json = tally->json;
+
+	json_builder_end_array(json);
+	json_builder_set_member_name(json, "total");
+	json_builder_add_int_value(json, tally->total);
+	json_builder_set_member_name(json, "failed");
+	json_builder_add_int_value(json, tally->failed);
+	json_builder_set_member_name(json, "actions");
+	json_builder_begin_object(json);
+	for (int a = 0; a <= ACTION_DUPLICATE; a++) {
+		json_builder_set_member_name(json, ingest_action_name(a));
+		json_builder_add_int_value(json, tally->counts[a]);
+	}
+	json_builder_end_object(json);
+	json_builder_set_member_name(json, "classes");
+	json_builder_begin_object(json);
+	for (int c = 0; c <= MAIL_LOOP; c++) {
+		json_builder_set_member_name(json, mail_class_name(c));
+		json_builder_add_int_value(json, tally->classes[c]);
+	}
+	json_builder_end_object(json);
+	json_builder_end_object(json);
+	ctl_print_json(json);
+}
+
+int
+ctl_import(ctl_context *ctx, int argc, char **argv)
+{
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(JsonBuilder) json = NULL;
+	import_tally tally = { 0 };
+	int code;
+
+	if (!ctl_parse(ctx, "DIR|FILE...", "Ingest a Maildir or message files, in name order.", NULL, &argc, &argv))
+		return EX_USAGE;
+	if (argc < 2) {
+		fprintf(stderr, "ticketctl import: name a Maildir or message files\n");
+		return EX_USAGE;
+	}
+	for (int i = 1; i < argc; i++)
+		if (!import_collect(argv[i], files)) {
+			fprintf(stderr, "ticketctl import: %s: no such Maildir or file\n", argv[i]);
+			return EX_NOINPUT;
+		}
+	if ((code = ctl_open(ctx)) != EX_OK)
+		return code;
+	if (ctx->json) {
+		json = tally.json = json_builder_new();
+		json_builder_begin_object(json);
+		json_builder_set_member_name(json, "messages");
+		json_builder_begin_array(json);
+	}
+	tally.total = (int)files->len;
+	for (guint i = 0; i < files->len; i++) {
+		import_one(ctx, g_ptr_array_index(files, i), &tally);
+		tally.done++;
+		import_progress(&tally);
+	}
+	if (ctx->json)
+		import_summary_json(&tally);
+	else
+		import_summary_text(&tally);
+	return tally.failed ? EX_TEMPFAIL : EX_OK;
+}

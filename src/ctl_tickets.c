@@ -1,0 +1,346 @@
+/*
+ * ctl_tickets - looking at tickets and mail: `list` (queue order, filters), `show CODE`
+ * (thread, events, attachments) and `inspect FILE` (the postmaster's "why did this mail
+ * do that": everything parse and classify found, and the decision, nothing stored).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "ctl.h"
+#include "ingest.h"
+#include "log.h"
+
+static void
+json_string(JsonBuilder *json, const char *name, const char *value)
+{
+	json_builder_set_member_name(json, name);
+	json_builder_add_string_value(json, value);
+}
+
+static void
+json_int(JsonBuilder *json, const char *name, gint64 value)
+{
+	json_builder_set_member_name(json, name);
+	json_builder_add_int_value(json, value);
+}
+
+static void
+json_address(JsonBuilder *json, const mail_address *address)
+{
+	json_builder_begin_object(json);
+	json_string(json, "name", address->name);
+	json_string(json, "address", address->address);
+	json_builder_end_object(json);
+}
+
+static void
+json_addresses(JsonBuilder *json, const char *name, GPtrArray *addresses)
+{
+	json_builder_set_member_name(json, name);
+	json_builder_begin_array(json);
+	for (guint i = 0; i < addresses->len; i++)
+		json_address(json, g_ptr_array_index(addresses, i));
+	json_builder_end_array(json);
+}
+
+/* inspect_json - the fields ticketctl(1) documents for inspect. */
+static void
+inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_result *result)
+{
+	json_builder_begin_object(json);
+	json_builder_set_member_name(json, "from");
+	json_address(json, message->from);
+	json_addresses(json, "to", message->to);
+	json_addresses(json, "cc", message->cc);
+	json_addresses(json, "reply_to", message->reply_to);
+	json_string(json, "subject", message->subject);
+	json_string(json, "message_id", message->message_id);
+	json_string(json, "in_reply_to", message->in_reply_to);
+	json_builder_set_member_name(json, "references");
+	json_builder_begin_array(json);
+	for (guint i = 0; i < message->references->len; i++)
+		json_builder_add_string_value(json, g_ptr_array_index(message->references, i));
+	json_builder_end_array(json);
+	json_string(json, "date", message->date);
+	json_string(json, "text", message->text);
+	json_string(json, "new_text", message->new_text);
+	json_builder_set_member_name(json, "attachments");
+	json_builder_begin_array(json);
+	for (guint i = 0; i < message->attachments->len; i++) {
+		const mail_attachment *attachment = g_ptr_array_index(message->attachments, i);
+
+		json_builder_begin_object(json);
+		json_string(json, "filename", attachment->filename);
+		json_string(json, "content_type", attachment->content_type);
+		json_int(json, "size", (gint64)attachment->size);
+		json_string(json, "sha256", attachment->sha256);
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+	json_string(json, "class", mail_class_name(result->class));
+	json_builder_set_member_name(json, "decision");
+	json_builder_begin_object(json);
+	json_string(json, "action", result->status == INGEST_TEMPFAIL ? "tempfail" :
+	            ingest_action_name(result->decision.action));
+	json_string(json, "ticket", result->decision.ticket);
+	json_string(json, "department", result->decision.department);
+	json_string(json, "reason", result->error ? result->error : result->decision.reason);
+	json_builder_end_object(json);
+	json_builder_end_object(json);
+}
+
+int
+ctl_inspect(ctl_context *ctx, int argc, char **argv)
+{
+	g_autofree char *sender = NULL;
+	g_autofree char *recipient = NULL;
+	GOptionEntry options[] = {
+		{ "sender", 'f', 0, G_OPTION_ARG_STRING, &sender, "envelope sender (\"\" for <>)", "SENDER" },
+		{ "recipient", 'r', 0, G_OPTION_ARG_STRING, &recipient, "envelope recipient", "RCPT" },
+		{ NULL }
+	};
+	g_autofree char *raw = NULL;
+	gsize length;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(parsed_message) message = NULL;
+	g_autoptr(JsonBuilder) json = json_builder_new();
+	ingest_envelope envelope;
+	ingest_result result = { 0 };
+	int code;
+
+	if (!ctl_parse(ctx, "FILE", "Print as JSON what ticketd would do with a mail; nothing is stored.",
+	               options, &argc, &argv))
+		return EX_USAGE;
+	if (argc != 2) {
+		fprintf(stderr, "ticketctl inspect: name one message file\n");
+		return EX_USAGE;
+	}
+	if (!g_file_get_contents(argv[1], &raw, &length, &error)) {
+		fprintf(stderr, "ticketctl inspect: %s\n", error->message);
+		return EX_NOINPUT;
+	}
+	if ((code = ctl_open(ctx)) != EX_OK)
+		return code;
+	message = mime_parse(raw, length);
+	envelope = (ingest_envelope){ sender, recipient };
+	ingest_decide(ctx->config, ctx->db, raw, length, message, &envelope, &result);
+	inspect_json(json, message, &result);
+	ctl_print_json(json);
+	code = result.status == INGEST_TEMPFAIL ? EX_TEMPFAIL : EX_OK;
+	ingest_result_clear(&result);
+	return code;
+}
+
+static void
+list_json_ticket(JsonBuilder *json, const store_ticket *ticket)
+{
+	json_builder_begin_object(json);
+	json_string(json, "code", ticket->code);
+	json_string(json, "status", ticket->status);
+	json_string(json, "department", ticket->department);
+	json_string(json, "account", ticket->account_email);
+	json_string(json, "subject", ticket->subject);
+	json_string(json, "priority", ticket->priority);
+	json_string(json, "assignee", ticket->assignee);
+	json_int(json, "messages", ticket->message_count);
+	json_int(json, "created", ticket->created);
+	json_int(json, "updated", ticket->updated);
+	json_int(json, "last_customer", ticket->last_customer);
+	json_builder_end_object(json);
+}
+
+/* list_print_table - the columns a person scans: code, status, department, count, subject. */
+static void
+list_print_table(GPtrArray *tickets)
+{
+	printf("%-12s %-16s %-12s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "MSGS",
+	       "LAST CUSTOMER", "ACCOUNT", "SUBJECT");
+	for (guint i = 0; i < tickets->len; i++) {
+		const store_ticket *ticket = g_ptr_array_index(tickets, i);
+		g_autofree char *when = ctl_time(ticket->last_customer ? ticket->last_customer : ticket->created);
+		g_autofree char *subject = log_printable(ticket->subject, 60);
+		g_autofree char *account = log_printable(ticket->account_email, 28);
+
+		printf("%-12s %-16s %-12s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
+		       ticket->message_count, when, account, subject);
+	}
+	printf("%u tickets\n", tickets->len);
+}
+
+int
+ctl_list(ctl_context *ctx, int argc, char **argv)
+{
+	g_autofree char *status = NULL, *department = NULL, *account = NULL, *assignee = NULL;
+	g_autofree char *since = NULL, *until = NULL;
+	GOptionEntry options[] = {
+		{ "status", 0, 0, G_OPTION_ARG_STRING, &status, "only this status", "STATUS" },
+		{ "department", 0, 0, G_OPTION_ARG_STRING, &department, "only this department", "SLUG" },
+		{ "account", 0, 0, G_OPTION_ARG_STRING, &account, "only this account", "EMAIL" },
+		{ "assignee", 0, 0, G_OPTION_ARG_STRING, &assignee, "only tickets assigned to", "AGENT" },
+		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "created at or after", "DATE" },
+		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "created before", "DATE" },
+		{ NULL }
+	};
+	store_ticket_filter filter = { 0 };
+	g_autoptr(GPtrArray) tickets = NULL;
+	g_autoptr(GError) error = NULL;
+	int code;
+
+	if (!ctl_parse(ctx, "", "Tickets in queue order: oldest last customer message first.", options, &argc, &argv))
+		return EX_USAGE;
+	filter = (store_ticket_filter){ status, department, account, assignee, 0, 0 };
+	if ((since && (filter.since = ctl_parse_time(since)) < 0) || (until && (filter.until = ctl_parse_time(until)) < 0)) {
+		fprintf(stderr, "ticketctl list: dates look like 2025-02-03 or \"2025-02-03 10:15\"\n");
+		return EX_USAGE;
+	}
+	if ((code = ctl_open(ctx)) != EX_OK)
+		return code;
+	if ((tickets = store_ticket_list(ctx->db, &filter, &error)) == NULL)
+		return ctl_store_error("listing tickets", error);
+	if (ctx->json) {
+		g_autoptr(JsonBuilder) json = json_builder_new();
+
+		json_builder_begin_array(json);
+		for (guint i = 0; i < tickets->len; i++)
+			list_json_ticket(json, g_ptr_array_index(tickets, i));
+		json_builder_end_array(json);
+		ctl_print_json(json);
+	} else {
+		list_print_table(tickets);
+	}
+	return EX_OK;
+}
+
+static void
+show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GPtrArray *events,
+          GPtrArray *attachments)
+{
+	json_builder_begin_object(json);
+	json_builder_set_member_name(json, "ticket");
+	list_json_ticket(json, ticket);
+	json_builder_set_member_name(json, "messages");
+	json_builder_begin_array(json);
+	for (guint i = 0; i < messages->len; i++) {
+		const store_message_row *row = g_ptr_array_index(messages, i);
+
+		json_builder_begin_object(json);
+		json_int(json, "id", row->id);
+		json_string(json, "direction", row->direction);
+		json_string(json, "author", row->author);
+		json_string(json, "message_id", row->message_id);
+		json_string(json, "subject", row->subject);
+		json_string(json, "class", row->mail_class);
+		json_string(json, "text", row->text);
+		json_string(json, "new_text", row->new_text);
+		json_int(json, "created", row->created);
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+	json_builder_set_member_name(json, "events");
+	json_builder_begin_array(json);
+	for (guint i = 0; i < events->len; i++) {
+		const store_event *event = g_ptr_array_index(events, i);
+
+		json_builder_begin_object(json);
+		json_string(json, "kind", event->kind);
+		json_string(json, "actor", event->actor);
+		json_string(json, "old_status", event->old_status);
+		json_string(json, "new_status", event->new_status);
+		json_string(json, "detail", event->detail);
+		json_int(json, "created", event->created);
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+	json_builder_set_member_name(json, "attachments");
+	json_builder_begin_array(json);
+	for (guint i = 0; i < attachments->len; i++) {
+		const store_attachment_info *info = g_ptr_array_index(attachments, i);
+
+		json_builder_begin_object(json);
+		json_int(json, "index", info->index);
+		json_int(json, "message", info->message_id);
+		json_string(json, "filename", info->filename);
+		json_string(json, "content_type", info->content_type);
+		json_int(json, "size", (gint64)info->size);
+		json_string(json, "sha256", info->sha256);
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+	json_builder_end_object(json);
+}
+
+static void
+show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments)
+{
+	g_autofree char *subject = log_printable(ticket->subject, 200);
+
+	printf("%s  %s\nstatus: %s   department: %s   account: %s   assignee: %s\n\n", ticket->code, subject,
+	       ticket->status, ticket->department, ticket->account_email, ticket->assignee ? ticket->assignee : "-");
+	for (guint i = 0; i < messages->len; i++) {
+		const store_message_row *row = g_ptr_array_index(messages, i);
+		g_autofree char *when = ctl_time(row->created);
+		g_autofree char *author = log_printable(row->author, 100);
+
+		printf("--- %s  %s  %s%s%s\n", when, row->direction, author,
+		       strcmp(row->mail_class, "normal") ? "  class=" : "",
+		       strcmp(row->mail_class, "normal") ? row->mail_class : "");
+		printf("%s\n\n", row->new_text && *row->new_text ? row->new_text : row->text ? row->text : "");
+	}
+	for (guint i = 0; i < attachments->len; i++) {
+		const store_attachment_info *info = g_ptr_array_index(attachments, i);
+		g_autofree char *name = log_printable(info->filename, 100);
+
+		printf("attachment %d: %s (%s, %zu bytes)\n", info->index, name, info->content_type, info->size);
+	}
+	for (guint i = 0; i < events->len; i++) {
+		const store_event *event = g_ptr_array_index(events, i);
+		g_autofree char *when = ctl_time(event->created);
+
+		printf("event %s %s %s%s%s%s\n", when, event->kind, event->actor ? event->actor : "",
+		       event->new_status ? " → " : "", event->new_status ? event->new_status : "",
+		       event->detail ? event->detail : "");
+	}
+}
+
+int
+ctl_show(ctl_context *ctx, int argc, char **argv)
+{
+	store_ticket ticket = { 0 };
+	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *code_upper = NULL;
+	int code;
+
+	if (!ctl_parse(ctx, "CODE", "A ticket's thread, attachments and history.", NULL, &argc, &argv))
+		return EX_USAGE;
+	if (argc != 2) {
+		fprintf(stderr, "ticketctl show: name one ticket code, e.g. ticketctl show KQZ-482913\n");
+		return EX_USAGE;
+	}
+	if ((code = ctl_open(ctx)) != EX_OK)
+		return code;
+	code_upper = g_ascii_strup(argv[1], -1);
+	if (!store_ticket_by_code(ctx->db, code_upper, &ticket, &error)) {
+		if (error != NULL)
+			return ctl_store_error("reading the ticket", error);
+		fprintf(stderr, "ticketctl show: no ticket %s (ticketctl list shows the codes)\n", code_upper);
+		return EX_NOINPUT;
+	}
+	if ((messages = store_message_list(ctx->db, ticket.id, &error)) == NULL ||
+	    (events = store_event_list(ctx->db, ticket.id, &error)) == NULL ||
+	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL) {
+		store_ticket_clear(&ticket);
+		return ctl_store_error("reading the ticket", error);
+	}
+	if (ctx->json) {
+		g_autoptr(JsonBuilder) json = json_builder_new();
+
+		show_json(json, &ticket, messages, events, attachments);
+		ctl_print_json(json);
+	} else {
+		show_text(&ticket, messages, events, attachments);
+	}
+	store_ticket_clear(&ticket);
+	return EX_OK;
+}

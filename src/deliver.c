@@ -1,0 +1,144 @@
+/*
+ * deliver - `ticketd deliver`: one message on stdin, ingested for each -r recipient
+ * (or for the department its To/Cc names), then an exit code by sysexits(3) that
+ * pipe(8), procmail and .forward understand: 0 committed, 75 try again later.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "ingest.h"
+#include "log.h"
+
+/* deliver_exit_code - the failure class as a sysexits code. */
+static int
+deliver_exit_code(ingest_status status)
+{
+	switch (status) {
+	case INGEST_OK: return EX_OK;
+	case INGEST_TEMPFAIL: return EX_TEMPFAIL;
+	case INGEST_PERMFAIL: return EX_DATAERR;
+	case INGEST_NOUSER: return EX_NOUSER;
+	case INGEST_REFUSED: return EX_NOPERM;
+	}
+	log_panic("unknown ingest status %d", status);
+}
+
+/* deliver_read - stdin, refusing more than limit bytes; NULL on a read error. */
+static GByteArray *
+deliver_read(gsize limit, gboolean *too_big)
+{
+	GByteArray *raw = g_byte_array_new();
+	guint8 buffer[65536];
+	ssize_t n;
+
+	*too_big = FALSE;
+	while ((n = read(STDIN_FILENO, buffer, sizeof buffer)) != 0) {
+		if (n < 0) {
+			g_byte_array_unref(raw);
+			return NULL;
+		}
+		if (raw->len + (gsize)n > limit) {
+			*too_big = TRUE;
+			continue;       /* drain, so the writer does not see EPIPE */
+		}
+		g_byte_array_append(raw, buffer, (guint)n);
+	}
+	return raw;
+}
+
+/* deliver_one - ingest for one recipient (NULL: from the headers); the exit code. */
+static int
+deliver_one(const ticketd_config *config, store *db, GByteArray *raw, const char *sender,
+            const char *recipient)
+{
+	ingest_envelope envelope = { sender, recipient };
+	ingest_result result;
+	int code;
+
+	ingest_message(config, db, (const char *)raw->data, raw->len, &envelope, &result);
+	code = deliver_exit_code(result.status);
+	if (code != EX_OK)
+		fprintf(stderr, "ticketd deliver: %s\n",
+		        result.error ? result.error : result.decision.reason ? result.decision.reason : "refused");
+	ingest_result_clear(&result);
+	return code;
+}
+
+/* deliver_worst - TEMPFAIL wins: a retry redoes all, and the done ones are duplicates. */
+static int
+deliver_worst(int a, int b)
+{
+	if (a == EX_TEMPFAIL || b == EX_TEMPFAIL)
+		return EX_TEMPFAIL;
+	return a != EX_OK ? a : b;
+}
+
+int
+deliver_main(int argc, char **argv)
+{
+	g_autofree char *config_file = NULL;
+	g_autofree char *sender = NULL;
+	g_auto(GStrv) recipients = NULL;
+	gboolean verbose = FALSE;
+	GOptionEntry options[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "configuration file", "FILE" },
+		{ "sender", 'f', 0, G_OPTION_ARG_STRING, &sender, "envelope sender (\"\" for <>)", "SENDER" },
+		{ "recipient", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &recipients, "envelope recipient, repeatable", "RCPT" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log to stderr instead of syslog", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new("< message");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = NULL;
+	g_autoptr(store) db = NULL;
+	g_autoptr(GByteArray) raw = NULL;
+	gboolean too_big;
+	int code = EX_OK;
+
+	g_option_context_add_main_entries(context, options, NULL);
+	g_option_context_set_summary(context, "Ingest one message from standard input.\n"
+	    "Exit status: 0 committed, 75 try again later, 65 bad message, 67 no such department, "
+	    "77 refused by policy.");
+	if (!g_option_context_parse(context, &argc, &argv, &error)) {
+		fprintf(stderr, "ticketd deliver: %s (see ticketd deliver --help)\n", error->message);
+		return EX_USAGE;
+	}
+	log_open("ticketd", verbose ? LOG_TO_STDERR : LOG_TO_SYSLOG);
+	if ((config = config_load(config_path(config_file), &error)) == NULL) {
+		log_warning("%s", error->message);
+		fprintf(stderr, "ticketd deliver: %s\n", error->message);
+		return EX_TEMPFAIL;
+	}
+	if ((raw = deliver_read(config->max_message_size, &too_big)) == NULL) {
+		fprintf(stderr, "ticketd deliver: reading standard input: %s\n", g_strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (too_big) {
+		fprintf(stderr, "ticketd deliver: message larger than max_message_size (%zu bytes)\n",
+		        config->max_message_size);
+		log_warning("message refused: larger than max_message_size %zu", config->max_message_size);
+		return EX_DATAERR;
+	}
+	mime_init();
+	if ((db = store_open(config->database, &error)) == NULL) {
+		log_warning("%s", error->message);
+		fprintf(stderr, "ticketd deliver: %s\n", error->message);
+		return EX_TEMPFAIL;
+	}
+	if (recipients == NULL || recipients[0] == NULL) {
+		g_autoptr(parsed_message) message = mime_parse((const char *)raw->data, raw->len);
+		g_autoptr(GPtrArray) named = ingest_header_recipients(config, message);
+
+		if (named->len == 0)
+			return deliver_one(config, db, raw, sender, NULL);
+		for (guint i = 0; i < named->len; i++)
+			code = deliver_worst(code, deliver_one(config, db, raw, sender, g_ptr_array_index(named, i)));
+		return code;
+	}
+	for (int i = 0; recipients != NULL && recipients[i] != NULL; i++)
+		code = deliver_worst(code, deliver_one(config, db, raw, sender, recipients[i]));
+	return code;
+}

@@ -1,0 +1,77 @@
+/*
+ * ticketctl - the staff and admin side of ticketd: import and inspect mail, list and
+ * show tickets, manage accounts, watch the outbox. `ticketctl --help` lists commands.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "mime.h"
+
+typedef struct {
+	const char *name;
+	int (*run)(ctl_context *ctx, int argc, char **argv);
+	const char *summary;
+} ctl_command;
+
+static const ctl_command commands[] = {
+	{ "import", ctl_import, "import DIR|FILE...      ingest a Maildir (cur/ and new/) or message files" },
+	{ "inspect", ctl_inspect, "inspect FILE            what parse, classify and ingest make of a mail (JSON)" },
+	{ "list", ctl_list, "list [filters]          tickets in queue order" },
+	{ "show", ctl_show, "show CODE               a ticket's thread, events and attachments" },
+	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
+	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
+	{ "department", ctl_department, "department list         the departments of the configuration" },
+	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
+};
+
+static void
+ctl_usage(FILE *out)
+{
+	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(out, "  %s\n", commands[i].summary);
+	fprintf(out, "\n`ticketctl COMMAND --help` shows a command's options; see ticketctl(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	ctl_context ctx = { 0 };
+	int i;
+	int code;
+
+	log_open("ticketctl", LOG_TO_STDERR);
+	/* Global options come before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			ctx.json = TRUE;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			ctx.config_file = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			ctl_usage(stdout);
+			return EX_OK;
+		} else {
+			fprintf(stderr, "ticketctl: unknown option %s\n", argv[i]);
+			ctl_usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i == argc) {
+		ctl_usage(stderr);
+		return EX_USAGE;
+	}
+	for (gsize c = 0; c < G_N_ELEMENTS(commands); c++) {
+		if (strcmp(argv[i], commands[c].name) != 0)
+			continue;
+		mime_init();
+		code = commands[c].run(&ctx, argc - i, argv + i);
+		ctl_close(&ctx);
+		return code;
+	}
+	fprintf(stderr, "ticketctl: unknown command \"%s\"\n", argv[i]);
+	ctl_usage(stderr);
+	return EX_USAGE;
+}

@@ -1,0 +1,198 @@
+/*
+ * test-config - ticketd.conf: the documented defaults, and for each mistake a
+ * postmaster makes, an error that names the file, the line and the key.
+ */
+#include <glib/gstdio.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char minimal[] =
+	"[ticketd]\n"
+	"domain = example.com\n"
+	"\n"
+	"[department:soporte]\n"
+	"name = Soporte técnico\n"
+	"address = Soporte@Example.com\n";
+
+/* write_config - text into a fresh file; the path, to be freed. */
+static char *
+write_config(const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	char *path = NULL;
+	int fd = g_file_open_tmp("ticketd-XXXXXX.conf", &path, &error);
+
+	g_assert_no_error(error);
+	close(fd);
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+static void
+test_defaults(void)
+{
+	g_autofree char *path = write_config(minimal);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = config_load(path, &error);
+	const department_config *department;
+	g_autofree char *detail = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(config->code_mask, ==, "AAA-NNNNNN");
+	g_assert_cmpstr(config->subject_tag, ==, "Ticket");
+	g_assert_cmpint(config->unknown_sender, ==, UNKNOWN_SENDER_CREATE);
+	g_assert_cmpint(config->closed_reply, ==, CLOSED_REPLY_REOPEN);
+	g_assert_cmpuint(config->max_message_size, ==, 26214400);
+	g_assert_cmpstr(config->database, ==, "/var/lib/ticketd/ticketd.db");
+	g_assert_cmpint(config->lmtp.max_connections, ==, 50);
+	g_assert_cmpint(config->smtp.auto_per_hour, ==, 10);
+	g_assert_cmpstr(config->smtp.from_address, ==, "soporte@example.com");
+	department = config_department_for(config, "soporte+KQZ-482913@example.com", &detail);
+	g_assert_nonnull(department);
+	g_assert_cmpstr(department->slug, ==, "soporte");
+	g_assert_cmpstr(department->name, ==, "Soporte técnico");
+	g_assert_cmpstr(detail, ==, "KQZ-482913");
+	g_assert_nonnull(config_department_for(config, "SOPORTE@example.com", NULL));
+	g_assert_null(config_department_for(config, "ventas@example.com", NULL));
+	g_assert_null(config_department_for(config, "soporte@example.org", NULL));
+	g_unlink(path);
+}
+
+static void
+test_full_sample(void)
+{
+	g_autofree char *sample = g_build_filename(g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".",
+	                                           "etc", "ticketd.conf", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = config_load(sample, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(config->departments->len, ==, 3);
+	g_assert_true(config_is_staff(config, "Agente1@example.com"));
+	g_assert_false(config_is_staff(config, "cliente@example.org"));
+	g_assert_cmpint(config_department_by_slug(config, "facturacion")->closed_reply, ==, CLOSED_REPLY_NEW);
+	g_assert_cmpint(config_department_by_slug(config, "soporte")->closed_reply, ==, CLOSED_REPLY_REOPEN);
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd");
+	g_assert_cmpstr(config->lmtp.listen[1], ==, "inet:127.0.0.1:2424");
+	g_assert_cmpstr(config->smtp.from_name, ==, "Soporte Example");
+}
+
+/* Each mistake, and what the error must say (after "FILE:"). */
+static const struct { const char *text; const char *expected; } mistakes[] = {
+	{ "[ticketd]\ndomain = example.com\n", ":1: [ticketd]: no [department:SLUG] section" },
+	{ "[ticketd]\ndomain = example.com\nunknown_sender = maybe\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] unknown_sender: \"maybe\" is not one of create, reject, hold" },
+	{ "[ticketd]\ndomain = example.com\nclosed_reply = later\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] closed_reply: \"later\" is not one of reopen, new, reject" },
+	{ "[ticketd]\ndomain = example.com\ncode_mask = AN\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] code_mask:" },
+	{ "[ticketd]\ndomain = example.com\nmax_message_size = lots\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] max_message_size: \"lots\" is not a number" },
+	{ "[ticketd]\ndomain = example.com\ndatabse = /tmp/x.db\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] databse: unknown key" },
+	{ "[ticketd]\ndomain = example.com\nstaff = agente1@example.com, no es correo\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] staff:" },
+	{ "[ticketd]\ndomain = example.com\n[department:soporte]\nname = Soporte\n",
+	  ":3: [department:soporte] address: every department needs its address" },
+	{ "[ticketd]\ndomain = example.com\n[department:soporte]\naddress = soporte+x@example.com\n",
+	  ":4: [department:soporte] address:" },
+	{ "[ticketd]\ndomain = example.com\n[department:a]\naddress = s@example.com\n[department:b]\naddress = s@example.com\n",
+	  ":6: [department:b] address: already used by [department:a]" },
+	{ "[ticketd]\ndomain = example.com\n[department:Soporte Técnico]\naddress = s@example.com\n",
+	  ":3: [department:Soporte Técnico]: a department slug is" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[lmtp]\nmax_connections = 0\n",
+	  ":6: [lmtp] max_connections:" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[lmtp]\nlisten = tcp:1.2.3.4:24\n",
+	  ":6: [lmtp] listen: \"tcp:1.2.3.4:24\" is neither" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nurl = http://x/\n",
+	  ":6: [smtp] url:" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\npassword_file = /nonexistent/secret\n",
+	  ":6: [smtp] password_file: /nonexistent/secret:" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[correo]\nx = 1\n",
+	  ":5: [correo]: unknown section" },
+	{ "[ticketd]\ndomain = example.com\nesto no es una clave\n", ":3: not a [section] or a key = value line" },
+	{ "[department:s]\naddress = s@example.com\n", ":0: [ticketd]: the [ticketd] section is missing" },
+	{ "[ticketd]\n[department:s]\naddress = s@example.com\n", ":1: [ticketd] domain: set the mail domain" },
+};
+
+static void
+test_mistakes(void)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(mistakes); i++) {
+		g_autofree char *path = write_config(mistakes[i].text);
+		g_autofree char *expected = g_strconcat(path, mistakes[i].expected, NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ticketd_config) config = config_load(path, &error);
+
+		g_assert_null(config);
+		g_assert_nonnull(error);
+		if (!g_str_has_prefix(error->message, expected))
+			g_error("case %zu: got \"%s\", expected it to start with \"%s\"", i, error->message, expected);
+		g_unlink(path);
+	}
+}
+
+static void
+test_secret_permissions(void)
+{
+	g_autofree char *secret = write_config("s3cr3t\n");
+	g_autofree char *text = g_strdup_printf("[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n"
+	                                        "[smtp]\nuser = ticketd\npassword_file = %s\n", secret);
+	g_autofree char *path = write_config(text);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) loose = NULL;
+	g_autoptr(ticketd_config) tight = NULL;
+
+	g_chmod(secret, 0644);
+	loose = config_load(path, &error);
+	g_assert_null(loose);
+	g_assert_nonnull(strstr(error->message, "readable by group or others; run chmod 600"));
+	g_clear_error(&error);
+	g_chmod(secret, 0600);
+	tight = config_load(path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(tight->smtp.password, ==, "s3cr3t");
+	g_unlink(secret);
+	g_unlink(path);
+}
+
+static void
+test_search_order(void)
+{
+	g_setenv("TICKETD_CONF", "/from/environment.conf", TRUE);
+	g_assert_cmpstr(config_path("/from/command/line.conf"), ==, "/from/command/line.conf");
+	g_assert_cmpstr(config_path(NULL), ==, "/from/environment.conf");
+	g_unsetenv("TICKETD_CONF");
+	g_assert_cmpstr(config_path(NULL), ==, CONFIG_DEFAULT_PATH);
+}
+
+static void
+test_relative_paths(void)
+{
+	g_autofree char *path = write_config("[ticketd]\ndomain = example.com\ndatabase = datos/t.db\n"
+	                                     "[department:s]\naddress = s@example.com\n");
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *expected = g_build_filename(dir, "datos", "t.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = config_load(path, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(config->database, ==, expected);
+	g_unlink(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/config/defaults", test_defaults);
+	g_test_add_func("/config/full-sample", test_full_sample);
+	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
+	g_test_add_func("/config/secret-permissions", test_secret_permissions);
+	g_test_add_func("/config/search-order", test_search_order);
+	g_test_add_func("/config/relative-paths", test_relative_paths);
+	return g_test_run();
+}

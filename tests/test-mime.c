@@ -1,0 +1,266 @@
+/*
+ * test-mime - mime_parse against hand-written messages: split encoded-words (GMime
+ * #133), lying and missing charsets, HTML-only bodies, attachments (RFC 2231/2047
+ * names, inside forwarded messages), DSN fields, and garbage that must not crash.
+ */
+#include <string.h>
+
+#include "mime.h"
+
+typedef struct {
+	const char *name;
+	const char *raw;
+	const char *from_name;          /* NULL: not checked */
+	const char *from_address;
+	const char *subject;
+	const char *text;               /* exact text, NULL: not checked */
+	const char *text_absent;        /* must not appear in the text */
+	const char *attachments;        /* "name|type|size" joined by ";", NULL: none */
+	const char *report_type;
+	const char *original_message_id;
+	gsize length;                   /* 0: strlen(raw) */
+} mime_case;
+
+/* Random bytes with a NUL inside, so the length is given. */
+#define RANDOM "\x01\x02\xff\xfe--\r\n\r\n\x80\x81==?=?utf-8?b?\r\n\x00garbage"
+
+#define HDR "From: Juan <juan@example.com>\r\nTo: soporte@example.com\r\n" \
+	"Subject: prueba\r\nMessage-ID: <m1@example.com>\r\nMIME-Version: 1.0\r\n"
+
+static const mime_case cases[] = {
+	{ "b-words split with padding (#133)",
+	  "From: =?UTF-8?B?Sm9zw6k=?= =?UTF-8?B?IFDDqXJleg==?= <Jose.Perez@Example.COM>\r\n"
+	  "Subject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\r\n\r\nhola\r\n",
+	  "José Pérez", "jose.perez@example.com", "Hello world", "hola", NULL, NULL, NULL, NULL, 0 },
+	{ "q-words split over a folded line",
+	  "From: =?ISO-8859-1?Q?Mar=EDa?= <maria@example.com>\r\n"
+	  "Subject: =?ISO-8859-1?Q?Factura_de_ma?=\r\n =?ISO-8859-1?Q?=F1ana?= y m\xc3\xa1s\r\n"
+	  "\r\nhola\r\n",
+	  "María", "maria@example.com", "Factura de mañana y más", NULL, NULL, NULL, NULL, NULL, 0 },
+	{ "raw 8-bit latin-1 subject, control characters replaced",
+	  "From: a@example.com\r\nSubject: caf\xe9 =?utf-8?q?a=0D=0Ab?=\r\n\r\nx\r\n",
+	  "", "a@example.com", "café a  b", NULL, NULL, NULL, NULL, NULL, 0 },
+	{ "iso-8859-1 body",
+	  HDR "Content-Type: text/plain; charset=iso-8859-1\r\n"
+	  "Content-Transfer-Encoding: 8bit\r\n\r\nMa\xf1" "ana caf\xe9\r\n",
+	  NULL, NULL, NULL, "Mañana café", NULL, NULL, NULL, NULL, 0 },
+	{ "windows-1252 body with euro and curly quotes",
+	  HDR "Content-Type: text/plain; charset=windows-1252\r\n"
+	  "Content-Transfer-Encoding: quoted-printable\r\n\r\n=80 100 =93ok=94\r\n",
+	  NULL, NULL, NULL, "€ 100 “ok”", NULL, NULL, NULL, NULL, 0 },
+	{ "declared utf-8, really latin-1",
+	  HDR "Content-Type: text/plain; charset=utf-8\r\n"
+	  "Content-Transfer-Encoding: 8bit\r\n\r\nMa\xf1" "ana caf\xe9\r\n",
+	  NULL, NULL, NULL, "Mañana café", NULL, NULL, NULL, NULL, 0 },
+	{ "no charset, latin-1 bytes",
+	  HDR "Content-Type: text/plain\r\n\r\nMa\xf1" "ana caf\xe9\r\n",
+	  NULL, NULL, NULL, "Mañana café", NULL, NULL, NULL, NULL, 0 },
+	{ "bare CR and control characters in the body",
+	  HDR "Content-Type: text/plain; charset=utf-8\r\n\r\nuno\rdos\x01\ttres\r\n",
+	  NULL, NULL, NULL, "uno\ndos\ttres", NULL, NULL, NULL, NULL, 0 },
+	{ "html only",
+	  HDR "Content-Type: text/html; charset=utf-8\r\n\r\n"
+	  "<html><head><title>t</title><style>p {color: red}</style></head><body>"
+	  "<p>Hola</p><p>L&iacute;nea 1<br>L&iacute;nea 2</p>"
+	  "<ul><li>uno</li><li>dos &amp; tres</li></ul>"
+	  "<script>alert('x')</script></body></html>\r\n",
+	  NULL, NULL, NULL, "Hola\n\nLínea 1\nLínea 2\n\n- uno\n- dos & tres", "alert", NULL, NULL, NULL, 0 },
+	{ "multipart/alternative picks text/plain",
+	  HDR "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+	  "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ntexto plano\r\n"
+	  "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>texto html</p>\r\n"
+	  "--b1--\r\n",
+	  NULL, NULL, NULL, "texto plano", NULL, NULL, NULL, NULL, 0 },
+	{ "alternative inside mixed, with RFC 2231 and split RFC 2047 names",
+	  HDR "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+	  "--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+	  "--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>solo html</p>\r\n"
+	  "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nadjunto la factura\r\n"
+	  "--a--\r\n"
+	  "--m\r\nContent-Type: application/pdf\r\n"
+	  "Content-Disposition: attachment; filename*=UTF-8''factura%20ni%C3%B1o.pdf\r\n"
+	  "Content-Transfer-Encoding: base64\r\n\r\nSG9sYSBhZGp1bnRv\r\n"
+	  "--m\r\nContent-Type: application/pdf;\r\n"
+	  " name=\"=?UTF-8?B?aW5mb3JtZQ==?= =?UTF-8?B?IGHDsW8ucGRm?=\"\r\n"
+	  "Content-Transfer-Encoding: base64\r\n\r\nSG9sYSBhZGp1bnRv\r\n"
+	  "--m\r\nContent-Type: image/png\r\nContent-Disposition: attachment;"
+	  " filename=\"../../.hidden/x.png\"\r\n\r\npng\r\n"
+	  "--m\r\nContent-Type: application/octet-stream\r\n\r\nbin\r\n"
+	  "--m--\r\n",
+	  NULL, NULL, NULL, "adjunto la factura", NULL,
+	  "factura niño.pdf|application/pdf|12;informe año.pdf|application/pdf|12;"
+	  "x.png|image/png|3;adjunto-4|application/octet-stream|3", NULL, NULL, 0 },
+	{ "forwarded message/rfc822 with its own attachment",
+	  HDR "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n"
+	  "--o\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nte reenvío el correo\r\n"
+	  "--o\r\nContent-Type: message/rfc822\r\n\r\n"
+	  "From: otro@example.com\r\nSubject: original\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: multipart/mixed; boundary=\"i\"\r\n\r\n"
+	  "--i\r\nContent-Type: text/plain\r\n\r\ncuerpo reenviado\r\n"
+	  "--i\r\nContent-Type: application/zip; name=logs.zip\r\n\r\nzipdata\r\n"
+	  "--i--\r\n"
+	  "--o--\r\n",
+	  NULL, NULL, NULL, "te reenvío el correo", "cuerpo reenviado",
+	  "original.eml|message/rfc822|215;logs.zip|application/zip|7", NULL, NULL, 0 },
+	{ "delivery status notification",
+	  "From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\r\n"
+	  "Return-Path: <>\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+	  "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: multipart/report; report-type=Delivery-Status; boundary=\"r\"\r\n\r\n"
+	  "--r\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you\r\n"
+	  "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+	  "Reporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; x@y\r\n"
+	  "Action: failed\r\nStatus: 5.1.1\r\n"
+	  "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	  "From: soporte@example.com\r\nMessage-ID:\r\n <notif-1@ticketd.example.com>\r\n"
+	  "Subject: [Ticket #KQZ-482913]\r\n"
+	  "--r--\r\n",
+	  "Mail Delivery System", "mailer-daemon@mx.example.com",
+	  "Undelivered Mail Returned to Sender", "I'm sorry to have to inform you", NULL,
+	  "delivery-status.txt|message/delivery-status|97", "delivery-status",
+	  "notif-1@ticketd.example.com", 0 },
+	{ "missing From",
+	  "To: soporte@example.com\r\nSubject: sin remitente\r\n\r\nhola\r\n",
+	  "", "", "sin remitente", "hola", NULL, NULL, NULL, NULL, 0 },
+	{ "empty input", "", "", "", "", "", NULL, NULL, NULL, NULL, 0 },
+	{ "random bytes",
+	  RANDOM, "", "", "", NULL, NULL, NULL, NULL, NULL, sizeof RANDOM - 1 },
+	{ "header without a body", "Subject: =?utf-8?B?", "", "", "=?utf-8?B?", "", NULL, NULL, NULL, NULL, 0 },
+};
+
+/* check_attachments - the listed attachments against "name|type|size;..." */
+static void
+check_attachments(const parsed_message *m, const char *expected)
+{
+	g_autoptr(GString) got = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < m->attachments->len; i++) {
+		const mail_attachment *a = g_ptr_array_index(m->attachments, i);
+
+		g_assert_true(g_utf8_validate(a->filename, -1, NULL));
+		g_assert_cmpuint(strlen(a->sha256), ==, 64);
+		g_assert_cmpuint(g_bytes_get_size(a->data), ==, a->size);
+		g_string_append_printf(got, "%s%s|%s|%zu", i ? ";" : "", a->filename,
+		    a->content_type, a->size);
+	}
+	g_assert_cmpstr(got->str, ==, expected ? expected : "");
+}
+
+/* check_valid - every string the parser hands out is valid UTF-8 and not NULL. */
+static void
+check_valid(const parsed_message *m)
+{
+	g_assert_nonnull(m->from);
+	g_assert_true(g_utf8_validate(m->from->name, -1, NULL));
+	g_assert_true(g_utf8_validate(m->from->address, -1, NULL));
+	g_assert_true(g_utf8_validate(m->subject, -1, NULL));
+	g_assert_true(g_utf8_validate(m->text, -1, NULL));
+	g_assert_true(g_utf8_validate(m->new_text, -1, NULL));
+	g_assert_null(strchr(m->subject, '\n'));
+	g_assert_null(strchr(m->text, '\r'));
+}
+
+static void
+test_case(gconstpointer data)
+{
+	const mime_case *c = data;
+	g_autoptr(parsed_message) m = mime_parse(c->raw,
+	    c->length ? c->length : strlen(c->raw));
+
+	check_valid(m);
+	if (c->from_name != NULL)
+		g_assert_cmpstr(m->from->name, ==, c->from_name);
+	if (c->from_address != NULL)
+		g_assert_cmpstr(m->from->address, ==, c->from_address);
+	if (c->subject != NULL)
+		g_assert_cmpstr(m->subject, ==, c->subject);
+	if (c->text != NULL)
+		g_assert_cmpstr(m->text, ==, c->text);
+	if (c->text_absent != NULL)
+		g_assert_null(strstr(m->text, c->text_absent));
+	check_attachments(m, c->attachments);
+	g_assert_cmpstr(m->report_type, ==, c->report_type);
+	g_assert_cmpstr(m->original_message_id, ==, c->original_message_id);
+}
+
+/* test_threading_headers - ids without <>, references oldest first, date in UTC. */
+static void
+test_threading_headers(void)
+{
+	static const char raw[] =
+	    "From: Ana <ana@example.com>\r\nTo: \"Soporte, Ventas\" <Soporte@Example.com>,"
+	    " equipo: a@x.es, b@x.es;\r\nCc: c@x.es\r\nReply-To: r@x.es\r\n"
+	    "Subject: Re: [Ticket #KQZ-482913] hola\r\n"
+	    "Message-ID: <new@example.com>\r\nIn-Reply-To: <two@ticketd>\r\n"
+	    "References: <one@ticketd>\r\n <two@ticketd>\r\n"
+	    "Date: Mon, 3 Feb 2025 11:00:00 +0100\r\n"
+	    "X-Autoreply: yes\r\nList-Unsubscribe: <mailto:u@x>\r\nPrecedence: bulk\r\n"
+	    "X-Ticketd-Loop: soporte@example.com\r\n\r\nGracias\r\n\r\n"
+	    "El lun, 3 feb 2025 a las 10:00, Soporte <soporte@example.com> escribió:\r\n"
+	    "> hola\r\n";
+	g_autoptr(parsed_message) m = mime_parse(raw, strlen(raw));
+	const mail_address *to;
+
+	g_assert_cmpstr(m->message_id, ==, "new@example.com");
+	g_assert_cmpstr(m->in_reply_to, ==, "two@ticketd");
+	g_assert_cmpuint(m->references->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(m->references, 0), ==, "one@ticketd");
+	g_assert_cmpstr(m->date, ==, "2025-02-03T10:00:00Z");
+	g_assert_cmpuint(m->to->len, ==, 3);
+	to = g_ptr_array_index(m->to, 0);
+	g_assert_cmpstr(to->name, ==, "Soporte, Ventas");
+	g_assert_cmpstr(to->address, ==, "soporte@example.com");
+	g_assert_cmpuint(m->cc->len, ==, 1);
+	g_assert_cmpuint(m->reply_to->len, ==, 1);
+	g_assert_true(m->x_autoreply);
+	g_assert_true(m->list_unsubscribe);
+	g_assert_false(m->x_auto_response_suppress);
+	g_assert_cmpstr(m->precedence, ==, "bulk");
+	g_assert_cmpstr(m->loop, ==, "soporte@example.com");
+	g_assert_null(m->return_path);
+	g_assert_null(m->auto_submitted);
+	g_assert_cmpstr(m->new_text, ==, "Gracias");
+}
+
+/* test_to_utf8 - the charset routine on its own. */
+static void
+test_to_utf8(void)
+{
+	static const struct { const char *bytes, *charset, *expected; } c[] = {
+		{ "caf\xc3\xa9", "utf-8", "café" },
+		{ "caf\xe9", "utf-8", "café" },
+		{ "caf\xe9", NULL, "café" },
+		{ "caf\xe9", "x-bogus", "café" },
+		{ "\x80", "iso-8859-1", "€" },
+		{ "\xcf\xf0\xe8\xe2\xe5\xf2", "windows-1251", "Привет" },
+		{ "\x81", "windows-1252", "\xef\xbf\xbd" },
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(c); i++) {
+		g_autofree char *got = mime_to_utf8(c[i].bytes, strlen(c[i].bytes), c[i].charset);
+
+		g_assert_cmpstr(got, ==, c[i].expected);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	gsize i;
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	mime_init();
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = g_strdup_printf("/mime/parse/%zu", i);
+
+		g_test_add_data_func(path, &cases[i], test_case);
+	}
+	g_test_add_func("/mime/threading-headers", test_threading_headers);
+	g_test_add_func("/mime/to-utf8", test_to_utf8);
+	rc = g_test_run();
+	mime_shutdown();
+	return rc;
+}
