@@ -4,6 +4,7 @@
  * one thread each, until SIGTERM. SIGHUP reloads the configuration; listeners that did
  * not change stay open. Shutdown lets every transaction in flight finish first.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

@@ -43,33 +43,33 @@ writer_tempfail(writer_item *item, const char *why)
 
 /* writer_one - one item in a transaction of its own. */
 static void
-writer_one(writer *writer, writer_item *item)
+writer_one(writer *w, writer_item *item)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!store_begin(writer->store, &error)) {
+	if (!store_begin(w->store, &error)) {
 		writer_tempfail(item, error->message);
 		return;
 	}
-	ingest_apply(item->config, writer->store, item->raw, item->length, item->message,
+	ingest_apply(item->config, w->store, item->raw, item->length, item->message,
 	             &item->envelope, &item->result);
 	if (item->result.status != INGEST_OK) {
-		store_rollback(writer->store);
-	} else if (!store_commit(writer->store, &error)) {
-		store_rollback(writer->store);
+		store_rollback(w->store);
+	} else if (!store_commit(w->store, &error)) {
+		store_rollback(w->store);
 		writer_tempfail(item, error->message);
 	}
 }
 
 /* writer_batch - all items of all jobs in one transaction, or one by one on trouble. */
 static void
-writer_batch(writer *writer, GPtrArray *jobs)
+writer_batch(writer *w, GPtrArray *jobs)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean poisoned = FALSE;
 	guint applied = 0;
 
-	if (!store_begin(writer->store, &error)) {
+	if (!store_begin(w->store, &error)) {
 		for (guint j = 0; j < jobs->len; j++) {
 			writer_job *job = g_ptr_array_index(jobs, j);
 
@@ -82,16 +82,16 @@ writer_batch(writer *writer, GPtrArray *jobs)
 		writer_job *job = g_ptr_array_index(jobs, j);
 
 		for (guint i = 0; i < job->count && !poisoned; i++) {
-			ingest_apply(job->items[i].config, writer->store, job->items[i].raw,
+			ingest_apply(job->items[i].config, w->store, job->items[i].raw,
 			             job->items[i].length, job->items[i].message, &job->items[i].envelope,
 			             &job->items[i].result);
 			applied++;
 			poisoned = writer_poisoned(&job->items[i]);
 		}
 	}
-	if (!poisoned && store_commit(writer->store, &error))
+	if (!poisoned && store_commit(w->store, &error))
 		return;
-	store_rollback(writer->store);
+	store_rollback(w->store);
 	if (!poisoned) {
 		log_warning("group commit of %u items failed: %s", applied, error->message);
 		for (guint j = 0; j < jobs->len; j++) {
@@ -108,7 +108,7 @@ writer_batch(writer *writer, GPtrArray *jobs)
 
 		for (guint i = 0; i < job->count; i++) {
 			ingest_result_clear(&job->items[i].result);
-			writer_one(writer, &job->items[i]);
+			writer_one(w, &job->items[i]);
 		}
 	}
 }
@@ -116,83 +116,83 @@ writer_batch(writer *writer, GPtrArray *jobs)
 static gpointer
 writer_thread(gpointer data)
 {
-	writer *writer = data;
+	writer *w = data;
 	g_autoptr(GPtrArray) jobs = g_ptr_array_new();
 
-	g_mutex_lock(&writer->lock);
+	g_mutex_lock(&w->lock);
 	for (;;) {
 		guint items = 0;
 
-		while (g_queue_is_empty(&writer->jobs) && !writer->stopping)
-			g_cond_wait(&writer->queued, &writer->lock);
-		if (g_queue_is_empty(&writer->jobs))
+		while (g_queue_is_empty(&w->jobs) && !w->stopping)
+			g_cond_wait(&w->queued, &w->lock);
+		if (g_queue_is_empty(&w->jobs))
 			break;
 		g_ptr_array_set_size(jobs, 0);
-		while (!g_queue_is_empty(&writer->jobs) && items < WRITER_BATCH_MAX) {
-			writer_job *job = g_queue_pop_head(&writer->jobs);
+		while (!g_queue_is_empty(&w->jobs) && items < WRITER_BATCH_MAX) {
+			writer_job *job = g_queue_pop_head(&w->jobs);
 
 			g_ptr_array_add(jobs, job);
 			items += job->count;
 		}
-		g_mutex_unlock(&writer->lock);
-		writer_batch(writer, jobs);
+		g_mutex_unlock(&w->lock);
+		writer_batch(w, jobs);
 		for (guint j = 0; j < jobs->len; j++) {
 			writer_job *job = g_ptr_array_index(jobs, j);
 
 			for (guint i = 0; i < job->count; i++)
 				writer_log(&job->items[i]);
 		}
-		g_mutex_lock(&writer->lock);
+		g_mutex_lock(&w->lock);
 		for (guint j = 0; j < jobs->len; j++)
 			((writer_job *)g_ptr_array_index(jobs, j))->done = TRUE;
-		g_cond_broadcast(&writer->finished);
+		g_cond_broadcast(&w->finished);
 	}
-	g_mutex_unlock(&writer->lock);
+	g_mutex_unlock(&w->lock);
 	return NULL;
 }
 
 writer *
-writer_start(store *store)
+writer_start(store *db)
 {
-	writer *writer = g_new0(struct writer, 1);
+	writer *w = g_new0(struct writer, 1);
 
-	writer->store = store;
-	g_mutex_init(&writer->lock);
-	g_cond_init(&writer->queued);
-	g_cond_init(&writer->finished);
-	g_queue_init(&writer->jobs);
-	writer->thread = g_thread_new("writer", writer_thread, writer);
-	return writer;
+	w->store = db;
+	g_mutex_init(&w->lock);
+	g_cond_init(&w->queued);
+	g_cond_init(&w->finished);
+	g_queue_init(&w->jobs);
+	w->thread = g_thread_new("writer", writer_thread, w);
+	return w;
 }
 
 void
-writer_submit(writer *writer, writer_item *items, guint count)
+writer_submit(writer *w, writer_item *items, guint count)
 {
 	writer_job job = { items, count, FALSE };
 
 	for (guint i = 0; i < count; i++)
 		memset(&items[i].result, 0, sizeof items[i].result);
-	g_mutex_lock(&writer->lock);
-	g_queue_push_tail(&writer->jobs, &job);
-	g_cond_signal(&writer->queued);
+	g_mutex_lock(&w->lock);
+	g_queue_push_tail(&w->jobs, &job);
+	g_cond_signal(&w->queued);
 	while (!job.done)
-		g_cond_wait(&writer->finished, &writer->lock);
-	g_mutex_unlock(&writer->lock);
+		g_cond_wait(&w->finished, &w->lock);
+	g_mutex_unlock(&w->lock);
 }
 
 void
-writer_stop(writer *writer)
+writer_stop(writer *w)
 {
-	g_mutex_lock(&writer->lock);
-	writer->stopping = TRUE;
-	g_cond_signal(&writer->queued);
-	g_mutex_unlock(&writer->lock);
-	g_thread_join(writer->thread);
-	store_close(writer->store);
-	g_mutex_clear(&writer->lock);
-	g_cond_clear(&writer->queued);
-	g_cond_clear(&writer->finished);
-	g_free(writer);
+	g_mutex_lock(&w->lock);
+	w->stopping = TRUE;
+	g_cond_signal(&w->queued);
+	g_mutex_unlock(&w->lock);
+	g_thread_join(w->thread);
+	store_close(w->store);
+	g_mutex_clear(&w->lock);
+	g_cond_clear(&w->queued);
+	g_cond_clear(&w->finished);
+	g_free(w);
 }
 
 void
