@@ -1,8 +1,9 @@
 /*
- * daemon - `ticketd [-c FILE] [-f]`: bind the LMTP listeners, write the pid file, drop
- * privileges, open the store for the group-commit writer, then accept connections,
- * one thread each, until SIGTERM. SIGHUP reloads the configuration; listeners that did
- * not change stay open. Shutdown lets every transaction in flight finish first.
+ * daemon - `ticketd [-c FILE] [-f] [-n]`: bind the LMTP listeners, write the pid file,
+ * drop privileges, open the store for the group-commit writer and the notifier, then
+ * accept connections, one thread each, until SIGTERM. SIGHUP reloads the configuration;
+ * listeners that did not change stay open. Shutdown lets every transaction in flight
+ * finish first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "lmtp.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "writer.h"
 
 /* Seconds a shutdown waits for transactions in flight before giving up on them. */
@@ -34,6 +36,8 @@
 /* How often a connection looks up from its socket to notice a shutdown. */
 #define DAEMON_TICK_MS 500
 #define DAEMON_READ_SIZE 65536
+/* Seconds between two looks at the outbox. */
+#define DAEMON_NOTIFY_SECONDS 5
 
 typedef struct {
 	char *spec;                 /* as configured: "unix:/path" or "inet:host:port" */
@@ -61,6 +65,8 @@ static struct {
 	gint connections;           /* open now (atomic) */
 	gint stopping;              /* SIGTERM seen (atomic) */
 	int signal_pipe[2];
+	GThread *notifier;
+	GCond notifier_wake;        /* under lock: stop now */
 } server;
 
 static void
@@ -452,6 +458,36 @@ daemon_accept(int listen_fd)
 	g_thread_unref(thread);
 }
 
+/* ---- the notifier ---- */
+
+/* notifier_thread - send due outbox rows every few seconds, on a connection of its own. */
+static gpointer
+notifier_thread(gpointer data)
+{
+	store *db = data;
+
+	for (;;) {
+		g_autoptr(GError) error = NULL;
+		config_ref *config;
+		gint64 until = g_get_monotonic_time() + DAEMON_NOTIFY_SECONDS * G_USEC_PER_SEC;
+		gboolean stop;
+
+		g_mutex_lock(&server.lock);
+		while (!(stop = g_atomic_int_get(&server.stopping)) &&
+		       g_cond_wait_until(&server.notifier_wake, &server.lock, until))
+			;
+		g_mutex_unlock(&server.lock);
+		if (stop)
+			break;
+		config = daemon_config();
+		if (notify_flush(config->config, db, &error) < 0)
+			log_warning("notifications: %s", error ? error->message : "failed");
+		config_ref_release(config);
+	}
+	store_close(db);
+	return NULL;
+}
+
 /* ---- process setup ---- */
 
 /* daemon_drop_privileges - look up, then setgroups, setresgid, setresuid; all or die. */
@@ -607,7 +643,7 @@ daemon_signals(void)
 static void
 daemon_usage(void)
 {
-	fprintf(stderr, "usage: ticketd [-f] [-c FILE]\n       ticketd deliver [-c FILE] [-f SENDER] [-r RECIPIENT]...\n");
+	fprintf(stderr, "usage: ticketd [-fn] [-c FILE]\n       ticketd deliver [-c FILE] [-f SENDER] [-r RECIPIENT]...\n");
 }
 
 /* daemon_drain - after SIGTERM: let sessions finish their transactions, then stop. */
@@ -629,6 +665,7 @@ daemon_main(int argc, char **argv)
 {
 	const char *config_file = NULL;
 	gboolean foreground = FALSE;
+	gboolean notifier = TRUE;
 	g_autoptr(GError) error = NULL;
 	ticketd_config *config;
 	store *db;
@@ -637,13 +674,16 @@ daemon_main(int argc, char **argv)
 	int ready_fd = -1;
 	int option;
 
-	while ((option = getopt(argc, argv, "c:fh")) != -1) {
+	while ((option = getopt(argc, argv, "c:fnh")) != -1) {
 		switch (option) {
 		case 'c':
 			config_file = optarg;
 			break;
 		case 'f':
 			foreground = TRUE;
+			break;
+		case 'n':
+			notifier = FALSE;
 			break;
 		default:
 			daemon_usage();
@@ -678,6 +718,13 @@ daemon_main(int argc, char **argv)
 	if ((db = store_open(config->database, &error)) == NULL)
 		log_fatal("%s: %s", config->database, error->message);
 	server.writer = writer_start(db);
+	if (notifier) {
+		store *outbox = store_open(config->database, &error);
+
+		if (outbox == NULL)
+			log_fatal("%s: %s", config->database, error->message);
+		server.notifier = g_thread_new("notify", notifier_thread, outbox);
+	}
 	log_info("ticketd started: %u listeners, database %s", server.listeners->len, config->database);
 	if (ready_fd >= 0) {
 		char ok = 0;
@@ -689,6 +736,12 @@ daemon_main(int argc, char **argv)
 	log_info("stopping: finishing the transactions in flight");
 	daemon_drain();
 	writer_stop(server.writer);
+	if (server.notifier != NULL) {
+		g_mutex_lock(&server.lock);
+		g_cond_signal(&server.notifier_wake);
+		g_mutex_unlock(&server.lock);
+		g_thread_join(server.notifier);
+	}
 	if (pid_file != NULL && *pid_file != '\0')
 		unlink(pid_file);
 	config_ref_release(server.config);
