@@ -60,7 +60,9 @@ inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 relay_domains = example.com
 # The two setups of etc/postfix/: the unix socket, and loopback TCP for ventas@.
-transport_maps = inline:{ ventas@example.com=lmtp:inet:[127.0.0.1]:$LMTP_PORT, example.com=lmtp:unix:$WORK/lmtp.sock }
+transport_maps = inline:{ ventas@example.com=ticketd:inet:[127.0.0.1]:$LMTP_PORT, example.com=ticketd:unix:$WORK/lmtp.sock }
+ticketd_destination_concurrency_limit = 8
+ticketd_destination_recipient_limit = 50
 default_transport = discard
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 alias_maps =
@@ -94,6 +96,8 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+# The transport of etc/postfix/master.cf.sample, unchrooted: this instance has no chroot.
+sed -n '/^ticketd /,$p' "$TOP/etc/postfix/master.cf.sample" | sed 's/^\(ticketd *unix *- *- *\)y/\1n/' >> "$PF/etc/master.cf"
 postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "a private Postfix starts (config_directory $PF/etc)"
 for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
 
