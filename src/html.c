@@ -176,6 +176,12 @@ html_to_text(const char *html, gsize length)
 
 	if (html == NULL || length == 0 || length > G_MAXINT)
 		return g_strdup("");
+	/* libxml2 passes broken bytes through, and the walk steps by UTF-8 characters. */
+	if (!g_utf8_validate(html, (gssize)length, NULL)) {
+		g_autofree char *valid = g_utf8_make_valid(html, (gssize)length);
+
+		return html_to_text(valid, strlen(valid));
+	}
 	/* The body was converted to UTF-8 already: a <meta charset> must not undo that. */
 	doc = htmlReadMemory(html, (int)length, NULL, "UTF-8",
 	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
@@ -187,6 +193,7 @@ html_to_text(const char *html, gsize length)
 	xmlFreeDoc(doc);
 	text = tidy_lines(w.out->str);
 	g_string_free(w.out, TRUE);
+	/* Character references can name what UTF-8 cannot carry; never hand that out. */
 	if (!g_utf8_validate(text, -1, NULL)) {
 		char *valid = g_utf8_make_valid(text, -1);
 

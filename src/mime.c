@@ -15,7 +15,7 @@
 /* Decoded attachment bytes kept per message; past it, attachments are listed empty. */
 #define MIME_ATTACHMENTS_MAX (64u * 1024 * 1024)
 /* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
-#define ENCODED_WORD_MAX 1024
+#define ENCODED_WORD_MAX 256
 /* Longest attachment name kept, in bytes. */
 #define MIME_FILENAME_MAX 200
 
@@ -233,13 +233,32 @@ unfold(const char *raw)
 }
 
 /*
- * decode_words - walk a raw header value: runs of adjacent encoded-words are decoded
- * word by word and joined without the whitespace between them (RFC 2047 6.2). With
- * reencode, each run goes back out as one UTF-8 B-word for GMime's address parser and
- * the literal text stays raw; without it, literal text is decoded from 8-bit.
+ * header_text_to_utf8 - raw 8-bit header text: UTF-8 if it is, else the charset the
+ * message's own text declares (mailers write both alike), else windows-1252.
  */
 static char *
-decode_words(const char *raw, gboolean reencode)
+header_text_to_utf8(const char *bytes, gsize length, const char *hint)
+{
+	g_autofree char *converted = NULL;
+	gsize written = 0;
+
+	if (g_utf8_validate(bytes, (gssize)length, NULL) || hint == NULL)
+		return mime_to_utf8(bytes, length, NULL);
+	converted = g_convert(bytes, (gssize)length, "UTF-8", g_mime_charset_iconv_name(hint),
+	    NULL, &written, NULL);
+	if (converted == NULL || memchr(converted, '\0', written) != NULL)
+		return mime_to_utf8(bytes, length, NULL);
+	return g_steal_pointer(&converted);
+}
+
+/*
+ * decode_words - walk a raw header value: runs of adjacent encoded-words are decoded
+ * word by word and joined without the whitespace between them (RFC 2047 6.2). With
+ * reencode, each run goes back out as one UTF-8 B-word for GMime's address parser.
+ * Literal 8-bit text is made UTF-8 either way.
+ */
+static char *
+decode_words(const char *raw, gboolean reencode, const char *hint)
 {
 	g_autofree char *value = unfold(raw);
 	GString *out = g_string_new(NULL);
@@ -252,10 +271,9 @@ decode_words(const char *raw, gboolean reencode)
 
 		while (*p && (n = encoded_word_length(p)) == 0)
 			p++;
-		if (reencode) {
-			g_string_append_len(out, literal, p - literal);
-		} else if (p > literal) {
-			g_autofree char *text = mime_to_utf8(literal, (gsize)(p - literal), NULL);
+		if (p > literal) {
+			g_autofree char *text = header_text_to_utf8(literal, (gsize)(p - literal),
+			    hint);
 
 			g_string_append(out, text);
 		}
@@ -284,8 +302,9 @@ decode_words(const char *raw, gboolean reencode)
 	return g_string_free(out, FALSE);
 }
 
-char *
-mime_decode_header_words(const char *raw)
+/* decode_header - a raw header value to clean UTF-8; hint as in header_text_to_utf8. */
+static char *
+decode_header(const char *raw, const char *hint)
 {
 	g_autofree char *decoded = NULL;
 
@@ -293,8 +312,14 @@ mime_decode_header_words(const char *raw)
 		return g_strdup("");
 	if (parser_options == NULL)
 		mime_init();
-	decoded = decode_words(raw, FALSE);
+	decoded = decode_words(raw, FALSE, hint);
 	return header_clean(decoded);
+}
+
+char *
+mime_decode_header_words(const char *raw)
+{
+	return decode_header(raw, NULL);
 }
 
 /* raw_header - the raw (undecoded, folded) value of a header of obj, or NULL. */
@@ -356,9 +381,23 @@ flatten_addresses(InternetAddressList *list, GPtrArray *out, int depth)
 	}
 }
 
+/* comment_as_name - "addr (Name)", the RFC 822 way MTAs still sign bounces. */
+static void
+comment_as_name(mail_address *a, const char *value)
+{
+	const char *open = strchr(value, '('), *close = open ? strrchr(open, ')') : NULL;
+	g_autofree char *comment = NULL;
+
+	if (*a->name != '\0' || strchr(value, '<') != NULL || close == NULL)
+		return;
+	comment = g_strndup(open + 1, (gsize)(close - open - 1));
+	g_free(a->name);
+	a->name = mime_decode_header_words(comment);
+}
+
 /* parse_addresses - the addresses of one header, display names decoded per word. */
 static GPtrArray *
-parse_addresses(GMimeObject *obj, const char *name)
+parse_addresses(GMimeObject *obj, const char *name, const char *hint)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(mail_address_free);
 	const char *raw = raw_header(obj, name);
@@ -367,12 +406,14 @@ parse_addresses(GMimeObject *obj, const char *name)
 
 	if (raw == NULL)
 		return out;
-	normalized = decode_words(raw, TRUE);
+	normalized = decode_words(raw, TRUE, hint);
 	list = internet_address_list_parse(parser_options, normalized);
 	if (list != NULL) {
 		flatten_addresses(list, out, 0);
 		g_object_unref(list);
 	}
+	if (out->len == 1)
+		comment_as_name(g_ptr_array_index(out, 0), normalized);
 	return out;
 }
 
@@ -471,6 +512,55 @@ body_normalize(const char *text)
 	return g_strchomp(g_string_free(out, FALSE));
 }
 
+/* quote_depth - how many '>' open a format=flowed line; *rest is past them. */
+static int
+quote_depth(const char *line, const char **rest)
+{
+	int depth = 0;
+
+	while (line[depth] == '>')
+		depth++;
+	*rest = line + depth;
+	return depth;
+}
+
+/*
+ * text_unflow - RFC 3676 format=flowed back to paragraphs: a line ending in a space
+ * goes on with the next line of the same quote depth; space-stuffing is undone.
+ */
+static char *
+text_unflow(const char *text, gboolean delsp)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	GString *out = g_string_sized_new(strlen(text));
+	gboolean joining = FALSE;
+	int i, depth, previous = -1;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		const char *rest;
+		gsize len;
+
+		depth = quote_depth(lines[i], &rest);
+		if (*rest == ' ')
+			rest++;
+		if (joining && depth != previous)
+			g_string_append_c(out, '\n');
+		else if (!joining && i > 0)
+			g_string_append_c(out, '\n');
+		if (!joining || depth != previous) {
+			g_string_append_len(out, ">>>>>>>>>>>>>>>>", MIN(depth, 16));
+			if (depth > 0)
+				g_string_append_c(out, ' ');
+		}
+		len = strlen(rest);
+		/* "-- " is the signature line, never a soft break. */
+		joining = len > 0 && rest[len - 1] == ' ' && strcmp(rest, "-- ") != 0;
+		g_string_append_len(out, rest, joining && delsp ? len - 1 : len);
+		previous = depth;
+	}
+	return g_string_free(out, FALSE);
+}
+
 /* part_text - the text of a text part as UTF-8, HTML turned into text. */
 static char *
 part_text(GMimePart *part)
@@ -486,6 +576,12 @@ part_text(GMimePart *part)
 		g_autofree char *text = html_to_text(utf8, strlen(utf8));
 
 		return body_normalize(text);
+	}
+	if (g_strcmp0(g_mime_content_type_get_parameter(ct, "format"), "flowed") == 0) {
+		g_autofree char *text = body_normalize(utf8);
+		const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+
+		return text_unflow(text, g_ascii_strcasecmp(delsp ? delsp : "", "yes") == 0);
 	}
 	return body_normalize(utf8);
 }
@@ -560,11 +656,13 @@ static char *
 raw_param(const char *raw, const char *param)
 {
 	g_autofree char *value = unfold(raw);
+	g_autofree char *lower = g_ascii_strdown(value, -1);
 	gsize plen = strlen(param);
-	const char *p;
+	const char *found;
 
-	for (p = value; (p = g_strstr_len(p, -1, param)) != NULL; p += plen) {
-		const char *v = p + plen, *end;
+	/* Parameter names are case-insensitive: search the lower-cased copy. */
+	for (found = lower; (found = strstr(found, param)) != NULL; found += plen) {
+		const char *p = value + (found - lower), *v = p + plen, *end;
 
 		if ((p > value && p[-1] != ';' && !g_ascii_isspace(p[-1])) || *v != '=')
 			continue;
@@ -581,8 +679,9 @@ raw_param(const char *raw, const char *param)
 
 /* declared_name - the decoded filename= or name=; RFC 2047 names redone per word (#133). */
 static char *
-declared_name(GMimeObject *obj)
+declared_name(GMimeObject *obj, const char *hint)
 {
+	const char *charset = g_mime_object_get_content_type_parameter(obj, "charset");
 	static const struct { const char *header, *param; } places[] = {
 		{ "Content-Disposition", "filename" }, { "Content-Type", "name" },
 	};
@@ -592,8 +691,9 @@ declared_name(GMimeObject *obj)
 		const char *raw = raw_header(obj, places[i].header);
 		g_autofree char *value = raw ? raw_param(raw, places[i].param) : NULL;
 
-		if (value != NULL && (strstr(value, "=?") != NULL || !GMIME_IS_PART(obj)))
-			return mime_decode_header_words(value);
+		if (value != NULL && (strstr(value, "=?") != NULL || !GMIME_IS_PART(obj) ||
+		    !g_str_is_ascii(value)))
+			return decode_header(value, charset ? charset : hint);
 	}
 	return GMIME_IS_PART(obj) ? header_value_clean(g_mime_part_get_filename(GMIME_PART(obj))) :
 	    NULL;
@@ -612,26 +712,28 @@ name_extension(GMimeContentType *ct)
 }
 
 /*
- * attachment_name - the sender's name for it; failing that a name staff can read: the
- * Content-Description, a forwarded message's subject, or the type ("image.gif").
+ * attachment_name - the sender's name for it; failing that a name staff can read: a
+ * forwarded message's subject, the Content-Description, or the type ("image.gif").
  */
 static char *
-attachment_name(GMimeObject *obj)
+attachment_name(GMimeObject *obj, const char *hint)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	g_autofree char *name = declared_name(obj);
+	g_autofree char *name = declared_name(obj, hint);
 	const char *ext = name_extension(ct);
 
 	if (name != NULL && *name != '\0')
 		return g_steal_pointer(&name);
-	g_free(name);
-	name = header_value_clean(g_mime_object_get_header(obj, "Content-Description"));
-	if ((name == NULL || *name == '\0') && GMIME_IS_MESSAGE_PART(obj)) {
+	g_clear_pointer(&name, g_free);
+	if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		const char *subject = inner ? raw_header(GMIME_OBJECT(inner), "Subject") : NULL;
 
+		name = subject ? decode_header(subject, hint) : NULL;
+	}
+	if (name == NULL || *name == '\0') {
 		g_free(name);
-		name = subject ? mime_decode_header_words(subject) : NULL;
+		name = header_value_clean(g_mime_object_get_header(obj, "Content-Description"));
 	}
 	if (name != NULL && *name != '\0')
 		return g_str_has_suffix(name, ext) ? g_steal_pointer(&name) :
@@ -696,10 +798,10 @@ object_bytes(GMimeObject *obj)
 
 /* attachment_new - one listed attachment; its bytes dropped past the message budget. */
 static mail_attachment *
-attachment_new(GMimeObject *obj, guint index, gsize *total)
+attachment_new(GMimeObject *obj, guint index, gsize *total, const char *hint)
 {
 	mail_attachment *a = g_new0(mail_attachment, 1);
-	g_autofree char *name = attachment_name(obj);
+	g_autofree char *name = attachment_name(obj, hint);
 	g_autofree char *type = g_mime_content_type_get_mime_type(
 	    g_mime_object_get_content_type(obj));
 	g_autoptr(GBytes) bytes = object_bytes(obj);
@@ -726,7 +828,8 @@ attachment_new(GMimeObject *obj, guint index, gsize *total)
 
 /* collect_attachments - every attachment, forwarded messages and their parts included. */
 static void
-collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out)
+collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out,
+    const char *hint)
 {
 	g_autoptr(GMimePartIter) iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
 	gsize total = 0;
@@ -737,7 +840,7 @@ collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out)
 		GMimeObject *obj = g_mime_part_iter_get_current(iter);
 
 		if ((GMimePart *)obj != body && is_attachment(obj))
-			g_ptr_array_add(out, attachment_new(obj, out->len + 1, &total));
+			g_ptr_array_add(out, attachment_new(obj, out->len + 1, &total, hint));
 	} while (g_mime_part_iter_next(iter));
 }
 
@@ -844,18 +947,54 @@ parse_classify_headers(GMimeMessage *msg, parsed_message *m)
 	}
 }
 
-/* parse_body - text, new_text and attachments. */
-static void
-parse_body(GMimeMessage *msg, parsed_message *m)
+/*
+ * choose_body - the text part the ticket shows and its text: text/plain first, else
+ * text/html; also text/html when the plain part is empty, as some mailers send it.
+ */
+static GMimePart *
+choose_body(GMimeMessage *msg, char **text)
 {
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	GMimePart *body = find_body(top, FALSE, 0);
+	GMimePart *plain = find_body(top, FALSE, 0);
+	GMimePart *html;
 
-	if (body == NULL)
-		body = find_body(top, TRUE, 0);
-	m->text = body ? part_text(body) : g_strdup("");
+	*text = plain ? part_text(plain) : NULL;
+	if (*text != NULL && **text != '\0')
+		return plain;
+	html = find_body(top, TRUE, 0);
+	if (html == NULL) {
+		if (*text == NULL)
+			*text = g_strdup("");
+		return plain;
+	}
+	g_free(*text);
+	*text = part_text(html);
+	return html;
+}
+
+/*
+ * header_hint - the charset the body declares, when it is not UTF-8: mailers that
+ * write raw 8-bit headers write them in the body's charset (GB2312, KOI8-R ...).
+ */
+static const char *
+header_hint(GMimeMessage *msg, GMimePart *body)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	const char *charset = body ? g_mime_object_get_content_type_parameter(
+	    GMIME_OBJECT(body), "charset") : NULL;
+
+	/* Some put it on the top multipart instead. */
+	if (charset == NULL && top != NULL)
+		charset = g_mime_object_get_content_type_parameter(top, "charset");
+	return charset_is_utf8_family(charset) ? NULL : charset;
+}
+
+/* parse_body - new_text and attachments, once the body text is known. */
+static void
+parse_body(GMimeMessage *msg, GMimePart *body, parsed_message *m)
+{
 	m->new_text = quote_strip(m->text);
-	collect_attachments(msg, body, m->attachments);
+	collect_attachments(msg, body, m->attachments, header_hint(msg, body));
 }
 
 /* parsed_message_empty - a message with every field empty, the result for garbage. */
@@ -876,11 +1015,11 @@ parsed_message_empty(void)
 
 /* parse_envelope_headers - addresses, subject, ids and date. */
 static void
-parse_envelope_headers(GMimeMessage *msg, parsed_message *m)
+parse_envelope_headers(GMimeMessage *msg, const char *hint, parsed_message *m)
 {
 	GMimeObject *obj = GMIME_OBJECT(msg);
 	const char *subject = raw_header(obj, "Subject");
-	g_autoptr(GPtrArray) from = parse_addresses(obj, "From");
+	g_autoptr(GPtrArray) from = parse_addresses(obj, "From", hint);
 	g_autoptr(GPtrArray) in_reply_to = parse_references(
 	    g_mime_object_get_header(obj, "In-Reply-To"));
 
@@ -889,14 +1028,14 @@ parse_envelope_headers(GMimeMessage *msg, parsed_message *m)
 		m->from = g_ptr_array_steal_index(from, 0);
 	}
 	g_ptr_array_unref(m->to);
-	m->to = parse_addresses(obj, "To");
+	m->to = parse_addresses(obj, "To", hint);
 	g_ptr_array_unref(m->cc);
-	m->cc = parse_addresses(obj, "Cc");
+	m->cc = parse_addresses(obj, "Cc", hint);
 	g_ptr_array_unref(m->reply_to);
-	m->reply_to = parse_addresses(obj, "Reply-To");
+	m->reply_to = parse_addresses(obj, "Reply-To", hint);
 	if (subject != NULL) {
 		g_free(m->subject);
-		m->subject = mime_decode_header_words(subject);
+		m->subject = decode_header(subject, hint);
 	}
 	m->message_id = strip_angles(g_mime_message_get_message_id(msg));
 	if (in_reply_to->len > 0)
@@ -913,6 +1052,7 @@ mime_parse(const char *raw, gsize length)
 	g_autoptr(GMimeStream) stream = NULL;
 	g_autoptr(GMimeParser) parser = NULL;
 	g_autoptr(GMimeMessage) msg = NULL;
+	GMimePart *body;
 
 	if (parser_options == NULL)
 		mime_init();
@@ -926,8 +1066,9 @@ mime_parse(const char *raw, gsize length)
 		m->new_text = g_strdup("");
 		return m;
 	}
-	parse_envelope_headers(msg, m);
-	parse_body(msg, m);
+	body = choose_body(msg, &m->text);
+	parse_envelope_headers(msg, header_hint(msg, body), m);
+	parse_body(msg, body, m);
 	parse_classify_headers(msg, m);
 	return m;
 }

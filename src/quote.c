@@ -39,7 +39,7 @@ patterns(void)
 		p.attribution_verb = g_regex_new(
 		    "(wrote|escribió|escribio|a[\\s\\x{a0}]écrit|schrieb|scrisse|ha scritto|"
 		    "escreveu|schreef|geschreven|skrev|napisał|написал|написав|napsal|"
-		    "kirjoitti|yazdı|写道|寫道)", f, 0, NULL);
+		    "kirjoitti|yazdı|пише|пишет|scrie|έγραψε|写道|寫道)", f, 0, NULL);
 		p.attribution_lead = g_regex_new(
 		    "^\\s*(>\\s*)?(on|el|le|am|il|em|op|den|dne|w dniu|в|у|in article)\\s.*\\d",
 		    f, 0, NULL);
@@ -49,7 +49,7 @@ patterns(void)
 		p.banner = g_regex_new(
 		    "^[\\s*]*(>\\s*)?(-{2,}\\s*(mensaje original|original message|mensagem original|"
 		    "message d'origine|ursprüngliche nachricht|messaggio originale|"
-		    "oorspronkelijk bericht|forwarded message|mensaje reenviado|"
+		    "original nachricht|oorspronkelijk bericht|forwarded message|mensaje reenviado|"
 		    "message transféré|weitergeleitete nachricht|mensagem encaminhada)"
 		    "\\s*-{0,}|(begin forwarded message|inicio del mensaje reenviado|"
 		    "comienzo del mensaje reenviado|début du message réexpédié)\\s*:)[\\s*]*$",
@@ -64,12 +64,13 @@ patterns(void)
 		    "sendt|til|emne|dato|enviada|assunto)\\s*:", f, 0, NULL);
 		p.signature = g_regex_new("^--\\s?$", 0, 0, NULL);
 		p.footer = g_regex_new(
-		    "^\\s*(enviado desde mi|enviado desde|enviado de mi|enviado do meu|"
-		    "sent from my|sent from|sent with|sent via|envoyé de mon|envoyé depuis mon|"
-		    "von meinem .* gesendet|get outlook for|obtener outlook para|"
-		    "descargar outlook para|verzonden met|verzonden vanaf|inviato da|"
-		    "inviato dal mio|sendt fra min|skickat från min|gesendet von meinem|"
-		    "enviado do meu)\\b", f, 0, NULL);
+		    "^\\s*\\(?(enviado desde mi|enviado de mi|enviado do meu|sent from my|"
+		    "get outlook for|(enviado desde|sent from|sent with|sent via|obtener|descargar) "
+		    "\\[?(outlook|yahoo|mail|mailbox|correo|windows|airmail|spark|protonmail|"
+		    "blackberry|samsung|android|ios|iphone|ipad)|"
+		    "envoyé de mon|envoyé depuis mon|von meinem .* gesendet|verzonden met|"
+		    "verzonden vanaf|inviato da|inviato dal mio|sendt fra min|skickat från min|"
+		    "gesendet von meinem)\\b", f, 0, NULL);
 		p.gmail_iso_line = g_regex_new(
 		    "^\\s*\\d{4}-\\d{2}-\\d{2} \\d{1,2}:\\d{2} GMT[+-]\\d{2}:\\d{2}\\s", f, 0, NULL);
 		g_once_init_leave(&done, 1);
@@ -133,7 +134,7 @@ next_content(char **lines, guint i, guint n)
 static gboolean
 attribution_text(const quote_patterns *p, const char *text, gboolean quote_follows)
 {
-	if (strlen(text) > QUOTE_MARKER_LINE_MAX || !g_regex_match(p->attribution_end, text, 0, NULL))
+	if (!matches(p->attribution_end, text))
 		return FALSE;
 	if (g_regex_match(p->gmail_iso_date, text, 0, NULL))
 		return TRUE;
@@ -169,13 +170,16 @@ extend_attribution(const quote_patterns *p, char **lines, guint start, guint las
 static int
 attribution_start(const quote_patterns *p, char **lines, guint i, guint n)
 {
-	g_autoptr(GString) joined = g_string_new(lines[i]);
-	guint next = next_content(lines, i + 1, n);
-	gboolean quote_follows = next < n && is_quoted(lines[next]);
-	guint k;
+	g_autoptr(GString) joined = NULL;
+	gboolean quote_follows;
+	guint k, next;
 
-	if (!g_regex_match(p->attribution_end, lines[i], 0, NULL))
+	/* Checked first: most lines end otherwise, and the look-ahead is not free. */
+	if (!matches(p->attribution_end, lines[i]))
 		return -1;
+	next = next_content(lines, i + 1, n);
+	quote_follows = next < n && is_quoted(lines[next]);
+	joined = g_string_new(lines[i]);
 	for (k = 0; k < 3 && k <= i; k++) {
 		if (k > 0) {
 			if (is_blank(lines[i - k]))
@@ -189,16 +193,17 @@ attribution_start(const quote_patterns *p, char **lines, guint i, guint n)
 	return -1;
 }
 
-/* is_header_block - "From:" followed closely by "Sent:"/"To:"/"Subject:" lines. */
+/* is_header_block - "From:" followed closely by "Sent:", "To:", "Subject:" lines. */
 static gboolean
 is_header_block(const quote_patterns *p, char **lines, guint i, guint n)
 {
-	guint j;
+	guint j, found = 0;
 
 	if (!matches(p->header_from, lines[i]))
 		return FALSE;
-	for (j = i + 1; j < n && j <= i + QUOTE_HEADER_SPAN; j++)
-		if (matches(p->header_other, lines[j]))
+	/* Two more header lines, so "De: mi parte" followed by "Para: ..." in prose stays. */
+	for (j = i + 1; j < n && j <= i + QUOTE_HEADER_SPAN + 1; j++)
+		if (matches(p->header_other, lines[j]) && ++found == 2)
 			return TRUE;
 	return FALSE;
 }
@@ -217,8 +222,8 @@ is_marker(const quote_patterns *p, char **lines, guint i, guint n)
 		next = next_content(lines, i + 1, n);
 		return next < n && is_header_block(p, lines, next, n);
 	}
-	/* Phone footers are short; a long line starting "Sent from" is prose. */
-	return strlen(line) < 100 && matches(p->footer, line);
+	/* Phone footers are short; a long line starting "Sent from my" is prose. */
+	return strlen(line) < 80 && matches(p->footer, line);
 }
 
 /* content_end - where the kept text ends: the first marker, less a trailing quote. */
@@ -280,6 +285,12 @@ quote_strip(const char *text)
 
 	if (text == NULL)
 		return g_strdup("");
+	/* The regexes need valid UTF-8; mime hands out nothing else, other callers might. */
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_autofree char *valid = g_utf8_make_valid(text, -1);
+
+		return quote_strip(valid);
+	}
 	/* Markers are matched on right-trimmed copies; the kept lines stay as written. */
 	original = g_strsplit(text, "\n", -1);
 	lines = g_strdupv(original);
@@ -287,18 +298,20 @@ quote_strip(const char *text)
 	for (i = 0; i < n; i++)
 		g_strchomp(lines[i]);
 	begin = next_content(lines, 0, n);
-	end = begin + content_end(lines + begin, n - begin);
-	if (end == begin) {
-		guint below = reply_below_quote(lines, begin, n);
+	for (;;) {
+		guint below;
 
-		/* Bottom-posted: the reply is what follows the quote (shorter, so this ends). */
-		if (below > 0) {
-			g_autofree char *rest = g_strjoinv("\n", original + below);
-
-			return quote_strip(rest);
+		end = begin + content_end(lines + begin, n - begin);
+		if (end > begin)
+			break;
+		/* Bottom-posted: the reply is what follows the opening quote. */
+		below = reply_below_quote(lines, begin, n);
+		if (below == 0) {
+			/* Nothing new at all (a bare forward, a quote only): keep it all. */
+			end = n;
+			break;
 		}
-		/* Nothing new at all (a bare forward, a quote only): keep the whole text. */
-		end = n;
+		begin = next_content(lines, below, n);
 	}
 	while (end > begin && is_blank(lines[end - 1]))
 		end--;

@@ -21,6 +21,7 @@ static const ctl_command commands[] = {
 	{ "inspect", ctl_inspect, "inspect FILE            what parse, classify and ingest make of a mail (JSON)" },
 	{ "list", ctl_list, "list [filters]          tickets in queue order" },
 	{ "show", ctl_show, "show CODE               a ticket's thread, events and attachments" },
+	{ "status", ctl_status, "status CODE STATUS      set a ticket's status; the customer is told" },
 	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },

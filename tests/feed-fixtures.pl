@@ -13,6 +13,18 @@ use File::Temp qw(tempdir);
 my ($ticketctl, $config, $fixtures) = @ARGV;
 die "usage: feed-fixtures TICKETCTL CONFIG FIXTURES-DIR\n" unless defined $fixtures;
 
+# Steps a fixture needs first (e.g. its ticket resolved by staff): tests/fixtures.steps.
+my %steps;
+(my $steps_file = $0) =~ s{[^/]*$}{fixtures.steps};
+if (open my $steps, '<', $steps_file) {
+	while (<$steps>) {
+		next if /^#/ || !/\S/;
+		chomp;
+		my ($fixture, $command, $of, $argument) = split /\t/;
+		push @{$steps{$fixture}}, [$command, $of, $argument];
+	}
+}
+
 my @files = sort { base($a) cmp base($b) } map { glob("$fixtures/$_/*") } qw(cur new);
 my %code;               # fixture name (no flags) -> ticket code
 my $tmp = tempdir(CLEANUP => 1);
@@ -20,6 +32,12 @@ my $tmp = tempdir(CLEANUP => 1);
 sub base { my ($p) = @_; $p =~ s{.*/}{}; $p =~ s{:2,.*$}{}; return $p; }
 
 for my $file (@files) {
+	for my $step (@{$steps{base($file)} // []}) {
+		my ($command, $of, $argument) = @$step;
+		my $ticket = $code{$of} // die "$file: no ticket yet for $of\n";
+		system($ticketctl, '-c', $config, $command, $ticket, $argument) == 0
+			or die "$file: ticketctl $command $ticket $argument failed\n";
+	}
 	open my $in, '<:raw', $file or die "$file: $!\n";
 	my $raw = do { local $/; <$in> };
 	close $in;

@@ -40,6 +40,11 @@ static const mime_case cases[] = {
 	{ "raw 8-bit latin-1 subject, control characters replaced",
 	  "From: a@example.com\r\nSubject: caf\xe9 =?utf-8?q?a=0D=0Ab?=\r\n\r\nx\r\n",
 	  "", "a@example.com", "café a  b", NULL, NULL, NULL, NULL, NULL, 0 },
+	{ "raw 8-bit headers in the charset the body declares",
+	  "From: \xcf\xf0\xe8\xe2\xe5\xf2 <ivan@example.ru>\r\nSubject: \xcf\xf0\xe8\xe2\xe5\xf2\r\n"
+	  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=windows-1251\r\n\r\n"
+	  "\xcf\xf0\xe8\xe2\xe5\xf2\r\n",
+	  "Привет", "ivan@example.ru", "Привет", "Привет", NULL, NULL, NULL, NULL, 0 },
 	{ "iso-8859-1 body",
 	  HDR "Content-Type: text/plain; charset=iso-8859-1\r\n"
 	  "Content-Transfer-Encoding: 8bit\r\n\r\nMa\xf1" "ana caf\xe9\r\n",
@@ -58,6 +63,11 @@ static const mime_case cases[] = {
 	{ "bare CR and control characters in the body",
 	  HDR "Content-Type: text/plain; charset=utf-8\r\n\r\nuno\rdos\x01\ttres\r\n",
 	  NULL, NULL, NULL, "uno\ndos\ttres", NULL, NULL, NULL, NULL, 0 },
+	{ "format=flowed joined back into paragraphs",
+	  HDR "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\n"
+	  "Hola, el dominio no \r\nresuelve.\r\n\r\n> cita \r\n> seguida\r\n-- \r\nJuan\r\n",
+	  NULL, NULL, NULL, "Hola, el dominio no resuelve.\n\n> cita seguida\n-- \nJuan",
+	  NULL, NULL, NULL, NULL, 0 },
 	{ "html only",
 	  HDR "Content-Type: text/html; charset=utf-8\r\n\r\n"
 	  "<html><head><title>t</title><style>p {color: red}</style></head><body>"
@@ -71,6 +81,12 @@ static const mime_case cases[] = {
 	  "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>texto html</p>\r\n"
 	  "--b1--\r\n",
 	  NULL, NULL, NULL, "texto plano", NULL, NULL, NULL, NULL, 0 },
+	{ "empty text/plain alternative falls back to the html",
+	  HDR "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+	  "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n \r\n"
+	  "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>texto html</p>\r\n"
+	  "--b1--\r\n",
+	  NULL, NULL, NULL, "texto html", NULL, NULL, NULL, NULL, 0 },
 	{ "alternative inside mixed, with RFC 2231 and split RFC 2047 names",
 	  HDR "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
 	  "--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
@@ -81,7 +97,7 @@ static const mime_case cases[] = {
 	  "Content-Disposition: attachment; filename*=UTF-8''factura%20ni%C3%B1o.pdf\r\n"
 	  "Content-Transfer-Encoding: base64\r\n\r\nSG9sYSBhZGp1bnRv\r\n"
 	  "--m\r\nContent-Type: application/pdf;\r\n"
-	  " name=\"=?UTF-8?B?aW5mb3JtZQ==?= =?UTF-8?B?IGHDsW8ucGRm?=\"\r\n"
+	  " NAME=\"=?UTF-8?B?aW5mb3JtZQ==?= =?UTF-8?B?IGHDsW8ucGRm?=\"\r\n"
 	  "Content-Transfer-Encoding: base64\r\n\r\nSG9sYSBhZGp1bnRv\r\n"
 	  "--m\r\nContent-Type: image/png\r\nContent-Disposition: attachment;"
 	  " filename=\"../../.hidden/x.png\"\r\n\r\npng\r\n"
@@ -223,6 +239,19 @@ test_threading_headers(void)
 	g_assert_cmpstr(m->new_text, ==, "Gracias");
 }
 
+/* test_bad_date - an unparsable Date gives NULL, not the epoch. */
+static void
+test_bad_date(void)
+{
+	static const char raw[] = "From: a@x.es\r\nDate: mañana por la tarde\r\n\r\nx\r\n";
+	g_autoptr(parsed_message) m = mime_parse(raw, strlen(raw));
+
+	g_assert_null(m->date);
+	g_assert_null(m->message_id);
+	g_assert_null(m->in_reply_to);
+	g_assert_cmpuint(m->references->len, ==, 0);
+}
+
 /* test_to_utf8 - the charset routine on its own. */
 static void
 test_to_utf8(void)
@@ -260,6 +289,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/mime/threading-headers", test_threading_headers);
 	g_test_add_func("/mime/to-utf8", test_to_utf8);
+	g_test_add_func("/mime/bad-date", test_bad_date);
 	rc = g_test_run();
 	mime_shutdown();
 	return rc;

@@ -80,6 +80,13 @@ static const quote_case cases[] = {
 	  "Till: someone@domain.com\nÄmne: Photos\n\nold\n",
 	  "Hej!" },
 	{ "leading blank lines and trailing rules dropped", "\n\nhola\n\n____\n--\n", "hola" },
+	{ "prose with De: and Para: is not a header block",
+	  "Datos del traslado:\nDe: servidor antiguo\nPara: servidor nuevo\nGracias",
+	  "Datos del traslado:\nDe: servidor antiguo\nPara: servidor nuevo\nGracias" },
+	{ "prose starting Enviado desde is kept",
+	  "Enviado desde el panel el formulario, pero no llega.\nGracias",
+	  "Enviado desde el panel el formulario, pero no llega.\nGracias" },
+	{ "invalid UTF-8 made valid", "caf\xe9\n\n> x\n", "caf\xef\xbf\xbd" },
 	{ "empty", "", "" },
 	{ "CRLF-free blank tail trimmed", "hola\n\n\n", "hola" },
 };
