@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -52,6 +53,7 @@ typedef struct {
 
 typedef struct {
 	int fd;
+	gboolean tcp;
 	char *peer;
 	config_ref *config;
 } connection;
@@ -387,6 +389,8 @@ connection_thread(gpointer data)
 			break;
 		}
 		idle_since = g_get_monotonic_time();
+		if (c->tcp)                 /* ACK now: a client's Nagle may hold back the final dot */
+			setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
 		lmtp_session_feed(session, buffer, (gsize)n);
 	}
 	close(c->fd);
@@ -442,6 +446,9 @@ daemon_accept(int listen_fd)
 	c->fd = fd;
 	c->peer = daemon_peer_name(&address);
 	c->config = config;
+	c->tcp = address.ss_family != AF_UNIX;
+	if (c->tcp)                         /* replies are written whole: no need to wait */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	g_atomic_int_inc(&server.connections);
 	thread = g_thread_try_new("lmtp", connection_thread, c, NULL);
 	if (thread == NULL) {
