@@ -35,6 +35,7 @@ struct lmtp_session {
 	char *sender;
 	gboolean body_8bit;
 	gboolean smtputf8;
+	gsize declared_size;        /* MAIL FROM SIZE=, 0 when not given */
 	GPtrArray *recipients;      /* char *, accepted, in order */
 
 	input_state input;
@@ -98,6 +99,7 @@ lmtp_transaction_reset(lmtp_session *session)
 	g_clear_pointer(&session->sender, g_free);
 	session->body_8bit = FALSE;
 	session->smtputf8 = FALSE;
+	session->declared_size = 0;
 	g_ptr_array_set_size(session->recipients, 0);
 	if (session->data != NULL) {
 		g_string_free(session->data, TRUE);
@@ -279,6 +281,7 @@ lmtp_mail_parameter(lmtp_session *session, const char *keyword, const char *valu
 			           session->max_message_size);
 			return FALSE;
 		}
+		session->declared_size = (gsize)size;
 		return TRUE;
 	}
 	if (g_ascii_strcasecmp(keyword, "BODY") == 0 && value != NULL) {
@@ -357,6 +360,7 @@ lmtp_command_mail(lmtp_session *session, const char *argument)
 		return;
 	}
 	session->body_8bit = session->smtputf8 = FALSE;
+	session->declared_size = 0;
 	if (!lmtp_parameters(session, rest, TRUE)) {
 		g_free(address);
 		return;
@@ -433,7 +437,8 @@ lmtp_command_data(lmtp_session *session, const char *argument)
 	session->data_state = DATA_BOL;
 	session->data_size = 0;
 	session->data_too_big = FALSE;
-	session->data = g_string_sized_new(8192);
+	/* One allocation of the announced size (bounded above), not a series of doublings. */
+	session->data = g_string_sized_new(MAX(session->declared_size, 4096) + 1024);
 	lmtp_trace_headers(session);
 	lmtp_reply(session, "354 Start mail input; end with <CRLF>.<CRLF>");
 }

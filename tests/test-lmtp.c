@@ -293,6 +293,65 @@ test_busy(void)
 	g_string_free(state.trace, TRUE);
 }
 
+/* test_feed_all - the replies to input fed in the given chunk sizes (0 = random). */
+static char *
+test_feed_all(const GString *input, gsize chunk, GRand *rand, GString *delivered)
+{
+	test_state state = { delivered, g_string_new(NULL), 0 };
+	lmtp_settings settings = { .hostname = "h", .max_message_size = 300, .max_recipients = 3,
+	                           .fixed_date = TRUE };
+	lmtp_callbacks callbacks = { test_check, test_deliver, &state };
+	g_autoptr(lmtp_session) session = lmtp_session_new(&settings, &callbacks);
+
+	for (gsize i = 0; i < input->len;) {
+		gsize n = chunk ? chunk : (gsize)g_rand_int_range(rand, 1, 40);
+
+		n = MIN(n, input->len - i);
+		lmtp_session_feed(session, input->str + i, n);
+		i += n;
+	}
+	g_string_free(state.trace, TRUE);
+	return g_strdup(lmtp_session_output(session)->str);
+}
+
+/*
+ * Random dialogues built from protocol fragments and junk: the replies and the
+ * delivered bytes never depend on how the input was cut.
+ */
+static void
+test_random_cuts(void)
+{
+	static const char *const pieces[] = {
+		"LHLO x\r\n", "MAIL FROM:<a@b>\r\n", "MAIL FROM:<> SIZE=100\r\n", "RCPT TO:<soporte@example.com>\r\n",
+		"RCPT TO:<nadie@x>\r\n", "DATA\r\n", "RSET\r\n", "NOOP\r\n", ".", "\r", "\n", "\r\n", "\r\n.\r\n",
+		"..", "x", "\0", "\xff", "Subject: hola\r\n", "0123456789abcdef0123456789abcdef0123456789",
+	};
+	GRand *rand = g_rand_new_with_seed(20330);
+
+	for (int round = 0; round < 400; round++) {
+		g_autoptr(GString) input = g_string_new(NULL);
+		g_autoptr(GString) whole_data = g_string_new(NULL);
+		g_autoptr(GString) cut_data = g_string_new(NULL);
+		g_autoptr(GString) byte_data = g_string_new(NULL);
+		g_autofree char *whole = NULL, *cut = NULL, *bytewise = NULL;
+		int count = g_rand_int_range(rand, 1, 120);
+
+		for (int i = 0; i < count; i++) {
+			const char *piece = pieces[g_rand_int_range(rand, 0, G_N_ELEMENTS(pieces))];
+
+			g_string_append_len(input, piece, *piece ? (gssize)strlen(piece) : 1);
+		}
+		whole = test_feed_all(input, input->len, rand, whole_data);
+		cut = test_feed_all(input, 0, rand, cut_data);
+		bytewise = test_feed_all(input, 1, rand, byte_data);
+		g_assert_cmpstr(cut, ==, whole);
+		g_assert_cmpstr(bytewise, ==, whole);
+		g_assert_true(g_string_equal(cut_data, whole_data));
+		g_assert_true(g_string_equal(byte_data, whole_data));
+	}
+	g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -308,5 +367,6 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/lmtp/trace-headers", test_trace_headers);
 	g_test_add_func("/lmtp/busy", test_busy);
+	g_test_add_func("/lmtp/random-cuts", test_random_cuts);
 	return g_test_run();
 }
