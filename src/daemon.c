@@ -32,6 +32,9 @@
 #include "notify.h"
 #include "writer.h"
 
+/* From the store (store.h since the busy-timeout setting): redeclared for older headers. */
+void store_set_busy_timeout(store *store, int milliseconds);
+
 /* Seconds a shutdown waits for transactions in flight before giving up on them. */
 #define DAEMON_DRAIN_SECONDS 60
 /* How often a connection looks up from its socket to notice a shutdown. */
@@ -465,6 +468,22 @@ daemon_accept(int listen_fd)
 	g_thread_unref(thread);
 }
 
+/* daemon_store_open - a store handle, with $TICKETD_BUSY_TIMEOUT (ms) when set. */
+static store *
+daemon_store_open(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	store *db = store_open(path, &error);
+	const char *busy = g_getenv("TICKETD_BUSY_TIMEOUT");
+	guint64 milliseconds;
+
+	if (db == NULL)
+		log_fatal("%s: %s", path, error->message);
+	if (busy != NULL && g_ascii_string_to_unsigned(busy, 10, 0, 600000, &milliseconds, NULL))
+		store_set_busy_timeout(db, (int)milliseconds);
+	return db;
+}
+
 /* ---- the notifier ---- */
 
 /* notifier_thread - send due outbox rows every few seconds, on a connection of its own. */
@@ -722,16 +741,10 @@ daemon_main(int argc, char **argv)
 	daemon_pid_file(pid_file);
 	daemon_drop_privileges(config->user);
 	mime_init();
-	if ((db = store_open(config->database, &error)) == NULL)
-		log_fatal("%s: %s", config->database, error->message);
+	db = daemon_store_open(config->database);
 	server.writer = writer_start(db);
-	if (notifier) {
-		store *outbox = store_open(config->database, &error);
-
-		if (outbox == NULL)
-			log_fatal("%s: %s", config->database, error->message);
-		server.notifier = g_thread_new("notify", notifier_thread, outbox);
-	}
+	if (notifier)
+		server.notifier = g_thread_new("notify", notifier_thread, daemon_store_open(config->database));
 	log_info("ticketd started: %u listeners, database %s", server.listeners->len, config->database);
 	if (ready_fd >= 0) {
 		char ok = 0;

@@ -102,7 +102,8 @@ sub read_all {
 	return $text;
 }
 
-sub replies { my ($text) = @_; return [map { substr($_, 0, 9) } grep { !/^\d{3}-/ } split /\r\n/, $text]; }
+# codes TEXT - the reply codes with their enhanced codes, continuation lines skipped.
+sub codes { return join ' ', map { /^(\d{3}) (\d\.\d\.\d)/ ? "$1/$2" : substr($_, 0, 3) } grep { !/^\d{3}-/ } split /\r\n/, $_[0]; }
 
 sub sql {
 	my ($query) = @_;
@@ -111,7 +112,7 @@ sub sql {
 	local $/;
 	my $out = <$fh> // '';
 	close $fh;
-	chomp $out;
+	$out =~ s/\s+\z//;
 	return $out;
 }
 
@@ -148,10 +149,8 @@ ok(start_daemon(), 'the daemon listens on its unix socket and on TCP');
 	                mail('p1@cliente.es', 'Migración del correo') . ".\r\n"
 	                . transaction('p2', 'soporte@example.com') . mail('p2@cliente.es', 'Otra consulta')
 	                . ".\r\nQUIT\r\n");
-	is_deeply(replies($text), ['220 ' . (split / /, (split /\r\n/, $text)[0])[1], '250 SMTPU', '250 2.1.0',
-	          '250 2.1.5', '550 5.1.1', '250 2.1.5', '354 Start', '250 2.0.0', '250 2.0.0', '250 2.1.0',
-	          '250 2.1.5', '354 Start', '250 2.0.0', '221 2.0.0'], 'pipelined: one reply per command, per recipient')
-		or diag $text;
+	is(codes($text), '220 250 250/2.1.0 250/2.1.5 550/5.1.1 250/2.1.5 354 250/2.0.0 250/2.0.0 250/2.1.0 250/2.1.5 354 '
+	   . '250/2.0.0 221/2.0.0', 'pipelined: one reply per command, per recipient') or diag $text;
 	like($text, qr/250 2\.0\.0 <soporte\@example\.com> [A-Z]{3}-\d{6} action=new/, 'the reply names the ticket');
 	is(sql("select group_concat(department) from (select department from tickets t join messages m on m.ticket_id = t.id"
 	       . " where m.message_id = 'p1\@cliente.es' order by department)"), 'soporte,ventas',

@@ -101,7 +101,7 @@ sub sql {
 	local $/;
 	my $out = <$fh> // '';
 	close $fh;
-	chomp $out;
+	$out =~ s/\s+\z//;
 	return $out;
 }
 
