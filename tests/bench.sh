@@ -214,3 +214,47 @@ for s in $SESSIONS; do
 done
 echo
 echo "ticketd database: $(du -h "$WORK/ticketd.db" | cut -f1), $(landed ticketd) messages; log warnings: $(grep -c warning "$WORK/ticketd.log")"
+
+# The same ticketd load against a database that already holds BENCH_BIG messages
+# (default 1,000,000; 0 skips): rows written straight into schema v1 of the store.
+BIG=${BENCH_BIG:-1000000}
+[ "$BIG" -gt 0 ] || exit 0
+kill "$TICKETD_PID"; wait "$TICKETD_PID" 2>/dev/null
+t0=$(now)
+as_user sqlite3 "$WORK/ticketd.db" <<EOF || { echo "bench: prefill failed" >&2; exit 1; }
+PRAGMA synchronous = OFF;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG / 10)
+INSERT INTO accounts(email, name, created) SELECT 'cliente' || i || '@relleno.example', 'Cliente ' || i, 1700000000 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG / 2)
+INSERT INTO tickets(code, account_id, department, subject, status, created, updated, last_customer)
+SELECT char(65 + i % 26, 65 + (i / 26) % 26, 65 + (i / 676) % 26) || printf('-%06d', i / 17576 + 500000),
+       (SELECT min(id) FROM accounts) + i % ($BIG / 10), 'soporte', 'Consulta número ' || i,
+       CASE i % 4 WHEN 0 THEN 'closed' WHEN 1 THEN 'answered' WHEN 2 THEN 'resolved' ELSE 'open' END,
+       1700000000 + i, 1700000000 + i, 1700000000 + i FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG)
+INSERT INTO messages(ticket_id, direction, author, message_id, subject, text, new_text, dedup_key, created)
+SELECT (SELECT min(id) FROM tickets) + i % ($BIG / 2), 'in', 'cliente' || (i % ($BIG / 10)) || '@relleno.example',
+       'relleno.' || i || '@relleno.example', 'Consulta número ' || (i % ($BIG / 2)),
+       'Hola, el servicio ' || (i % 977) || ' no responde desde ' || (i % 31) || ' de enero; factura ' || i,
+       'el servicio ' || (i % 977) || ' no responde', 'relleno.' || i || '@relleno.example', 1700000000 + i FROM n;
+INSERT INTO raw_messages(message_id, bytes)
+SELECT id, CAST('From: <' || author || '>' || char(13, 10) || 'Message-ID: <' || message_id || '>' || char(13, 10)
+       || 'Subject: ' || subject || char(13, 10, 13, 10) || text || char(13, 10) AS BLOB)
+  FROM messages WHERE message_id LIKE 'relleno.%';
+INSERT INTO deliveries(dedup_key, department, action, ticket_id, created)
+SELECT dedup_key, 'soporte', 'new', ticket_id, created FROM messages WHERE message_id LIKE 'relleno.%';
+COMMIT;
+EOF
+echo "prefilled $BIG messages in $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }') s: $(du -h "$WORK/ticketd.db" | cut -f1)"
+"$BUILD/ticketd" -f -n -c "$WORK/ticketd.conf" 2>>"$WORK/ticketd.log" &
+TICKETD_PID=$!
+PIDS="$PIDS $TICKETD_PID"
+for _ in $(seq 100); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$T_PORT')" && break; sleep 0.1; done
+printf '\n%-28s %8s %8s %8s\n' "load, $(landed ticketd) stored" ticketd landed rss
+for s in $SESSIONS; do
+	set -- $(run "big-$s" ticketd smtp-source -L -s "$s" -m "$MESSAGES" -l 4096 -f cliente@example.org -t soporte@example.com 127.0.0.1:$T_PORT)
+	printf '%-28s %8s %8s %8s\n' "smtp-source 4 KB, $s sess" "$1" "$2" "$4"
+	set -- $(run "big-real-$s" ticketd perl "$WORK/client.pl" $T_PORT "$MESSAGES" "$s" "b$s")
+	printf '%-28s %8s %8s %8s  p99 %s ms\n' "multipart es, $s sess" "$1" "$2" "$4" "$3"
+done
