@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -450,6 +451,9 @@ daemon_accept(int listen_fd)
 	c->peer = daemon_peer_name(&address);
 	c->config = config;
 	c->tcp = address.ss_family != AF_UNIX;
+	/* A client that stops reading must not hold its thread forever. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
+	           &(struct timeval){ .tv_sec = config->config->lmtp.idle_timeout }, sizeof(struct timeval));
 	if (c->tcp)                         /* replies are written whole: no need to wait */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	g_atomic_int_inc(&server.connections);
