@@ -96,6 +96,13 @@ GQuark store_error_quark(void);
 store *store_open(const char *path, GError **error);
 void store_close(store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(store, store_close)
+/* store_set_busy_timeout - how long to wait for another writer (default 10000 ms). */
+void store_set_busy_timeout(store *store, int milliseconds);
+/* store_setting - journal_mode, synchronous, foreign_keys, busy_timeout or user_version
+ * as SQLite reports it for this handle (for diagnostics); a string to g_free. */
+char *store_setting(store *store, const char *name, GError **error);
+/* store_checkpoint - a passive WAL checkpoint, for a maintenance timer. */
+gboolean store_checkpoint(store *store, GError **error);
 
 /* Write transactions: BEGIN IMMEDIATE ... COMMIT. Errors carry store_error_code. */
 gboolean store_begin(store *store, GError **error);
@@ -196,8 +203,9 @@ GPtrArray *store_search(store *store, const char *query, int limit, GError **err
 
 /* Outbox: composed notifications waiting for SMTP. */
 int64_t store_outbox_add(store *store, const store_outbox_row *row, GError **error);
-/* store_outbox_claim - atomically take one due row (state queued, next_try <= now),
- * mark it sending with a lease until now+lease; NULL when nothing is due. */
+/* store_outbox_claim - atomically take one due row (state queued, next_try <= now, or
+ * state sending whose lease ran out: its sender died), mark it sending with a lease
+ * until now+lease; NULL and no error when nothing is due. No row goes to two claimers. */
 store_outbox_row *store_outbox_claim(store *store, int64_t now, int64_t lease, GError **error);
 gboolean store_outbox_mark(store *store, int64_t id, const char *state, int attempts,
                            int64_t next_try, const char *last_error, GError **error);
