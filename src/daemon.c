@@ -33,9 +33,6 @@
 #include "notify.h"
 #include "writer.h"
 
-/* From the store (store.h since the busy-timeout setting): redeclared for older headers. */
-void store_set_busy_timeout(store *store, int milliseconds);
-
 /* Seconds a shutdown waits for transactions in flight before giving up on them. */
 #define DAEMON_DRAIN_SECONDS 60
 /* How often a connection looks up from its socket to notice a shutdown. */
