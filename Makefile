@@ -69,6 +69,10 @@ check-asan:
 demo: all
 	sh tests/demo.sh $(abspath $(BUILD))
 
+# LMTP throughput: ticketd against Dovecot's LMTP and smtp-sink (BENCH_MESSAGES=10000).
+bench: all
+	sh tests/bench.sh $(abspath $(BUILD))
+
 lint-man:
 	mandoc -Tlint -W warning $(MANPAGES)
 

@@ -1,0 +1,89 @@
+/*
+ * lmtp - the RFC 2033 server protocol as a socket-free state machine. Bytes go in with
+ * lmtp_session_feed(), replies come out of lmtp_session_output(); recipients are checked
+ * and messages delivered through callbacks. No I/O happens here, so the whole dialogue
+ * can be tested in memory, whole and one byte at a time.
+ */
+#ifndef TICKETD_LMTP_H
+#define TICKETD_LMTP_H
+
+#include <glib.h>
+#include "ingest.h"
+
+/* A command line longer than this (CRLF included) is answered 500 5.5.2. */
+#define LMTP_LINE_MAX 2048
+/* An envelope address longer than this is refused (RFC 5321 §4.5.3.1.3: 256). */
+#define LMTP_PATH_MAX 256
+
+typedef enum {
+	LMTP_RCPT_ACCEPT,           /* 250 2.1.5 */
+	LMTP_RCPT_UNKNOWN,          /* 550 5.1.1 */
+	LMTP_RCPT_TEMPFAIL          /* 451 4.3.0 */
+} lmtp_rcpt_verdict;
+
+typedef struct {
+	const char *sender;         /* MAIL FROM, "" for the null sender <> */
+	const char *const *recipients; /* accepted RCPT TO, in order */
+	guint recipient_count;
+	gboolean body_8bit;         /* BODY=8BITMIME */
+	gboolean smtputf8;          /* SMTPUTF8 */
+	const char *lhlo;           /* the client's LHLO argument */
+} lmtp_envelope;
+
+/* One result per accepted recipient; detail is a short printable text or NULL. */
+typedef struct {
+	ingest_status status;
+	char *detail;               /* g_free'd by the session */
+} lmtp_outcome;
+
+typedef struct {
+	/* check_recipient - may this address receive mail? Must have no side effect. */
+	lmtp_rcpt_verdict (*check_recipient)(void *context, const char *address);
+	/*
+	 * deliver - store the message for every recipient; fill outcomes[i] for
+	 * envelope->recipients[i]. Returns only once the results are durable.
+	 */
+	void (*deliver)(void *context, const lmtp_envelope *envelope, const char *data,
+	                gsize length, lmtp_outcome *outcomes);
+	void *context;
+} lmtp_callbacks;
+
+typedef struct {
+	const char *hostname;       /* in the greeting and the Received: line */
+	const char *peer;           /* "unix socket", "127.0.0.1", for Received: */
+	gsize max_message_size;     /* announced as SIZE; larger messages get 552 5.3.4 */
+	guint max_recipients;       /* past this, 452 4.5.3 */
+	gboolean fixed_date;        /* tests: a fixed date in Received: */
+} lmtp_settings;
+
+typedef struct lmtp_session lmtp_session;
+
+lmtp_session *lmtp_session_new(const lmtp_settings *settings, const lmtp_callbacks *callbacks);
+void lmtp_session_free(lmtp_session *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lmtp_session, lmtp_session_free)
+
+/* lmtp_session_greeting - queue the 220 banner. */
+void lmtp_session_greeting(lmtp_session *session);
+
+/*
+ * lmtp_session_feed - process bytes from the client in order; every complete command
+ * is answered into the output. Input after QUIT is ignored.
+ */
+void lmtp_session_feed(lmtp_session *session, const char *bytes, gsize length);
+
+/* lmtp_session_output - replies waiting to be written; the caller empties it. */
+GString *lmtp_session_output(lmtp_session *session);
+
+/* lmtp_session_done - QUIT was answered: flush the output and close. */
+gboolean lmtp_session_done(const lmtp_session *session);
+
+/* lmtp_session_busy - a transaction is in progress (MAIL given, or inside DATA). */
+gboolean lmtp_session_busy(const lmtp_session *session);
+
+/* lmtp_session_pending - bytes received but not yet forming a complete command. */
+gsize lmtp_session_pending(const lmtp_session *session);
+
+/* lmtp_reply_for - the one mapping from ingest_status to an LMTP reply code. */
+const char *lmtp_reply_for(ingest_status status);
+
+#endif
