@@ -105,7 +105,7 @@ compose_value(const ticketd_config *config, const compose_request *request, cons
 	if (strcmp(name, "code") == 0)
 		return request->ticket->code;
 	if (strcmp(name, "subject") == 0)
-		return request->ticket->subject;
+		return request->ticket->subject;        /* made one line by the caller */
 	if (strcmp(name, "department") == 0) {
 		const department_config *department = config_department_by_slug(config, request->ticket->department);
 
@@ -135,12 +135,13 @@ compose_template_text(const ticketd_config *config, const compose_request *reque
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
 		g_autofree char *name = close ? g_strndup(p + 1, (gsize)(close - p - 1)) : NULL;
 		const char *value = name ? compose_value(config, request, name) : NULL;
+		g_autofree char *one_line = value && strcmp(name, "subject") == 0 ? compose_clean(value) : NULL;
 
 		if (value == NULL) {
 			g_string_append_c(out, *p);
 			continue;
 		}
-		g_string_append(out, value);
+		g_string_append(out, one_line ? one_line : value);
 		p = close;
 	}
 	return g_string_free(out, FALSE);
