@@ -282,8 +282,8 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 
 /*
  * notify_flush - claim, send, mark, until nothing is due. One SMTP client (so one
- * connection) for the whole run. When no server answers at all, the rest wait for the
- * next run instead of each waiting for the same connect timeout.
+ * connection) for the whole run. When no server answers at all, or TLS or login fails,
+ * the rest wait for the next run instead of each failing the same way.
  */
 int
 notify_flush(const ticketd_config *config, store *db, GError **error)
@@ -307,10 +307,15 @@ notify_flush(const ticketd_config *config, store *db, GError **error)
 		store_outbox_row_free(row);
 		if (!ok)
 			return -1;
-		if (result == SMTP_TEMPORARY && smtp_needs_operator(client))
+		if (result != SMTP_TEMPORARY)
+			continue;
+		if (smtp_needs_operator(client)) {
+			/* TLS, login or setup: every other row would fail the same way. */
 			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
 			            config->smtp.url, reason);
-		if (result == SMTP_TEMPORARY && smtp_last_reply(client) == 0)
+			break;
+		}
+		if (smtp_last_reply(client) == 0)
 			break;
 	}
 	return error != NULL && *error != NULL ? -1 : sent;
