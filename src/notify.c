@@ -15,6 +15,8 @@
  * outlast the longest send, or a slow server would let a second worker send the row too. */
 #define NOTIFY_LEASE_MIN 300
 #define NOTIFY_BACKOFF_FIRST 60
+/* The author of a change gets no copy of their own words. */
+#define NOTIFY_AUTHOR "the author of the change"
 #define NOTIFY_BACKOFF_MAX 3600
 
 typedef struct {
@@ -150,7 +152,7 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 		return "staff address";
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_always_to_sender(event->kind))
-		return "the author of the change";
+		return NOTIFY_AUTHOR;
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
 	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
@@ -199,6 +201,16 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	return store_outbox_add(db, &row, error) > 0;
 }
 
+/* notify_log_author - the one line a postmaster greps for when someone was not told. */
+static void
+notify_log_author(const store_ticket *ticket, const notify_event *event, const char *address)
+{
+	g_autofree char *printable = log_printable(address, 254);
+
+	log_info("%s: to=<%s>, %s notification not sent: %s", ticket->code, printable,
+	         notify_kind_name(event->kind), NOTIFY_AUTHOR);
+}
+
 gboolean
 notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
 {
@@ -218,9 +230,10 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 
 		if (error != NULL && *error != NULL)
 			ok = FALSE;
+		else if (reason != NULL && strcmp(reason, NOTIFY_AUTHOR) == 0)
+			notify_log_author(&ticket, event, recipient->address);   /* a rule, not a suppression */
 		else if (reason != NULL)
-			ok = strcmp(reason, "the author of the change") == 0 ||
-			     notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
+			ok = notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
 		else
 			ok = notify_queue_one(config, db, event, &ticket, recipient, now, error);
 	}
