@@ -146,27 +146,30 @@ static char *
 compose_subject(const ticketd_config *config, const char *subject)
 {
 	g_autofree char *clean = compose_clean(subject);
-	g_autofree char *open = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : "Ticket");
+	g_autofree char *tag = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : "Ticket");
+	g_autofree char *open = g_ascii_strdown(tag, -1);
 	GString *out = g_string_new(code_strip_reply_prefixes(clean));
-	const char *start;
+	char *start;
 
-	while ((start = strstr(out->str, open)) != NULL) {
-		const char *end = strchr(start, ']');
-		gsize from = (gsize)(start - out->str);
+	for (;;) {
+		/* ASCII lower-casing keeps every byte where it was: offsets hold for out. */
+		g_autofree char *lower = g_ascii_strdown(out->str, (gssize)out->len);
+		const char *end;
+		gsize from;
 
-		if (end == NULL)
+		if ((start = strstr(lower, open)) == NULL || (end = strchr(start, ']')) == NULL)
 			break;
+		from = (gsize)(start - lower);
 		g_string_erase(out, (gssize)from, (gssize)(end + 1 - start));
-		if (from == 0 || out->str[from - 1] == ' ')
-			while (out->str[from] == ' ')
-				g_string_erase(out, (gssize)from, 1);
-		if (from == 0) {
-			const char *rest = code_strip_reply_prefixes(out->str);
-
-			g_string_erase(out, 0, rest - out->str);
-		}
+		while ((from == 0 || out->str[from - 1] == ' ') && out->str[from] == ' ')
+			g_string_erase(out, (gssize)from, 1);
+		if (from == 0)
+			g_string_erase(out, 0, code_strip_reply_prefixes(out->str) - out->str);
 	}
-	g_strstrip(out->str);
+	while (out->len > 0 && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	while (out->len > 0 && out->str[0] == ' ')
+		g_string_erase(out, 0, 1);
 	if (g_utf8_strlen(out->str, -1) > COMPOSE_SUBJECT_MAX) {
 		g_autofree char *cut = g_utf8_substring(out->str, 0, COMPOSE_SUBJECT_MAX);
 

@@ -273,6 +273,9 @@ test_subject_cleanup(void)
 		{ "RE: [Ticket #ABC-123456] No funciona", "[Ticket #KQZ-482913] No funciona" },
 		{ "RV: Re: [Ticket #ABC-123456] RE: Otra vez", "[Ticket #KQZ-482913] Otra vez" },
 		{ "Factura [Ticket #ABC-123456] de marzo", "[Ticket #KQZ-482913] Factura de marzo" },
+		{ "re: [TICKET #abc-123456] en minusculas", "[Ticket #KQZ-482913] en minusculas" },
+		{ "Corchetes [sin cerrar #", "[Ticket #KQZ-482913] Corchetes [sin cerrar #" },
+		{ "[Ticket #ABC-123456]", "[Ticket #KQZ-482913]" },
 		{ "", "[Ticket #KQZ-482913]" }, { "Re: ", "[Ticket #KQZ-482913]" },
 	};
 
