@@ -43,6 +43,13 @@ typedef struct {
 	int max_recipients;
 } lmtp_config;
 
+/* sweep_rule - [sweep] rule = FROM[,FROM...] DURATION TO: idle that long, move on. */
+typedef struct {
+	char **from;                /* statuses, NULL-terminated */
+	char *to;
+	int64_t after;              /* seconds without a status change or customer word */
+} sweep_rule;
+
 typedef struct {
 	char *path;                 /* the file this came from */
 	char *database;
@@ -60,6 +67,7 @@ typedef struct {
 	char *user;                 /* drop to this user when started as root */
 	char *pid_file;
 	GPtrArray *departments;     /* department_config * */
+	GPtrArray *sweep_rules;     /* sweep_rule *, in file order */
 	lmtp_config lmtp;
 	smtp_config smtp;
 } ticketd_config;

@@ -26,7 +26,7 @@ typedef enum {
 	ST_SUB_BY_EMAIL, ST_SUB_ADD, ST_SUB_REMOVE, ST_SUB_LIST,
 	ST_CODE_EXISTS, ST_TICKET_ADD, ST_TICKET_BY_CODE, ST_TICKET_BY_ID, ST_TICKET_BY_MSGID,
 	ST_TICKET_SET_STATUS, ST_TICKET_SET_ASSIGNEE, ST_TICKET_SET_MERGED, ST_TICKET_TOUCH,
-	ST_TICKET_BUMP, ST_TICKET_LIST, ST_TICKET_LIST_STATUS,
+	ST_TICKET_BUMP, ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE,
 	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_MESSAGE_LIST, ST_RAW_GET,
 	ST_BLOB_ADD, ST_BLOB_GET, ST_ATTACHMENT_ADD, ST_ATTACHMENT_LIST,
 	ST_EVENT_ADD, ST_EVENT_LIST, ST_HOLD_ADD, ST_SEARCH,
@@ -99,6 +99,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TICKET_BUMP] = "UPDATE tickets SET updated = max(updated, ?2) WHERE id = ?1",
 	[ST_TICKET_LIST] = TICKET_SELECT "WHERE ?1 IS NULL AND" TICKET_FILTER,
 	[ST_TICKET_LIST_STATUS] = TICKET_SELECT "WHERE t.status = ?1 AND" TICKET_FILTER,
+	/* Idle since the later of the last status change and the last customer message. */
+	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
+		" AND max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id"
+		" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0)) <= ?2"
+		" ORDER BY t.id",
 	[ST_MESSAGE_ADD] = "INSERT INTO messages(ticket_id, direction, author, message_id,"
 		" in_reply_to, refs, subject, text, new_text, class, dedup_key, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -1219,6 +1224,20 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 	sqlite3_bind_int64(stmt, 5, filter->since);
 	sqlite3_bind_int64(stmt, 6, filter->until);
 	return collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
+}
+
+/* store_ticket_idle - unmerged tickets in status whose last status change and last
+ * customer message are both at or before the time given. */
+GPtrArray *
+store_ticket_idle(store *handle, const char *status, int64_t before, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_IDLE, error);
+
+	if (stmt == NULL)
+		return NULL;
+	bind_text(stmt, 1, status);
+	sqlite3_bind_int64(stmt, 2, before);
+	return collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
 }
 
 /* ---- Messages, raw bytes, attachments ---- */
