@@ -4,12 +4,7 @@
 # receives for them; refusals with their exit codes.
 . "$(dirname "$0")/lib.sh"
 
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$SINK" ] || skip_all "smtp-sink (Postfix) is not installed"
-PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-mkdir "$WORK/sink"
-"$SINK" -u root -d "$WORK/sink/%M." "127.0.0.1:$PORT" 10 &
-CLEANUP_PIDS="$!"
+start_sink
 
 mail() {     # mail FROM MESSAGE-ID SUBJECT BODY
 	printf 'From: Cliente <%s>\nTo: soporte@example.com\nSubject: %s\nMessage-ID: <%s>\nDate: Mon, 3 Feb 2025 10:00:00 +0100\n\n%s\n' \
@@ -18,12 +13,10 @@ mail() {     # mail FROM MESSAGE-ID SUBJECT BODY
 deliver() { "$TICKETD" deliver -c "$CONF" -r soporte@example.com 2>>"$WORK/stderr"; }
 ctl() { "$TICKETCTL" -c "$CONF" "$@"; }
 flush() { ctl outbox flush >/dev/null 2>&1; }
-# received PATTERN: how many mails in the sink contain PATTERN (fixed string).
-received() { grep -lF -- "$1" "$WORK"/sink/* 2>/dev/null | wc -l | tr -d ' '; }
 sink_reset() { rm -f "$WORK"/sink/*; }
 
 write_config "" "[smtp]
-url = smtp://127.0.0.1:$PORT
+url = smtp://127.0.0.1:$SINK_PORT
 from = Soporte Example <soporte@example.com>
 timeout = 5"
 ctl account add ana@cliente.es --name "Ana" >/dev/null 2>&1
@@ -46,8 +39,8 @@ is "$(sql "select kind || ' ' || old_status || ' ' || new_status from events e j
 	"reply open answered" "an event records the reply and the status change"
 is "$(sql "select count(*) from outbox where kind = 'staff_reply' and recipient = 'ana@cliente.es'")" 1 "one staff_reply row for the customer"
 flush; sleep 1
-is "$(received "ana@cliente.es")" 1 "smtp-sink received one mail for the customer"
-is "$(received "[Ticket #$A]")" 1 "its subject carries the ticket tag"
+is "$(sink_count "ana@cliente.es")" 1 "smtp-sink received one mail for the customer"
+is "$(sink_count "[Ticket #$A]")" 1 "its subject carries the ticket tag"
 is "$(grep -l 'relay' "$WORK"/sink/* | wc -l | tr -d ' ')" 1 "it carries the staff member's words"
 
 ctl attachment "$A" 1 > "$WORK/got"; ok $? "attachment CODE 1: exit 0"
@@ -67,7 +60,7 @@ echo "cliente VIP, revisar relay" | ctl note "$A" --actor agente2@example.com >/
 is "$(sql "select count(*) from messages where direction = 'note' and author = 'agente2@example.com'")" 1 "the note is stored"
 is "$(sql "select count(*) from outbox where mail like '%VIP%'")" 0 "no outbox row carries it"
 flush; sleep 1
-is "$(received VIP)" 0 "and no mail carries it"
+is "$(sink_count VIP)" 0 "and no mail carries it"
 
 # assign
 ctl --json assign "$A" agente2@example.com > "$WORK/out"; ok $? "assign: exit 0"
