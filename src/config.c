@@ -589,9 +589,9 @@ config_load_labels(const config_source *source, ticketd_config *config, GError *
 		g_autofree char *lang = dot ? g_strndup(keys[i], (gsize)(dot - keys[i])) : NULL;
 		g_autofree char *label = config_string(source, "labels", keys[i], "");
 
-		if (dot == NULL || strlen(lang) != 2 || !status_valid(dot + 1))
+		if (dot == NULL || (strcmp(lang, "es") != 0 && strcmp(lang, "en") != 0) || !status_valid(dot + 1))
 			return config_fail(error, source, "labels", keys[i],
-			                   "write LANG.STATUS = label, e.g. es.open = Abierto");
+			                   "write LANG.STATUS = label, LANG es or en, e.g. es.open = Abierto");
 		if (*label == '\0' || strpbrk(label, "\r\n") != NULL)
 			return config_fail(error, source, "labels", keys[i], "the label is empty");
 		status_set_label(dot + 1, lang, label);
