@@ -9,12 +9,22 @@
 #include "notify.h"
 #include "sweep.h"
 
+/* sweep_duration - "72h" when whole hours, else seconds: for the event and the log. */
+static char *
+sweep_duration(int64_t seconds)
+{
+	if (seconds % 3600 == 0)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h", seconds / 3600);
+	return g_strdup_printf("%" G_GINT64_FORMAT "s", seconds);
+}
+
 /* sweep_ticket - one ticket to its new status: event and notification. */
 static gboolean
 sweep_ticket(const ticketd_config *config, store *db, const store_ticket *ticket,
              const sweep_rule *rule, int64_t now, GError **error)
 {
-	g_autofree char *detail = g_strdup_printf("idle %" G_GINT64_FORMAT "h", rule->after / 3600);
+	g_autofree char *after = sweep_duration(rule->after);
+	g_autofree char *detail = g_strdup_printf("idle %s", after);
 	notify_event event = {
 		.kind = strcmp(rule->to, "closed") == 0 ? NOTIFY_AUTO_CLOSED : NOTIFY_STATUS,
 		.ticket_id = ticket->id, .actor = "ticketd",
@@ -25,7 +35,7 @@ sweep_ticket(const ticketd_config *config, store *db, const store_ticket *ticket
 	    !store_event_add(db, ticket->id, "sweep", "ticketd", ticket->status, rule->to, detail, now, error) ||
 	    !notify_queue(config, db, &event, now, error))
 		return FALSE;
-	log_info("%s: sweep: %s -> %s after %s", ticket->code, ticket->status, rule->to, detail);
+	log_info("%s: sweep: %s -> %s, %s", ticket->code, ticket->status, rule->to, detail);
 	return TRUE;
 }
 
