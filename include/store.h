@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -214,6 +214,15 @@ gboolean store_outbox_retry(store *store, int64_t id, int64_t now, GError **erro
 /* store_outbox_count_recent - automatic mails to one address since a time (rate limit). */
 int store_outbox_count_recent(store *store, const char *recipient, int64_t since, GError **error);
 void store_outbox_row_free(store_outbox_row *row);
+
+/*
+ * IMAP sources: the mailbox's UIDVALIDITY and the highest UID taken care of, per
+ * [imap:NAME]. FALSE with no error: the source has never been fetched.
+ */
+gboolean store_imap_state_get(store *store, const char *source, uint32_t *uidvalidity,
+                              uint32_t *last_uid, GError **error);
+gboolean store_imap_state_set(store *store, const char *source, uint32_t uidvalidity,
+                              uint32_t last_uid, GError **error);
 
 /* store_now - seconds since the epoch; tests move time with $TICKETD_NOW. */
 int64_t store_now(void);

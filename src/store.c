@@ -32,6 +32,7 @@ typedef enum {
 	ST_EVENT_ADD, ST_EVENT_LIST, ST_HOLD_ADD, ST_SEARCH,
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT,
+	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
 	ST_COUNT
 } stmt_id;
 
@@ -149,6 +150,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE recipient = ?1"
 		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed'",
+	[ST_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE source = ?1",
+	[ST_IMAP_STATE_SET] = "INSERT INTO imap_state(source, uidvalidity, last_uid, updated)"
+		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(source) DO UPDATE SET"
+		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
+		" updated = excluded.updated",
 };
 
 /* Schema version 1. Each step ends by recording its own version, in the same transaction. */
@@ -278,8 +284,17 @@ static const char schema_v1[] =
 	"PRAGMA application_id = 1953063787;"     /* "tick" */
 	"PRAGMA user_version = 1;";
 
+/* Version 2: where each IMAP source stands, so a pass starts after the last UID done. */
+static const char schema_v2[] =
+	"CREATE TABLE imap_state ("
+	" source TEXT PRIMARY KEY,"
+	" uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"PRAGMA user_version = 2;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1 };
+static const char *const migrations[] = { schema_v1, schema_v2 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 struct store {
@@ -1869,4 +1884,38 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, G
 	count = sqlite3_column_int(stmt, 0);
 	stmt_done(stmt);
 	return count;
+}
+
+/* ---- IMAP sources ---- */
+
+gboolean
+store_imap_state_get(store *handle, const char *source, uint32_t *uidvalidity,
+                     uint32_t *last_uid, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_GET, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text(stmt, 1, source);
+	if (stmt_step(handle, stmt, "reading an IMAP source's state", error) != 1)
+		return FALSE;
+	*uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
+	*last_uid = (uint32_t)sqlite3_column_int64(stmt, 1);
+	stmt_done(stmt);
+	return TRUE;
+}
+
+gboolean
+store_imap_state_set(store *handle, const char *source, uint32_t uidvalidity,
+                     uint32_t last_uid, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_SET, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text(stmt, 1, source);
+	sqlite3_bind_int64(stmt, 2, uidvalidity);
+	sqlite3_bind_int64(stmt, 3, last_uid);
+	sqlite3_bind_int64(stmt, 4, store_now());
+	return stmt_run(handle, stmt, "recording an IMAP source's state", error);
 }
