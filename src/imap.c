@@ -123,7 +123,7 @@ imap_verify_chain(const imap_source_config *source, gnutls_x509_crt_t *certs, un
 		gnutls_datum_t text = { NULL, 0 };
 
 		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) == 0) {
-			reason = g_strdup((const char *)text.data);
+			reason = g_strstrip(g_strdup((const char *)text.data));
 			gnutls_free(text.data);
 		} else {
 			reason = g_strdup_printf("verification status 0x%x", status);

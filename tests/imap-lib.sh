@@ -29,9 +29,11 @@ make_cert() {
 		-days 2 -extfile "$D/$1.ext" -out "$D/$1.crt" >/dev/null 2>&1
 }
 
-# dovecot_start [CERT-NAME]: IMAP (STARTTLS) on $IMAP_PORT, IMAPS on $IMAPS_PORT.
+# dovecot_start [CERT-NAME [SNI-CERT-NAME]]: IMAP (STARTTLS) on $IMAP_PORT, IMAPS on
+# $IMAPS_PORT; with a second name, that certificate is served to clients whose SNI asks for it.
 dovecot_start() {
 	cert=${1:-localhost}
+	sni=${2:-}
 	mkdir -p "$D/run" "$D/state" "$D/mail"
 	chmod 0755 "$WORK" "$D"
 	chown "$MAIL_USER" "$D/mail"
@@ -77,6 +79,8 @@ service imap-login {
   chroot =
 }
 EOF
+	[ -z "$sni" ] || printf 'local_name %s {\n  ssl_cert = <%s\n  ssl_key = <%s\n}\n' \
+		"$sni" "$D/$sni.crt" "$D/$sni.key" >> "$DOVECOT_CONF"
 	dovecot -c "$DOVECOT_CONF" || return 1
 	CLEANUP_DOVECOT=$DOVECOT_CONF
 	i=0
@@ -144,6 +148,9 @@ mailbox_count() {
 	[ $# -gt 0 ] || set -- all
 	doveadm -c "$DOVECOT_CONF" search -u "$IMAP_USER" mailbox "$box" "$@" 2>/dev/null | wc -l | tr -d ' '
 }
+
+# logins: how many times Dovecot let our user in (a refused certificate must mean none).
+logins() { grep -c "Login: user=<$IMAP_USER>" "$D/dovecot.log"; }
 
 # tickets: how many tickets the database holds.
 tickets() { sql "SELECT count(*) FROM tickets" 2>/dev/null || echo 0; }
