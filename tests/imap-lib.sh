@@ -154,3 +154,29 @@ logins() { grep -c "Login: user=<$IMAP_USER>" "$D/dovecot.log"; }
 
 # tickets: how many tickets the database holds.
 tickets() { sql "SELECT count(*) FROM tickets" 2>/dev/null || echo 0; }
+
+# append_mail N: message N by a real IMAP APPEND (LITERAL+) over TLS, as a mail client would.
+append_mail() {
+	mail_text "$1" > "$WORK/append.eml"
+	{
+		printf 'a LOGIN %s %s\r\n' "$IMAP_USER" "$IMAP_PASSWORD"
+		printf 'b APPEND INBOX {%d+}\r\n' "$(wc -c < "$WORK/append.eml")"
+		cat "$WORK/append.eml"
+		printf '\r\nc LOGOUT\r\n'
+	} | openssl s_client -quiet -connect "127.0.0.1:$IMAPS_PORT" -servername localhost \
+		-CAfile "$D/test-ca.crt" > "$WORK/append.out" 2>/dev/null
+	grep -q '^b OK' "$WORK/append.out"
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() { perl -MTime::HiRes=time -e 'printf "%d\n", time * 1000'; }
+
+# wait_for SECONDS COMMAND...: run COMMAND every 20 ms until it succeeds; 1 on timeout.
+wait_for() {
+	limit=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		[ "$(now_ms)" -lt "$limit" ] || return 1
+		sleep 0.02
+	done
+}
