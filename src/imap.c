@@ -44,6 +44,23 @@ imap_stopping(const imap_conn *conn)
 	return conn->stop != NULL && *conn->stop;
 }
 
+/* imap_rc_name - libetpan's result codes in words; the rest are refused commands. */
+static const char *
+imap_rc_name(int rc)
+{
+	switch (rc) {
+	case MAILIMAP_ERROR_STREAM: return "connection lost";
+	case MAILIMAP_ERROR_PARSE: return "unparsable answer";
+	case MAILIMAP_ERROR_CONNECTION_REFUSED: return "cannot connect";
+	case MAILIMAP_ERROR_MEMORY: return "out of memory";
+	case MAILIMAP_ERROR_PROTOCOL: return "protocol error";
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION: return "the server refused the session";
+	case MAILIMAP_ERROR_STARTTLS: return "STARTTLS refused or tampered with";
+	case MAILIMAP_ERROR_SSL: return "TLS handshake failed";
+	default: return "refused by the server";
+	}
+}
+
 /* imap_fail - set *error from a libetpan result and the server's last words; returns status. */
 static imap_pass_status G_GNUC_PRINTF(5, 6)
 imap_fail(const imap_conn *conn, GError **error, imap_pass_status status, int rc,
@@ -57,12 +74,15 @@ imap_fail(const imap_conn *conn, GError **error, imap_pass_status status, int rc
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
 	va_end(args);
-	if (response != NULL && *response != '\0')
+	/* The last response text belongs to this failure only when the server refused. */
+	if (response != NULL && *response != '\0' && rc > MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION &&
+	    rc != MAILIMAP_ERROR_STARTTLS && rc != MAILIMAP_ERROR_SSL)
 		said = log_printable(response, 200);
 	if (rc >= 0 && said != NULL)
-		g_set_error(error, IMAP_ERROR, status, "%s (libetpan error %d; server said: %s)", what, rc, said);
+		g_set_error(error, IMAP_ERROR, status, "%s: %s (libetpan %d); server said: %s", what,
+		            imap_rc_name(rc), rc, said);
 	else if (rc >= 0)
-		g_set_error(error, IMAP_ERROR, status, "%s (libetpan error %d)", what, rc);
+		g_set_error(error, IMAP_ERROR, status, "%s: %s (libetpan %d)", what, imap_rc_name(rc), rc);
 	else
 		g_set_error(error, IMAP_ERROR, status, "%s", what);
 	return status;
