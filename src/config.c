@@ -96,13 +96,18 @@ config_fail(GError **error, const config_source *source, const char *group, cons
 	return FALSE;
 }
 
-/* config_check_syntax - every line is blank, a comment, a [group] or key = value. */
+/* config_check_syntax - every line is UTF-8 and blank, a comment, a [group] or key = value. */
 static gboolean
 config_check_syntax(const config_source *source, GError **error)
 {
 	for (int i = 0; source->lines[i] != NULL; i++) {
 		g_autofree char *line = g_strstrip(g_strdup(source->lines[i]));
 
+		if (!g_utf8_validate(line, -1, NULL)) {
+			g_set_error(error, CONFIG_ERROR, 1, "%s:%d: not UTF-8; save the file as UTF-8",
+			            source->path, i + 1);
+			return FALSE;
+		}
 		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
 			continue;
 		if (line[0] == '[' && line[strlen(line) - 1] == ']')

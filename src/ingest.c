@@ -95,10 +95,18 @@ ingest_dedup_key(const parsed_message *message, const char *raw, gsize length)
 		return g_strdup(message->message_id);
 	start = ingest_skip_trace_headers(raw, length);
 	{
-		g_autofree char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-		                                                   (const guchar *)raw + start, length - start);
+		/* Line ends count as LF: LMTP carries CRLF where a Maildir file has LF. */
+		g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+		gsize run = start;
 
-		return g_strconcat("sha256:", hex, NULL);
+		for (gsize i = start; i < length; i++) {
+			if (raw[i] == '\r' && i + 1 < length && raw[i + 1] == '\n') {
+				g_checksum_update(checksum, (const guchar *)raw + run, i - run);
+				run = i + 1;
+			}
+		}
+		g_checksum_update(checksum, (const guchar *)raw + run, length - run);
+		return g_strconcat("sha256:", g_checksum_get_string(checksum), NULL);
 	}
 }
 

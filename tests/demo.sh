@@ -1,13 +1,19 @@
 #!/bin/sh
 # demo - the main job on the embedded SQLite default: a fresh database under the build
-# tree, the accounts of the fixtures, every message of maildir-fixtures ingested, and a
-# table of the tickets made.
+# tree, the accounts of the fixtures, the daemon started on a loopback port, every
+# message of maildir-fixtures delivered to it over LMTP, and a table of the tickets made.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 DEMO=$BUILD/demo
 rm -rf "$DEMO" && mkdir -p "$DEMO"
+DEMO=$(cd "$DEMO" && pwd)
+BUILD=$(cd "$BUILD" && pwd)
 export TICKETD_CONF="$DEMO/ticketd.conf"
+PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+# Started as root, the daemon drops to an unprivileged user, as in production.
+USER_NAME=$(id -un)
+if [ "$(id -u)" = 0 ]; then USER_NAME=nobody; chown nobody "$DEMO"; fi
 cat > "$TICKETD_CONF" <<CONF
 [ticketd]
 database = $DEMO/ticketd.db
@@ -15,6 +21,7 @@ domain = example.com
 staff = agente1@example.com, agente2@example.com
 templates = $TOP/etc/templates
 pid_file = $DEMO/ticketd.pid
+user = $USER_NAME
 
 [department:soporte]
 name = Soporte técnico
@@ -27,6 +34,9 @@ address = facturacion@example.com
 [department:ventas]
 name = Ventas
 address = ventas@example.com
+
+[lmtp]
+listen = inet:127.0.0.1:$PORT
 CONF
 
 echo "== accounts from maildir-fixtures/accounts.csv"
@@ -38,9 +48,25 @@ tail -n +2 "$TOP/maildir-fixtures/subaccounts.csv" | while IFS=, read -r account
 	"$BUILD/ticketctl" subaccount add "$@" "$account" "$email"
 done
 
-echo "== ingesting maildir-fixtures, one message at a time"
-"$TOP/tests/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" |
-	awk -F'\t' '{ printf "%-52s %-10s %-12s %s\n", substr($1, 1, 52), $3, $4, $5 }'
+[ "$(id -u)" = 0 ] && chown nobody "$DEMO"/ticketd.db*
+
+echo "== ticketd listening on 127.0.0.1:$PORT (LMTP)"
+"$BUILD/ticketd" -f -c "$TICKETD_CONF" 2> "$DEMO/ticketd.log" &
+DAEMON=$!
+trap 'kill $DAEMON 2>/dev/null' EXIT
+for i in $(seq 50); do
+	perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$PORT')" && break
+	sleep 0.1
+done
+
+echo "== delivering maildir-fixtures over LMTP, one message at a time"
+printf '%-44s %-12s %-12s %s\n' MESSAGE DEPARTMENT ACTION TICKET
+"$TOP/tests/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" --lmtp "127.0.0.1:$PORT" \
+	> "$DEMO/delivered.tsv"
+awk -F'\t' '{ printf "%-44s %-12s %-12s %s\n", substr($1, 5, 44), $6, $4, $5 }' "$DEMO/delivered.tsv"
+kill $DAEMON; wait $DAEMON 2>/dev/null || true
+trap - EXIT
+echo "(the daemon's log, one line per decision, is in $DEMO/ticketd.log)"
 
 echo "== the same Maildir again: nothing is doubled"
 "$BUILD/ticketctl" import "$TOP/maildir-fixtures"
