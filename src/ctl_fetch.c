@@ -41,7 +41,7 @@ ctl_fetch(ctl_context *ctx, int argc, char **argv)
 	gboolean once = FALSE;
 	GOptionEntry options[] = {
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "one pass, then exit", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GError) error = NULL;
 	const imap_source_config *source;
