@@ -3,7 +3,7 @@
 # TLS with a CA and certificates made here, and helpers to deliver and look at mail.
 command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1 ||
 	skip_all "dovecot is not installed (make deps)"
-command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
+command -v openssl >/dev/null 2>&1 || { echo "Bail out! openssl is not installed (make deps)"; exit 1; }
 
 free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
 
@@ -12,7 +12,12 @@ DOVECOT_CONF=$D/dovecot.conf
 IMAP_USER=soporte@example.com
 IMAP_PASSWORD=clave-secreta-1
 MAIL_USER=$(id -un)
-[ "$(id -u)" = 0 ] && MAIL_USER=nobody
+# As root, mail belongs to nobody; otherwise every Dovecot process runs as us.
+DOVECOT_USERS="default_internal_user = $MAIL_USER
+default_login_user = $MAIL_USER
+default_internal_group = $(id -gn)
+"
+[ "$(id -u)" = 0 ] && MAIL_USER=nobody && DOVECOT_USERS=
 
 # make_ca NAME: a CA key and self-signed certificate in $D/NAME-ca.{key,crt}.
 make_ca() {
@@ -53,6 +58,7 @@ ssl_key = <$D/$cert.key
 auth_mechanisms = plain login
 mail_location = maildir:$D/mail/%n
 first_valid_uid = 0
+$DOVECOT_USERS
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $D/passwd
