@@ -11,7 +11,8 @@ BUILD    ?= build
 CC       ?= cc
 PKGS     := glib-2.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls json-glib-1.0
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow \
-            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+            -Wno-missing-field-initializers
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \

@@ -127,7 +127,9 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_always_to_sender(event->kind))
 		return "the author of the change";
-	if (!compose_automatic(event->kind))
+	if (store_recipient_bouncing(db, event->ticket_id, address, error))
+		return "mail to this address bounced";
+	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600, error)) < 0)
 		return NULL;

@@ -163,7 +163,7 @@ test_settings(fixture *f, gconstpointer data)
 		{ "synchronous", "2" },                 /* FULL */
 		{ "foreign_keys", "1" },
 		{ "busy_timeout", "10000" },
-		{ "user_version", "2" },
+		{ "user_version", G_STRINGIFY(STORE_SCHEMA_VERSION) },
 	};
 	GError *error = NULL;
 
@@ -975,9 +975,9 @@ test_now(fixture *f, gconstpointer data)
 	g_unsetenv("TICKETD_NOW");
 }
 
-/* A version 1 database (before IMAP state) is migrated to 2 and keeps its rows. */
+/* A version 2 database (before IMAP state) is migrated and keeps its rows. */
 static void
-test_migrate_from_v1(fixture *f, gconstpointer data)
+test_migrate_from_v2(fixture *f, gconstpointer data)
 {
 	GError *error = NULL;
 	sqlite3 *db = NULL;
@@ -987,12 +987,12 @@ test_migrate_from_v1(fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	store_close(f->store);
 	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; PRAGMA user_version = 1", NULL, NULL, NULL),
+	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; PRAGMA user_version = 2", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 2);
+	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 3);
 	g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM accounts"), ==, 1);
 	g_assert_false(store_imap_state_get(f->store, "soporte", &validity, &last, &error));
 	g_assert_no_error(error);
@@ -1055,7 +1055,7 @@ main(int argc, char **argv)
 		{ "/store/rollback", test_rollback },
 		{ "/store/busy", test_busy },
 		{ "/store/now", test_now },
-		{ "/store/migrate/from-v1", test_migrate_from_v1 },
+		{ "/store/migrate/from-v2", test_migrate_from_v2 },
 		{ "/store/imap-state", test_imap_state },
 	};
 
