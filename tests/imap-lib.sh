@@ -36,6 +36,7 @@ make_cert() {
 
 # dovecot_start [CERT-NAME [SNI-CERT-NAME]]: IMAP (STARTTLS) on $IMAP_PORT, IMAPS on
 # $IMAPS_PORT; with a second name, that certificate is served to clients whose SNI asks for it.
+# $DOVECOT_EXTRA is appended to the configuration.
 dovecot_start() {
 	cert=${1:-localhost}
 	sni=${2:-}
@@ -85,6 +86,7 @@ service imap-login {
   chroot =
 }
 EOF
+	printf '%s\n' "${DOVECOT_EXTRA:-}" >> "$DOVECOT_CONF"
 	[ -z "$sni" ] || printf 'local_name %s {\n  ssl_cert = <%s\n  ssl_key = <%s\n}\n' \
 		"$sni" "$D/$sni.crt" "$D/$sni.key" >> "$DOVECOT_CONF"
 	dovecot -c "$DOVECOT_CONF" || return 1
