@@ -238,6 +238,27 @@ imap_open_tls(imap_conn *conn, GError **error)
 	return imap_verify_peer(conn, error);
 }
 
+/*
+ * imap_check_after - the after action must be possible before anything is fetched:
+ * deleting or moving one message alone needs UID EXPUNGE (UIDPLUS) or MOVE, since a
+ * plain EXPUNGE would also remove what other clients marked \Deleted.
+ */
+static imap_pass_status
+imap_check_after(imap_conn *conn, GError **error)
+{
+	gboolean uidplus = mailimap_has_uidplus(conn->session);
+
+	if (conn->source->after == IMAP_AFTER_DELETE && !uidplus)
+		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		                 "%s has no UIDPLUS: after = delete could expunge other clients' mail; use seen",
+		                 conn->source->host);
+	if (conn->source->after == IMAP_AFTER_MOVE && !uidplus && !mailimap_has_extension(conn->session, "MOVE"))
+		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		                 "%s has neither MOVE nor UIDPLUS: after = move is not possible; use seen",
+		                 conn->source->host);
+	return IMAP_PASS_OK;
+}
+
 /* imap_login - LOGIN unless refused, then SELECT; remembers UIDVALIDITY. */
 static imap_pass_status
 imap_login(imap_conn *conn, GError **error)
@@ -272,7 +293,7 @@ imap_login(imap_conn *conn, GError **error)
 		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
 		                 "%s sent no UIDVALIDITY for %s; UIDs cannot be trusted", source->host, source->mailbox);
 	conn->uidvalidity = selection->sel_uidvalidity;
-	return IMAP_PASS_OK;
+	return imap_check_after(conn, error);
 }
 
 /* imap_connect - a session logged in, with the mailbox selected. */
@@ -482,10 +503,6 @@ imap_delete(imap_conn *conn, uint32_t uid, GError **error)
 	struct mailimap_set *set;
 	int rc;
 
-	if (!mailimap_has_uidplus(conn->session))
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
-		                 "%s has no UIDPLUS: deleting one message would expunge others'; use after = seen",
-		                 conn->source->host);
 	if ((rc = imap_store_flag(conn, uid, mailimap_flag_new_deleted())) != MAILIMAP_NO_ERROR)
 		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID STORE %u +FLAGS (\\Deleted) failed", uid);
 	set = mailimap_set_new_single(uid);
@@ -522,9 +539,6 @@ imap_move(imap_conn *conn, uint32_t uid, GError **error)
 	gboolean copied;
 	int rc;
 
-	if (!mailimap_has_extension(conn->session, "MOVE") && !mailimap_has_uidplus(conn->session))
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
-		                 "%s has neither MOVE nor UIDPLUS: cannot move one message alone", conn->source->host);
 	rc = imap_move_once(conn, uid, &copied);
 	if (rc == MAILIMAP_ERROR_UID_MOVE || rc == MAILIMAP_ERROR_UID_COPY) {
 		/* Most likely [TRYCREATE]; a CREATE of an existing folder fails harmlessly. */
