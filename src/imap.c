@@ -611,17 +611,23 @@ imap_ingest(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **er
 			counts->ingested++;
 		}
 		break;
-	case INGEST_TEMPFAIL:
-		status = imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "UID %u deferred: %s", uid,
-		                   result.error ? result.error : "ingest failed");
+	case INGEST_TEMPFAIL: {
+		g_autofree char *why = log_printable(result.error ? result.error : "ingest failed", 300);
+
+		status = imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "UID %u deferred: %s", uid, why);
 		break;
-	default:
+	}
+	default: {
 		/* A retry cannot help: leave it for a person, unflagged, and go on. */
+		g_autofree char *why = log_printable(result.error ? result.error :
+		                                     result.decision.reason ? result.decision.reason : "?", 300);
+
 		log_warning("imap %s: UID %u of %s refused (%s): left in the mailbox", conn->source->name, uid,
-		            conn->source->mailbox, result.error ? result.error : result.decision.reason ? result.decision.reason : "?");
+		            conn->source->mailbox, why);
 		counts->left++;
 		status = IMAP_PASS_OK;
 		break;
+	}
 	}
 	ingest_result_clear(&result);
 	return status;

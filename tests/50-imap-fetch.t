@@ -91,4 +91,19 @@ write_config "" "$(imap_section a imap://127.0.0.1:$IMAP_PORT/INBOX insecure_pla
 "$TICKETCTL" -c "$CONF" department list >/dev/null 2>&1
 ok $? "insecure_plaintext = yes is accepted for a loopback host"
 
+# Mail that ingest refuses for good (unknown sender under unknown_sender = reject) is
+# left unread in the mailbox, reported once, and the pass goes on.
+doveadm -c "$DOVECOT_CONF" mailbox create -u "$IMAP_USER" Rechazo
+write_config "unknown_sender = reject" "$(imap_section rechazo "imaps://localhost:$IMAPS_PORT/Rechazo" "ca_file=$D/test-ca.crt")"
+before=$(tickets)
+deliver_mail 7 Rechazo
+fetch rechazo
+ok $? "a pass with a refused message succeeds"
+is "$(tickets)" "$before" "the refused message made no ticket"
+is "$(mailbox_count Rechazo unseen)" 1 "it is left unread on the server"
+grep -q "UID 1 of Rechazo refused (.*): left in the mailbox" "$WORK/fetch.err"
+ok $? "it is reported: $(grep refused "$WORK/fetch.err")"
+fetch rechazo
+is "$(grep -c refused "$WORK/fetch.err")" 0 "once, not on every pass"
+
 done_testing
