@@ -655,6 +655,14 @@ imap_take(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **erro
 		if (status == IMAP_PASS_OK && found)
 			status = imap_ingest(conn, uid, counts, error);
 		g_clear_pointer(&conn->body, g_byte_array_unref);
+		if (status != IMAP_PASS_OK && conn->body_overflow) {
+			/* The server's RFC822.SIZE was wrong: skip it for good, but the read was cut. */
+			log_warning("imap %s: UID %u of %s is over max_message_size %zu: left in the mailbox",
+			            conn->source->name, uid, conn->source->mailbox, conn->config->max_message_size);
+			counts->left++;
+			if (imap_advance(conn, uid, NULL) != IMAP_PASS_OK)
+				log_warning("imap %s: UID %u will be read again", conn->source->name, uid);
+		}
 		if (status != IMAP_PASS_OK)
 			return status;
 	}
