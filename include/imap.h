@@ -34,8 +34,8 @@ imap_pass_status imap_fetch_once(const imap_source_config *source, const ticketd
                                  store *db, imap_pass_counts *counts, GError **error);
 
 /*
- * imap_run - the worker of one source, until *stop becomes TRUE (checked at least once a
- * second): connect, catch up, IDLE (or poll), catch up again after every wake-up;
+ * imap_run - the worker of one source, until *stop becomes TRUE (read with
+ * g_atomic_int_get at least once a second, so the daemon's atomic flag can be passed): connect, catch up, IDLE (or poll), catch up again after every wake-up;
  * reconnect with backoff after errors. Opens and closes its own store handle. Meant for
  * a thread or process of its own, so that a stuck server never blocks anything else;
  * one thread per source. Each state change is logged once.

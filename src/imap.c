@@ -41,7 +41,7 @@ typedef struct {
 static gboolean
 imap_stopping(const imap_conn *conn)
 {
-	return conn->stop != NULL && *conn->stop;
+	return conn->stop != NULL && g_atomic_int_get(conn->stop);
 }
 
 /* imap_rc_name - libetpan's result codes in words; the rest are refused commands. */
@@ -736,7 +736,7 @@ imap_report(char **last_state, gboolean warning, const char *state)
 static void
 imap_sleep(volatile gboolean *stop, int seconds)
 {
-	for (int i = 0; i < seconds && !*stop; i++)
+	for (int i = 0; i < seconds && !g_atomic_int_get(stop); i++)
 		sleep(1);
 }
 
@@ -819,7 +819,7 @@ imap_run(const imap_source_config *source, const ticketd_config *config, volatil
 	g_autofree char *last_state = NULL;
 	int backoff = IMAP_BACKOFF_FIRST;
 
-	while (!*stop) {
+	while (!g_atomic_int_get(stop)) {
 		g_autoptr(GError) error = NULL;
 		gboolean connected = FALSE;
 		imap_pass_status status;
@@ -830,7 +830,7 @@ imap_run(const imap_source_config *source, const ticketd_config *config, volatil
 			status = imap_session(&conn, &last_state, &connected, &error);
 			imap_disconnect(&conn);
 		}
-		if (*stop)
+		if (g_atomic_int_get(stop))
 			break;
 		if (error != NULL) {
 			g_autofree char *state = g_strdup_printf("imap %s: %s; trying again%s", source->name,

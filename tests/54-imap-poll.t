@@ -20,7 +20,7 @@ deliver_mail 1
 TICKETD_VERBOSE=1 "$TICKETCTL" -c "$CONF" fetch soporte 2>"$WORK/worker.log" &
 WORKER=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $WORKER"
-log_has() { grep -q "$1" "$WORK/worker.log"; }
+log_has() { grep -qs "$1" "$WORK/worker.log"; }
 has_tickets() { [ "$(tickets)" -ge "$1" ]; }
 
 wait_for 10 log_has "no IDLE: polling"
