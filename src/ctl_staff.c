@@ -16,6 +16,9 @@
 #define STAFF_TEXT_MAX (1024 * 1024)        /* a reply or note, bytes */
 #define STAFF_ATTACH_MAX (25 * 1024 * 1024) /* one attachment, bytes */
 
+static void staff_report(ctl_context *ctx, const char *code, const char *status, const char *action,
+                         const char *line);
+
 /* staff_actor - who is acting: --actor, else the login name. */
 static const char *
 staff_actor(const char *given)
@@ -91,6 +94,13 @@ ctl_status(ctl_context *ctx, int argc, char **argv)
 	}
 	if (code != EX_OK || strcmp(ticket.status, argv[2]) == 0)
 		store_rollback(ctx->db);
+	if (code == EX_OK) {
+		g_autofree char *line = strcmp(ticket.status, argv[2]) == 0
+		    ? g_strdup_printf("already %s; nothing changed", argv[2])
+		    : g_strdup_printf("%s → %s; the customer is told by mail", ticket.status, argv[2]);
+
+		staff_report(ctx, ticket.code, argv[2], "status", line);
+	}
 	store_ticket_clear(&ticket);
 	return code;
 }

@@ -83,6 +83,12 @@ is "$(sql "select status from tickets where code = '$A'")" open "the ticket is o
 ctl reopen "$A" 2>"$WORK/err"; is $? 65 "reopening an open ticket: exit 65"
 grep -q "only a resolved or closed" "$WORK/err"; ok $? "and the error says why"
 
+# status
+is "$(ctl --json status "$A" in_progress | tr -d ' \n')" '{"code":"'"$A"'","status":"in_progress","action":"status"}' "status --json reports the change"
+is "$(ctl status "$A" in_progress)" "$A: already in_progress; nothing changed" "setting the same status changes nothing"
+is "$(sql "select count(*) from events e join tickets t on t.id = e.ticket_id where t.code = '$A' and new_status = 'in_progress'")" 1 "and records no second event"
+ctl status "$A" abierto 2>/dev/null; is $? 64 "an unknown status: exit 64"
+
 # merge
 ctl merge "$B" "$A" --actor agente1@example.com >/dev/null; ok $? "merge B into A: exit 0"
 is "$(sql "select count(*) from events where kind = 'merged'")" 2 "an event on each ticket"
