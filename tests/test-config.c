@@ -176,6 +176,7 @@ test_labels(void)
 	g_autoptr(ticketd_config) config = config_load(path, &error);
 
 	g_assert_no_error(error);
+	g_assert_nonnull(config);
 	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
 	g_assert_cmpstr(status_label("pending", "en"), ==, "Pending");
 	g_assert_cmpstr(status_label("closed", "en"), ==, "Done");
