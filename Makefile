@@ -11,7 +11,8 @@ BUILD    ?= build
 CC       ?= cc
 PKGS     := glib-2.0 gmime-3.0 sqlite3 libxml-2.0 libcurl gnutls json-glib-1.0
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow \
-            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+            -Wno-missing-field-initializers
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
@@ -39,16 +40,19 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
 all: deps-if-missing $(PROGRAMS:%=$(BUILD)/%)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libticketd.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/ticketd $(BUILD)/ticketctl: $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libticketd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

@@ -98,7 +98,7 @@ void ingest_log(const ingest_result *result, const parsed_message *message,
 /*
  * ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none,
  * not counting the trace headers (Return-Path, Received, Delivered-To, X-Original-To)
- * a retried delivery may carry differently.
+ * a retried delivery may carry differently, nor CR before LF.
  */
 char *ingest_dedup_key(const parsed_message *message, const char *raw, gsize length);
 

@@ -59,7 +59,8 @@ account_add(ctl_context *ctx, int argc, char **argv)
 {
 	g_autofree char *name = NULL, *language = NULL;
 	GOptionEntry options[] = {
-		{ "name", 0, 0, G_OPTION_ARG_STRING, &name, "the holder's name", "NAME" },
+		/* FILENAME: the bytes as given, not converted from a C locale. */
+		{ "name", 0, 0, G_OPTION_ARG_FILENAME, &name, "the holder's name (UTF-8)", "NAME" },
 		{ "language", 0, 0, G_OPTION_ARG_STRING, &language, "es (default) or en", "LANG" },
 		{ NULL }
 	};
@@ -70,6 +71,10 @@ account_add(ctl_context *ctx, int argc, char **argv)
 		return EX_USAGE;
 	if (argc != 2 || !account_address_ok(argv[1])) {
 		fprintf(stderr, "ticketctl account add: give one e-mail address\n");
+		return EX_USAGE;
+	}
+	if (name != NULL && !g_utf8_validate(name, -1, NULL)) {
+		fprintf(stderr, "ticketctl account add: the name is not UTF-8\n");
 		return EX_USAGE;
 	}
 	if ((code = ctl_open(ctx)) != EX_OK)

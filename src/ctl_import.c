@@ -107,9 +107,12 @@ import_count(import_tally *tally, const char *file, const ingest_result *result)
 		import_json_result(tally->json, file, result);
 }
 
-/* import_one - ingest one file for each department its To and Cc name. */
+/*
+ * import_one - ingest one file for each department its To and Cc name; mail that names
+ * none (Bcc, lists, our own mail coming back) belongs to the Maildir's department.
+ */
 static void
-import_one(ctl_context *ctx, const char *file, import_tally *tally)
+import_one(ctl_context *ctx, const char *file, const department_config *mailbox, import_tally *tally)
 {
 	g_autofree char *raw = NULL;
 	gsize length = 0;
@@ -134,7 +137,7 @@ import_one(ctl_context *ctx, const char *file, import_tally *tally)
 	message = mime_parse(raw, length);
 	recipients = ingest_header_recipients(ctx->config, message);
 	if (recipients->len == 0)
-		g_ptr_array_add(recipients, NULL);      /* ingest says which address is missing */
+		g_ptr_array_add(recipients, mailbox->address);
 	for (guint i = 0; i < recipients->len; i++) {
 		ingest_envelope envelope = { NULL, g_ptr_array_index(recipients, i) };
 
@@ -193,9 +196,16 @@ ctl_import(ctl_context *ctx, int argc, char **argv)
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(JsonBuilder) json = NULL;
 	import_tally tally = { 0 };
+	g_autofree char *slug = NULL;
+	GOptionEntry options[] = {
+		{ "department", 0, 0, G_OPTION_ARG_STRING, &slug,
+		  "the department of mail that names none (default: the first configured)", "SLUG" },
+		{ NULL }
+	};
+	const department_config *mailbox;
 	int code;
 
-	if (!ctl_parse(ctx, "DIR|FILE...", "Ingest a Maildir or message files, in name order.", NULL, &argc, &argv))
+	if (!ctl_parse(ctx, "DIR|FILE...", "Ingest a Maildir or message files, in name order.", options, &argc, &argv))
 		return EX_USAGE;
 	if (argc < 2) {
 		fprintf(stderr, "ticketctl import: name a Maildir or message files\n");
@@ -208,6 +218,11 @@ ctl_import(ctl_context *ctx, int argc, char **argv)
 		}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
+	mailbox = slug ? config_department_by_slug(ctx->config, slug) : g_ptr_array_index(ctx->config->departments, 0);
+	if (mailbox == NULL) {
+		fprintf(stderr, "ticketctl import: no department \"%s\" (ticketctl department list)\n", slug);
+		return EX_USAGE;
+	}
 	if (ctx->json) {
 		json = tally.json = json_builder_new();
 		json_builder_begin_object(json);
@@ -216,7 +231,7 @@ ctl_import(ctl_context *ctx, int argc, char **argv)
 	}
 	tally.total = (int)files->len;
 	for (guint i = 0; i < files->len; i++) {
-		import_one(ctx, g_ptr_array_index(files, i), &tally);
+		import_one(ctx, g_ptr_array_index(files, i), mailbox, &tally);
 		tally.done++;
 		import_progress(&tally);
 	}

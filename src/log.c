@@ -29,7 +29,7 @@ log_set_quiet(gboolean on)
 }
 
 /* log_emit - one line at a syslog priority, with a severity word on stderr. */
-static void
+static void G_GNUC_PRINTF(3, 0)
 log_emit(int priority, const char *severity, const char *format, va_list args)
 {
 	g_autofree char *line = g_strdup_vprintf(format, args);

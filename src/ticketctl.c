@@ -45,6 +45,7 @@ main(int argc, char **argv)
 	int code;
 
 	log_open("ticketctl", LOG_TO_STDERR);
+	log_set_quiet(g_getenv("TICKETD_VERBOSE") == NULL);   /* one line per decision on request */
 	/* Global options come before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--json") == 0) {

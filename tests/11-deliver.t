@@ -54,6 +54,15 @@ done
 grep -q '"action" : "new"' "$WORK/inspect.json"; ok $? "inspect gives the decision"
 is "$(sql "select count(*) from accounts where email = 'eva@nueva.es'")" 0 "inspect stored nothing"
 
+# Without a Message-ID, the same bytes are the same mail, whatever trace headers and
+# line ends a second delivery brings.
+printf 'From: ana@cliente.es\nTo: soporte@example.com\nSubject: Sin identificador\n\nHola.\n' > "$WORK/n1"
+deliver -r soporte@example.com < "$WORK/n1"; ok $? "a mail without Message-ID"
+{ printf 'Return-Path: <ana@cliente.es>\r\nReceived: from mx by example.com; Mon, 3 Feb 2025 10:00:00 +0100\r\n'
+  sed 's/$/\r/' "$WORK/n1"; } > "$WORK/n1-again"
+deliver -r soporte@example.com < "$WORK/n1-again"
+is "$(sql "select count(*) from messages where subject = 'Sin identificador'")" 1 "redelivered with a Received line and CRLF: not doubled"
+
 # One transaction: a failure after the ticket row was written leaves nothing behind.
 sql "create trigger fail_events before insert on events begin select raise(abort, 'injected failure'); end"
 mail rosa@tienda.es soporte@example.com t1@tienda.es "Web caída" > "$WORK/t1"

@@ -1,13 +1,22 @@
 #!/bin/sh
 # demo - the main job on the embedded SQLite default: a fresh database under the build
-# tree, the accounts of the fixtures, every message of maildir-fixtures ingested, and a
-# table of the tickets made.
+# tree, the accounts of the fixtures, the daemon started on a loopback port, every
+# message of maildir-fixtures delivered to it over LMTP, the notifications captured by a
+# local SMTP sink, a staff status change reaching the customer, and a table of the tickets.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 DEMO=$BUILD/demo
 rm -rf "$DEMO" && mkdir -p "$DEMO"
+DEMO=$(cd "$DEMO" && pwd)
+BUILD=$(cd "$BUILD" && pwd)
 export TICKETD_CONF="$DEMO/ticketd.conf"
+free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
+PORT=$(free_port)
+SMTP_PORT=$(free_port)
+# Started as root, the daemon drops to an unprivileged user, as in production.
+USER_NAME=$(id -un)
+if [ "$(id -u)" = 0 ]; then USER_NAME=nobody; chown nobody "$DEMO"; fi
 cat > "$TICKETD_CONF" <<CONF
 [ticketd]
 database = $DEMO/ticketd.db
@@ -15,6 +24,7 @@ domain = example.com
 staff = agente1@example.com, agente2@example.com
 templates = $TOP/etc/templates
 pid_file = $DEMO/ticketd.pid
+user = $USER_NAME
 
 [department:soporte]
 name = Soporte técnico
@@ -27,7 +37,20 @@ address = facturacion@example.com
 [department:ventas]
 name = Ventas
 address = ventas@example.com
+
+[lmtp]
+listen = inet:127.0.0.1:$PORT
+
+[smtp]
+url = smtp://127.0.0.1:$SMTP_PORT
+from = Soporte Example <soporte@example.com>
 CONF
+
+# A local SMTP sink stands for the customers' mailboxes: every mail lands in a file.
+mkdir -p "$DEMO/mailboxes"
+SINK_USER=; [ "$(id -u)" = 0 ] && SINK_USER="-u root"
+smtp-sink $SINK_USER -d "$DEMO/mailboxes/%M." "127.0.0.1:$SMTP_PORT" 10 &
+SINK=$!
 
 echo "== accounts from maildir-fixtures/accounts.csv"
 "$BUILD/ticketctl" account import "$TOP/maildir-fixtures/accounts.csv"
@@ -38,9 +61,51 @@ tail -n +2 "$TOP/maildir-fixtures/subaccounts.csv" | while IFS=, read -r account
 	"$BUILD/ticketctl" subaccount add "$@" "$account" "$email"
 done
 
-echo "== ingesting maildir-fixtures, one message at a time"
-"$TOP/tests/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" |
-	awk -F'\t' '{ printf "%-52s %-10s %-12s %s\n", substr($1, 1, 52), $3, $4, $5 }'
+[ "$(id -u)" = 0 ] && chown nobody "$DEMO"/ticketd.db*
+
+echo "== ticketd listening on 127.0.0.1:$PORT (LMTP)"
+"$BUILD/ticketd" -f -c "$TICKETD_CONF" 2> "$DEMO/ticketd.log" &
+DAEMON=$!
+trap 'kill $DAEMON $SINK 2>/dev/null' EXIT
+for i in $(seq 50); do
+	perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$PORT')" && break
+	sleep 0.1
+done
+
+echo "== delivering maildir-fixtures over LMTP, one message at a time"
+printf '%-44s %-12s %-12s %s\n' MESSAGE DEPARTMENT ACTION TICKET
+"$TOP/tests/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" --lmtp "127.0.0.1:$PORT" \
+	> "$DEMO/delivered.tsv"
+awk -F'\t' '{ printf "%-44s %-12s %-12s %s\n", substr($1, 5, 44), $6, $4, $5 }' "$DEMO/delivered.tsv"
+kill $DAEMON; wait $DAEMON 2>/dev/null || true
+echo "(the daemon's log, one line per decision, is in $DEMO/ticketd.log)"
+
+echo "== a staff member resolves the first ticket; the customer is told"
+FIRST=$(awk -F'\t' 'NR == 1 { print $5 }' "$DEMO/delivered.tsv")
+"$BUILD/ticketctl" status --actor agente1@example.com "$FIRST" resolved
+"$BUILD/ticketctl" outbox flush
+kill $SINK; wait $SINK 2>/dev/null || true
+trap - EXIT
+
+echo "== notifications received by the sink, by kind"
+"$BUILD/ticketctl" --json outbox list | perl -MJSON::PP -e '
+	my (%sent, %to, %other);
+	for my $row (@{decode_json(join "", <STDIN>)}) {
+		if ($row->{state} eq "sent") { $sent{$row->{kind}}++; $to{$row->{kind}}{$row->{recipient}}++ }
+		else { $other{"$row->{state} $row->{kind}"}++ }
+	}
+	printf "%-12s %5s  %s\n", "KIND", "SENT", "RECIPIENTS";
+	for my $kind (sort keys %sent) {
+		my @to = sort keys %{$to{$kind}};
+		printf "%-12s %5d  %s%s\n", $kind, $sent{$kind}, join(", ", @to[0 .. ($#to < 2 ? $#to : 2)]),
+		       @to > 3 ? sprintf(" and %d more", @to - 3) : "";
+	}
+	printf "%-12s %5d  (%s)\n", "not sent", $other{$_}, $_ for sort keys %other;'
+echo
+echo "== the status change, as the customer received it"
+MAIL=$(grep -l "^Subject: \[Ticket #$FIRST\]" "$DEMO"/mailboxes/* | xargs grep -l "Auto-Submitted: auto-generated" | head -1)
+sed -n '/^From:/,/^$/p' "$MAIL" | grep -E '^(From|To|Reply-To|Subject|Message-Id|In-Reply-To|Auto-Submitted):'
+perl -MMIME::QuotedPrint -0777 -ne 'my ($h, $b) = split /\r?\n\r?\n/, $_, 2; print decode_qp($b)' "$MAIL"
 
 echo "== the same Maildir again: nothing is doubled"
 "$BUILD/ticketctl" import "$TOP/maildir-fixtures"

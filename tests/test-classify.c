@@ -125,7 +125,7 @@ test_set_of_emails(void)
 				passed++;
 		}
 	}
-	printf("# corpus set-of-emails (bounce/auto-reply labels): %d/%d (%.1f%%)\n", passed, total,
+	g_printerr("# corpus set-of-emails (bounce/auto-reply labels): %d/%d (%.1f%%)\n", passed, total,
 	       100.0 * passed / total);
 	g_assert_cmpfloat((double)passed / total, >=, SET_OF_EMAILS_FLOOR);
 }

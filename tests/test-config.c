@@ -116,6 +116,8 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	{ "[ticketd]\ndomain = example.com\nesto no es una clave\n", ":3: not a [section] or a key = value line" },
 	{ "[department:s]\naddress = s@example.com\n", ":0: [ticketd]: the [ticketd] section is missing" },
 	{ "[ticketd]\n[department:s]\naddress = s@example.com\n", ":1: [ticketd] domain: set the mail domain" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\nname = Soporte t\xe9\x63nico\naddress = s@example.com\n",
+	  ":4: not UTF-8; save the file as UTF-8" },
 };
 
 static void

@@ -118,7 +118,7 @@ static const lmtp_case cases[] = {
 	{ "input after QUIT is ignored", "QUIT\r\nNOOP\r\n", GREET BYE, "", 0, 0 },
 	{ "LF alone ends a command", "NOOP\nNOOP\r\n", GREET "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n", "", 0, 0 },
 	{ "NUL in a command", "NO\0OP\r\nNOOP\r\n", GREET "500 5.5.2 NUL character in command\r\n"
-	  "250 2.0.0 Ok\r\n", "", 15, 0 },
+	  "250 2.0.0 Ok\r\n", "", 13, 0 },
 	{ "NUL in data is kept", LHLO TXN "a\0b\r\n.\r\n", GREET CAPS TXN_OK SOPORTE_OK, "a\0b\r\n",
 	  sizeof(LHLO TXN "a\0b\r\n.\r\n") - 1, 5 },
 	{ "message over the limit is read to the end", LHLO TXN BIG "\r\n.\r\n" "NOOP\r\n",

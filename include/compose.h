@@ -1,0 +1,36 @@
+/*
+ * compose - one outbound notification as a finished mail (GMime): the template of its
+ * event in the reader's language, UTF-8 quoted-printable, CRLF, and the headers that make
+ * replies thread and keep robots quiet (Message-ID, In-Reply-To, Reply-To, Auto-Submitted).
+ */
+#ifndef TICKETD_COMPOSE_H
+#define TICKETD_COMPOSE_H
+
+#include <glib.h>
+
+#include "config.h"
+#include "notify.h"
+#include "store.h"
+
+typedef struct {
+	notify_kind kind;
+	const store_ticket *ticket;
+	const char *recipient;      /* validated address */
+	const char *recipient_name; /* may be NULL or "" */
+	const char *language;       /* "es" or "en" */
+	const notify_event *event;
+} compose_request;
+
+/* compose_address_valid - an address that may go into a header or an SMTP envelope. */
+gboolean compose_address_valid(const char *address);
+
+/* compose_automatic - whether a kind of notification is automatic mail (null sender). */
+gboolean compose_automatic(notify_kind kind);
+
+/* compose_mail - the CRLF bytes of the mail; *message_id gets its Message-ID (no <>). */
+GBytes *compose_mail(const ticketd_config *config, const compose_request *request, char **message_id);
+
+/* compose_template_text - the body: template file, placeholders filled; never NULL. */
+char *compose_template_text(const ticketd_config *config, const compose_request *request);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * smtp - sending one composed mail to one recipient through libcurl. One client keeps
+ * its connection across messages; failures are told apart by the SMTP reply code.
+ */
+#ifndef TICKETD_SMTP_H
+#define TICKETD_SMTP_H
+
+#include <glib.h>
+
+#include "config.h"
+
+typedef enum {
+	SMTP_SENT,
+	SMTP_TEMPORARY,             /* 4xx, no connection, TLS or login trouble: retry later */
+	SMTP_PERMANENT              /* 5xx: a retry cannot help */
+} smtp_result;
+
+typedef struct smtp_client smtp_client;
+
+smtp_client *smtp_client_new(const ticketd_config *config);
+void smtp_client_free(smtp_client *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(smtp_client, smtp_client_free)
+
+/* smtp_send - envelope_from "" is the null sender; *error says why when not SENT. */
+smtp_result smtp_send(smtp_client *client, const char *envelope_from, const char *recipient,
+                      GBytes *mail, char **error);
+
+#endif

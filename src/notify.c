@@ -1,0 +1,262 @@
+/*
+ * notify - ticket events to mail. notify_queue() picks the recipients of one event (the
+ * account and the sub-accounts that asked for mail), refuses to mail robots and ourselves,
+ * and stores one composed mail per recipient in the outbox, in the caller's transaction.
+ * notify_flush() sends what is due: 4xx and no connection retry with backoff, 5xx fails.
+ */
+#include <string.h>
+
+#include "compose.h"
+#include "log.h"
+#include "notify.h"
+#include "smtp.h"
+
+/* Lease on a row being sent: a crashed sender's rows are taken again after it. */
+#define NOTIFY_LEASE 300
+#define NOTIFY_BACKOFF_FIRST 60
+#define NOTIFY_BACKOFF_MAX 3600
+
+typedef struct {
+	char *address;
+	char *name;
+	char *language;
+} notify_recipient;
+
+const char *
+notify_kind_name(notify_kind kind)
+{
+	static const char *const names[] = {
+		"created", "staff_reply", "status", "reopened", "auto_closed", "new_linked", "refused"
+	};
+
+	return kind <= NOTIFY_REFUSED ? names[kind] : "?";
+}
+
+static void
+notify_recipient_free(gpointer data)
+{
+	notify_recipient *recipient = data;
+
+	g_free(recipient->address);
+	g_free(recipient->name);
+	g_free(recipient->language);
+	g_free(recipient);
+}
+
+/* notify_add - one recipient, once. */
+static void
+notify_add(GPtrArray *recipients, const char *address, const char *name, const char *language)
+{
+	notify_recipient *recipient;
+
+	if (address == NULL || *address == '\0')
+		return;
+	for (guint i = 0; i < recipients->len; i++)
+		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
+			return;
+	recipient = g_new0(notify_recipient, 1);
+	recipient->address = g_ascii_strdown(address, -1);
+	recipient->name = g_strdup(name ? name : "");
+	recipient->language = g_strdup(language ? language : "es");
+	g_ptr_array_add(recipients, recipient);
+}
+
+/* notify_always_to_sender - the answers to one mail go to whoever wrote it. */
+static gboolean
+notify_always_to_sender(notify_kind kind)
+{
+	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
+}
+
+/* notify_recipients - the account, its sub-accounts that asked for mail, the sender. */
+static GPtrArray *
+notify_recipients(store *db, const notify_event *event, const store_ticket *ticket, GError **error)
+{
+	g_autoptr(GPtrArray) recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+	g_autoptr(GPtrArray) subaccounts = NULL;
+	store_account account = { 0 };
+
+	if (!store_account_by_id(db, ticket->account_id, &account, error)) {
+		if (error != NULL && *error != NULL)
+			return NULL;
+		return g_steal_pointer(&recipients);    /* a ticket without account mails no one */
+	}
+	if (!account.disabled)
+		notify_add(recipients, account.email, account.name, account.language);
+	if (notify_always_to_sender(event->kind))
+		notify_add(recipients, event->sender, NULL, account.language);
+	if ((subaccounts = store_subaccount_list(db, account.id, error)) == NULL) {
+		store_account_clear(&account);
+		return NULL;
+	}
+	for (guint i = 0; i < subaccounts->len; i++) {
+		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
+
+		if (sub->notify)
+			notify_add(recipients, sub->email, NULL, account.language);
+	}
+	store_account_clear(&account);
+	return g_steal_pointer(&recipients);
+}
+
+/* notify_is_ours - a department, its plus-addresses, our From, or anything on our domain. */
+static gboolean
+notify_is_ours(const ticketd_config *config, const char *address)
+{
+	const char *at = strrchr(address, '@');
+
+	if (config_department_for(config, address, NULL) != NULL ||
+	    g_ascii_strcasecmp(address, config->smtp.from_address) == 0)
+		return TRUE;
+	return at != NULL && g_ascii_strcasecmp(at + 1, config->domain) == 0;
+}
+
+/* notify_suppressed - why a recipient must not be mailed, or NULL. */
+static const char *
+notify_suppressed(const ticketd_config *config, store *db, const notify_event *event,
+                  const char *address, int64_t now, GError **error)
+{
+	int recent;
+
+	if (!compose_address_valid(address))
+		return "invalid address";
+	if (notify_is_ours(config, address))
+		return "our own address";
+	if (config_is_staff(config, address))
+		return "staff address";
+	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
+	    !notify_always_to_sender(event->kind))
+		return "the author of the change";
+	if (store_recipient_bouncing(db, event->ticket_id, address, error))
+		return "mail to this address bounced";
+	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
+		return NULL;
+	if ((recent = store_outbox_count_recent(db, address, now - 3600, error)) < 0)
+		return NULL;
+	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
+}
+
+/* notify_queue_one - compose for one recipient and store the row. */
+static gboolean
+notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
+                 const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
+{
+	compose_request request = {
+		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
+		.recipient_name = recipient->name, .language = recipient->language, .event = event,
+	};
+	g_autofree char *message_id = NULL;
+	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);
+	store_outbox_row row = {
+		.ticket_id = ticket->id, .recipient = recipient->address,
+		.kind = (char *)notify_kind_name(event->kind), .message_id = message_id,
+		.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
+		.mail = mail, .next_try = now, .created = now, .state = "queued",
+	};
+
+	return store_outbox_add(db, &row, error) > 0 && store_message_id_add(db, message_id, ticket->id, error);
+}
+
+/* notify_record_suppressed - a row that says who was not mailed, and why. */
+static gboolean
+notify_record_suppressed(store *db, const notify_event *event, const store_ticket *ticket,
+                         const char *address, const char *reason, int64_t now, GError **error)
+{
+	g_autoptr(GBytes) nothing = g_bytes_new_static("", 0);
+	store_outbox_row row = {
+		.ticket_id = ticket->id, .recipient = (char *)address, .kind = (char *)notify_kind_name(event->kind),
+		.envelope_from = "", .mail = nothing, .next_try = now, .created = now, .state = "suppressed",
+		.last_error = (char *)reason,
+	};
+	g_autofree char *printable = log_printable(address, 254);
+
+	log_info("%s: to=<%s>, %s notification suppressed: %s", ticket->code, printable,
+	         notify_kind_name(event->kind), reason);
+	return store_outbox_add(db, &row, error) > 0;
+}
+
+gboolean
+notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
+{
+	store_ticket ticket = { 0 };
+	g_autoptr(GPtrArray) recipients = NULL;
+	gboolean ok = TRUE;
+
+	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
+		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
+	if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+		store_ticket_clear(&ticket);
+		return FALSE;
+	}
+	for (guint i = 0; ok && i < recipients->len; i++) {
+		const notify_recipient *recipient = g_ptr_array_index(recipients, i);
+		const char *reason = notify_suppressed(config, db, event, recipient->address, now, error);
+
+		if (error != NULL && *error != NULL)
+			ok = FALSE;
+		else if (reason != NULL)
+			ok = strcmp(reason, "the author of the change") == 0 ||
+			     notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
+		else
+			ok = notify_queue_one(config, db, event, &ticket, recipient, now, error);
+	}
+	store_ticket_clear(&ticket);
+	return ok;
+}
+
+/* notify_backoff - exponential, capped, with jitter so retries do not come in herds. */
+static int64_t
+notify_backoff(int attempts)
+{
+	int64_t delay = NOTIFY_BACKOFF_FIRST << MIN(attempts, 10);
+
+	delay = MIN(delay, NOTIFY_BACKOFF_MAX);
+	return delay + g_random_int_range(0, (gint32)(delay / 4 + 1));
+}
+
+/* notify_settle - record the outcome of one attempt. */
+static gboolean
+notify_settle(const ticketd_config *config, store *db, const store_outbox_row *row, smtp_result result,
+              const char *reason, int64_t now, GError **error)
+{
+	int attempts = row->attempts + 1;
+	g_autofree char *printable = log_printable(row->recipient, 254);
+
+	if (result == SMTP_SENT) {
+		log_info("outbox %" G_GINT64_FORMAT ": to=<%s>, message-id=<%s>, kind=%s, status=sent", row->id,
+		         printable, row->message_id, row->kind);
+		return store_outbox_mark(db, row->id, "sent", attempts, now, NULL, error);
+	}
+	if (result == SMTP_TEMPORARY && now - row->created < config->smtp.retry_max_age) {
+		log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, status=deferred (%s)", row->id, printable, reason);
+		return store_outbox_mark(db, row->id, "queued", attempts, now + notify_backoff(row->attempts), reason, error);
+	}
+	log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, status=failed (%s)", row->id, printable, reason);
+	return store_outbox_mark(db, row->id, "failed", attempts, now, reason, error) &&
+	       (row->ticket_id == 0 ||
+	        store_event_add(db, row->ticket_id, "delivery_failed", "ticketd", NULL, NULL, reason, now, error));
+}
+
+int
+notify_flush(const ticketd_config *config, store *db, GError **error)
+{
+	g_autoptr(smtp_client) client = smtp_client_new(config);
+	int sent = 0;
+	store_outbox_row *row;
+
+	while ((row = store_outbox_claim(db, store_now(), NOTIFY_LEASE, error)) != NULL) {
+		g_autofree char *reason = NULL;
+		smtp_result result = smtp_send(client, row->envelope_from, row->recipient, row->mail, &reason);
+		gboolean ok = notify_settle(config, db, row, result, reason, store_now(), error);
+
+		if (result == SMTP_SENT)
+			sent++;
+		store_outbox_row_free(row);
+		if (!ok)
+			return -1;
+		/* The server is not answering: the other rows would only wait for the same timeout. */
+		if (result == SMTP_TEMPORARY && reason != NULL && strstr(reason, "reply 0)") != NULL)
+			break;
+	}
+	return error != NULL && *error != NULL ? -1 : sent;
+}

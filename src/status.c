@@ -1,0 +1,68 @@
+/*
+ * status - ticket statuses and their labels. The built-in labels are those of the
+ * hosting help desks ticketd is modelled on; [labels] in the configuration may rename them.
+ */
+#include <string.h>
+
+#include "status.h"
+
+typedef struct {
+	const char *name;
+	const char *es;
+	const char *en;
+} status_names;
+
+static const status_names statuses[] = {
+	{ "open", "Abierto", "Open" },
+	{ "answered", "Contestado", "Answered" },
+	{ "customer_reply", "Respuesta del cliente", "Customer reply" },
+	{ "on_hold", "En espera", "On hold" },
+	{ "in_progress", "En curso", "In progress" },
+	{ "pending", "Pendiente", "Pending" },
+	{ "resolved", "Resuelto", "Resolved" },
+	{ "closed", "Cerrado", "Closed" },
+};
+
+/* Configured labels, "lang:status" → label; set at start-up, read-only afterwards. */
+static GHashTable *configured;
+
+static const status_names *
+status_find(const char *status)
+{
+	for (gsize i = 0; status != NULL && i < G_N_ELEMENTS(statuses); i++)
+		if (strcmp(statuses[i].name, status) == 0)
+			return &statuses[i];
+	return NULL;
+}
+
+gboolean
+status_valid(const char *status)
+{
+	return status_find(status) != NULL;
+}
+
+const char *
+status_label(const char *status, const char *lang)
+{
+	const status_names *names = status_find(status);
+	gboolean english = lang != NULL && strcmp(lang, "en") == 0;
+
+	if (names == NULL)
+		return status ? status : "";
+	if (configured != NULL) {
+		g_autofree char *key = g_strconcat(english ? "en" : "es", ":", status, NULL);
+		const char *label = g_hash_table_lookup(configured, key);
+
+		if (label != NULL)
+			return label;
+	}
+	return english ? names->en : names->es;
+}
+
+void
+status_set_label(const char *status, const char *lang, const char *label)
+{
+	if (configured == NULL)
+		configured = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_replace(configured, g_strconcat(lang, ":", status, NULL), g_strdup(label));
+}
