@@ -154,10 +154,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE ?1 = 0 OR state = 'failed' ORDER BY id",
 	[ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'queued', next_try = ?2, attempts = 0,"
 		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
-	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE recipient = ?1"
-		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed'",
-	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM messages WHERE author = ?1 AND direction = 'in'"
-		" AND created >= ?2) + (SELECT count(*) FROM held WHERE sender = ?1 AND created >= ?2)",
+	/* Both counts stop at the limit the caller compares with: a flood costs no more. */
+	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
+		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed' LIMIT ?3)",
+	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author = ?1"
+		" AND created >= ?2 LIMIT ?3)) + (SELECT count(*) FROM (SELECT 1 FROM held WHERE sender = ?1"
+		" AND created >= ?2 LIMIT ?3))",
 	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
 	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1 AND kind = 'bouncing'"
 		" AND detail = ?2 COLLATE NOCASE",
@@ -1902,7 +1904,7 @@ store_outbox_retry(store *handle, int64_t id, int64_t now, GError **error)
 
 /* store_outbox_count_recent - counts every kind but staff_reply, and no suppressed row; -1 on error. */
 int
-store_outbox_count_recent(store *handle, const char *recipient, int64_t since, GError **error)
+store_outbox_count_recent(store *handle, const char *recipient, int64_t since, int limit, GError **error)
 {
 	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_COUNT, error);
 	int count;
@@ -1911,6 +1913,7 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, G
 		return -1;
 	bind_text(stmt, 1, recipient);
 	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int(stmt, 3, limit);
 	if (stmt_step(handle, stmt, "counting recent notifications", error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);
@@ -1919,7 +1922,7 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, G
 }
 
 int
-store_intake_count(store *handle, const char *sender, int64_t since, GError **error)
+store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
 {
 	sqlite3_stmt *stmt = stmt_get(handle, ST_INTAKE_COUNT, error);
 	int count;
@@ -1928,6 +1931,7 @@ store_intake_count(store *handle, const char *sender, int64_t since, GError **er
 		return -1;
 	bind_text(stmt, 1, sender);
 	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int(stmt, 3, limit);
 	if (stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);
