@@ -1,7 +1,8 @@
 /*
  * daemon - `ticketd [-c FILE] [-f] [-n]`: bind the LMTP listeners, write the pid file,
- * drop privileges, open the store for the group-commit writer and the notifier, then
- * accept connections, one thread each, until SIGTERM. SIGHUP reloads the configuration;
+ * drop privileges, open the store for the group-commit writer, start the workers (the
+ * notifier, the sweeper, one per IMAP source), then accept connections, one thread each,
+ * until SIGTERM. SIGHUP reloads the configuration;
  * listeners that did not change stay open. Shutdown lets every transaction in flight
  * finish first.
  */
@@ -30,7 +31,9 @@
 #include "lmtp.h"
 #include "log.h"
 #include "mime.h"
+#include "imap.h"
 #include "notify.h"
+#include "sweep.h"
 #include "writer.h"
 
 /* Seconds a shutdown waits for transactions in flight before giving up on them. */
@@ -40,6 +43,7 @@
 #define DAEMON_READ_SIZE 65536
 /* Seconds between two looks at the outbox. */
 #define DAEMON_NOTIFY_SECONDS 5
+#define DAEMON_SWEEP_SECONDS 60
 
 typedef struct {
 	char *spec;                 /* as configured: "unix:/path" or "inet:host:port" */
@@ -68,8 +72,8 @@ static struct {
 	gint connections;           /* open now (atomic) */
 	gint stopping;              /* SIGTERM seen (atomic) */
 	int signal_pipe[2];
-	GThread *notifier;
-	GCond notifier_wake;        /* under lock: stop now */
+	GPtrArray *workers;         /* GThread *: notifier, sweeper, one per IMAP source */
+	GCond workers_wake;        /* under lock: stop now */
 } server;
 
 static void
@@ -485,34 +489,106 @@ daemon_store_open(const char *path)
 	return db;
 }
 
-/* ---- the notifier ---- */
+/* ---- the timed workers: notifier and sweeper ---- */
 
-/* notifier_thread - send due outbox rows every few seconds, on a connection of its own. */
-static gpointer
-notifier_thread(gpointer data)
+typedef struct {
+	const char *name;
+	int seconds;
+	int (*run)(const ticketd_config *config, store *db, GError **error);
+	store *db;                  /* a connection of its own */
+} periodic_job;
+
+/* daemon_sweep - the time-based status rules as of now. */
+static int
+daemon_sweep(const ticketd_config *config, store *db, GError **error)
 {
-	store *db = data;
+	return sweep_run(config, db, store_now(), error);
+}
+
+/* periodic_thread - run a job every few seconds until SIGTERM. */
+static gpointer
+periodic_thread(gpointer data)
+{
+	periodic_job *job = data;
 
 	for (;;) {
 		g_autoptr(GError) error = NULL;
 		config_ref *config;
-		gint64 until = g_get_monotonic_time() + DAEMON_NOTIFY_SECONDS * G_USEC_PER_SEC;
+		gint64 until = g_get_monotonic_time() + job->seconds * G_USEC_PER_SEC;
 		gboolean stop;
 
 		g_mutex_lock(&server.lock);
 		while (!(stop = g_atomic_int_get(&server.stopping)) &&
-		       g_cond_wait_until(&server.notifier_wake, &server.lock, until))
+		       g_cond_wait_until(&server.workers_wake, &server.lock, until))
 			;
 		g_mutex_unlock(&server.lock);
 		if (stop)
 			break;
 		config = daemon_config();
-		if (notify_flush(config->config, db, &error) < 0)
-			log_warning("notifications: %s", error ? error->message : "failed");
+		/* A busy database only means the next round does it. */
+		if (job->run(config->config, job->db, &error) < 0)
+			log_warning("%s: %s", job->name, error ? error->message : "failed");
 		config_ref_release(config);
 	}
-	store_close(db);
+	store_close(job->db);
+	g_free(job);
 	return NULL;
+}
+
+static void
+daemon_start_periodic(const char *name, int seconds, int (*run)(const ticketd_config *, store *, GError **),
+                      const char *database)
+{
+	periodic_job *job = g_new0(periodic_job, 1);
+
+	*job = (periodic_job){ name, seconds, run, daemon_store_open(database) };
+	g_ptr_array_add(server.workers, g_thread_new(name, periodic_thread, job));
+}
+
+typedef struct {
+	const imap_source_config *source;
+	config_ref *config;         /* held for the worker's life: a reload does not move it */
+} imap_job;
+
+/* imap_thread - one mailbox source, so a stuck server blocks nothing else. */
+static gpointer
+imap_thread(gpointer data)
+{
+	imap_job *job = data;
+
+	imap_run(job->source, job->config->config, (volatile gboolean *)&server.stopping);
+	config_ref_release(job->config);
+	g_free(job);
+	return NULL;
+}
+
+/* daemon_start_workers - notifier, sweeper and the IMAP sources of the configuration. */
+static void
+daemon_start_workers(const ticketd_config *config, gboolean notifier)
+{
+	server.workers = g_ptr_array_new();
+	if (notifier)
+		daemon_start_periodic("notifications", DAEMON_NOTIFY_SECONDS, notify_flush, config->database);
+	daemon_start_periodic("sweep", DAEMON_SWEEP_SECONDS, daemon_sweep, config->database);
+	for (guint i = 0; i < config->imap_sources->len; i++) {
+		imap_job *job = g_new0(imap_job, 1);
+
+		job->source = g_ptr_array_index(config->imap_sources, i);
+		job->config = daemon_config();
+		g_ptr_array_add(server.workers, g_thread_new("imap", imap_thread, job));
+	}
+}
+
+/* daemon_stop_workers - wake the timed workers; IMAP workers see the flag within a second. */
+static void
+daemon_stop_workers(void)
+{
+	g_mutex_lock(&server.lock);
+	g_cond_broadcast(&server.workers_wake);
+	g_mutex_unlock(&server.lock);
+	for (guint i = 0; i < server.workers->len; i++)
+		g_thread_join(g_ptr_array_index(server.workers, i));
+	g_ptr_array_unref(server.workers);
 }
 
 /* ---- process setup ---- */
@@ -744,8 +820,7 @@ daemon_main(int argc, char **argv)
 	mime_init();
 	db = daemon_store_open(config->database);
 	server.writer = writer_start(db);
-	if (notifier)
-		server.notifier = g_thread_new("notify", notifier_thread, daemon_store_open(config->database));
+	daemon_start_workers(config, notifier);
 	log_info("ticketd started: %u listeners, database %s", server.listeners->len, config->database);
 	if (ready_fd >= 0) {
 		char ok = 0;
@@ -757,12 +832,7 @@ daemon_main(int argc, char **argv)
 	log_info("stopping: finishing the transactions in flight");
 	daemon_drain();
 	writer_stop(server.writer);
-	if (server.notifier != NULL) {
-		g_mutex_lock(&server.lock);
-		g_cond_signal(&server.notifier_wake);
-		g_mutex_unlock(&server.lock);
-		g_thread_join(server.notifier);
-	}
+	daemon_stop_workers();
 	if (pid_file != NULL && *pid_file != '\0')
 		unlink(pid_file);
 	config_ref_release(server.config);
