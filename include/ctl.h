@@ -28,6 +28,10 @@ gboolean ctl_parse(ctl_context *ctx, const char *usage, const char *summary, GOp
 /* ctl_store_error - report a store failure; 75 when retrying can help, else 65/66. */
 int ctl_store_error(const char *what, GError *error);
 void ctl_print_json(JsonBuilder *builder);
+/* ctl_json_string, ctl_json_int, ctl_json_bool - one member of the object being built. */
+void ctl_json_string(JsonBuilder *builder, const char *name, const char *value);
+void ctl_json_int(JsonBuilder *builder, const char *name, gint64 value);
+void ctl_json_bool(JsonBuilder *builder, const char *name, gboolean value);
 /* ctl_time - unix seconds as local "2025-02-03 10:15". */
 char *ctl_time(int64_t seconds);
 /* ctl_parse_time - "2025-02-03", "2025-02-03 10:15", ISO 8601 or @unix; -1 when invalid. */

@@ -77,6 +77,27 @@ ctl_print_json(JsonBuilder *builder)
 	printf("%s\n", text);
 }
 
+void
+ctl_json_string(JsonBuilder *builder, const char *name, const char *value)
+{
+	json_builder_set_member_name(builder, name);
+	json_builder_add_string_value(builder, value);
+}
+
+void
+ctl_json_int(JsonBuilder *builder, const char *name, gint64 value)
+{
+	json_builder_set_member_name(builder, name);
+	json_builder_add_int_value(builder, value);
+}
+
+void
+ctl_json_bool(JsonBuilder *builder, const char *name, gboolean value)
+{
+	json_builder_set_member_name(builder, name);
+	json_builder_add_boolean_value(builder, value);
+}
+
 char *
 ctl_time(int64_t seconds)
 {

@@ -178,14 +178,10 @@ static void
 account_json(JsonBuilder *json, const store_account *account)
 {
 	json_builder_begin_object(json);
-	json_builder_set_member_name(json, "email");
-	json_builder_add_string_value(json, account->email);
-	json_builder_set_member_name(json, "name");
-	json_builder_add_string_value(json, account->name);
-	json_builder_set_member_name(json, "language");
-	json_builder_add_string_value(json, account->language);
-	json_builder_set_member_name(json, "disabled");
-	json_builder_add_boolean_value(json, account->disabled);
+	ctl_json_string(json, "email", account->email);
+	ctl_json_string(json, "name", account->name);
+	ctl_json_string(json, "language", account->language);
+	ctl_json_bool(json, "disabled", account->disabled);
 	json_builder_end_object(json);
 }
 
@@ -268,12 +264,9 @@ account_show(ctl_context *ctx, int argc, char **argv)
 			const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
 
 			json_builder_begin_object(json);
-			json_builder_set_member_name(json, "email");
-			json_builder_add_string_value(json, sub->email);
-			json_builder_set_member_name(json, "notify");
-			json_builder_add_boolean_value(json, sub->notify);
-			json_builder_set_member_name(json, "can_open");
-			json_builder_add_boolean_value(json, sub->can_open);
+			ctl_json_string(json, "email", sub->email);
+			ctl_json_bool(json, "notify", sub->notify);
+			ctl_json_bool(json, "can_open", sub->can_open);
 			json_builder_end_object(json);
 		}
 		json_builder_end_array(json);
@@ -425,14 +418,10 @@ ctl_department(ctl_context *ctx, int argc, char **argv)
 			continue;
 		}
 		json_builder_begin_object(json);
-		json_builder_set_member_name(json, "slug");
-		json_builder_add_string_value(json, department->slug);
-		json_builder_set_member_name(json, "name");
-		json_builder_add_string_value(json, department->name);
-		json_builder_set_member_name(json, "address");
-		json_builder_add_string_value(json, department->address);
-		json_builder_set_member_name(json, "closed_reply");
-		json_builder_add_string_value(json, closed_reply_policy_name(department->closed_reply));
+		ctl_json_string(json, "slug", department->slug);
+		ctl_json_string(json, "name", department->name);
+		ctl_json_string(json, "address", department->address);
+		ctl_json_string(json, "closed_reply", closed_reply_policy_name(department->closed_reply));
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);

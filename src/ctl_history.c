@@ -232,16 +232,14 @@ export_json_message(ctl_context *ctx, JsonBuilder *json, const store_ticket *tic
 	g_autofree char *encoded = received ? g_base64_encode(bytes, length) : NULL;
 
 	json_builder_begin_object(json);
-	json_builder_set_member_name(json, "id");
-	json_builder_add_int_value(json, row->id);
+	ctl_json_int(json, "id", row->id);
 	history_member(json, "direction", row->direction);
 	history_member(json, "author", row->author);
 	history_member(json, "message_id", row->message_id);
 	history_member(json, "subject", row->subject);
 	history_member(json, "text", row->text);
 	history_member(json, "class", row->mail_class);
-	json_builder_set_member_name(json, "created");
-	json_builder_add_int_value(json, row->created);
+	ctl_json_int(json, "created", row->created);
 	history_member(json, "raw_base64", encoded);
 	json_builder_end_object(json);
 }
@@ -260,8 +258,7 @@ export_json_events(JsonBuilder *json, GPtrArray *events)
 		history_member(json, "old_status", event->old_status);
 		history_member(json, "new_status", event->new_status);
 		history_member(json, "detail", event->detail);
-		json_builder_set_member_name(json, "created");
-		json_builder_add_int_value(json, event->created);
+		ctl_json_int(json, "created", event->created);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);

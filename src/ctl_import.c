@@ -76,21 +76,15 @@ static void
 import_json_result(JsonBuilder *json, const char *file, const ingest_result *result)
 {
 	json_builder_begin_object(json);
-	json_builder_set_member_name(json, "file");
-	json_builder_add_string_value(json, file);
+	ctl_json_string(json, "file", file);
 	json_builder_set_member_name(json, "status");
 	json_builder_add_string_value(json, result->status == INGEST_OK ? "ok" :
 	                              result->status == INGEST_TEMPFAIL ? "tempfail" : "refused");
-	json_builder_set_member_name(json, "class");
-	json_builder_add_string_value(json, mail_class_name(result->class));
-	json_builder_set_member_name(json, "action");
-	json_builder_add_string_value(json, ingest_action_name(result->decision.action));
-	json_builder_set_member_name(json, "ticket");
-	json_builder_add_string_value(json, result->decision.ticket);
-	json_builder_set_member_name(json, "department");
-	json_builder_add_string_value(json, result->decision.department);
-	json_builder_set_member_name(json, "reason");
-	json_builder_add_string_value(json, result->error ? result->error : result->decision.reason);
+	ctl_json_string(json, "class", mail_class_name(result->class));
+	ctl_json_string(json, "action", ingest_action_name(result->decision.action));
+	ctl_json_string(json, "ticket", result->decision.ticket);
+	ctl_json_string(json, "department", result->decision.department);
+	ctl_json_string(json, "reason", result->error ? result->error : result->decision.reason);
 	json_builder_end_object(json);
 }
 
@@ -168,10 +162,8 @@ import_summary_json(import_tally *tally)
 	JsonBuilder *json = tally->json;
 
 	json_builder_end_array(json);
-	json_builder_set_member_name(json, "total");
-	json_builder_add_int_value(json, tally->total);
-	json_builder_set_member_name(json, "failed");
-	json_builder_add_int_value(json, tally->failed);
+	ctl_json_int(json, "total", tally->total);
+	ctl_json_int(json, "failed", tally->failed);
 	json_builder_set_member_name(json, "actions");
 	json_builder_begin_object(json);
 	for (int a = 0; a <= ACTION_DUPLICATE; a++) {

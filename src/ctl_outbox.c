@@ -14,22 +14,14 @@ static void
 outbox_json_row(JsonBuilder *json, const store_outbox_row *row)
 {
 	json_builder_begin_object(json);
-	json_builder_set_member_name(json, "id");
-	json_builder_add_int_value(json, row->id);
-	json_builder_set_member_name(json, "recipient");
-	json_builder_add_string_value(json, row->recipient);
-	json_builder_set_member_name(json, "kind");
-	json_builder_add_string_value(json, row->kind);
-	json_builder_set_member_name(json, "state");
-	json_builder_add_string_value(json, row->state);
-	json_builder_set_member_name(json, "attempts");
-	json_builder_add_int_value(json, row->attempts);
-	json_builder_set_member_name(json, "next_try");
-	json_builder_add_int_value(json, row->next_try);
-	json_builder_set_member_name(json, "message_id");
-	json_builder_add_string_value(json, row->message_id);
-	json_builder_set_member_name(json, "last_error");
-	json_builder_add_string_value(json, row->last_error);
+	ctl_json_int(json, "id", row->id);
+	ctl_json_string(json, "recipient", row->recipient);
+	ctl_json_string(json, "kind", row->kind);
+	ctl_json_string(json, "state", row->state);
+	ctl_json_int(json, "attempts", row->attempts);
+	ctl_json_int(json, "next_try", row->next_try);
+	ctl_json_string(json, "message_id", row->message_id);
+	ctl_json_string(json, "last_error", row->last_error);
 	json_builder_end_object(json);
 }
 

@@ -286,12 +286,9 @@ staff_report(ctl_context *ctx, const char *code, const char *status, const char 
 	}
 	json = json_builder_new();
 	json_builder_begin_object(json);
-	json_builder_set_member_name(json, "code");
-	json_builder_add_string_value(json, code);
-	json_builder_set_member_name(json, "status");
-	json_builder_add_string_value(json, status);
-	json_builder_set_member_name(json, "action");
-	json_builder_add_string_value(json, action);
+	ctl_json_string(json, "code", code);
+	ctl_json_string(json, "status", status);
+	ctl_json_string(json, "action", action);
 	json_builder_end_object(json);
 	ctl_print_json(json);
 }
@@ -533,8 +530,7 @@ ctl_sweep(ctl_context *ctx, int argc, char **argv)
 		g_autoptr(JsonBuilder) json = json_builder_new();
 
 		json_builder_begin_object(json);
-		json_builder_set_member_name(json, "changed");
-		json_builder_add_int_value(json, changed);
+		ctl_json_int(json, "changed", changed);
 		json_builder_end_object(json);
 		ctl_print_json(json);
 	} else {

@@ -12,25 +12,11 @@
 #include "log.h"
 
 static void
-json_string(JsonBuilder *json, const char *name, const char *value)
-{
-	json_builder_set_member_name(json, name);
-	json_builder_add_string_value(json, value);
-}
-
-static void
-json_int(JsonBuilder *json, const char *name, gint64 value)
-{
-	json_builder_set_member_name(json, name);
-	json_builder_add_int_value(json, value);
-}
-
-static void
 json_address(JsonBuilder *json, const mail_address *address)
 {
 	json_builder_begin_object(json);
-	json_string(json, "name", address->name);
-	json_string(json, "address", address->address);
+	ctl_json_string(json, "name", address->name);
+	ctl_json_string(json, "address", address->address);
 	json_builder_end_object(json);
 }
 
@@ -54,38 +40,38 @@ inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_resu
 	json_addresses(json, "to", message->to);
 	json_addresses(json, "cc", message->cc);
 	json_addresses(json, "reply_to", message->reply_to);
-	json_string(json, "subject", message->subject);
-	json_string(json, "message_id", message->message_id);
-	json_string(json, "in_reply_to", message->in_reply_to);
+	ctl_json_string(json, "subject", message->subject);
+	ctl_json_string(json, "message_id", message->message_id);
+	ctl_json_string(json, "in_reply_to", message->in_reply_to);
 	json_builder_set_member_name(json, "references");
 	json_builder_begin_array(json);
 	for (guint i = 0; i < message->references->len; i++)
 		json_builder_add_string_value(json, g_ptr_array_index(message->references, i));
 	json_builder_end_array(json);
-	json_string(json, "date", message->date);
-	json_string(json, "text", message->text);
-	json_string(json, "new_text", message->new_text);
+	ctl_json_string(json, "date", message->date);
+	ctl_json_string(json, "text", message->text);
+	ctl_json_string(json, "new_text", message->new_text);
 	json_builder_set_member_name(json, "attachments");
 	json_builder_begin_array(json);
 	for (guint i = 0; i < message->attachments->len; i++) {
 		const mail_attachment *attachment = g_ptr_array_index(message->attachments, i);
 
 		json_builder_begin_object(json);
-		json_string(json, "filename", attachment->filename);
-		json_string(json, "content_type", attachment->content_type);
-		json_int(json, "size", (gint64)attachment->size);
-		json_string(json, "sha256", attachment->sha256);
+		ctl_json_string(json, "filename", attachment->filename);
+		ctl_json_string(json, "content_type", attachment->content_type);
+		ctl_json_int(json, "size", (gint64)attachment->size);
+		ctl_json_string(json, "sha256", attachment->sha256);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);
-	json_string(json, "class", mail_class_name(result->class));
+	ctl_json_string(json, "class", mail_class_name(result->class));
 	json_builder_set_member_name(json, "decision");
 	json_builder_begin_object(json);
-	json_string(json, "action", result->status == INGEST_TEMPFAIL ? "tempfail" :
+	ctl_json_string(json, "action", result->status == INGEST_TEMPFAIL ? "tempfail" :
 	            ingest_action_name(result->decision.action));
-	json_string(json, "ticket", result->decision.ticket);
-	json_string(json, "department", result->decision.department);
-	json_string(json, "reason", result->error ? result->error : result->decision.reason);
+	ctl_json_string(json, "ticket", result->decision.ticket);
+	ctl_json_string(json, "department", result->decision.department);
+	ctl_json_string(json, "reason", result->error ? result->error : result->decision.reason);
 	json_builder_end_object(json);
 	json_builder_end_object(json);
 }
@@ -136,17 +122,17 @@ static void
 list_json_ticket(JsonBuilder *json, const store_ticket *ticket)
 {
 	json_builder_begin_object(json);
-	json_string(json, "code", ticket->code);
-	json_string(json, "status", ticket->status);
-	json_string(json, "department", ticket->department);
-	json_string(json, "account", ticket->account_email);
-	json_string(json, "subject", ticket->subject);
-	json_string(json, "priority", ticket->priority);
-	json_string(json, "assignee", ticket->assignee);
-	json_int(json, "messages", ticket->message_count);
-	json_int(json, "created", ticket->created);
-	json_int(json, "updated", ticket->updated);
-	json_int(json, "last_customer", ticket->last_customer);
+	ctl_json_string(json, "code", ticket->code);
+	ctl_json_string(json, "status", ticket->status);
+	ctl_json_string(json, "department", ticket->department);
+	ctl_json_string(json, "account", ticket->account_email);
+	ctl_json_string(json, "subject", ticket->subject);
+	ctl_json_string(json, "priority", ticket->priority);
+	ctl_json_string(json, "assignee", ticket->assignee);
+	ctl_json_int(json, "messages", ticket->message_count);
+	ctl_json_int(json, "created", ticket->created);
+	ctl_json_int(json, "updated", ticket->updated);
+	ctl_json_int(json, "last_customer", ticket->last_customer);
 	json_builder_end_object(json);
 }
 
@@ -225,15 +211,15 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 		const store_message_row *row = g_ptr_array_index(messages, i);
 
 		json_builder_begin_object(json);
-		json_int(json, "id", row->id);
-		json_string(json, "direction", row->direction);
-		json_string(json, "author", row->author);
-		json_string(json, "message_id", row->message_id);
-		json_string(json, "subject", row->subject);
-		json_string(json, "class", row->mail_class);
-		json_string(json, "text", row->text);
-		json_string(json, "new_text", row->new_text);
-		json_int(json, "created", row->created);
+		ctl_json_int(json, "id", row->id);
+		ctl_json_string(json, "direction", row->direction);
+		ctl_json_string(json, "author", row->author);
+		ctl_json_string(json, "message_id", row->message_id);
+		ctl_json_string(json, "subject", row->subject);
+		ctl_json_string(json, "class", row->mail_class);
+		ctl_json_string(json, "text", row->text);
+		ctl_json_string(json, "new_text", row->new_text);
+		ctl_json_int(json, "created", row->created);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);
@@ -243,12 +229,12 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 		const store_event *event = g_ptr_array_index(events, i);
 
 		json_builder_begin_object(json);
-		json_string(json, "kind", event->kind);
-		json_string(json, "actor", event->actor);
-		json_string(json, "old_status", event->old_status);
-		json_string(json, "new_status", event->new_status);
-		json_string(json, "detail", event->detail);
-		json_int(json, "created", event->created);
+		ctl_json_string(json, "kind", event->kind);
+		ctl_json_string(json, "actor", event->actor);
+		ctl_json_string(json, "old_status", event->old_status);
+		ctl_json_string(json, "new_status", event->new_status);
+		ctl_json_string(json, "detail", event->detail);
+		ctl_json_int(json, "created", event->created);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);
@@ -258,12 +244,12 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 		const store_attachment_info *info = g_ptr_array_index(attachments, i);
 
 		json_builder_begin_object(json);
-		json_int(json, "index", info->index);
-		json_int(json, "message", info->message_id);
-		json_string(json, "filename", info->filename);
-		json_string(json, "content_type", info->content_type);
-		json_int(json, "size", (gint64)info->size);
-		json_string(json, "sha256", info->sha256);
+		ctl_json_int(json, "index", info->index);
+		ctl_json_int(json, "message", info->message_id);
+		ctl_json_string(json, "filename", info->filename);
+		ctl_json_string(json, "content_type", info->content_type);
+		ctl_json_int(json, "size", (gint64)info->size);
+		ctl_json_string(json, "sha256", info->sha256);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);
