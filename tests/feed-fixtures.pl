@@ -36,8 +36,9 @@ for my $file (@files) {
 	for my $step (@{$steps{base($file)} // []}) {
 		my ($command, $of, $argument) = @$step;
 		my $ticket = $code{$of} // die "$file: no ticket yet for $of\n";
-		system($ticketctl, '-c', $config, $command, $ticket, $argument) == 0
-			or die "$file: ticketctl $command $ticket $argument failed\n";
+		# The command's own report is not one of our result lines.
+		my $report = `"$ticketctl" -c "$config" $command $ticket $argument`;
+		$? == 0 or die "$file: ticketctl $command $ticket $argument failed: $report\n";
 	}
 	open my $in, '<:raw', $file or die "$file: $!\n";
 	my $raw = do { local $/; <$in> };
