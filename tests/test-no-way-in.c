@@ -25,14 +25,14 @@ fixture_set_up(fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *conf = NULL, *text = NULL;
+	g_autofree char *top = g_strdup(g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".");
 
 	f->dir = g_dir_make_tmp("test-no-way-in-XXXXXX", &error);
 	g_assert_no_error(error);
 	conf = g_build_filename(f->dir, "ticketd.conf", NULL);
 	f->db = g_build_filename(f->dir, "ticketd.db", NULL);
 	text = g_strdup_printf("[ticketd]\ndatabase = %s\ndomain = example.com\ntemplates = %s/etc/templates\n\n"
-	                       "[department:soporte]\nname = Soporte\naddress = soporte@example.com\n", f->db,
-	                       g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : g_get_current_dir());
+	                       "[department:soporte]\nname = Soporte\naddress = soporte@example.com\n", f->db, top);
 	g_assert_true(g_file_set_contents(conf, text, -1, &error));
 	f->config = config_load(conf, &error);
 	g_assert_no_error(error);
