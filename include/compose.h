@@ -30,7 +30,11 @@ gboolean compose_automatic(notify_kind kind);
 /* compose_mail - the CRLF bytes of the mail; *message_id gets its Message-ID (no <>). */
 GBytes *compose_mail(const ticketd_config *config, const compose_request *request, char **message_id);
 
-/* compose_template_text - the body: template file, placeholders filled; never NULL. */
+/*
+ * compose_template_text - the body: templates_dir/<lang>/<kind>.txt (else es/, else built
+ * in) with {code} {tag} {subject} {department} {department_address} {status} {old_status}
+ * {text} {name} {linked_code} filled; LF line ends, valid UTF-8; never NULL.
+ */
 char *compose_template_text(const ticketd_config *config, const compose_request *request);
 
 #endif

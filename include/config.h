@@ -53,6 +53,8 @@ typedef struct {
 	closed_reply_policy closed_reply;
 	char **staff;               /* lower-case addresses, NULL-terminated */
 	gsize max_message_size;
+	int intake_per_hour;        /* mail from one sender per hour before it is only held */
+	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */

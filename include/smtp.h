@@ -15,6 +15,9 @@ typedef enum {
 	SMTP_PERMANENT              /* 5xx: a retry cannot help */
 } smtp_result;
 
+/* The whole of one send may take this many timeouts; the outbox lease must outlast it. */
+#define SMTP_TRANSFER_TIMEOUTS 5
+
 typedef struct smtp_client smtp_client;
 
 smtp_client *smtp_client_new(const ticketd_config *config);
@@ -24,5 +27,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(smtp_client, smtp_client_free)
 /* smtp_send - envelope_from "" is the null sender; *error says why when not SENT. */
 smtp_result smtp_send(smtp_client *client, const char *envelope_from, const char *recipient,
                       GBytes *mail, char **error);
+
+/* smtp_last_reply - the SMTP reply code of the last send; 0 when no server answered. */
+long smtp_last_reply(const smtp_client *client);
+
+/* smtp_needs_operator - the last failure was TLS, login or setup: retrying alone won't fix it. */
+gboolean smtp_needs_operator(const smtp_client *client);
 
 #endif

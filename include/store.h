@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -214,6 +214,14 @@ gboolean store_outbox_retry(store *store, int64_t id, int64_t now, GError **erro
 /* store_outbox_count_recent - automatic mails to one address since a time (rate limit). */
 int store_outbox_count_recent(store *store, const char *recipient, int64_t since, GError **error);
 void store_outbox_row_free(store_outbox_row *row);
+/* store_outbox_by_message_id - the recipient and ticket of a notification we sent. */
+gboolean store_outbox_by_message_id(store *store, const char *message_id, char **recipient,
+                                    int64_t *ticket_id, GError **error);
+/* store_recipient_bouncing - a bounce of ours marked this recipient on the ticket. */
+gboolean store_recipient_bouncing(store *store, int64_t ticket_id, const char *recipient, GError **error);
+
+/* store_intake_count - mail from one sender since a time, stored or held (-1 on error). */
+int store_intake_count(store *store, const char *sender, int64_t since, GError **error);
 
 /* store_now - seconds since the epoch; tests move time with $TICKETD_NOW. */
 int64_t store_now(void);

@@ -7,14 +7,25 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
+#include "code.h"
 #include "compose.h"
 #include "log.h"
 #include "status.h"
+
+/* Characters of the customer's subject kept after the tag; the rest becomes "…". */
+#define COMPOSE_SUBJECT_MAX 160
+/* References kept: the newest ones, as RFC 5322 suggests when the list grows long. */
+#define COMPOSE_REFERENCES_MAX 20
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeMessage, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeTextPart, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeFormatOptions, g_mime_format_options_free)
 
+/*
+ * compose_address_valid - strict enough for an SMTP envelope and a header: printable ASCII
+ * or UTF-8 without control or line-separator characters, no space, no delimiter of SMTP
+ * or of address lists, exactly one @ with something on each side, at most 254 bytes.
+ */
 gboolean
 compose_address_valid(const char *address)
 {
@@ -23,18 +34,34 @@ compose_address_valid(const char *address)
 
 	if (address == NULL || (length = strlen(address)) == 0 || length > 254)
 		return FALSE;
-	for (const char *p = address; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		/* Control characters, spaces and the delimiters of SMTP and headers. */
-		if (c <= ' ' || c == 0x7f || strchr("<>,;:\"()[]\\", c) != NULL)
-			return FALSE;
-	}
 	if (!g_utf8_validate(address, (gssize)length, NULL))
 		return FALSE;
+	for (const char *p = address; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c <= ' ' || c == 0x7f || (c < 0x80 && strchr("<>,;:\"()[]\\", (int)c) != NULL))
+			return FALSE;
+		if (c >= 0x80 && (g_unichar_iscntrl(c) || g_unichar_isspace(c) ||
+		                  g_unichar_type(c) == G_UNICODE_FORMAT || !g_unichar_isdefined(c)))
+			return FALSE;
+	}
 	at = strchr(address, '@');
 	return at != NULL && at != address && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
-	       at[1] != '.' && address[length - 1] != '.';
+	       at[1] != '.' && address[length - 1] != '.' && at[-1] != '.' && address[0] != '.';
+}
+
+/* compose_message_id_valid - a Message-ID (without <>) safe to put back in a header. */
+static gboolean
+compose_message_id_valid(const char *id)
+{
+	gsize length = strlen(id);
+
+	if (length == 0 || length > 998)
+		return FALSE;
+	for (const char *p = id; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '<' || *p == '>')
+			return FALSE;
+	return strchr(id, '@') != NULL;
 }
 
 gboolean
@@ -62,89 +89,195 @@ compose_auto_submitted(notify_kind kind)
 	return "auto-generated";
 }
 
-/* compose_clean - a copy with control characters as spaces: nothing can start a header. */
+/*
+ * compose_clean - one line of valid UTF-8: each run of control or line-separator
+ * characters becomes one space, so nothing a customer wrote can start a header.
+ */
 static char *
 compose_clean(const char *text)
 {
-	char *copy = g_strdup(text ? text : "");
+	g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+	GString *out = g_string_sized_new(strlen(valid));
+	gboolean in_control = FALSE;
 
-	for (char *p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = ' ';
-	return copy;
+	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		GUnicodeType type = g_unichar_type(c);
+
+		if (g_unichar_iscntrl(c) || type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR) {
+			if (!in_control)
+				g_string_append_c(out, ' ');
+			in_control = TRUE;
+			continue;
+		}
+		in_control = FALSE;
+		g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
 }
 
-/* compose_read_template - the template file of a kind in lang, else in Spanish. */
+/* compose_body_text - valid UTF-8 with LF line ends: a bare CR must not reach the wire. */
+static char *
+compose_body_text(const char *text)
+{
+	g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+	GString *out = g_string_sized_new(strlen(valid));
+
+	for (const char *p = valid; *p != '\0'; p++) {
+		if (*p == '\r') {
+			g_string_append_c(out, '\n');
+			if (p[1] == '\n')
+				p++;
+		} else if ((unsigned char)*p < ' ' && *p != '\n' && *p != '\t') {
+			g_string_append_c(out, ' ');
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * compose_subject - the ticket's subject as the tag will follow it: one clean line,
+ * without reply prefixes or an older tag of ours (a ticket opened by a reply to a closed
+ * one), cut at COMPOSE_SUBJECT_MAX characters.
+ */
+static char *
+compose_subject(const ticketd_config *config, const char *subject)
+{
+	g_autofree char *clean = compose_clean(subject);
+	g_autofree char *tag = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : "Ticket");
+	g_autofree char *open = g_ascii_strdown(tag, -1);
+	GString *out = g_string_new(code_strip_reply_prefixes(clean));
+	char *start;
+
+	for (;;) {
+		/* ASCII lower-casing keeps every byte where it was: offsets hold for out. */
+		g_autofree char *lower = g_ascii_strdown(out->str, (gssize)out->len);
+		const char *end;
+		gsize from;
+
+		if ((start = strstr(lower, open)) == NULL || (end = strchr(start, ']')) == NULL)
+			break;
+		from = (gsize)(start - lower);
+		g_string_erase(out, (gssize)from, (gssize)(end + 1 - start));
+		while ((from == 0 || out->str[from - 1] == ' ') && out->str[from] == ' ')
+			g_string_erase(out, (gssize)from, 1);
+		if (from == 0)
+			g_string_erase(out, 0, code_strip_reply_prefixes(out->str) - out->str);
+	}
+	while (out->len > 0 && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	while (out->len > 0 && out->str[0] == ' ')
+		g_string_erase(out, 0, 1);
+	if (g_utf8_strlen(out->str, -1) > COMPOSE_SUBJECT_MAX) {
+		g_autofree char *cut = g_utf8_substring(out->str, 0, COMPOSE_SUBJECT_MAX);
+
+		g_string_assign(out, cut);
+		g_string_append(out, "…");
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* compose_language - a language tag safe to use as a directory name, "es" otherwise. */
+static const char *
+compose_language(const char *lang)
+{
+	gsize n = lang ? strlen(lang) : 0;
+
+	if (n < 2 || n > 8)
+		return "es";
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isalnum(lang[i]) && !(lang[i] == '-' && i > 0))
+			return "es";
+	return lang;
+}
+
+/* compose_read_template - the template of a kind in lang, else in Spanish, else built in. */
 static char *
 compose_read_template(const ticketd_config *config, const char *kind, const char *lang)
 {
 	const char *langs[] = { lang, "es" };
+	g_autofree char *name = g_strconcat(kind, ".txt", NULL);
 
 	for (gsize i = 0; i < G_N_ELEMENTS(langs); i++) {
-		g_autofree char *name = g_strconcat(kind, ".txt", NULL);
 		g_autofree char *path = g_build_filename(config->templates_dir, langs[i], name, NULL);
 		char *text = NULL;
 
 		if (g_file_get_contents(path, &text, NULL, NULL) && g_utf8_validate(text, -1, NULL))
 			return text;
+		if (text != NULL)
+			log_warning("template %s is not UTF-8: not used", path);
 		g_free(text);
 	}
 	/* A missing template must not stop mail from being taken in: say so and go on. */
 	log_warning("no template %s/%s/%s.txt: using the built-in text; see ticketd.conf(5) templates",
 	            config->templates_dir, lang, kind);
-	return g_strdup("{text}\n\n[{code}] {subject}: {status}\n");
+	return g_strdup("{text}\n\n[{tag} #{code}] {subject}: {status}\n");
 }
 
-/* compose_value - the text of one {placeholder}, or NULL for an unknown name. */
+/* compose_department_address - the department's address, or our From without one. */
 static const char *
-compose_value(const ticketd_config *config, const compose_request *request, const char *name)
+compose_department_address(const ticketd_config *config, const store_ticket *ticket)
 {
-	const notify_event *event = request->event;
-	gboolean english = g_strcmp0(request->language, "en") == 0;
+	const department_config *department = config_department_by_slug(config, ticket->department);
 
-	if (strcmp(name, "code") == 0)
-		return request->ticket->code;
-	if (strcmp(name, "subject") == 0)
-		return request->ticket->subject;        /* made one line by the caller */
-	if (strcmp(name, "department") == 0) {
-		const department_config *department = config_department_by_slug(config, request->ticket->department);
-
-		return department ? department->name : request->ticket->department;
-	}
-	if (strcmp(name, "status") == 0)
-		return status_label(event->new_status ? event->new_status : request->ticket->status, request->language);
-	if (strcmp(name, "old_status") == 0)
-		return event->old_status ? status_label(event->old_status, request->language) : "";
-	if (strcmp(name, "text") == 0)
-		return event->text ? event->text : "";
-	if (strcmp(name, "name") == 0)
-		return request->recipient_name && *request->recipient_name ? request->recipient_name
-		       : english ? "customer" : "cliente";
-	if (strcmp(name, "linked_code") == 0)
-		return event->linked_code ? event->linked_code : "";
-	return NULL;
+	return department ? department->address : config->smtp.from_address;
 }
 
+/* compose_values - every {placeholder} of the templates and its text for this mail. */
+static GHashTable *
+compose_values(const ticketd_config *config, const compose_request *request, const char *lang)
+{
+	GHashTable *values = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	const notify_event *event = request->event;
+	const store_ticket *ticket = request->ticket;
+	const department_config *department = config_department_by_slug(config, ticket->department);
+	gboolean english = strcmp(lang, "en") == 0;
+	const char *name = request->recipient_name;
+
+	g_hash_table_insert(values, "code", g_strdup(ticket->code));
+	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : "Ticket"));
+	g_hash_table_insert(values, "subject", compose_subject(config, ticket->subject));
+	g_hash_table_insert(values, "department", g_strdup(department ? department->name : ticket->department));
+	g_hash_table_insert(values, "department_address", g_strdup(compose_department_address(config, ticket)));
+	g_hash_table_insert(values, "status",
+	                    g_strdup(status_label(event->new_status ? event->new_status : ticket->status, lang)));
+	g_hash_table_insert(values, "old_status",
+	                    g_strdup(event->old_status ? status_label(event->old_status, lang) : ""));
+	g_hash_table_insert(values, "text", g_strdup(event->text ? event->text : ""));
+	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
+	                                    : g_strdup(english ? "customer" : "cliente"));
+	g_hash_table_insert(values, "linked_code", g_strdup(event->linked_code ? event->linked_code : ""));
+	return values;
+}
+
+/* compose_template_text - the body: the template with {placeholders} filled, one pass. */
 char *
 compose_template_text(const ticketd_config *config, const compose_request *request)
 {
-	g_autofree char *template = compose_read_template(config, notify_kind_name(request->kind), request->language);
+	const char *lang = compose_language(request->language);
+	g_autofree char *template = compose_read_template(config, notify_kind_name(request->kind), lang);
+	g_autoptr(GHashTable) values = compose_values(config, request, lang);
 	GString *out = g_string_sized_new(strlen(template) + 256);
 
 	for (const char *p = template; *p != '\0'; p++) {
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
-		g_autofree char *name = close ? g_strndup(p + 1, (gsize)(close - p - 1)) : NULL;
-		const char *value = name ? compose_value(config, request, name) : NULL;
-		g_autofree char *one_line = value && strcmp(name, "subject") == 0 ? compose_clean(value) : NULL;
+		g_autofree char *name = close && close - p <= 32 ? g_strndup(p + 1, (gsize)(close - p - 1)) : NULL;
+		const char *value = name ? g_hash_table_lookup(values, name) : NULL;
 
 		if (value == NULL) {
 			g_string_append_c(out, *p);
 			continue;
 		}
-		g_string_append(out, one_line ? one_line : value);
+		g_string_append(out, value);     /* not scanned again: a value cannot hold a placeholder */
 		p = close;
 	}
-	return g_string_free(out, FALSE);
+	{
+		g_autofree char *text = g_string_free(out, FALSE);
+
+		return compose_body_text(text);
+	}
 }
 
 /* compose_add_mailbox - a UTF-8 display name; the address was validated before. */
@@ -179,28 +312,76 @@ compose_body(const char *text)
 static char *
 compose_plus_address(const ticketd_config *config, const store_ticket *ticket)
 {
-	const department_config *department = config_department_by_slug(config, ticket->department);
-	const char *address = department ? department->address : config->smtp.from_address;
+	const char *address = compose_department_address(config, ticket);
 	const char *at = strchr(address, '@');
 
 	return g_strdup_printf("%.*s+%s%s", (int)(at - address), address, ticket->code, at);
 }
 
-/* compose_threading - In-Reply-To and References to the customer's message. */
+/* compose_add_reference - one <id> to a References list, once, when it is well formed. */
+static void
+compose_add_reference(GPtrArray *ids, const char *token)
+{
+	g_autofree char *id = g_strdup(token);
+	gsize n;
+
+	g_strstrip(id);
+	n = strlen(id);
+	if (n >= 2 && id[0] == '<' && id[n - 1] == '>') {
+		memmove(id, id + 1, n - 2);
+		id[n - 2] = '\0';
+	}
+	if (!compose_message_id_valid(id))
+		return;
+	for (guint i = 0; i < ids->len; i++)
+		if (strcmp(g_ptr_array_index(ids, i), id) == 0)
+			return;
+	g_ptr_array_add(ids, g_steal_pointer(&id));
+}
+
+/*
+ * compose_threading - In-Reply-To the customer's message; References its chain ending
+ * with that message (RFC 5322 3.6.4), so mail readers thread even when a client drops it.
+ */
 static void
 compose_threading(GMimeObject *object, const notify_event *event)
 {
-	if (event->in_reply_to != NULL && *event->in_reply_to != '\0') {
-		g_autofree char *clean = compose_clean(event->in_reply_to);
-		g_autofree char *value = g_strdup_printf("<%s>", g_strstrip(clean));
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) tokens = g_strsplit_set(event->references ? event->references : "", " \t\r\n", -1);
+	g_autofree char *in_reply_to = NULL;
+	GString *references = g_string_new(NULL);
+	guint first;
+
+	for (gsize i = 0; tokens[i] != NULL; i++)
+		if (*tokens[i] != '\0')
+			compose_add_reference(ids, tokens[i]);
+	if (event->in_reply_to != NULL) {
+		g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_free);
+
+		compose_add_reference(one, event->in_reply_to);
+		if (one->len == 1) {
+			in_reply_to = g_strdup(g_ptr_array_index(one, 0));
+			g_ptr_array_remove_index(one, 0);
+			for (guint i = 0; i < ids->len; i++)
+				if (strcmp(g_ptr_array_index(ids, i), in_reply_to) == 0)
+					g_ptr_array_remove_index(ids, i--);
+			g_ptr_array_add(ids, g_strdup(in_reply_to));
+		}
+	}
+	if (in_reply_to != NULL) {
+		g_autofree char *value = g_strdup_printf("<%s>", in_reply_to);
 
 		g_mime_object_set_header(object, "In-Reply-To", value, NULL);
 	}
-	if (event->references != NULL && *event->references != '\0') {
-		g_autofree char *clean = compose_clean(event->references);
-
-		g_mime_object_set_header(object, "References", g_strstrip(clean), NULL);
-	}
+	/* Keep the first (the thread's root) and the newest ones. */
+	first = ids->len > COMPOSE_REFERENCES_MAX ? ids->len - (COMPOSE_REFERENCES_MAX - 1) : 1;
+	for (guint i = 0; i < ids->len; i++)
+		if (i == 0 || i >= first)
+			g_string_append_printf(references, "%s<%s>", references->len ? " " : "",
+			                       (char *)g_ptr_array_index(ids, i));
+	if (references->len > 0)
+		g_mime_object_set_header(object, "References", references->str, NULL);
+	g_string_free(references, TRUE);
 }
 
 GBytes *
@@ -209,9 +390,9 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	g_autoptr(GMimeMessage) message = g_mime_message_new(TRUE);
 	GMimeObject *object = GMIME_OBJECT(message);
 	g_autofree char *body = compose_template_text(config, request);
-	g_autofree char *subject_text = compose_clean(request->ticket->subject);
-	g_autofree char *subject = g_strdup_printf("[%s #%s] %s", config->subject_tag, request->ticket->code,
-	                                           subject_text);
+	g_autofree char *subject_text = compose_subject(config, request->ticket->subject);
+	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : "Ticket",
+	                                           request->ticket->code, *subject_text ? " " : "", subject_text);
 	g_autofree char *reply_to = compose_plus_address(config, request->ticket);
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());
 	g_autoptr(GMimeTextPart) part = compose_body(body);

@@ -21,7 +21,8 @@ typedef struct {
 
 static const char *const ticketd_keys[] = {
 	"database", "domain", "code_mask", "subject_tag", "unknown_sender", "closed_reply",
-	"staff", "max_message_size", "templates", "language", "user", "pid_file", NULL
+	"staff", "max_message_size", "templates", "language", "user", "pid_file", "intake_per_hour",
+	"require_dmarc_pass", NULL
 };
 static const char *const department_keys[] = { "name", "address", "closed_reply", NULL };
 static const char *const lmtp_keys[] = {
@@ -163,6 +164,24 @@ config_number(const config_source *source, const char *group, const char *key, g
 	return TRUE;
 }
 
+/* config_boolean - yes/no (also true/false, on/off). */
+static gboolean
+config_boolean(const config_source *source, const char *group, const char *key, gboolean fallback,
+               gboolean *out, GError **error)
+{
+	g_autofree char *text = config_string(source, group, key, NULL);
+
+	if (text == NULL)
+		*out = fallback;
+	else if (g_strv_contains((const char *const[]){ "yes", "true", "on", NULL }, text))
+		*out = TRUE;
+	else if (g_strv_contains((const char *const[]){ "no", "false", "off", NULL }, text))
+		*out = FALSE;
+	else
+		return config_fail(error, source, group, key, "\"%s\" is neither yes nor no", text);
+	return TRUE;
+}
+
 /* config_address_ok - a plain lower-case local@domain with nothing that could inject. */
 static gboolean
 config_address_ok(const char *address)
@@ -263,6 +282,10 @@ config_load_main(const config_source *source, ticketd_config *config, GError **e
 	                   &size, error))
 		return FALSE;
 	config->max_message_size = (gsize)size;
+	if (!config_number(source, group, "intake_per_hour", 30, 1, 100000, &size, error) ||
+	    !config_boolean(source, group, "require_dmarc_pass", FALSE, &config->require_dmarc_pass, error))
+		return FALSE;
+	config->intake_per_hour = (int)size;
 	config->templates_dir = config_path_absolute(source,
 	    config_string(source, group, "templates", "/etc/ticketd/templates"));
 	config->language = config_string(source, group, "language", "es");

@@ -516,6 +516,23 @@ ingest_customer_reply(ingest_context *ctx, const store_ticket *ticket)
 	               reopen ? "reply reopened the ticket" : "reply threaded to the ticket");
 }
 
+/* ingest_mark_bouncing - a bounce of our notification marks its recipient on the ticket. */
+static gboolean
+ingest_mark_bouncing(ingest_context *ctx)
+{
+	g_autofree char *recipient = NULL;
+	int64_t ticket_id = 0;
+	const char *original = ctx->message->original_message_id;
+
+	if (original == NULL ||
+	    !store_outbox_by_message_id(ctx->store, original, &recipient, &ticket_id, &ctx->error) || ticket_id == 0)
+		return ctx->error == NULL;
+	if (store_recipient_bouncing(ctx->store, ticket_id, recipient, &ctx->error) || ctx->error != NULL)
+		return ctx->error == NULL;
+	return store_event_add(ctx->store, ticket_id, "bouncing", ctx->sender, NULL, NULL, recipient, ctx->now,
+	                       &ctx->error);
+}
+
 /* ingest_machine_mail - bounces, auto-replies and loops: stored, never answered. */
 static void
 ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, const store_ticket *ticket)
@@ -523,6 +540,8 @@ ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, co
 	g_autofree char *reason = g_strdup_printf("%s: stored, no ticket opened, nothing mailed",
 	                                          mail_class_name(class));
 
+	if (class == MAIL_BOUNCE && !ingest_mark_bouncing(ctx))
+		return;
 	if (threaded) {
 		if (!ingest_store_message(ctx, ticket->id, "in", class) ||
 		    !(store_event_add(ctx->store, ticket->id, mail_class_name(class), ctx->sender,
@@ -582,12 +601,72 @@ ingest_over_limits(ingest_context *ctx)
 	return TRUE;
 }
 
+/* ingest_dmarc_passed - the receiving MTA's Authentication-Results says dmarc=pass. */
+static gboolean
+ingest_dmarc_passed(const parsed_message *message)
+{
+	g_autofree char *lower = message->authentication_results ?
+	                         g_ascii_strdown(message->authentication_results, -1) : NULL;
+
+	return lower != NULL && strstr(lower, "dmarc=pass") != NULL;
+}
+
+/* ingest_gate - why a known sender's mail must only be held, or NULL. */
+static const char *
+ingest_gate(ingest_context *ctx, sender_identity identity)
+{
+	int recent;
+
+	if (ctx->config->require_dmarc_pass && identity.role != SENDER_UNKNOWN &&
+	    !ingest_dmarc_passed(ctx->message))
+		return "the From matches a known address but DMARC did not pass (require_dmarc_pass)";
+	if (identity.role == SENDER_STAFF)
+		return NULL;
+	recent = store_intake_count(ctx->store, ctx->sender, ctx->now - 3600, &ctx->error);
+	if (recent < ctx->config->intake_per_hour)
+		return NULL;
+	if (recent == ctx->config->intake_per_hour) {
+		g_autofree char *sender = log_printable(ctx->sender, 256);
+
+		log_warning("from=<%s>: more than %d mails in an hour (intake_per_hour): its mail is held, "
+		            "opens no ticket and triggers no mail until the hour has passed", sender, recent);
+	}
+	return "over intake_per_hour";
+}
+
+/* ingest_person_mail - mail from a person: a reply, a staff reply, or a new ticket. */
+static void
+ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *ticket)
+{
+	sender_identity identity;
+	const char *held;
+
+	if (*ctx->sender == '\0') {
+		ingest_hold(ctx, "no From address");
+		return;
+	}
+	identity = ingest_identify(ctx);
+	if (ctx->error != NULL)
+		return;
+	held = ingest_gate(ctx, identity);
+	if (ctx->error != NULL)
+		return;
+	if (held != NULL)
+		ingest_hold(ctx, held);
+	else if (threaded && ingest_may_reply(identity, ticket) && identity.role == SENDER_STAFF)
+		ingest_staff_reply(ctx, ticket);
+	else if (threaded && ingest_may_reply(identity, ticket))
+		ingest_customer_reply(ctx, ticket);
+	else
+		ingest_unthreaded(ctx, identity, threaded ? "sender may not reply to the ticket it names: new ticket"
+		                                          : "new ticket");
+}
+
 /* ingest_decide_and_write - everything after routing, inside the open transaction. */
 static void
 ingest_decide_and_write(ingest_context *ctx)
 {
 	store_ticket ticket = { 0 };
-	sender_identity identity;
 	gboolean threaded;
 
 	if (ingest_duplicate(ctx) || ctx->error != NULL)
@@ -598,20 +677,10 @@ ingest_decide_and_write(ingest_context *ctx)
 		return;
 	}
 	threaded = ingest_thread(ctx, &ticket);
-	if (ctx->error == NULL && ctx->result->class != MAIL_NORMAL) {
+	if (ctx->error == NULL && ctx->result->class != MAIL_NORMAL)
 		ingest_machine_mail(ctx, ctx->result->class, threaded, &ticket);
-	} else if (ctx->error == NULL && *ctx->sender == '\0') {
-		ingest_hold(ctx, "no From address");
-	} else if (ctx->error == NULL) {
-		identity = ingest_identify(ctx);
-		if (ctx->error == NULL && threaded && ingest_may_reply(identity, &ticket) && identity.role == SENDER_STAFF)
-			ingest_staff_reply(ctx, &ticket);
-		else if (ctx->error == NULL && threaded && ingest_may_reply(identity, &ticket))
-			ingest_customer_reply(ctx, &ticket);
-		else if (ctx->error == NULL)
-			ingest_unthreaded(ctx, identity, threaded ? "sender may not reply to the ticket it names: new ticket"
-			                                          : "new ticket");
-	}
+	else if (ctx->error == NULL)
+		ingest_person_mail(ctx, threaded, &ticket);
 	if (threaded)
 		store_ticket_clear(&ticket);
 	if (ctx->error == NULL && ctx->result->status == INGEST_OK)

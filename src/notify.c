@@ -11,9 +11,12 @@
 #include "notify.h"
 #include "smtp.h"
 
-/* Lease on a row being sent: a crashed sender's rows are taken again after it. */
-#define NOTIFY_LEASE 300
+/* Lease on a row being sent: a crashed sender's rows are taken again after it. It must
+ * outlast the longest send, or a slow server would let a second worker send the row too. */
+#define NOTIFY_LEASE_MIN 300
 #define NOTIFY_BACKOFF_FIRST 60
+/* The author of a change gets no copy of their own words. */
+#define NOTIFY_AUTHOR "the author of the change"
 #define NOTIFY_BACKOFF_MAX 3600
 
 typedef struct {
@@ -106,9 +109,30 @@ notify_is_ours(const ticketd_config *config, const char *address)
 	const char *at = strrchr(address, '@');
 
 	if (config_department_for(config, address, NULL) != NULL ||
-	    g_ascii_strcasecmp(address, config->smtp.from_address) == 0)
+	    g_ascii_strcasecmp(address, config->smtp.from_address) == 0 ||
+	    (config->smtp.envelope_from != NULL && g_ascii_strcasecmp(address, config->smtp.envelope_from) == 0))
 		return TRUE;
-	return at != NULL && g_ascii_strcasecmp(at + 1, config->domain) == 0;
+	return at != NULL && config->domain != NULL && g_ascii_strcasecmp(at + 1, config->domain) == 0;
+}
+
+/* notify_is_robot - mailboxes no person reads: bounces and "do not reply" senders. */
+static gboolean
+notify_is_robot(const char *address)
+{
+	static const char *const robots[] = {
+		"mailer-daemon", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
+		"do_not_reply", "bounce", "bounces", "auto-reply", "autoreply", NULL
+	};
+	const char *at = strchr(address, '@');
+	g_autofree char *local = g_ascii_strdown(address, at ? at - address : -1);
+	char *plus = strchr(local, '+');
+
+	if (plus != NULL)
+		*plus = '\0';
+	for (gsize i = 0; robots[i] != NULL; i++)
+		if (strcmp(local, robots[i]) == 0)
+			return TRUE;
+	return g_str_has_prefix(local, "bounce-") || g_str_has_prefix(local, "bounces-");
 }
 
 /* notify_suppressed - why a recipient must not be mailed, or NULL. */
@@ -122,12 +146,16 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 		return "invalid address";
 	if (notify_is_ours(config, address))
 		return "our own address";
+	if (notify_is_robot(address))
+		return "a robot's address (bounce or no-reply)";
 	if (config_is_staff(config, address))
 		return "staff address";
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_always_to_sender(event->kind))
-		return "the author of the change";
-	if (!compose_automatic(event->kind))
+		return NOTIFY_AUTHOR;
+	if (store_recipient_bouncing(db, event->ticket_id, address, error))
+		return "mail to this address bounced";
+	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600, error)) < 0)
 		return NULL;
@@ -173,6 +201,16 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	return store_outbox_add(db, &row, error) > 0;
 }
 
+/* notify_log_author - the one line a postmaster greps for when someone was not told. */
+static void
+notify_log_author(const store_ticket *ticket, const notify_event *event, const char *address)
+{
+	g_autofree char *printable = log_printable(address, 254);
+
+	log_info("%s: to=<%s>, %s notification not sent: %s", ticket->code, printable,
+	         notify_kind_name(event->kind), NOTIFY_AUTHOR);
+}
+
 gboolean
 notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
 {
@@ -192,9 +230,10 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 
 		if (error != NULL && *error != NULL)
 			ok = FALSE;
+		else if (reason != NULL && strcmp(reason, NOTIFY_AUTHOR) == 0)
+			notify_log_author(&ticket, event, recipient->address);   /* a rule, not a suppression */
 		else if (reason != NULL)
-			ok = strcmp(reason, "the author of the change") == 0 ||
-			     notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
+			ok = notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
 		else
 			ok = notify_queue_one(config, db, event, &ticket, recipient, now, error);
 	}
@@ -212,48 +251,86 @@ notify_backoff(int attempts)
 	return delay + g_random_int_range(0, (gint32)(delay / 4 + 1));
 }
 
-/* notify_settle - record the outcome of one attempt. */
+/* notify_lease - longer than the longest send the SMTP client allows. */
+static int64_t
+notify_lease(const ticketd_config *config)
+{
+	int64_t longest = (int64_t)MAX(config->smtp.timeout, 1) * SMTP_TRANSFER_TIMEOUTS + 60;
+
+	return MAX(longest, NOTIFY_LEASE_MIN);
+}
+
+/*
+ * notify_settle - record the outcome of one attempt. A temporary failure is retried until
+ * the row is retry_max_age old; the first attempt after `outbox retry` always is.
+ */
 static gboolean
 notify_settle(const ticketd_config *config, store *db, const store_outbox_row *row, smtp_result result,
               const char *reason, int64_t now, GError **error)
 {
 	int attempts = row->attempts + 1;
 	g_autofree char *printable = log_printable(row->recipient, 254);
+	g_autofree char *why = log_printable(reason ? reason : "", 400);
+	g_autofree char *detail = NULL;
 
 	if (result == SMTP_SENT) {
 		log_info("outbox %" G_GINT64_FORMAT ": to=<%s>, message-id=<%s>, kind=%s, status=sent", row->id,
 		         printable, row->message_id, row->kind);
 		return store_outbox_mark(db, row->id, "sent", attempts, now, NULL, error);
 	}
-	if (result == SMTP_TEMPORARY && now - row->created < config->smtp.retry_max_age) {
-		log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, status=deferred (%s)", row->id, printable, reason);
-		return store_outbox_mark(db, row->id, "queued", attempts, now + notify_backoff(row->attempts), reason, error);
+	if (result == SMTP_TEMPORARY && (row->attempts == 0 || now - row->created < config->smtp.retry_max_age)) {
+		int64_t next = now + notify_backoff(row->attempts);
+
+		log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, kind=%s, attempt %d, status=deferred (%s), "
+		            "next try in %" G_GINT64_FORMAT " s", row->id, printable, row->kind, attempts, why, next - now);
+		return store_outbox_mark(db, row->id, "queued", attempts, next, reason, error);
 	}
-	log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, status=failed (%s)", row->id, printable, reason);
-	return store_outbox_mark(db, row->id, "failed", attempts, now, reason, error) &&
+	if (result == SMTP_TEMPORARY)
+		detail = g_strdup_printf("gave up after %d attempts: %s", attempts, reason ? reason : "");
+	log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, kind=%s, status=failed (%s)", row->id, printable,
+	            row->kind, detail ? detail : why);
+	return store_outbox_mark(db, row->id, "failed", attempts, now, detail ? detail : reason, error) &&
 	       (row->ticket_id == 0 ||
-	        store_event_add(db, row->ticket_id, "delivery_failed", "ticketd", NULL, NULL, reason, now, error));
+	        store_event_add(db, row->ticket_id, "delivery_failed", "ticketd", NULL, NULL,
+	                        detail ? detail : reason, now, error));
 }
 
+/*
+ * notify_flush - claim, send, mark, until nothing is due. One SMTP client (so one
+ * connection) for the whole run. When no server answers at all, or TLS or login fails,
+ * the rest wait for the next run instead of each failing the same way.
+ */
 int
 notify_flush(const ticketd_config *config, store *db, GError **error)
 {
-	g_autoptr(smtp_client) client = smtp_client_new(config);
+	g_autoptr(smtp_client) client = NULL;
+	int64_t lease = notify_lease(config);
 	int sent = 0;
 	store_outbox_row *row;
 
-	while ((row = store_outbox_claim(db, store_now(), NOTIFY_LEASE, error)) != NULL) {
+	while ((row = store_outbox_claim(db, store_now(), lease, error)) != NULL) {
 		g_autofree char *reason = NULL;
-		smtp_result result = smtp_send(client, row->envelope_from, row->recipient, row->mail, &reason);
-		gboolean ok = notify_settle(config, db, row, result, reason, store_now(), error);
+		smtp_result result;
+		gboolean ok;
 
+		if (client == NULL)
+			client = smtp_client_new(config);
+		result = smtp_send(client, row->envelope_from, row->recipient, row->mail, &reason);
+		ok = notify_settle(config, db, row, result, reason, store_now(), error);
 		if (result == SMTP_SENT)
 			sent++;
 		store_outbox_row_free(row);
 		if (!ok)
 			return -1;
-		/* The server is not answering: the other rows would only wait for the same timeout. */
-		if (result == SMTP_TEMPORARY && reason != NULL && strstr(reason, "reply 0)") != NULL)
+		if (result != SMTP_TEMPORARY)
+			continue;
+		if (smtp_needs_operator(client)) {
+			/* TLS, login or setup: every other row would fail the same way. */
+			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
+			            config->smtp.url, reason);
+			break;
+		}
+		if (smtp_last_reply(client) == 0)
 			break;
 	}
 	return error != NULL && *error != NULL ? -1 : sent;

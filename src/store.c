@@ -32,6 +32,7 @@ typedef enum {
 	ST_EVENT_ADD, ST_EVENT_LIST, ST_HOLD_ADD, ST_SEARCH,
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT,
+	ST_INTAKE_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
 	ST_COUNT
 } stmt_id;
 
@@ -149,6 +150,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE recipient = ?1"
 		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed'",
+	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM messages WHERE author = ?1 AND direction = 'in'"
+		" AND created >= ?2) + (SELECT count(*) FROM held WHERE sender = ?1 AND created >= ?2)",
+	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
+	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1 AND kind = 'bouncing'"
+		" AND detail = ?2 COLLATE NOCASE",
 };
 
 /* Schema version 1. Each step ends by recording its own version, in the same transaction. */
@@ -278,8 +284,15 @@ static const char schema_v1[] =
 	"PRAGMA application_id = 1953063787;"     /* "tick" */
 	"PRAGMA user_version = 1;";
 
+/* Schema version 2: what the per-sender intake limit and bounce tracking look up. */
+static const char schema_v2[] =
+	"CREATE INDEX messages_author ON messages(author, created);"
+	"CREATE INDEX held_sender ON held(sender, created);"
+	"CREATE INDEX outbox_message_id ON outbox(message_id);"
+	"PRAGMA user_version = 2;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1 };
+static const char *const migrations[] = { schema_v1, schema_v2 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 struct store {
@@ -1869,4 +1882,55 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, G
 	count = sqlite3_column_int(stmt, 0);
 	stmt_done(stmt);
 	return count;
+}
+
+int
+store_intake_count(store *handle, const char *sender, int64_t since, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_INTAKE_COUNT, error);
+	int count;
+
+	if (stmt == NULL)
+		return -1;
+	bind_text(stmt, 1, sender);
+	sqlite3_bind_int64(stmt, 2, since);
+	if (stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
+		return -1;
+	count = sqlite3_column_int(stmt, 0);
+	stmt_done(stmt);
+	return count;
+}
+
+gboolean
+store_outbox_by_message_id(store *handle, const char *message_id, char **recipient, int64_t *ticket_id,
+                           GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_BY_MSGID, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text(stmt, 1, message_id);
+	if (stmt_step(handle, stmt, "finding a notification by Message-ID", error) != 1)
+		return FALSE;
+	*recipient = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	*ticket_id = sqlite3_column_int64(stmt, 1);
+	stmt_done(stmt);
+	return TRUE;
+}
+
+gboolean
+store_recipient_bouncing(store *handle, int64_t ticket_id, const char *recipient, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_BOUNCING, error);
+	gboolean bouncing;
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	bind_text(stmt, 2, recipient);
+	if (stmt_step(handle, stmt, "checking a bouncing recipient", error) != 1)
+		return FALSE;
+	bouncing = sqlite3_column_int(stmt, 0) > 0;
+	stmt_done(stmt);
+	return bouncing;
 }

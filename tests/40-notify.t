@@ -231,4 +231,26 @@ is(scalar(grep { $_->{rcpt} eq 'robot@tienda-online.es' } received()), 2, 'only 
 is(sql("select count(*) from outbox where recipient = 'robot\@tienda-online.es' and state = 'suppressed'"), 1,
    'the next one is suppressed, with its reason');
 
+# An auto-responder war: a robot that answers every mail it gets with a fresh mail, no
+# tag, no threading, no Auto-Submitted. The exchange must stop within the limit.
+write_config("auto_per_hour = 5");
+clear_sink();
+my %answered;
+my $rounds = 0;
+deliver(mail(from => 'robot@autorespuestas.es', subject => 'Hola', id => 'r0@autorespuestas.es', body => 'x'),
+        '-r', 'soporte@example.com');
+while ($rounds < 20) {
+	flush();
+	my @new = grep { $_->{rcpt} eq 'robot@autorespuestas.es' && !$answered{$_->{file}}++ } received();
+	last unless @new;
+	$rounds++;
+	for my $n (1 .. @new) {
+		deliver(mail(from => 'robot@autorespuestas.es', subject => "Respuesta automática $rounds.$n",
+		             id => "r$rounds.$n\@autorespuestas.es", body => 'Gracias por su mensaje.'),
+		        '-r', 'soporte@example.com');
+	}
+}
+cmp_ok($rounds, '<=', 6, "the war stops by itself ($rounds rounds)");
+is(scalar(grep { $_->{rcpt} eq 'robot@autorespuestas.es' } received()), 5, 'the robot got auto_per_hour mails, no more');
+
 done_testing();

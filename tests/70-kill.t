@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # 70-kill - crash consistency. An LMTP client delivers while the daemon is killed with
 # SIGKILL at random moments and restarted; like Postfix, the client delivers again
-# every message that got no 250. At the end each message is in the store exactly once.
+# every message that got no 250 (each from its own customer, under the intake limit).
+# At the end each message is in the store exactly once.
 # Then `ticketctl outbox flush` is killed the same way while an SMTP sink receives:
 # each notification arrives at least once and at most twice (an expired lease is taken
 # back; TICKETD_NOW moves time past it).
@@ -85,7 +86,7 @@ sub start_daemon {
 
 sub mail {
 	my ($n) = @_;
-	return "From: Ana <ana\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $n\r\n"
+	return "From: Cliente $n <cliente$n\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $n\r\n"
 	     . "Message-ID: <kill-$n\@cliente.es>\r\nDate: Mon, 3 Feb 2025 10:00:00 +0100\r\n\r\n"
 	     . "Consulta numero $n.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 40);
 }
@@ -107,7 +108,7 @@ sub deliver_pending {
 	print $s "LHLO kill.test\r\n";
 	return unless reply($s) =~ /^250/;
 	for my $n (sort { $a <=> $b } keys %$pending) {
-		print $s "MAIL FROM:<ana\@cliente.es>\r\n";
+		print $s "MAIL FROM:<cliente$n\@cliente.es>\r\n";
 		return unless reply($s) =~ /^250/;
 		print $s "RCPT TO:<soporte\@example.com>\r\n";
 		return unless reply($s) =~ /^250/;

@@ -163,7 +163,7 @@ test_settings(fixture *f, gconstpointer data)
 		{ "synchronous", "2" },                 /* FULL */
 		{ "foreign_keys", "1" },
 		{ "busy_timeout", "10000" },
-		{ "user_version", "1" },
+		{ "user_version", G_STRINGIFY(STORE_SCHEMA_VERSION) },
 	};
 	GError *error = NULL;
 

@@ -1,0 +1,146 @@
+#!/usr/bin/perl
+# 43-recipients - who receives each notification, read from what smtp-sink received:
+# the account, the sub-accounts that asked for mail, the sender of a new ticket; never
+# the author of a change about their own words, never staff, never a sub-account that
+# did not ask.
+use strict;
+use warnings;
+use utf8;
+
+use Test::More;
+binmode Test::More->builder->$_, ":encoding(UTF-8)" for qw(output failure_output todo_output);
+use MIME::QuotedPrint;
+use IO::Socket::INET;
+use File::Temp qw(tempdir);
+
+my $top = $ENV{TICKETD_TOP} // '.';
+my $build = $ENV{TICKETD_BUILD} // "$top/build";
+my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
+plan skip_all => 'smtp-sink (Postfix) is not installed' unless $sink_bin;
+
+my $work = tempdir('ticketd-rcpt.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
+my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0'); $s->sockport };
+my $conf = "$work/ticketd.conf";
+my $sink_pid;
+END {
+	if ($sink_pid) { local $?; kill 'TERM', $sink_pid; waitpid $sink_pid, 0 }
+}
+
+open my $fh, '>:encoding(UTF-8)', $conf or die;
+print $fh <<"CONF";
+[ticketd]
+database = $work/ticketd.db
+domain = example.com
+staff = agente1\@example.com, jefa\@proveedor-externo.es
+templates = $top/etc/templates
+
+[department:soporte]
+name = Soporte técnico
+address = soporte\@example.com
+
+[smtp]
+url = smtp://127.0.0.1:$port
+from = Soporte Example <soporte\@example.com>
+envelope_from = rebotes\@example.com
+timeout = 5
+CONF
+close $fh;
+
+mkdir "$work/sink";
+$sink_pid = fork // die;
+if (!$sink_pid) {
+	open STDOUT, '>', '/dev/null';
+	exec $sink_bin, '-u', 'root', '-d', "$work/sink/%M.", "127.0.0.1:$port", '10';
+	die "smtp-sink: $!";
+}
+for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$port"); select undef, undef, undef, 0.1 }
+
+sub ctl { my $cmd = join ' ', map { "'$_'" } @_; utf8::encode($cmd); return scalar `$build/ticketctl -c $conf $cmd 2>>$work/ctl.err` }
+sub sql { my ($q) = @_; my $r = `sqlite3 $work/ticketd.db "$q"`; chomp $r; $r }
+
+# mails - flush, then what the sink received since the last call: { rcpt => [kinds...] }.
+sub mails {
+	ctl('outbox', 'flush');
+	my %got;
+	for my $file (grep { -s } glob("$work/sink/*")) {
+		open my $in, '<', $file or die;
+		my $text = do { local $/; <$in> };
+		my ($rcpt) = $text =~ /^X-Rcpt-Args: <([^>]*)>/m;
+		my ($from) = $text =~ /^X-Mail-Args: <([^>]*)>/m;
+		my ($auto) = $text =~ /^Auto-Submitted: (\S+)/m;
+		push @{$got{$rcpt}}, { from => $from, auto => $auto // 'none', text => $text };
+		unlink $file;
+	}
+	return \%got;
+}
+sub rcpts { my ($got) = @_; return join ' ', sort keys %$got }
+
+sub deliver {
+	my (%m) = @_;
+	my $headers = join '', map { "$_: $m{headers}{$_}\n" } sort keys %{$m{headers} // {}};
+	my $mail = "From: $m{from}\nTo: soporte\@example.com\nSubject: $m{subject}\nMessage-ID: <$m{id}>\n"
+	         . "Date: Mon, 3 Feb 2025 10:00:00 +0100\nContent-Type: text/plain; charset=utf-8\n$headers\n$m{body}\n";
+	utf8::encode($mail);
+	open my $pipe, '|-', "$build/ticketd", 'deliver', '-c', $conf, '-f', $m{from}, '-r', 'soporte@example.com'
+		or die;
+	print $pipe $mail;
+	close $pipe;
+	return $? >> 8;
+}
+
+ctl('account', 'add', '--name', 'María García', 'maria@cliente.es');
+ctl('subaccount', 'add', '--notify', '--can-open', 'maria@cliente.es', 'contable@cliente.es');
+ctl('subaccount', 'add', '--can-open', 'maria@cliente.es', 'becario@cliente.es');
+ctl('subaccount', 'add', '--notify', 'maria@cliente.es', 'auditor@cliente.es');
+
+# A sub-account that did not ask for mail opens a ticket: it gets the confirmation anyway.
+is(deliver(from => 'becario@cliente.es', subject => 'Certificado caducado', id => 'b1@cliente.es',
+           body => 'El certificado SSL caducó ayer.'), 0, 'a sub-account opens a ticket');
+my $code = sql('select code from tickets');
+my $got = mails();
+is(rcpts($got), 'auditor@cliente.es becario@cliente.es contable@cliente.es maria@cliente.es',
+   'confirmation: the sender, the account and the sub-accounts that asked');
+is(scalar(grep { @$_ != 1 } values %$got), 0, 'one mail each');
+
+# Staff change the status: everyone who asked, not the sub-account that did not, not staff.
+ctl('status', '--actor', 'agente1@example.com', $code, 'in_progress');
+$got = mails();
+is(rcpts($got), 'auditor@cliente.es contable@cliente.es maria@cliente.es',
+   'status change: the account and the notified sub-accounts only');
+is($got->{'maria@cliente.es'}[0]{auto}, 'auto-generated', 'a status notice is auto-generated');
+like(decode_qp($got->{'maria@cliente.es'}[0]{text}), qr/En curso/, 'with the Spanish label');
+
+# A customer reply tells nobody anything.
+deliver(from => 'contable@cliente.es', subject => "RE: [Ticket #$code] Certificado caducado",
+        id => 'c1@cliente.es', body => 'Adjunto la captura.');
+is(rcpts(mails()), '', 'a customer reply sends no notification');
+
+# A staff reply by mail: human mail with our envelope sender, never back to staff.
+deliver(from => 'agente1@example.com', subject => "RE: [Ticket #$code] Certificado caducado",
+        id => 'a1@example.com', body => 'Renovado. Compruebe ahora, por favor.');
+$got = mails();
+is(rcpts($got), 'auditor@cliente.es contable@cliente.es maria@cliente.es', 'staff reply: account and notified');
+is($got->{'maria@cliente.es'}[0]{from}, 'rebotes@example.com', 'with the configured envelope sender');
+is($got->{'maria@cliente.es'}[0]{auto}, 'none', 'and no Auto-Submitted');
+
+# Resolved, then a sub-account's reply reopens it: the others hear, the author does not.
+# A staff member outside our domain who is also listed as a notified sub-account.
+ctl('subaccount', 'add', '--notify', 'maria@cliente.es', 'jefa@proveedor-externo.es');
+ctl('status', '--actor', 'agente1@example.com', $code, 'resolved');
+$got = mails();
+is(rcpts($got), 'auditor@cliente.es contable@cliente.es maria@cliente.es',
+   'staff get no customer notification, even listed as a sub-account');
+like(sql("select last_error from outbox where recipient = 'jefa\@proveedor-externo.es' and state = 'suppressed'"),
+     qr/staff/, 'the suppression is kept with its reason');
+deliver(from => 'contable@cliente.es', subject => "RE: [Ticket #$code] Certificado caducado",
+        id => 'c2@cliente.es', body => 'Vuelve a fallar.');
+is(sql("select status from tickets where code = '$code'"), 'customer_reply', 'the reply reopened the ticket');
+$got = mails();
+is(rcpts($got), 'auditor@cliente.es maria@cliente.es', 'reopened: told to the others, not to its author');
+is($got->{'maria@cliente.es'}[0]{auto}, 'auto-replied', 'a reopening notice is auto-replied');
+
+# Staff sets a status for the customer's own change? No: an actor never gets their own change.
+ctl('status', '--actor', 'maria@cliente.es', $code, 'on_hold');
+is(rcpts(mails()), 'auditor@cliente.es contable@cliente.es', 'the author of a status change is not told');
+
+done_testing();
