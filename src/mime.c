@@ -836,7 +836,7 @@ attachment_bytes_within(attachment_walk *walk, GBytes *bytes, const char *name)
 	return g_bytes_new(NULL, 0);
 }
 
-/* attachment_new - one listed attachment; its bytes dropped when over a size limit. */
+/* attachment_new - one listed attachment; its bytes dropped once over a limit. */
 static mail_attachment *
 attachment_new(attachment_walk *walk, GMimeObject *obj)
 {
@@ -845,7 +845,7 @@ attachment_new(attachment_walk *walk, GMimeObject *obj)
 	g_autofree char *name = attachment_name(obj, walk->hint);
 	g_autofree char *type = g_mime_content_type_get_mime_type(
 	    g_mime_object_get_content_type(obj));
-	g_autoptr(GBytes) decoded = object_bytes(obj);
+	g_autoptr(GBytes) decoded = NULL;
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 	const guchar *data;
@@ -855,7 +855,13 @@ attachment_new(attachment_walk *walk, GMimeObject *obj)
 	g_free(name);
 	name = header_value_clean(type ? type : "application/octet-stream");
 	a->content_type = g_ascii_strdown(name, -1);
-	bytes = attachment_bytes_within(walk, decoded, a->filename);
+	/* Past a limit the message is held whole: decoding more would only cost time. */
+	if (walk->m->limit_exceeded == NULL) {
+		decoded = object_bytes(obj);
+		bytes = attachment_bytes_within(walk, decoded, a->filename);
+	} else {
+		bytes = g_bytes_new(NULL, 0);
+	}
 	data = g_bytes_get_data(bytes, &length);
 	g_checksum_update(sum, data, (gssize)length);
 	g_strlcpy(a->sha256, g_checksum_get_string(sum), sizeof a->sha256);
