@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "log.h"
 #include "lmtp.h"
 #include "quote.h"
 
@@ -176,6 +177,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
 	mime_init();
+	log_set_quiet(TRUE);
 	work_dir = g_dir_make_tmp("test-fuzz-regressions-XXXXXX", NULL);
 	g_assert_nonnull(work_dir);
 	setup_mail_store();

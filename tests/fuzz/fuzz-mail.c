@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,6 +42,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	g_autofree char *conf = NULL, *db = NULL, *text = NULL;
 
 	mime_init();
+	log_set_quiet(TRUE);
 	fuzz_dir = g_dir_make_tmp("fuzz-mail-XXXXXX", &error);
 	if (fuzz_dir == NULL)
 		abort();
