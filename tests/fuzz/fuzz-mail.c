@@ -1,11 +1,13 @@
 /*
  * fuzz-mail - raw mail as it comes off the wire: parse, classify, and decide what
- * ingest would do, in a transaction that is rolled back. The store is a fresh SQLite
+ * ingest would do, in a transaction that is rolled back; every field must keep the
+ * promise of mime.h (valid UTF-8, no control characters). The store is a fresh SQLite
  * file per fuzzing process, with one known account, so decisions reach past "new".
  */
 #include <glib/gstdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ingest.h"
@@ -64,6 +66,63 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* fuzz_check_text - mime.h's promise: valid UTF-8, no control but '\n' and '\t' in bodies. */
+static void
+fuzz_check_text(const char *text, gboolean body)
+{
+	if (text == NULL)
+		return;
+	if (!g_utf8_validate(text, -1, NULL))
+		__builtin_trap();
+	for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+
+		if ((u < 0x20 || (u >= 0x7f && u < 0xa0)) && !(body && (u == '\n' || u == '\t')))
+			__builtin_trap();
+	}
+}
+
+/* fuzz_check_addresses - every name and address of a list is clean text. */
+static void
+fuzz_check_addresses(GPtrArray *addresses)
+{
+	for (guint i = 0; i < addresses->len; i++) {
+		const mail_address *a = g_ptr_array_index(addresses, i);
+
+		fuzz_check_text(a->name, FALSE);
+		fuzz_check_text(a->address, FALSE);
+	}
+}
+
+/* fuzz_check_message - the fields ingest stores and staff read. */
+static void
+fuzz_check_message(const parsed_message *m)
+{
+	fuzz_check_text(m->from->name, FALSE);
+	fuzz_check_text(m->from->address, FALSE);
+	fuzz_check_addresses(m->to);
+	fuzz_check_addresses(m->cc);
+	fuzz_check_addresses(m->reply_to);
+	fuzz_check_text(m->subject, FALSE);
+	fuzz_check_text(m->message_id, FALSE);
+	fuzz_check_text(m->in_reply_to, FALSE);
+	for (guint i = 0; i < m->references->len; i++)
+		fuzz_check_text(g_ptr_array_index(m->references, i), FALSE);
+	fuzz_check_text(m->text, TRUE);
+	fuzz_check_text(m->new_text, TRUE);
+	for (guint i = 0; i < m->attachments->len; i++) {
+		const mail_attachment *a = g_ptr_array_index(m->attachments, i);
+
+		fuzz_check_text(a->filename, FALSE);
+		fuzz_check_text(a->content_type, FALSE);
+		if (*a->filename == '\0' || *a->filename == '.' || strchr(a->filename, '/') != NULL ||
+		    strchr(a->filename, '\\') != NULL || a->size != g_bytes_get_size(a->data))
+			__builtin_trap();
+	}
+	fuzz_check_text(m->return_path, FALSE);
+	fuzz_check_text(m->original_message_id, FALSE);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -72,6 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ingest_envelope envelope = { message->return_path, "soporte@example.com" };
 	ingest_result result = { 0 };
 
+	fuzz_check_message(message);
 	classify_message(fuzz_config, message, envelope.sender);
 	ingest_decide(fuzz_config, fuzz_store, (const char *)data, size, message, &envelope, &result);
 	ingest_result_clear(&result);
