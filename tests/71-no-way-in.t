@@ -3,7 +3,7 @@
 # escape sequences and SQL stay names: `ticketctl show` prints them harmlessly. CR and
 # LF hidden in a subject or a display name never become a header or a recipient of the
 # notifications an SMTP server (Postfix's smtp-sink) receives; an account address with
-# a line break is refused.
+# a line break is refused. A mail past an input limit is accepted and held whole.
 use strict;
 use warnings;
 use Test::More;
@@ -86,6 +86,15 @@ my ($show, $status) = ctl('show', $code);
 is($status, 0, 'ticketctl show works on that ticket');
 unlike($show, qr/[\x00-\x08\x0b-\x1f\x7f]/, 'its output has no control character (no escape sequence, no NUL)');
 like($show, qr/passwd/, 'and names the attachments');
+
+# Past an input limit: delivered (exit 0), held whole with the limit as its reason.
+$mail = "From: Ana <ana\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: demasiados\r\n"
+      . "Message-ID: <limite\@cliente.es>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      . join('', map { attachment("filename=\"f$_.bin\"") } 1 .. 101) . "--b--\r\n";
+is(deliver($mail, 'ana@cliente.es'), 0, 'a mail with 101 attachments is accepted');
+is(sql("select reason || ' ' || length(raw) from held where reason like 'over an input limit%'"),
+   'over an input limit: more than 100 attachments ' . length($mail), 'and held whole, with the limit as reason');
+is(sql("select count(*) from messages where message_id = 'limite\@cliente.es'"), 0, 'it opened no ticket');
 
 # CR and LF in fields that reach the notifications' headers.
 $mail = "From: =?utf-8?q?Ana=0D=0ABcc:_victima\@otro.es?= <ana\@cliente.es>\r\nTo: soporte\@example.com\r\n"
