@@ -41,7 +41,8 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *conf = NULL, *db = NULL, *text = NULL;
+	g_autofree char *conf = NULL, *db = NULL, *text = NULL, *templates = NULL;
+	g_autofree char *cwd = g_get_current_dir();
 
 	mime_init();
 	log_set_quiet(TRUE);
@@ -50,11 +51,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	conf = g_build_filename(fuzz_dir, "ticketd.conf", NULL);
 	db = g_build_filename(fuzz_dir, "ticketd.db", NULL);
-	text = g_strdup_printf("[ticketd]\ndatabase = %s\ndomain = example.com\n"
+	/* make fuzz runs from the top of the tree, where the templates are. */
+	templates = g_build_filename(g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : cwd, "etc",
+	                             "templates", NULL);
+	text = g_strdup_printf("[ticketd]\ndatabase = %s\ndomain = example.com\ntemplates = %s\n"
 	                       "staff = agente1@example.com\n\n"
 	                       "[department:soporte]\nname = Soporte\naddress = soporte@example.com\n\n"
 	                       "[department:ventas]\nname = Ventas\naddress = ventas@example.com\n"
-	                       "closed_reply = new\n", db);
+	                       "closed_reply = new\n", db, templates);
 	if (!g_file_set_contents(conf, text, -1, &error) ||
 	    (fuzz_config = config_load(conf, &error)) == NULL ||
 	    (fuzz_store = store_open(db, &error)) == NULL ||
