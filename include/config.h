@@ -43,6 +43,27 @@ typedef struct {
 	int max_recipients;
 } lmtp_config;
 
+typedef enum { IMAP_TLS_IMPLICIT, IMAP_TLS_STARTTLS, IMAP_TLS_NONE } imap_tls_mode;
+typedef enum { IMAP_AFTER_SEEN, IMAP_AFTER_MOVE, IMAP_AFTER_DELETE } imap_after_action;
+
+typedef struct {
+	char *name;                 /* [imap:NAME]: the key of its UID state in the store */
+	char *url;                  /* as written, for logs */
+	imap_tls_mode tls;          /* imaps:// implicit, imap:// STARTTLS, none only on loopback */
+	char *host;
+	int port;
+	char *mailbox;              /* modified UTF-7, "INBOX" */
+	char *user;
+	char *password;             /* read from password_file */
+	char *department;           /* slug of a [department:*] */
+	imap_after_action after;
+	char *after_folder;         /* move:FOLDER, else NULL */
+	char *ca_file;              /* NULL: the system trust store */
+	int poll_interval;          /* seconds between passes without IDLE */
+	int idle_interval;          /* seconds before IDLE is restarted */
+	int timeout;                /* seconds for one network read or write */
+} imap_source_config;
+
 typedef struct {
 	char *path;                 /* the file this came from */
 	char *database;
@@ -62,6 +83,7 @@ typedef struct {
 	GPtrArray *departments;     /* department_config * */
 	lmtp_config lmtp;
 	smtp_config smtp;
+	GPtrArray *imap_sources;    /* imap_source_config * */
 } ticketd_config;
 
 GQuark config_error_quark(void);
@@ -81,6 +103,8 @@ const department_config *config_department_for(const ticketd_config *config,
                                                const char *address, char **detail);
 const department_config *config_department_by_slug(const ticketd_config *config,
                                                     const char *slug);
+const imap_source_config *config_imap_source_by_name(const ticketd_config *config,
+                                                     const char *name);
 gboolean config_is_staff(const ticketd_config *config, const char *address);
 
 const char *unknown_sender_policy_name(unknown_sender_policy policy);

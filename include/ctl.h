@@ -42,5 +42,6 @@ int ctl_subaccount(ctl_context *ctx, int argc, char **argv);
 int ctl_department(ctl_context *ctx, int argc, char **argv);
 int ctl_outbox(ctl_context *ctx, int argc, char **argv);
 int ctl_status(ctl_context *ctx, int argc, char **argv);
+int ctl_fetch(ctl_context *ctx, int argc, char **argv);
 
 #endif

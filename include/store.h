@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -222,6 +222,15 @@ gboolean store_recipient_bouncing(store *store, int64_t ticket_id, const char *r
 
 /* store_intake_count - mail from one sender since a time, stored or held (-1 on error). */
 int store_intake_count(store *store, const char *sender, int64_t since, GError **error);
+
+/*
+ * IMAP sources: the mailbox's UIDVALIDITY and the highest UID taken care of, per
+ * [imap:NAME]. FALSE with no error: the source has never been fetched.
+ */
+gboolean store_imap_state_get(store *store, const char *source, uint32_t *uidvalidity,
+                              uint32_t *last_uid, GError **error);
+gboolean store_imap_state_set(store *store, const char *source, uint32_t uidvalidity,
+                              uint32_t last_uid, GError **error);
 
 /* store_now - seconds since the epoch; tests move time with $TICKETD_NOW. */
 int64_t store_now(void);

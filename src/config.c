@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include "code.h"
 #include "config.h"
@@ -32,6 +34,10 @@ static const char *const lmtp_keys[] = {
 static const char *const smtp_keys[] = {
 	"url", "starttls", "user", "password_file", "from", "envelope_from", "timeout",
 	"retry_max_age", "auto_per_hour", NULL
+};
+static const char *const imap_keys[] = {
+	"url", "user", "password_file", "department", "after", "ca_file", "insecure_plaintext",
+	"poll_interval", "idle_interval", "timeout", NULL
 };
 
 const char *
@@ -465,6 +471,177 @@ config_load_smtp(const config_source *source, ticketd_config *config, GError **e
 	return TRUE;
 }
 
+static void
+imap_source_free(gpointer data)
+{
+	imap_source_config *imap = data;
+
+	g_free(imap->name);
+	g_free(imap->url);
+	g_free(imap->host);
+	g_free(imap->mailbox);
+	g_free(imap->user);
+	if (imap->password != NULL)
+		memset(imap->password, 0, strlen(imap->password));
+	g_free(imap->password);
+	g_free(imap->department);
+	g_free(imap->after_folder);
+	g_free(imap->ca_file);
+	g_free(imap);
+}
+
+/* config_imap_text_ok - what is sent to the IMAP server: libetpan sends CR, LF and NUL raw. */
+static gboolean
+config_imap_text_ok(const char *text)
+{
+	return text != NULL && *text != '\0' && strpbrk(text, "\r\n") == NULL && strlen(text) <= 1000;
+}
+
+/* config_host_is_loopback - localhost, 127.0.0.0/8 or ::1: the only hosts plaintext may reach. */
+static gboolean
+config_host_is_loopback(const char *host)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (g_ascii_strcasecmp(host, "localhost") == 0)
+		return TRUE;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* config_imap_url - imaps://host[:port][/MAILBOX] or imap://host[:port][/MAILBOX]. */
+static gboolean
+config_imap_url(const config_source *source, const char *group, imap_source_config *imap,
+                gboolean insecure_plaintext, GError **error)
+{
+	g_autoptr(GUri) uri = NULL;
+	g_autoptr(GError) uri_error = NULL;
+	const char *scheme;
+	const char *path;
+
+	if (imap->url == NULL)
+		return config_fail(error, source, group, "url", "set the mailbox, e.g. url = imaps://imap.example.com/INBOX");
+	if ((uri = g_uri_parse(imap->url, G_URI_FLAGS_NONE, &uri_error)) == NULL)
+		return config_fail(error, source, group, "url", "%s", uri_error->message);
+	scheme = g_uri_get_scheme(uri);
+	if (strcmp(scheme, "imaps") == 0)
+		imap->tls = IMAP_TLS_IMPLICIT;
+	else if (strcmp(scheme, "imap") == 0)
+		imap->tls = insecure_plaintext ? IMAP_TLS_NONE : IMAP_TLS_STARTTLS;
+	else
+		return config_fail(error, source, group, "url", "use imaps://host/MAILBOX or imap://host/MAILBOX");
+	if (g_uri_get_userinfo(uri) != NULL || g_uri_get_query(uri) != NULL || g_uri_get_fragment(uri) != NULL)
+		return config_fail(error, source, group, "url", "only host, port and mailbox; the user goes in user =");
+	if (g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0')
+		return config_fail(error, source, group, "url", "no host name");
+	imap->host = g_strdup(g_uri_get_host(uri));
+	imap->port = g_uri_get_port(uri) > 0 ? g_uri_get_port(uri) : imap->tls == IMAP_TLS_IMPLICIT ? 993 : 143;
+	path = g_uri_get_path(uri);
+	while (*path == '/')
+		path++;
+	imap->mailbox = g_strdup(*path != '\0' ? path : "INBOX");
+	if (!config_imap_text_ok(imap->mailbox))
+		return config_fail(error, source, group, "url", "the mailbox name has control characters");
+	if (insecure_plaintext && imap->tls == IMAP_TLS_IMPLICIT)
+		return config_fail(error, source, group, "insecure_plaintext", "imaps:// is TLS; use imap:// for plaintext");
+	if (insecure_plaintext && !config_host_is_loopback(imap->host))
+		return config_fail(error, source, group, "insecure_plaintext",
+		                   "plaintext is allowed only to a loopback host, not %s", imap->host);
+	return TRUE;
+}
+
+/* config_imap_after - seen, move:FOLDER or delete. */
+static gboolean
+config_imap_after(const config_source *source, const char *group, imap_source_config *imap,
+                  GError **error)
+{
+	g_autofree char *after = config_string(source, group, "after", "seen");
+
+	if (strcmp(after, "seen") == 0) {
+		imap->after = IMAP_AFTER_SEEN;
+	} else if (strcmp(after, "delete") == 0) {
+		imap->after = IMAP_AFTER_DELETE;
+	} else if (g_str_has_prefix(after, "move:")) {
+		imap->after = IMAP_AFTER_MOVE;
+		imap->after_folder = g_strdup(after + strlen("move:"));
+		if (!config_imap_text_ok(imap->after_folder))
+			return config_fail(error, source, group, "after", "move: needs a folder name, e.g. move:Procesados");
+		if (strcmp(imap->after_folder, imap->mailbox) == 0)
+			return config_fail(error, source, group, "after", "the folder is the mailbox itself");
+	} else {
+		return config_fail(error, source, group, "after", "\"%s\" is not one of seen, move:FOLDER, delete", after);
+	}
+	return TRUE;
+}
+
+/* config_load_imap - one [imap:NAME] section: a mailbox that feeds a department. */
+static gboolean
+config_load_imap(const config_source *source, ticketd_config *config, const char *group,
+                 GError **error)
+{
+	imap_source_config *imap = g_new0(imap_source_config, 1);
+	const char *name = group + strlen("imap:");
+	g_autofree char *insecure = NULL;
+	g_autofree char *password_file = NULL;
+	gint64 number;
+
+	g_ptr_array_add(config->imap_sources, imap);
+	imap->name = g_strdup(name);
+	if (*name == '\0' || strlen(name) > 64 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(name))
+		return config_fail(error, source, group, NULL, "a source name is lower-case letters, digits, - _ and .");
+	if (!config_check_keys(source, group, imap_keys, error))
+		return FALSE;
+	insecure = config_string(source, group, "insecure_plaintext", "no");
+	if (strcmp(insecure, "yes") != 0 && strcmp(insecure, "no") != 0)
+		return config_fail(error, source, group, "insecure_plaintext", "\"%s\" is not one of yes, no", insecure);
+	imap->url = config_string(source, group, "url", NULL);
+	if (!config_imap_url(source, group, imap, strcmp(insecure, "yes") == 0, error))
+		return FALSE;
+	imap->user = config_string(source, group, "user", NULL);
+	if (!config_imap_text_ok(imap->user))
+		return config_fail(error, source, group, "user", "set the login name, without control characters");
+	password_file = config_path_absolute(source, config_string(source, group, "password_file", NULL));
+	if (password_file == NULL)
+		return config_fail(error, source, group, "password_file", "set the file that holds the password");
+	if (!config_read_secret(source, group, "password_file", password_file, &imap->password, error))
+		return FALSE;
+	if (!config_imap_text_ok(imap->password))
+		return config_fail(error, source, group, "password_file",
+		                   "%s: the password is empty or has a line break or control character", password_file);
+	imap->department = config_string(source, group, "department", NULL);
+	if (config_department_by_slug(config, imap->department) == NULL)
+		return config_fail(error, source, group, "department", "set the slug of a [department:SLUG] section");
+	if (!config_imap_after(source, group, imap, error))
+		return FALSE;
+	imap->ca_file = config_path_absolute(source, config_string(source, group, "ca_file", NULL));
+	if (imap->ca_file != NULL && access(imap->ca_file, R_OK) != 0)
+		return config_fail(error, source, group, "ca_file", "%s: %s", imap->ca_file, g_strerror(errno));
+	if (!config_number(source, group, "poll_interval", 60, 5, 86400, &number, error))
+		return FALSE;
+	imap->poll_interval = (int)number;
+	if (!config_number(source, group, "idle_interval", 600, 30, 1740, &number, error))
+		return FALSE;
+	imap->idle_interval = (int)number;
+	if (!config_number(source, group, "timeout", 60, 5, 3600, &number, error))
+		return FALSE;
+	imap->timeout = (int)number;
+	return TRUE;
+}
+
+/* config_load_imap_sources - every [imap:NAME], once the departments they name are known. */
+static gboolean
+config_load_imap_sources(const config_source *source, ticketd_config *config, char **groups,
+                         GError **error)
+{
+	for (int i = 0; groups[i] != NULL; i++)
+		if (g_str_has_prefix(groups[i], "imap:") && !config_load_imap(source, config, groups[i], error))
+			return FALSE;
+	return TRUE;
+}
+
 /* config_load_sections - every section, in an order where defaults are known first. */
 static gboolean
 config_load_sections(const config_source *source, ticketd_config *config, GError **error)
@@ -486,7 +663,8 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
 	if (config->departments->len == 0)
 		return config_fail(error, source, "ticketd", NULL,
 		                   "no [department:SLUG] section: mail would have nowhere to go");
-	return config_load_lmtp(source, config, error) && config_load_smtp(source, config, error);
+	return config_load_lmtp(source, config, error) && config_load_smtp(source, config, error) &&
+	       config_load_imap_sources(source, config, groups, error);
 }
 
 ticketd_config *
@@ -502,6 +680,7 @@ config_load(const char *path, GError **error)
 
 	config->path = g_strdup(path);
 	config->departments = g_ptr_array_new_with_free_func(department_free);
+	config->imap_sources = g_ptr_array_new_with_free_func(imap_source_free);
 	if (!g_file_get_contents(path, &text, &length, &local_error)) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
 		return NULL;
@@ -546,6 +725,8 @@ config_free(ticketd_config *config)
 	g_free(config->smtp.from_name);
 	g_free(config->smtp.from_address);
 	g_free(config->smtp.envelope_from);
+	if (config->imap_sources != NULL)
+		g_ptr_array_unref(config->imap_sources);
 	g_free(config);
 }
 
@@ -587,6 +768,18 @@ config_department_by_slug(const ticketd_config *config, const char *slug)
 
 		if (strcmp(department->slug, slug) == 0)
 			return department;
+	}
+	return NULL;
+}
+
+const imap_source_config *
+config_imap_source_by_name(const ticketd_config *config, const char *name)
+{
+	for (guint i = 0; name != NULL && i < config->imap_sources->len; i++) {
+		const imap_source_config *imap = g_ptr_array_index(config->imap_sources, i);
+
+		if (strcmp(imap->name, name) == 0)
+			return imap;
 	}
 	return NULL;
 }

@@ -33,6 +33,7 @@ typedef enum {
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT,
 	ST_INTAKE_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
+	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
 	ST_COUNT
 } stmt_id;
 
@@ -155,6 +156,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
 	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1 AND kind = 'bouncing'"
 		" AND detail = ?2 COLLATE NOCASE",
+	[ST_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE source = ?1",
+	[ST_IMAP_STATE_SET] = "INSERT INTO imap_state(source, uidvalidity, last_uid, updated)"
+		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(source) DO UPDATE SET"
+		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
+		" updated = excluded.updated",
 };
 
 /* Schema version 1. Each step ends by recording its own version, in the same transaction. */
@@ -291,8 +297,17 @@ static const char schema_v2[] =
 	"CREATE INDEX outbox_message_id ON outbox(message_id);"
 	"PRAGMA user_version = 2;";
 
+/* Schema version 3: where each IMAP source stands, so a pass starts after the last UID done. */
+static const char schema_v3[] =
+	"CREATE TABLE imap_state ("
+	" source TEXT PRIMARY KEY,"
+	" uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"PRAGMA user_version = 3;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 struct store {
@@ -1933,4 +1948,38 @@ store_recipient_bouncing(store *handle, int64_t ticket_id, const char *recipient
 	bouncing = sqlite3_column_int(stmt, 0) > 0;
 	stmt_done(stmt);
 	return bouncing;
+}
+
+/* ---- IMAP sources ---- */
+
+gboolean
+store_imap_state_get(store *handle, const char *source, uint32_t *uidvalidity,
+                     uint32_t *last_uid, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_GET, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text(stmt, 1, source);
+	if (stmt_step(handle, stmt, "reading an IMAP source's state", error) != 1)
+		return FALSE;
+	*uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
+	*last_uid = (uint32_t)sqlite3_column_int64(stmt, 1);
+	stmt_done(stmt);
+	return TRUE;
+}
+
+gboolean
+store_imap_state_set(store *handle, const char *source, uint32_t uidvalidity,
+                     uint32_t last_uid, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_SET, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text(stmt, 1, source);
+	sqlite3_bind_int64(stmt, 2, uidvalidity);
+	sqlite3_bind_int64(stmt, 3, last_uid);
+	sqlite3_bind_int64(stmt, 4, store_now());
+	return stmt_run(handle, stmt, "recording an IMAP source's state", error);
 }

@@ -161,6 +161,100 @@ test_secret_permissions(void)
 	g_unlink(path);
 }
 
+/* imap_config - a configuration with one [imap:NAME] section of extra lines; NULL + error. */
+static ticketd_config *
+imap_config(const char *secret, const char *lines, GError **error)
+{
+	g_autofree char *text = g_strdup_printf("[ticketd]\ndomain = example.com\n"
+	                                        "[imap:soporte]\nuser = soporte@example.com\n"
+	                                        "password_file = %s\n%s"
+	                                        "[department:soporte]\naddress = soporte@example.com\n",
+	                                        secret, lines);
+	g_autofree char *path = write_config(text);
+	ticketd_config *config = config_load(path, error);
+
+	g_unlink(path);
+	return config;
+}
+
+static void
+test_imap_sources(void)
+{
+	static const struct {
+		const char *lines;
+		imap_tls_mode tls;
+		const char *host, *mailbox;
+		int port;
+		imap_after_action after;
+	} good[] = {
+		{ "url = imaps://imap.example.com/INBOX\ndepartment = soporte\n", IMAP_TLS_IMPLICIT,
+		  "imap.example.com", "INBOX", 993, IMAP_AFTER_SEEN },
+		{ "url = imap://imap.example.com\ndepartment = soporte\nafter = delete\n", IMAP_TLS_STARTTLS,
+		  "imap.example.com", "INBOX", 143, IMAP_AFTER_DELETE },
+		{ "url = imaps://[::1]:10993/Soporte/Entrada\ndepartment = soporte\nafter = move:Procesados\n",
+		  IMAP_TLS_IMPLICIT, "::1", "Soporte/Entrada", 10993, IMAP_AFTER_MOVE },
+		{ "url = imap://127.0.0.1:1143/INBOX\ndepartment = soporte\ninsecure_plaintext = yes\n",
+		  IMAP_TLS_NONE, "127.0.0.1", "INBOX", 1143, IMAP_AFTER_SEEN },
+	};
+	static const struct { const char *lines, *expected; } bad[] = {
+		{ "department = soporte\n", "[imap:soporte] url: set the mailbox" },
+		{ "url = imaps://imap.example.com/INBOX\n", "[imap:soporte] department:" },
+		{ "url = imaps://imap.example.com/IN%0ABOX\ndepartment = soporte\n", "[imap:soporte] url:" },
+		{ "url = imaps://imap.example.com/\ndepartment = soporte\nafter = move:\n", "[imap:soporte] after:" },
+		{ "url = imaps://imap.example.com/\ndepartment = soporte\nafter = move:INBOX\n",
+		  "[imap:soporte] after: the folder is the mailbox itself" },
+		{ "url = imap://10.0.0.1/\ndepartment = soporte\ninsecure_plaintext = yes\n",
+		  "[imap:soporte] insecure_plaintext: plaintext is allowed only to a loopback host" },
+		{ "url = imap://localhost/\ndepartment = soporte\ninsecure_plaintext = si\n",
+		  "[imap:soporte] insecure_plaintext: \"si\" is not one of yes, no" },
+		{ "url = imaps://localhost/\ndepartment = soporte\npoll_interval = 1\n", "[imap:soporte] poll_interval:" },
+		{ "url = imaps://localhost/\ndepartment = soporte\nidle_interval = 3600\n", "[imap:soporte] idle_interval:" },
+		{ "url = imaps://localhost/\ndepartment = soporte\nca_file = /nonexistent/ca.pem\n",
+		  "[imap:soporte] ca_file: /nonexistent/ca.pem:" },
+	};
+	g_autofree char *secret = write_config("s3cr3t\n");
+	g_autofree char *broken = write_config("s3c\rr3t\n");
+
+	g_chmod(secret, 0600);
+	g_chmod(broken, 0600);
+	for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ticketd_config) config = imap_config(secret, good[i].lines, &error);
+		const imap_source_config *source;
+
+		g_assert_no_error(error);
+		source = config_imap_source_by_name(config, "soporte");
+		g_assert_nonnull(source);
+		g_assert_cmpint(source->tls, ==, good[i].tls);
+		g_assert_cmpstr(source->host, ==, good[i].host);
+		g_assert_cmpstr(source->mailbox, ==, good[i].mailbox);
+		g_assert_cmpint(source->port, ==, good[i].port);
+		g_assert_cmpint(source->after, ==, good[i].after);
+		g_assert_cmpstr(source->password, ==, "s3cr3t");
+		g_assert_cmpint(source->poll_interval, ==, 60);
+		g_assert_cmpint(source->idle_interval, ==, 600);
+		g_assert_null(config_imap_source_by_name(config, "ventas"));
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ticketd_config) config = imap_config(secret, bad[i].lines, &error);
+
+		g_assert_null(config);
+		if (strstr(error->message, bad[i].expected) == NULL)
+			g_error("case %zu: got \"%s\", expected \"%s\"", i, error->message, bad[i].expected);
+	}
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ticketd_config) config = imap_config(broken, "url = imaps://localhost/\ndepartment = soporte\n",
+		                                               &error);
+
+		g_assert_null(config);
+		g_assert_nonnull(strstr(error->message, "line break or control character"));
+	}
+	g_unlink(secret);
+	g_unlink(broken);
+}
+
 static void
 test_search_order(void)
 {
@@ -195,6 +289,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
 	g_test_add_func("/config/secret-permissions", test_secret_permissions);
 	g_test_add_func("/config/search-order", test_search_order);
+	g_test_add_func("/config/imap-sources", test_imap_sources);
 	g_test_add_func("/config/relative-paths", test_relative_paths);
 	return g_test_run();
 }

@@ -111,7 +111,7 @@ test_migrate_empty(fixture *f, gconstpointer data)
 	static const char *const tables[] = {
 		"accounts", "subaccounts", "tickets", "messages", "raw_messages", "blobs",
 		"attachments", "message_ids", "deliveries", "events", "held", "outbox",
-		"messages_fts",
+		"messages_fts", "imap_state",
 	};
 	GError *error = NULL;
 
@@ -975,6 +975,57 @@ test_now(fixture *f, gconstpointer data)
 	g_unsetenv("TICKETD_NOW");
 }
 
+/* A version 2 database (before IMAP state) is migrated and keeps its rows. */
+static void
+test_migrate_from_v2(fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	sqlite3 *db = NULL;
+	uint32_t validity = 0, last = 0;
+
+	g_assert_cmpint(store_account_add(f->store, "ana@example.net", "Ana", "es", &error), >, 0);
+	g_assert_no_error(error);
+	store_close(f->store);
+	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; PRAGMA user_version = 2", NULL, NULL, NULL),
+	                ==, SQLITE_OK);
+	sqlite3_close(db);
+	f->store = store_open(f->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM accounts"), ==, 1);
+	g_assert_false(store_imap_state_get(f->store, "soporte", &validity, &last, &error));
+	g_assert_no_error(error);
+}
+
+static void
+test_imap_state(fixture *f, gconstpointer data)
+{
+	static const struct { const char *source; uint32_t validity, last; } writes[] = {
+		{ "soporte", 1700000000, 0 },
+		{ "soporte", 1700000000, 7 },
+		{ "ventas", 4294967295u, 4294967295u },     /* both are 32-bit unsigned in IMAP */
+		{ "soporte", 1700000001, 0 },               /* UIDVALIDITY changed: start again */
+	};
+	GError *error = NULL;
+	uint32_t validity = 0, last = 0;
+
+	g_assert_false(store_imap_state_get(f->store, "soporte", &validity, &last, &error));
+	g_assert_no_error(error);
+	for (gsize i = 0; i < G_N_ELEMENTS(writes); i++) {
+		g_assert_true(store_imap_state_set(f->store, writes[i].source, writes[i].validity,
+		                                   writes[i].last, &error));
+		g_assert_no_error(error);
+		g_assert_true(store_imap_state_get(f->store, writes[i].source, &validity, &last, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(validity, ==, writes[i].validity);
+		g_assert_cmpuint(last, ==, writes[i].last);
+	}
+	g_assert_true(store_imap_state_get(f->store, "ventas", &validity, &last, &error));
+	g_assert_cmpuint(last, ==, 4294967295u);
+	g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM imap_state"), ==, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1004,6 +1055,8 @@ main(int argc, char **argv)
 		{ "/store/rollback", test_rollback },
 		{ "/store/busy", test_busy },
 		{ "/store/now", test_now },
+		{ "/store/migrate/from-v2", test_migrate_from_v2 },
+		{ "/store/imap-state", test_imap_state },
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--claim-child") == 0)
