@@ -931,10 +931,21 @@ header_limits(const char *raw, gsize length, parsed_message *m)
 	while (at < length && raw[at] != '\n' && !(raw[at] == '\r' && at + 1 < length &&
 	    raw[at + 1] == '\n')) {
 		const char *nl = memchr(raw + at, '\n', length - at);
+		gsize end = nl ? (gsize)(nl - raw) : length, name = at;
 
-		if (raw[at] != ' ' && raw[at] != '\t')
+		if (raw[at] != ' ' && raw[at] != '\t') {
+			/* A line that is no "Name:" field ends the header block, for GMime too. */
+			while (name < end && raw[name] > ' ' && raw[name] != ':' && raw[name] != 0x7f)
+				name++;
+			if (name == at)
+				break;
+			while (name < end && (raw[name] == ' ' || raw[name] == '\t'))
+				name++;
+			if (name == end || raw[name] != ':')
+				break;
 			fields++;
-		at = nl ? (gsize)(nl - raw) + 1 : length;
+		}
+		at = nl ? end + 1 : length;
 	}
 	if (fields > MIME_HEADER_FIELDS_MAX)
 		limit_note(m, "more than %d header fields", MIME_HEADER_FIELDS_MAX);
