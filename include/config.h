@@ -43,6 +43,13 @@ typedef struct {
 	int max_recipients;
 } lmtp_config;
 
+/* sweep_rule - [sweep] rule = FROM[,FROM...] DURATION TO: idle that long, move on. */
+typedef struct {
+	char **from;                /* statuses, NULL-terminated */
+	char *to;
+	int64_t after;              /* seconds without a status change or customer word */
+} sweep_rule;
+
 typedef enum { IMAP_TLS_IMPLICIT, IMAP_TLS_STARTTLS, IMAP_TLS_NONE } imap_tls_mode;
 typedef enum { IMAP_AFTER_SEEN, IMAP_AFTER_MOVE, IMAP_AFTER_DELETE } imap_after_action;
 
@@ -81,6 +88,7 @@ typedef struct {
 	char *user;                 /* drop to this user when started as root */
 	char *pid_file;
 	GPtrArray *departments;     /* department_config * */
+	GPtrArray *sweep_rules;     /* sweep_rule *, in file order */
 	lmtp_config lmtp;
 	smtp_config smtp;
 	GPtrArray *imap_sources;    /* imap_source_config * */

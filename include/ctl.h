@@ -42,6 +42,16 @@ int ctl_subaccount(ctl_context *ctx, int argc, char **argv);
 int ctl_department(ctl_context *ctx, int argc, char **argv);
 int ctl_outbox(ctl_context *ctx, int argc, char **argv);
 int ctl_status(ctl_context *ctx, int argc, char **argv);
+int ctl_reply(ctl_context *ctx, int argc, char **argv);
+int ctl_note(ctl_context *ctx, int argc, char **argv);
+int ctl_assign(ctl_context *ctx, int argc, char **argv);
+int ctl_close_ticket(ctl_context *ctx, int argc, char **argv);
+int ctl_reopen(ctl_context *ctx, int argc, char **argv);
+int ctl_merge(ctl_context *ctx, int argc, char **argv);
+int ctl_sweep(ctl_context *ctx, int argc, char **argv);
+int ctl_search(ctl_context *ctx, int argc, char **argv);
+int ctl_attachment(ctl_context *ctx, int argc, char **argv);
+int ctl_export(ctl_context *ctx, int argc, char **argv);
 int ctl_fetch(ctl_context *ctx, int argc, char **argv);
 
 #endif

@@ -154,6 +154,9 @@ typedef struct {
 } store_ticket_filter;
 /* store_ticket_list - queue order: oldest last customer message first. */
 GPtrArray *store_ticket_list(store *store, const store_ticket_filter *filter, GError **error);
+/* store_ticket_idle - tickets in status, not merged, with neither a status change nor a
+ * customer message after before: what the sweeper may move. store_ticket * */
+GPtrArray *store_ticket_idle(store *store, const char *status, int64_t before, GError **error);
 
 /* Messages, raw bytes and attachments. */
 int64_t store_message_add(store *store, const store_message_row *row, GError **error);
@@ -211,8 +214,8 @@ gboolean store_outbox_mark(store *store, int64_t id, const char *state, int atte
                            int64_t next_try, const char *last_error, GError **error);
 GPtrArray *store_outbox_list(store *store, gboolean failed_only, GError **error);
 gboolean store_outbox_retry(store *store, int64_t id, int64_t now, GError **error);
-/* store_outbox_count_recent - automatic mails to one address since a time (rate limit). */
-int store_outbox_count_recent(store *store, const char *recipient, int64_t since, GError **error);
+/* store_outbox_count_recent - automatic mails to one address since a time, counted up to limit. */
+int store_outbox_count_recent(store *store, const char *recipient, int64_t since, int limit, GError **error);
 void store_outbox_row_free(store_outbox_row *row);
 /* store_outbox_by_message_id - the recipient and ticket of a notification we sent. */
 gboolean store_outbox_by_message_id(store *store, const char *message_id, char **recipient,
@@ -220,8 +223,9 @@ gboolean store_outbox_by_message_id(store *store, const char *message_id, char *
 /* store_recipient_bouncing - a bounce of ours marked this recipient on the ticket. */
 gboolean store_recipient_bouncing(store *store, int64_t ticket_id, const char *recipient, GError **error);
 
-/* store_intake_count - mail from one sender since a time, stored or held (-1 on error). */
-int store_intake_count(store *store, const char *sender, int64_t since, GError **error);
+/* store_intake_count - mail from one sender since a time, stored or held, counted up to
+ * limit in each (-1 on error). */
+int store_intake_count(store *store, const char *sender, int64_t since, int limit, GError **error);
 
 /*
  * IMAP sources: the mailbox's UIDVALIDITY and the highest UID taken care of, per

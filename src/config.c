@@ -12,6 +12,7 @@
 
 #include "code.h"
 #include "config.h"
+#include "status.h"
 
 G_DEFINE_QUARK(ticketd-config-error-quark, config_error)
 
@@ -643,6 +644,139 @@ config_load_imap_sources(const config_source *source, ticketd_config *config, ch
 }
 
 /* config_load_sections - every section, in an order where defaults are known first. */
+static void
+sweep_rule_free(gpointer data)
+{
+	sweep_rule *rule = data;
+
+	g_strfreev(rule->from);
+	g_free(rule->to);
+	g_free(rule);
+}
+
+/* config_duration - "72h", "3d", "90m", "30s" or plain seconds; -1 when invalid. */
+static int64_t
+config_duration(const char *text)
+{
+	char *end;
+	gint64 number = g_ascii_strtoll(text, &end, 10);
+
+	if (end == text || number <= 0 || number > 10 * 365 * 86400)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return number;
+	if (strcmp(end, "m") == 0)
+		return number * 60;
+	if (strcmp(end, "h") == 0)
+		return number * 3600;
+	if (strcmp(end, "d") == 0)
+		return number * 86400;
+	return -1;
+}
+
+/* sweep_rule_parse - "answered,pending 72h closed"; NULL with *why set when invalid. */
+static sweep_rule *
+sweep_rule_parse(const char *value, const char **why)
+{
+	g_auto(GStrv) words = g_strsplit_set(value, " \t", -1);
+	GStrvBuilder *kept = g_strv_builder_new();
+	g_auto(GStrv) parts = NULL;
+	sweep_rule *rule = g_new0(sweep_rule, 1);
+
+	for (int i = 0; words[i] != NULL; i++)
+		if (*words[i] != '\0')
+			g_strv_builder_add(kept, words[i]);
+	parts = g_strv_builder_end(kept);
+	g_strv_builder_unref(kept);
+	*why = "write FROM[,FROM...] DURATION TO, e.g. rule = answered,pending 72h closed";
+	if (g_strv_length(parts) != 3) {
+		sweep_rule_free(rule);
+		return NULL;
+	}
+	rule->from = g_strsplit(parts[0], ",", -1);
+	rule->to = g_strdup(parts[2]);
+	rule->after = config_duration(parts[1]);
+	*why = NULL;
+	for (int i = 0; rule->from[i] != NULL; i++)
+		if (!status_valid(rule->from[i]) || strcmp(rule->from[i], rule->to) == 0)
+			*why = "a FROM status is unknown or the same as TO; see ticketd.conf(5)";
+	if (rule->after < 0)
+		*why = "the duration is a number followed by s, m, h or d, e.g. 72h";
+	if (!status_valid(rule->to))
+		*why = "TO is not a status: open answered customer_reply on_hold in_progress pending resolved closed";
+	if (*why == NULL)
+		return rule;
+	sweep_rule_free(rule);
+	return NULL;
+}
+
+/* config_sweep_defaults - answered or pending for 72 h, resolved for 72 h: closed. */
+static void
+config_sweep_defaults(ticketd_config *config)
+{
+	static const char *const defaults[] = { "answered,pending 72h closed", "resolved 72h closed" };
+	const char *why;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(defaults); i++)
+		g_ptr_array_add(config->sweep_rules, sweep_rule_parse(defaults[i], &why));
+}
+
+/* config_load_sweep - every "rule =" line of [sweep] (GKeyFile keeps only the last, so the
+ * lines are read here); "rule = none" alone turns the sweeper off; no rule: the defaults. */
+static gboolean
+config_load_sweep(const config_source *source, ticketd_config *config, GError **error)
+{
+	static const char *const sweep_keys[] = { "rule", NULL };
+	gboolean in_sweep = FALSE, seen = FALSE;
+
+	if (!config_check_keys(source, "sweep", sweep_keys, error))
+		return FALSE;
+	for (int i = 0; source->lines[i] != NULL; i++) {
+		g_autofree char *line = g_strstrip(g_strdup(source->lines[i]));
+		const char *why = NULL;
+		sweep_rule *rule;
+
+		if (line[0] == '[')
+			in_sweep = strcmp(line, "[sweep]") == 0;
+		if (!in_sweep || line[0] == '[' || line[0] == '#' || line[0] == ';' || line[0] == '\0')
+			continue;
+		seen = TRUE;
+		g_strstrip(strchr(line, '=') + 1);
+		if (strcmp(strchr(line, '=') + 1, "none") == 0)
+			continue;
+		if ((rule = sweep_rule_parse(strchr(line, '=') + 1, &why)) == NULL) {
+			g_set_error(error, CONFIG_ERROR, 1, "%s:%d: [sweep] rule: %s", source->path, i + 1, why);
+			return FALSE;
+		}
+		g_ptr_array_add(config->sweep_rules, rule);
+	}
+	if (!seen)
+		config_sweep_defaults(config);
+	return TRUE;
+}
+
+/* config_load_labels - [labels] LANG.STATUS = label replaces a built-in status label. */
+static gboolean
+config_load_labels(const config_source *source, ticketd_config *config, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(source->keys, "labels", NULL, NULL);
+
+	for (int i = 0; keys != NULL && keys[i] != NULL; i++) {
+		const char *dot = strchr(keys[i], '.');
+		g_autofree char *lang = dot ? g_strndup(keys[i], (gsize)(dot - keys[i])) : NULL;
+		g_autofree char *label = config_string(source, "labels", keys[i], "");
+
+		if (dot == NULL || (strcmp(lang, "es") != 0 && strcmp(lang, "en") != 0) || !status_valid(dot + 1))
+			return config_fail(error, source, "labels", keys[i],
+			                   "write LANG.STATUS = label, LANG es or en, e.g. es.open = Abierto");
+		if (*label == '\0' || strpbrk(label, "\r\n") != NULL)
+			return config_fail(error, source, "labels", keys[i], "the label is empty");
+		status_set_label(dot + 1, lang, label);
+	}
+	return TRUE;
+}
+
+/* config_load_sections - every section, in an order where defaults are known first. */
 static gboolean
 config_load_sections(const config_source *source, ticketd_config *config, GError **error)
 {
@@ -655,7 +789,8 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
 			if (!config_load_department(source, config, groups[i], error))
 				return FALSE;
 		} else if (strcmp(groups[i], "ticketd") != 0 && strcmp(groups[i], "lmtp") != 0 &&
-		           strcmp(groups[i], "smtp") != 0 && !g_str_has_prefix(groups[i], "imap:")) {
+		           strcmp(groups[i], "smtp") != 0 && strcmp(groups[i], "sweep") != 0 &&
+		           strcmp(groups[i], "labels") != 0 && !g_str_has_prefix(groups[i], "imap:")) {
 			return config_fail(error, source, groups[i], NULL,
 			                   "unknown section; see ticketd.conf(5)");
 		}
@@ -664,6 +799,7 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
 		return config_fail(error, source, "ticketd", NULL,
 		                   "no [department:SLUG] section: mail would have nowhere to go");
 	return config_load_lmtp(source, config, error) && config_load_smtp(source, config, error) &&
+	       config_load_sweep(source, config, error) && config_load_labels(source, config, error) &&
 	       config_load_imap_sources(source, config, groups, error);
 }
 
@@ -680,6 +816,7 @@ config_load(const char *path, GError **error)
 
 	config->path = g_strdup(path);
 	config->departments = g_ptr_array_new_with_free_func(department_free);
+	config->sweep_rules = g_ptr_array_new_with_free_func(sweep_rule_free);
 	config->imap_sources = g_ptr_array_new_with_free_func(imap_source_free);
 	if (!g_file_get_contents(path, &text, &length, &local_error)) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
@@ -717,6 +854,8 @@ config_free(ticketd_config *config)
 	g_free(config->pid_file);
 	if (config->departments != NULL)
 		g_ptr_array_unref(config->departments);
+	if (config->sweep_rules != NULL)
+		g_ptr_array_unref(config->sweep_rules);
 	g_strfreev(config->lmtp.listen);
 	g_free(config->lmtp.socket_owner);
 	g_free(config->smtp.url);

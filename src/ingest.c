@@ -622,7 +622,8 @@ ingest_gate(ingest_context *ctx, sender_identity identity)
 		return "the From matches a known address but DMARC did not pass (require_dmarc_pass)";
 	if (identity.role == SENDER_STAFF)
 		return NULL;
-	recent = store_intake_count(ctx->store, ctx->sender, ctx->now - 3600, &ctx->error);
+	recent = store_intake_count(ctx->store, ctx->sender, ctx->now - 3600, ctx->config->intake_per_hour + 1,
+	                            &ctx->error);
 	if (recent < ctx->config->intake_per_hour)
 		return NULL;
 	if (recent == ctx->config->intake_per_hour) {

@@ -157,7 +157,8 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 		return "mail to this address bounced";
 	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
 		return NULL;
-	if ((recent = store_outbox_count_recent(db, address, now - 3600, error)) < 0)
+	if ((recent = store_outbox_count_recent(db, address, now - 3600,
+	                                            config->smtp.auto_per_hour + 1, error)) < 0)
 		return NULL;
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }

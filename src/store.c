@@ -26,7 +26,7 @@ typedef enum {
 	ST_SUB_BY_EMAIL, ST_SUB_ADD, ST_SUB_REMOVE, ST_SUB_LIST,
 	ST_CODE_EXISTS, ST_TICKET_ADD, ST_TICKET_BY_CODE, ST_TICKET_BY_ID, ST_TICKET_BY_MSGID,
 	ST_TICKET_SET_STATUS, ST_TICKET_SET_ASSIGNEE, ST_TICKET_SET_MERGED, ST_TICKET_TOUCH,
-	ST_TICKET_BUMP, ST_TICKET_LIST, ST_TICKET_LIST_STATUS,
+	ST_TICKET_BUMP, ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE,
 	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_MESSAGE_LIST, ST_RAW_GET,
 	ST_BLOB_ADD, ST_BLOB_GET, ST_ATTACHMENT_ADD, ST_ATTACHMENT_LIST,
 	ST_EVENT_ADD, ST_EVENT_LIST, ST_HOLD_ADD, ST_SEARCH,
@@ -100,6 +100,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TICKET_BUMP] = "UPDATE tickets SET updated = max(updated, ?2) WHERE id = ?1",
 	[ST_TICKET_LIST] = TICKET_SELECT "WHERE ?1 IS NULL AND" TICKET_FILTER,
 	[ST_TICKET_LIST_STATUS] = TICKET_SELECT "WHERE t.status = ?1 AND" TICKET_FILTER,
+	/* Idle since the later of the last status change and the last customer message. */
+	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
+		" AND max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id"
+		" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0)) <= ?2"
+		" ORDER BY t.id",
 	[ST_MESSAGE_ADD] = "INSERT INTO messages(ticket_id, direction, author, message_id,"
 		" in_reply_to, refs, subject, text, new_text, class, dedup_key, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -149,10 +154,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE ?1 = 0 OR state = 'failed' ORDER BY id",
 	[ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'queued', next_try = ?2, attempts = 0,"
 		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
-	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE recipient = ?1"
-		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed'",
-	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM messages WHERE author = ?1 AND direction = 'in'"
-		" AND created >= ?2) + (SELECT count(*) FROM held WHERE sender = ?1 AND created >= ?2)",
+	/* Both counts stop at the limit the caller compares with: a flood costs no more. */
+	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
+		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed' LIMIT ?3)",
+	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author = ?1"
+		" AND created >= ?2 LIMIT ?3)) + (SELECT count(*) FROM (SELECT 1 FROM held WHERE sender = ?1"
+		" AND created >= ?2 LIMIT ?3))",
 	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
 	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1 AND kind = 'bouncing'"
 		" AND detail = ?2 COLLATE NOCASE",
@@ -1236,6 +1243,20 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 	return collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
 }
 
+/* store_ticket_idle - unmerged tickets in status whose last status change and last
+ * customer message are both at or before the time given. */
+GPtrArray *
+store_ticket_idle(store *handle, const char *status, int64_t before, GError **error)
+{
+	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_IDLE, error);
+
+	if (stmt == NULL)
+		return NULL;
+	bind_text(stmt, 1, status);
+	sqlite3_bind_int64(stmt, 2, before);
+	return collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
+}
+
 /* ---- Messages, raw bytes, attachments ---- */
 
 /* message_insert - the messages row alone; its id, or 0. */
@@ -1883,7 +1904,7 @@ store_outbox_retry(store *handle, int64_t id, int64_t now, GError **error)
 
 /* store_outbox_count_recent - counts every kind but staff_reply, and no suppressed row; -1 on error. */
 int
-store_outbox_count_recent(store *handle, const char *recipient, int64_t since, GError **error)
+store_outbox_count_recent(store *handle, const char *recipient, int64_t since, int limit, GError **error)
 {
 	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_COUNT, error);
 	int count;
@@ -1892,6 +1913,7 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, G
 		return -1;
 	bind_text(stmt, 1, recipient);
 	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int(stmt, 3, limit);
 	if (stmt_step(handle, stmt, "counting recent notifications", error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);
@@ -1900,7 +1922,7 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, G
 }
 
 int
-store_intake_count(store *handle, const char *sender, int64_t since, GError **error)
+store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
 {
 	sqlite3_stmt *stmt = stmt_get(handle, ST_INTAKE_COUNT, error);
 	int count;
@@ -1909,6 +1931,7 @@ store_intake_count(store *handle, const char *sender, int64_t since, GError **er
 		return -1;
 	bind_text(stmt, 1, sender);
 	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int(stmt, 3, limit);
 	if (stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);

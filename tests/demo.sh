@@ -80,8 +80,10 @@ awk -F'\t' '{ printf "%-44s %-12s %-12s %s\n", substr($1, 5, 44), $6, $4, $5 }' 
 kill $DAEMON; wait $DAEMON 2>/dev/null || true
 echo "(the daemon's log, one line per decision, is in $DEMO/ticketd.log)"
 
-echo "== a staff member resolves the first ticket; the customer is told"
+echo "== a staff member replies to the first ticket, then resolves it; the customer is told"
 FIRST=$(awk -F'\t' 'NR == 1 { print $5 }' "$DEMO/delivered.tsv")
+printf 'Hola:\n\nHemos reiniciado el servicio de correo; ya puede enviar con normalidad.\n\nUn saludo,\nAgente 1\n' |
+	"$BUILD/ticketctl" reply --actor agente1@example.com "$FIRST"
 "$BUILD/ticketctl" status --actor agente1@example.com "$FIRST" resolved
 "$BUILD/ticketctl" outbox flush
 kill $SINK; wait $SINK 2>/dev/null || true
@@ -105,6 +107,11 @@ echo
 echo "== the status change, as the customer received it"
 MAIL=$(grep -l "^Subject: \[Ticket #$FIRST\]" "$DEMO"/mailboxes/* | xargs grep -l "Auto-Submitted: auto-generated" | head -1)
 sed -n '/^From:/,/^$/p' "$MAIL" | grep -E '^(From|To|Reply-To|Subject|Message-Id|In-Reply-To|Auto-Submitted):'
+perl -MMIME::QuotedPrint -0777 -ne 'my ($h, $b) = split /\r?\n\r?\n/, $_, 2; print decode_qp($b)' "$MAIL"
+
+echo "== the staff reply, as the customer received it"
+MAIL=$(grep -l "^Subject: .*\[Ticket #$FIRST\]" "$DEMO"/mailboxes/* | xargs grep -l "Hemos reiniciado" | head -1)
+sed -n '/^From:/,/^$/p' "$MAIL" | grep -E '^(From|To|Reply-To|Subject|Message-Id|In-Reply-To):'
 perl -MMIME::QuotedPrint -0777 -ne 'my ($h, $b) = split /\r?\n\r?\n/, $_, 2; print decode_qp($b)' "$MAIL"
 
 echo "== the same Maildir again: nothing is doubled"

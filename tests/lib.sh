@@ -71,3 +71,17 @@ load_accounts() {
 
 # sql QUERY: one value from the test's database.
 sql() { sqlite3 "$WORK/ticketd.db" "$1"; }
+
+# start_sink: Postfix's smtp-sink on a free loopback port, one file per mail in
+# $WORK/sink; sets SINK_PORT. Skips the whole test when smtp-sink is not installed.
+start_sink() {
+	sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+	[ -x "$sink" ] || skip_all "smtp-sink (Postfix) is not installed"
+	SINK_PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+	mkdir -p "$WORK/sink"
+	"$sink" -u root -d "$WORK/sink/%M." "127.0.0.1:$SINK_PORT" 10 &
+	CLEANUP_PIDS="$CLEANUP_PIDS $!"
+}
+
+# sink_count FIXED-STRING: how many received mails contain it.
+sink_count() { grep -lF -- "$1" "$WORK"/sink/* 2>/dev/null | wc -l | tr -d ' '; }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "status.h"
 
 static const char minimal[] =
 	"[ticketd]\n"
@@ -118,7 +119,69 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	{ "[ticketd]\n[department:s]\naddress = s@example.com\n", ":1: [ticketd] domain: set the mail domain" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\nname = Soporte t\xe9\x63nico\naddress = s@example.com\n",
 	  ":4: not UTF-8; save the file as UTF-8" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrule = resolved 72h closed\nrule = answered 3 days closed\n",
+	  ":7: [sweep] rule: write FROM[,FROM...] DURATION TO" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrule = answered 72x closed\n",
+	  ":6: [sweep] rule: the duration is a number followed by s, m, h or d" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrule = answered,contestado 72h closed\n",
+	  ":6: [sweep] rule: a FROM status is unknown" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrule = closed 72h closed\n",
+	  ":6: [sweep] rule: a FROM status is unknown or the same as TO" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrule = answered 72h cerrado\n",
+	  ":6: [sweep] rule: TO is not a status" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrules = answered 72h closed\n",
+	  ":6: [sweep] rules: unknown key" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[labels]\nfr.open = Ouvert\n",
+	  ":6: [labels] fr.open: write LANG.STATUS = label" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[labels]\nes.abierto = Abierto\n",
+	  ":6: [labels] es.abierto: write LANG.STATUS = label" },
 };
+
+/* test_sweep_rules - the defaults, several rules in file order, "none", durations. */
+static void
+test_sweep_rules(void)
+{
+	static const struct { const char *section; guint count; const char *first_from; int64_t first_after; } cases[] = {
+		{ "", 2, "answered", 72 * 3600 },
+		{ "[sweep]\n# comment\n", 2, "answered", 72 * 3600 },
+		{ "[sweep]\nrule = none\n", 0, NULL, 0 },
+		{ "[sweep]\nrule = on_hold 2d pending\nrule = pending 90m resolved\nrule = resolved 30 closed\n", 3, "on_hold", 2 * 86400 },
+		{ "[sweep]\nrule = in_progress,on_hold   45s   open\n", 1, "in_progress", 45 },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = g_strconcat(minimal, cases[i].section, NULL);
+		g_autofree char *path = write_config(text);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ticketd_config) config = config_load(path, &error);
+		const sweep_rule *rule;
+
+		g_assert_no_error(error);
+		g_assert_cmpuint(config->sweep_rules->len, ==, cases[i].count);
+		if (cases[i].count == 0)
+			continue;
+		rule = g_ptr_array_index(config->sweep_rules, 0);
+		g_assert_cmpstr(rule->from[0], ==, cases[i].first_from);
+		g_assert_cmpint(rule->after, ==, cases[i].first_after);
+	}
+}
+
+/* test_labels - a configured label replaces the built-in one, in its language only. */
+static void
+test_labels(void)
+{
+	g_autofree char *text = g_strconcat(minimal, "[labels]\nes.pending = Esperando su respuesta\nen.closed = Done\n", NULL);
+	g_autofree char *path = write_config(text);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = config_load(path, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(config);
+	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	g_assert_cmpstr(status_label("pending", "en"), ==, "Pending");
+	g_assert_cmpstr(status_label("closed", "en"), ==, "Done");
+	g_assert_cmpstr(status_label("closed", "es"), ==, "Cerrado");
+}
 
 static void
 test_mistakes(void)
@@ -287,6 +350,8 @@ main(int argc, char **argv)
 	g_test_add_func("/config/defaults", test_defaults);
 	g_test_add_func("/config/full-sample", test_full_sample);
 	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
+	g_test_add_func("/config/sweep-rules", test_sweep_rules);
+	g_test_add_func("/config/labels", test_labels);
 	g_test_add_func("/config/secret-permissions", test_secret_permissions);
 	g_test_add_func("/config/search-order", test_search_order);
 	g_test_add_func("/config/imap-sources", test_imap_sources);

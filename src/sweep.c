@@ -1,0 +1,84 @@
+/*
+ * sweep - move idle tickets on by the configured rules. A ticket is idle for a rule when
+ * neither its last status change nor its last customer message is newer than the rule's
+ * duration: a customer who wrote in the meantime keeps the ticket where it is.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "notify.h"
+#include "sweep.h"
+
+/* sweep_duration - "72h" when whole hours, else seconds: for the event and the log. */
+static char *
+sweep_duration(int64_t seconds)
+{
+	if (seconds % 3600 == 0)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h", seconds / 3600);
+	return g_strdup_printf("%" G_GINT64_FORMAT "s", seconds);
+}
+
+/* sweep_ticket - one ticket to its new status: event and notification. */
+static gboolean
+sweep_ticket(const ticketd_config *config, store *db, const store_ticket *ticket,
+             const sweep_rule *rule, int64_t now, GError **error)
+{
+	g_autofree char *after = sweep_duration(rule->after);
+	g_autofree char *detail = g_strdup_printf("idle %s", after);
+	notify_event event = {
+		.kind = strcmp(rule->to, "closed") == 0 ? NOTIFY_AUTO_CLOSED : NOTIFY_STATUS,
+		.ticket_id = ticket->id, .actor = "ticketd",
+		.old_status = ticket->status, .new_status = rule->to,
+	};
+
+	if (!store_ticket_set_status(db, ticket->id, rule->to, now, error) ||
+	    !store_event_add(db, ticket->id, "sweep", "ticketd", ticket->status, rule->to, detail, now, error) ||
+	    !notify_queue(config, db, &event, now, error))
+		return FALSE;
+	log_info("%s: sweep: %s -> %s, %s", ticket->code, ticket->status, rule->to, detail);
+	return TRUE;
+}
+
+/* sweep_status - the tickets of one status that one rule moves; a count, -1 on error. */
+static int
+sweep_status(const ticketd_config *config, store *db, const sweep_rule *rule, const char *status,
+             int64_t now, GError **error)
+{
+	g_autoptr(GPtrArray) idle = store_ticket_idle(db, status, now - rule->after, error);
+
+	if (idle == NULL)
+		return -1;
+	for (guint i = 0; i < idle->len; i++)
+		if (!sweep_ticket(config, db, g_ptr_array_index(idle, i), rule, now, error))
+			return -1;
+	return (int)idle->len;
+}
+
+int
+sweep_run(const ticketd_config *config, store *db, int64_t now, GError **error)
+{
+	int changed = 0;
+
+	if (config->sweep_rules->len == 0)
+		return 0;
+	if (!store_begin(db, error))
+		return -1;
+	for (guint r = 0; r < config->sweep_rules->len; r++) {
+		const sweep_rule *rule = g_ptr_array_index(config->sweep_rules, r);
+
+		for (int s = 0; rule->from[s] != NULL; s++) {
+			int moved = sweep_status(config, db, rule, rule->from[s], now, error);
+
+			if (moved < 0) {
+				store_rollback(db);
+				return -1;
+			}
+			changed += moved;
+		}
+	}
+	if (!store_commit(db, error)) {
+		store_rollback(db);
+		return -1;
+	}
+	return changed;
+}
