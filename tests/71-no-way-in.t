@@ -86,6 +86,13 @@ my ($show, $status) = ctl('show', $code);
 is($status, 0, 'ticketctl show works on that ticket');
 unlike($show, qr/[\x00-\x08\x0b-\x1f\x7f]/, 'its output has no control character (no escape sequence, no NUL)');
 like($show, qr/passwd/, 'and names the attachments');
+my ($bytes) = ctl('attachment', $code, '1');
+is($bytes, "xyz", 'ticketctl attachment writes the data to stdout, never to a file of that name');
+for my $query ("raros'); DROP TABLE tickets; --", 'raros" OR 1=1 --', 'NEAR(raros adjuntos)', '*', 'raros)') {
+	my ($found, $rc) = ctl_quiet('search', $query);
+	ok($rc <= 1, "ticketctl search «$query» answers without error");
+}
+is(sql('select count(*) from tickets'), 1, 'and every table is still there');
 
 # Past an input limit: delivered (exit 0), held whole with the limit as its reason.
 $mail = "From: Ana <ana\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: demasiados\r\n"
