@@ -35,7 +35,7 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
              clang libclang-rt-14-dev valgrind
 
-.PHONY: all check check-asan demo deps deps-if-missing install lint-man clean bench fuzz
+.PHONY: all check check-asan demo deps deps-if-missing install lint-man clean bench fuzz fuzz-build
 
 all: deps-if-missing $(PROGRAMS:%=$(BUILD)/%)
 
@@ -54,7 +54,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BU
 	@echo "  TEST    $@"
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests $(BUILD)/fuzz:
 	mkdir -p $@
 
 # The suite: GTest units (TAP) and end-to-end scripts, all under prove.
@@ -66,6 +66,22 @@ check-asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" check
+
+# libFuzzer targets (tests/fuzz/fuzz-*.c), each run FUZZ_SECONDS from its seeds.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := mail lmtp config quote
+FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" fuzz-build
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BUILD)/fuzz
+	@echo "  FUZZ    $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
 demo: all
 	sh tests/demo.sh $(abspath $(BUILD))
@@ -108,4 +124,4 @@ install: all
 	cp -R etc/templates $(DESTDIR)$(SYSCONFDIR)/ticketd/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -8,6 +8,21 @@
 
 #include <glib.h>
 
+/*
+ * Input limits. A message over one is still parsed as far as the limit, its raw bytes
+ * are kept by ingest, and parsed_message.limit_exceeded says which limit it went over.
+ */
+#define MIME_HEADER_FIELDS_MAX 1000             /* header fields of the message */
+#define MIME_HEADER_BYTES_MAX (256u * 1024)     /* bytes before the blank line */
+#define MIME_DEPTH_MAX 32                       /* nested multiparts and messages */
+#define MIME_PARTS_MAX 500                      /* MIME entities walked */
+#define MIME_ATTACHMENT_COUNT_MAX 100           /* attachments listed */
+#define MIME_ATTACHMENT_BYTES_MAX (16u * 1024 * 1024) /* one decoded attachment */
+#define MIME_ATTACHMENTS_MAX (64u * 1024 * 1024)      /* all decoded attachments */
+/* Decoded attachments may reach this many times the raw size (past the floor). */
+#define MIME_DECODED_RATIO_MAX 8
+#define MIME_DECODED_FLOOR (1024u * 1024)
+
 typedef struct {
 	char *name;                 /* decoded display name, "" when absent */
 	char *address;              /* lower-cased addr-spec, "" when absent */
@@ -47,6 +62,9 @@ typedef struct {
 	gboolean list_unsubscribe;
 	char *report_type;          /* multipart/report report-type, lower case */
 	char *original_message_id;  /* Message-ID of the message a DSN returns */
+
+	/* The first input limit the message went over, as a sentence; NULL when none. */
+	char *limit_exceeded;
 } parsed_message;
 
 void mime_init(void);

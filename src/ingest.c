@@ -585,6 +585,22 @@ ingest_remember_delivery(ingest_context *ctx)
 		                   ingest_action_name(ctx->result->decision.action), ticket_id, &ctx->error);
 }
 
+/*
+ * ingest_over_limits - a message past a parsing limit is held whole, with the limit
+ * as its reason: never threaded or answered from a partial parse, never dropped.
+ */
+static gboolean
+ingest_over_limits(ingest_context *ctx)
+{
+	g_autofree char *reason = NULL;
+
+	if (ctx->message->limit_exceeded == NULL)
+		return FALSE;
+	reason = g_strdup_printf("over an input limit: %s", ctx->message->limit_exceeded);
+	ingest_hold(ctx, reason);
+	return TRUE;
+}
+
 /* ingest_dmarc_passed - the receiving MTA's Authentication-Results says dmarc=pass. */
 static gboolean
 ingest_dmarc_passed(const parsed_message *message)
@@ -656,6 +672,11 @@ ingest_decide_and_write(ingest_context *ctx)
 
 	if (ingest_duplicate(ctx) || ctx->error != NULL)
 		return;
+	if (ingest_over_limits(ctx)) {
+		if (ctx->error == NULL)
+			ingest_remember_delivery(ctx);
+		return;
+	}
 	threaded = ingest_thread(ctx, &ticket);
 	if (ctx->error == NULL && ctx->result->class != MAIL_NORMAL)
 		ingest_machine_mail(ctx, ctx->result->class, threaded, &ticket);

@@ -12,8 +12,6 @@
 #include "mime.h"
 #include "quote.h"
 
-/* Decoded attachment bytes kept per message; past it, attachments are listed empty. */
-#define MIME_ATTACHMENTS_MAX (64u * 1024 * 1024)
 /* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
 #define ENCODED_WORD_MAX 256
 /* Longest attachment name kept, in bytes. */
@@ -23,7 +21,6 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeStream, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeParser, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeMessage, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimePartIter, g_mime_part_iter_free)
 
 static GMimeParserOptions *parser_options;
 
@@ -796,15 +793,59 @@ object_bytes(GMimeObject *obj)
 	return g_byte_array_free_to_bytes(array);
 }
 
-/* attachment_new - one listed attachment; its bytes dropped past the message budget. */
+/* limit_note - remember the first limit a message went over (later ones add nothing). */
+static void G_GNUC_PRINTF(2, 3)
+limit_note(parsed_message *m, const char *format, ...)
+{
+	va_list args;
+
+	if (m->limit_exceeded != NULL)
+		return;
+	va_start(args, format);
+	m->limit_exceeded = g_strdup_vprintf(format, args);
+	va_end(args);
+}
+
+/* The walk over the MIME tree that lists attachments, within the limits. */
+typedef struct {
+	parsed_message *m;
+	GMimePart *body;
+	const char *hint;
+	gsize budget;               /* decoded attachment bytes this message may keep */
+	gsize total;                /* decoded attachment bytes kept so far */
+	guint parts;
+} attachment_walk;
+
+/* attachment_bytes_within - the bytes, or none when they go over a size limit. */
+static GBytes *
+attachment_bytes_within(attachment_walk *walk, GBytes *bytes, const char *name)
+{
+	gsize size = g_bytes_get_size(bytes);
+
+	if (size > MIME_ATTACHMENT_BYTES_MAX) {
+		limit_note(walk->m, "attachment %s is over %u bytes decoded", name,
+		           MIME_ATTACHMENT_BYTES_MAX);
+	} else if (walk->total + size > walk->budget) {
+		limit_note(walk->m, "decoded attachments are over %zu bytes (%d times the message, "
+		           "at most %u)", walk->budget, MIME_DECODED_RATIO_MAX, MIME_ATTACHMENTS_MAX);
+	} else {
+		walk->total += size;
+		return g_bytes_ref(bytes);
+	}
+	return g_bytes_new(NULL, 0);
+}
+
+/* attachment_new - one listed attachment; its bytes dropped once over a limit. */
 static mail_attachment *
-attachment_new(GMimeObject *obj, guint index, gsize *total, const char *hint)
+attachment_new(attachment_walk *walk, GMimeObject *obj)
 {
 	mail_attachment *a = g_new0(mail_attachment, 1);
-	g_autofree char *name = attachment_name(obj, hint);
+	guint index = walk->m->attachments->len + 1;
+	g_autofree char *name = attachment_name(obj, walk->hint);
 	g_autofree char *type = g_mime_content_type_get_mime_type(
 	    g_mime_object_get_content_type(obj));
-	g_autoptr(GBytes) bytes = object_bytes(obj);
+	g_autoptr(GBytes) decoded = NULL;
+	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 	const guchar *data;
 	gsize length;
@@ -813,12 +854,14 @@ attachment_new(GMimeObject *obj, guint index, gsize *total, const char *hint)
 	g_free(name);
 	name = header_value_clean(type ? type : "application/octet-stream");
 	a->content_type = g_ascii_strdown(name, -1);
-	if (*total + g_bytes_get_size(bytes) > MIME_ATTACHMENTS_MAX) {
-		g_bytes_unref(bytes);
+	/* Past a limit the message is held whole: decoding more would only cost time. */
+	if (walk->m->limit_exceeded == NULL) {
+		decoded = object_bytes(obj);
+		bytes = attachment_bytes_within(walk, decoded, a->filename);
+	} else {
 		bytes = g_bytes_new(NULL, 0);
 	}
 	data = g_bytes_get_data(bytes, &length);
-	*total += length;
 	g_checksum_update(sum, data, (gssize)length);
 	g_strlcpy(a->sha256, g_checksum_get_string(sum), sizeof a->sha256);
 	a->size = length;
@@ -826,22 +869,88 @@ attachment_new(GMimeObject *obj, guint index, gsize *total, const char *hint)
 	return a;
 }
 
+/*
+ * attachment_walk_object - obj and what it holds, in the order GMimePartIter visits
+ * them (forwarded messages are entered), stopping at the depth and part limits.
+ */
+static void
+attachment_walk_object(attachment_walk *walk, GMimeObject *obj, int depth)
+{
+	if (obj == NULL)
+		return;
+	if (depth > MIME_DEPTH_MAX) {
+		limit_note(walk->m, "MIME parts nested deeper than %d", MIME_DEPTH_MAX);
+		return;
+	}
+	if (++walk->parts > MIME_PARTS_MAX) {
+		limit_note(walk->m, "more than %d MIME parts", MIME_PARTS_MAX);
+		return;
+	}
+	if ((GMimePart *)obj != walk->body && is_attachment(obj)) {
+		if (walk->m->attachments->len == MIME_ATTACHMENT_COUNT_MAX)
+			limit_note(walk->m, "more than %d attachments", MIME_ATTACHMENT_COUNT_MAX);
+		else
+			g_ptr_array_add(walk->m->attachments, attachment_new(walk, obj));
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		int i, n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+
+		for (i = 0; i < n && walk->parts <= MIME_PARTS_MAX; i++)
+			attachment_walk_object(walk, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			                       depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		if (inner != NULL)
+			attachment_walk_object(walk, g_mime_message_get_mime_part(inner), depth + 1);
+	}
+}
+
 /* collect_attachments - every attachment, forwarded messages and their parts included. */
 static void
-collect_attachments(GMimeMessage *msg, GMimePart *body, GPtrArray *out,
-    const char *hint)
+collect_attachments(GMimeMessage *msg, GMimePart *body, parsed_message *m, const char *hint,
+    gsize raw_length)
 {
-	g_autoptr(GMimePartIter) iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
-	gsize total = 0;
+	attachment_walk walk = { .m = m, .body = body, .hint = hint };
 
-	if (!g_mime_part_iter_is_valid(iter))
-		return;
-	do {
-		GMimeObject *obj = g_mime_part_iter_get_current(iter);
+	walk.budget = MIN((gsize)MIME_ATTACHMENTS_MAX,
+	    MAX((gsize)MIME_DECODED_FLOOR, raw_length * MIME_DECODED_RATIO_MAX));
+	attachment_walk_object(&walk, g_mime_message_get_mime_part(msg), 0);
+}
 
-		if ((GMimePart *)obj != body && is_attachment(obj))
-			g_ptr_array_add(out, attachment_new(obj, out->len + 1, &total, hint));
-	} while (g_mime_part_iter_next(iter));
+/*
+ * header_limits - count the header fields and bytes before the first blank line of
+ * the raw message; GMime gives no such count, and an abusive header block is cheap.
+ */
+static void
+header_limits(const char *raw, gsize length, parsed_message *m)
+{
+	guint fields = 0;
+	gsize at = 0;
+
+	while (at < length && raw[at] != '\n' && !(raw[at] == '\r' && at + 1 < length &&
+	    raw[at + 1] == '\n')) {
+		const char *nl = memchr(raw + at, '\n', length - at);
+		gsize end = nl ? (gsize)(nl - raw) : length, name = at;
+
+		if (raw[at] != ' ' && raw[at] != '\t') {
+			/* A line that is no "Name:" field ends the header block, for GMime too. */
+			while (name < end && raw[name] > ' ' && raw[name] != ':' && raw[name] != 0x7f)
+				name++;
+			if (name == at)
+				break;
+			while (name < end && (raw[name] == ' ' || raw[name] == '\t'))
+				name++;
+			if (name == end || raw[name] != ':')
+				break;
+			fields++;
+		}
+		at = nl ? end + 1 : length;
+	}
+	if (fields > MIME_HEADER_FIELDS_MAX)
+		limit_note(m, "more than %d header fields", MIME_HEADER_FIELDS_MAX);
+	else if (at > MIME_HEADER_BYTES_MAX)
+		limit_note(m, "header over %u bytes", MIME_HEADER_BYTES_MAX);
 }
 
 /* headers_message_id - the Message-ID in a block of raw headers (text/rfc822-headers). */
@@ -991,10 +1100,10 @@ header_hint(GMimeMessage *msg, GMimePart *body)
 
 /* parse_body - new_text and attachments, once the body text is known. */
 static void
-parse_body(GMimeMessage *msg, GMimePart *body, parsed_message *m)
+parse_body(GMimeMessage *msg, GMimePart *body, parsed_message *m, gsize raw_length)
 {
 	m->new_text = quote_strip(m->text);
-	collect_attachments(msg, body, m->attachments, header_hint(msg, body));
+	collect_attachments(msg, body, m, header_hint(msg, body), raw_length);
 }
 
 /* parsed_message_empty - a message with every field empty, the result for garbage. */
@@ -1057,6 +1166,7 @@ mime_parse(const char *raw, gsize length)
 	if (parser_options == NULL)
 		mime_init();
 	if (raw != NULL && length > 0) {
+		header_limits(raw, length, m);
 		stream = g_mime_stream_mem_new_with_buffer(raw, length);
 		parser = g_mime_parser_new_with_stream(stream);
 		msg = g_mime_parser_construct_message(parser, parser_options);
@@ -1068,7 +1178,7 @@ mime_parse(const char *raw, gsize length)
 	}
 	body = choose_body(msg, &m->text);
 	parse_envelope_headers(msg, header_hint(msg, body), m);
-	parse_body(msg, body, m);
+	parse_body(msg, body, m, length);
 	parse_classify_headers(msg, m);
 	return m;
 }
@@ -1098,5 +1208,6 @@ parsed_message_free(parsed_message *m)
 	g_free(m->authentication_results);
 	g_free(m->report_type);
 	g_free(m->original_message_id);
+	g_free(m->limit_exceeded);
 	g_free(m);
 }

@@ -1,0 +1,240 @@
+#!/usr/bin/perl
+# 70-kill - crash consistency. An LMTP client delivers while the daemon is killed with
+# SIGKILL at random moments and restarted; like Postfix, the client delivers again
+# every message that got no 250 (each from its own customer, under the intake limit).
+# At the end each message is in the store exactly once.
+# Then `ticketctl outbox flush` is killed the same way while an SMTP sink receives:
+# each notification arrives at least once and at most twice (an expired lease is taken
+# back; TICKETD_NOW moves time past it).
+use strict;
+use warnings;
+use Test::More;
+use IO::Socket::INET;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+use File::Temp qw(tempdir);
+
+my $top = $ENV{TICKETD_TOP} // '.';
+my $build = $ENV{TICKETD_BUILD} // "$top/build";
+plan skip_all => "$build/ticketd is not built" unless -x "$build/ticketd";
+my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
+
+my $work = tempdir('ticketd-kill.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
+my $user = scalar getpwuid($<);
+my $messages = 600;
+my $kills = 15;
+my $port = free_port();
+my $smtp_port = free_port();
+my ($daemon, $sink, $client);
+END { local $?; for ($client, $daemon, $sink) { next unless $_; kill 'KILL', $_; waitpid $_, 0 } }
+srand($ENV{TICKETD_KILL_SEED} // time);
+
+sub free_port {
+	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0') or die "port: $!";
+	return $s->sockport;
+}
+
+sub sql {
+	my ($query) = @_;
+	open my $fh, '-|', 'sqlite3', "$work/ticketd.db", $query or die;
+	local $/;
+	my $out = <$fh> // '';
+	close $fh;
+	$out =~ s/\s+\z//;
+	return $out;
+}
+
+open my $conf, '>', "$work/ticketd.conf" or die;
+print $conf <<"CONF";
+[ticketd]
+database = $work/ticketd.db
+domain = example.com
+templates = $top/etc/templates
+pid_file = $work/ticketd.pid
+user = $user
+
+[department:soporte]
+name = Soporte
+address = soporte\@example.com
+
+[lmtp]
+listen = inet:127.0.0.1:$port
+idle_timeout = 10
+
+[smtp]
+url = smtp://127.0.0.1:$smtp_port
+from = Soporte <soporte\@example.com>
+timeout = 5
+auto_per_hour = 100000
+CONF
+close $conf;
+
+# start_daemon - ticketd in the foreground, without its notifier; 1 once it answers.
+sub start_daemon {
+	$daemon = fork // die;
+	if ($daemon == 0) {
+		open STDERR, '>>', "$work/ticketd.log" or die;
+		exec "$build/ticketd", '-f', '-n', '-c', "$work/ticketd.conf" or die "exec: $!";
+	}
+	for (1 .. 200) {
+		return 1 if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1);
+		return 0 if waitpid($daemon, WNOHANG) == $daemon;
+		sleep 0.02;
+	}
+	return 0;
+}
+
+sub mail {
+	my ($n) = @_;
+	return "From: Cliente $n <cliente$n\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $n\r\n"
+	     . "Message-ID: <kill-$n\@cliente.es>\r\nDate: Mon, 3 Feb 2025 10:00:00 +0100\r\n\r\n"
+	     . "Consulta numero $n.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 40);
+}
+
+# reply - one reply line (the last of a multi-line one), '' when the connection broke.
+sub reply {
+	my ($s) = @_;
+	while (defined(my $line = <$s>)) { return $line if $line =~ /^\d{3} /; }
+	return '';
+}
+
+# deliver_pending - one session delivering every message not yet acknowledged, one
+# transaction each; the numbers that got a 250 go to $acked. Stops at a broken session.
+sub deliver_pending {
+	my ($pending, $acked) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 5) or return;
+	$s->autoflush(1);
+	return unless reply($s) =~ /^220/;
+	print $s "LHLO kill.test\r\n";
+	return unless reply($s) =~ /^250/;
+	for my $n (sort { $a <=> $b } keys %$pending) {
+		print $s "MAIL FROM:<cliente$n\@cliente.es>\r\n";
+		return unless reply($s) =~ /^250/;
+		print $s "RCPT TO:<soporte\@example.com>\r\n";
+		return unless reply($s) =~ /^250/;
+		print $s "DATA\r\n";
+		return unless reply($s) =~ /^354/;
+		print $s mail($n) . ".\r\n";
+		my $r = reply($s);
+		return if $r eq '';
+		next unless $r =~ /^250/;
+		delete $pending->{$n};
+		print $acked "$n\n";
+	}
+	print $s "QUIT\r\n";
+}
+
+# The client: like Postfix's queue, it tries again until every message got a 250.
+ok(start_daemon(), 'the daemon starts');
+pipe my $acked_read, my $acked_write or die;
+$client = fork // die;
+if ($client == 0) {
+	close $acked_read;
+	$acked_write->autoflush(1);
+	$SIG{PIPE} = 'IGNORE';
+	my %pending = map { $_ => 1 } 1 .. $messages;
+	my $deadline = time + 50;
+	while (%pending && time < $deadline) {
+		deliver_pending(\%pending, $acked_write);
+		sleep 0.05 if %pending;
+	}
+	exit(%pending ? 1 : 0);
+}
+close $acked_write;
+
+# The killer: SIGKILL at random moments, a restart each time.
+my $start = time;
+my $restarts = 0;
+for (1 .. $kills) {
+	sleep 0.03 + rand 0.2;
+	last if waitpid($client, WNOHANG) == $client && do { $client = 0; 1 };
+	kill 'KILL', $daemon;
+	waitpid $daemon, 0;
+	$restarts++ if start_daemon();
+}
+cmp_ok($restarts, '>=', 5, "the daemon was killed and restarted $restarts times");
+if ($client) { waitpid $client, 0; $client = 0; }
+is($? >> 8, 0, 'the client got a 250 for every message in the end');
+my @acked = <$acked_read>;
+chomp @acked;
+my %acked_count;
+$acked_count{$_}++ for @acked;
+is(scalar keys %acked_count, $messages, "all $messages messages acknowledged");
+ok(!(grep { $_ > 1 } values %acked_count), 'each acknowledged once by the client');
+cmp_ok(time - $start, '<', 60, 'within a minute');
+
+# In the store: each message once, each on its own ticket, nothing half-written.
+my $rows = sql("select count(*) from messages where message_id like 'kill-%'");
+is($rows, $messages, 'every message is in the store');
+is(sql("select count(*) from (select message_id from messages where message_id like 'kill-%' "
+       . "group by message_id having count(*) > 1)"), 0, 'none twice');
+is(sql("select count(*) from tickets"), $messages, 'one ticket per message');
+is(sql("select count(*) from tickets t where not exists (select 1 from messages m where m.ticket_id = t.id)"), 0,
+   'no ticket without its message');
+is(sql("select count(*) from messages m where not exists (select 1 from raw_messages r where r.message_id = m.id)"),
+   0, 'no message without its raw bytes');
+is(sql('pragma integrity_check'), 'ok', 'the database is intact');
+kill 'TERM', $daemon;
+waitpid $daemon, 0;
+$daemon = 0;
+
+# ---- the notifier, killed while it sends ----
+SKIP: {
+	skip 'smtp-sink (Postfix) is not installed', 5 unless $sink_bin;
+	my $queued = sql("select count(*) from outbox where state = 'queued'");
+	cmp_ok($queued, '>=', $messages, "$queued notifications queued");
+	mkdir "$work/sink";
+	$sink = fork // die;
+	if (!$sink) {
+		exec $sink_bin, '-u', scalar(getpwuid($<)), '-d', "$work/sink/%M.", "127.0.0.1:$smtp_port", '10';
+		die "smtp-sink: $!";
+	}
+	for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$smtp_port"); sleep 0.1 }
+
+	# Each flush runs a lease (300 s) later than the one before, so it takes back what a
+	# killed flush left in state sending.
+	my $now = time;
+	my $killed = 0;
+	my $flush = sub {
+		my ($kill_after) = @_;
+		$now += 301;
+		my $pid = fork // die;
+		if (!$pid) {
+			open STDOUT, '>', '/dev/null';
+			open STDERR, '>>', "$work/flush.log";
+			$ENV{TICKETD_NOW} = int $now;
+			exec "$build/ticketctl", '-c', "$work/ticketd.conf", 'outbox', 'flush' or die;
+		}
+		if (defined $kill_after) {
+			sleep $kill_after;
+			kill 'KILL', $pid;
+		}
+		waitpid $pid, 0;
+		$killed++ if ($? & 127) == 9;
+	};
+	$flush->(0.05 + rand 0.25) for 1 .. $kills;
+	for (1 .. 5) {
+		last if sql("select count(*) from outbox where state in ('queued', 'sending')") == 0;
+		$flush->(undef);
+	}
+	cmp_ok($killed, '>', 0, "ticketctl outbox flush was killed $killed times while sending");
+	is(sql("select count(*) from outbox where state <> 'sent'"), 0, 'every notification is marked sent');
+
+	my %received;
+	for my $file (glob "$work/sink/*") {
+		open my $fh, '<', $file or die;
+		while (<$fh>) {
+			last if /^\r?$/;
+			if (/^Message-ID:\s*<([^>]+)>/i) { $received{$1}++; last }
+		}
+	}
+	my @ids = split /\n/, sql("select message_id from outbox");
+	my @missing = grep { !$received{$_} } @ids;
+	my @thrice = grep { ($received{$_} // 0) > 2 } @ids;
+	is(scalar @missing, 0, 'no notification was lost') or diag "missing: @missing";
+	is(scalar @thrice, 0, 'none was received more than twice') or diag "more than twice: @thrice";
+	my $twice = grep { $received{$_} == 2 } @ids;
+	note(scalar(@ids) . " notifications, $twice received twice");
+}
+
+done_testing();
