@@ -102,4 +102,7 @@ void ingest_log(const ingest_result *result, const parsed_message *message,
  */
 char *ingest_dedup_key(const parsed_message *message, const char *raw, gsize length);
 
+/* ingest_content_key - "sha256:<hex>" of the raw bytes, the same way, whatever the Message-ID. */
+char *ingest_content_key(const char *raw, gsize length);
+
 #endif

@@ -65,12 +65,16 @@ typedef struct {
 
 	/* The first input limit the message went over, as a sentence; NULL when none. */
 	char *limit_exceeded;
+	/* Why the message was not parsed at all (see guard.h); NULL when it was. */
+	char *unparsed;
 } parsed_message;
 
 void mime_init(void);
 void mime_shutdown(void);
 
 parsed_message *mime_parse(const char *raw, gsize length);
+/* mime_unparsed - the empty message that stands for one we must not parse, and why. */
+parsed_message *mime_unparsed(const char *reason);
 void parsed_message_free(parsed_message *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(parsed_message, parsed_message_free)
 

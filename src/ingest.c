@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "code.h"
+#include "guard.h"
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
@@ -89,25 +90,27 @@ ingest_skip_trace_headers(const char *raw, gsize length)
 char *
 ingest_dedup_key(const parsed_message *message, const char *raw, gsize length)
 {
-	gsize start;
-
 	if (message->message_id != NULL && *message->message_id != '\0')
 		return g_strdup(message->message_id);
-	start = ingest_skip_trace_headers(raw, length);
-	{
-		/* Line ends count as LF: LMTP carries CRLF where a Maildir file has LF. */
-		g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
-		gsize run = start;
+	return ingest_content_key(raw, length);
+}
 
-		for (gsize i = start; i < length; i++) {
-			if (raw[i] == '\r' && i + 1 < length && raw[i + 1] == '\n') {
-				g_checksum_update(checksum, (const guchar *)raw + run, i - run);
-				run = i + 1;
-			}
+char *
+ingest_content_key(const char *raw, gsize length)
+{
+	gsize start = ingest_skip_trace_headers(raw, length);
+	gsize run = start;
+	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+
+	/* Line ends count as LF: LMTP carries CRLF where a Maildir file has LF. */
+	for (gsize i = start; i < length; i++) {
+		if (raw[i] == '\r' && i + 1 < length && raw[i + 1] == '\n') {
+			g_checksum_update(checksum, (const guchar *)raw + run, i - run);
+			run = i + 1;
 		}
-		g_checksum_update(checksum, (const guchar *)raw + run, length - run);
-		return g_strconcat("sha256:", g_checksum_get_string(checksum), NULL);
 	}
+	g_checksum_update(checksum, (const guchar *)raw + run, length - run);
+	return g_strconcat("sha256:", g_checksum_get_string(checksum), NULL);
 }
 
 /* ingest_decided - set the action, ticket and the one-sentence reason. */
@@ -586,17 +589,19 @@ ingest_remember_delivery(ingest_context *ctx)
 }
 
 /*
- * ingest_over_limits - a message past a parsing limit is held whole, with the limit
- * as its reason: never threaded or answered from a partial parse, never dropped.
+ * ingest_over_limits - a message past a parsing limit, or one the parser must not see
+ * again, is held whole with the reason: never threaded or answered from a partial
+ * parse, never dropped.
  */
 static gboolean
 ingest_over_limits(ingest_context *ctx)
 {
 	g_autofree char *reason = NULL;
 
-	if (ctx->message->limit_exceeded == NULL)
+	if (ctx->message->limit_exceeded == NULL && ctx->message->unparsed == NULL)
 		return FALSE;
-	reason = g_strdup_printf("over an input limit: %s", ctx->message->limit_exceeded);
+	reason = ctx->message->unparsed != NULL ? g_strdup(ctx->message->unparsed)
+	         : g_strdup_printf("over an input limit: %s", ctx->message->limit_exceeded);
 	ingest_hold(ctx, reason);
 	return TRUE;
 }
@@ -721,10 +726,12 @@ void
 ingest_message(const ticketd_config *config, store *db, const char *raw, gsize length,
                const ingest_envelope *envelope, ingest_result *result)
 {
-	g_autoptr(parsed_message) message = mime_parse(raw, length);
+	int slot;
+	g_autoptr(parsed_message) message = guard_parse(raw, length, &slot);
 	g_autoptr(GError) error = NULL;
 
 	if (!store_begin(db, &error)) {
+		guard_leave(slot);
 		memset(result, 0, sizeof *result);
 		result->status = INGEST_TEMPFAIL;
 		result->error = g_strdup(error->message);
@@ -732,6 +739,7 @@ ingest_message(const ticketd_config *config, store *db, const char *raw, gsize l
 		return;
 	}
 	ingest_apply(config, db, raw, length, message, envelope, result);
+	guard_leave(slot);
 	if (result->status != INGEST_OK) {
 		store_rollback(db);
 	} else if (!store_commit(db, &error)) {

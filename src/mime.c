@@ -1183,6 +1183,17 @@ mime_parse(const char *raw, gsize length)
 	return m;
 }
 
+parsed_message *
+mime_unparsed(const char *reason)
+{
+	parsed_message *m = parsed_message_empty();
+
+	m->text = g_strdup("");
+	m->new_text = g_strdup("");
+	m->unparsed = g_strdup(reason);
+	return m;
+}
+
 void
 parsed_message_free(parsed_message *m)
 {
@@ -1209,5 +1220,6 @@ parsed_message_free(parsed_message *m)
 	g_free(m->report_type);
 	g_free(m->original_message_id);
 	g_free(m->limit_exceeded);
+	g_free(m->unparsed);
 	g_free(m);
 }
