@@ -82,6 +82,8 @@ typedef struct {
 	char **staff;               /* lower-case addresses, NULL-terminated */
 	gsize max_message_size;
 	int intake_per_hour;        /* mail from one sender per hour before it is only held */
+	int parse_failures;         /* worker deaths on one message before it is held unparsed */
+	int parse_timeout;          /* seconds one message may be parsed and decided */
 	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */

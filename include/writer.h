@@ -21,6 +21,7 @@ typedef struct {
 	gsize length;
 	const parsed_message *message;
 	ingest_envelope envelope;
+	int guard_slot;             /* the message's slot in the guard table, or -1 */
 	ingest_result result;       /* filled by the writer; ingest_result_clear() it */
 } writer_item;
 

@@ -25,7 +25,7 @@ typedef struct {
 static const char *const ticketd_keys[] = {
 	"database", "domain", "code_mask", "subject_tag", "unknown_sender", "closed_reply",
 	"staff", "max_message_size", "templates", "language", "user", "pid_file", "intake_per_hour",
-	"require_dmarc_pass", NULL
+	"require_dmarc_pass", "parse_failures", "parse_timeout", NULL
 };
 static const char *const department_keys[] = { "name", "address", "closed_reply", NULL };
 static const char *const lmtp_keys[] = {
@@ -293,6 +293,12 @@ config_load_main(const config_source *source, ticketd_config *config, GError **e
 	    !config_boolean(source, group, "require_dmarc_pass", FALSE, &config->require_dmarc_pass, error))
 		return FALSE;
 	config->intake_per_hour = (int)size;
+	if (!config_number(source, group, "parse_failures", 3, 1, 100, &size, error))
+		return FALSE;
+	config->parse_failures = (int)size;
+	if (!config_number(source, group, "parse_timeout", 60, 5, 3600, &size, error))
+		return FALSE;
+	config->parse_timeout = (int)size;
 	config->templates_dir = config_path_absolute(source,
 	    config_string(source, group, "templates", "/etc/ticketd/templates"));
 	config->language = config_string(source, group, "language", "es");

@@ -1,10 +1,11 @@
 /*
  * daemon - `ticketd [-c FILE] [-f] [-n]`: bind the LMTP listeners, write the pid file,
- * drop privileges, open the store for the group-commit writer, start the workers (the
- * notifier, the sweeper, one per IMAP source), then accept connections, one thread each,
- * until SIGTERM. SIGHUP reloads the configuration;
- * listeners that did not change stay open. Shutdown lets every transaction in flight
- * finish first.
+ * drop privileges, then hand over to the supervisor, which runs the worker process:
+ * the store for the group-commit writer, the workers (the notifier, the sweeper, one
+ * per IMAP source), and one thread per connection until SIGTERM. SIGHUP reloads the
+ * configuration in the supervisor, which starts a worker with it and retires the old
+ * one; listeners that did not change stay open. Shutdown lets every transaction in
+ * flight finish first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,11 +29,13 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "guard.h"
 #include "lmtp.h"
 #include "log.h"
 #include "mime.h"
 #include "imap.h"
 #include "notify.h"
+#include "supervisor.h"
 #include "sweep.h"
 #include "writer.h"
 
@@ -71,6 +74,9 @@ static struct {
 	GPtrArray *listeners;       /* listener * */
 	gint connections;           /* open now (atomic) */
 	gint stopping;              /* SIGTERM seen (atomic) */
+	gint retiring;              /* a worker replaced after a reload: no new sessions */
+	gint workers_stop;          /* the notifier, sweeper and IMAP workers end (atomic) */
+	gboolean notifier;          /* run the notifier (not with -n) */
 	int signal_pipe[2];
 	GPtrArray *workers;         /* GThread *: notifier, sweeper, one per IMAP source */
 	GCond workers_wake;        /* under lock: stop now */
@@ -103,7 +109,7 @@ daemon_config(void)
 static void
 daemon_signal(int signo)
 {
-	char byte = signo == SIGHUP ? 'H' : 'T';
+	char byte = signo == SIGHUP ? 'R' : 'T';
 	int saved = errno;
 
 	(void)!write(server.signal_pipe[1], &byte, 1);
@@ -303,16 +309,19 @@ connection_check_recipient(void *context, const char *address)
 	return config_department_for(c->config->config, address, NULL) ? LMTP_RCPT_ACCEPT : LMTP_RCPT_UNKNOWN;
 }
 
-/* connection_deliver - parse here, in the session's thread; commit in the writer's. */
+/* connection_deliver - parse here, in the session's thread, under guard; commit in the writer's. */
 static void
 connection_deliver(void *context, const lmtp_envelope *envelope, const char *data, gsize length,
                    lmtp_outcome *outcomes)
 {
 	connection *c = context;
-	g_autoptr(parsed_message) message = mime_parse(data, length);
+	int slot;
+	g_autoptr(parsed_message) message = guard_parse(data, length, &slot);
 	g_autofree writer_item *items = g_new0(writer_item, envelope->recipient_count);
 
+	guard_idle(slot);                   /* the writer times its own part */
 	for (guint i = 0; i < envelope->recipient_count; i++) {
+		items[i].guard_slot = slot;
 		items[i].config = c->config->config;
 		items[i].raw = data;
 		items[i].length = length;
@@ -321,6 +330,7 @@ connection_deliver(void *context, const lmtp_envelope *envelope, const char *dat
 		items[i].envelope.recipient = envelope->recipients[i];
 	}
 	writer_submit(server.writer, items, envelope->recipient_count);
+	guard_leave(slot);
 	for (guint i = 0; i < envelope->recipient_count; i++) {
 		const ingest_result *result = &items[i].result;
 
@@ -505,7 +515,7 @@ daemon_sweep(const ticketd_config *config, store *db, GError **error)
 	return sweep_run(config, db, store_now(), error);
 }
 
-/* periodic_thread - run a job every few seconds until SIGTERM. */
+/* periodic_thread - run a job every few seconds until the worker stops or retires. */
 static gpointer
 periodic_thread(gpointer data)
 {
@@ -518,7 +528,7 @@ periodic_thread(gpointer data)
 		gboolean stop;
 
 		g_mutex_lock(&server.lock);
-		while (!(stop = g_atomic_int_get(&server.stopping)) &&
+		while (!(stop = g_atomic_int_get(&server.workers_stop)) &&
 		       g_cond_wait_until(&server.workers_wake, &server.lock, until))
 			;
 		g_mutex_unlock(&server.lock);
@@ -556,7 +566,7 @@ imap_thread(gpointer data)
 {
 	imap_job *job = data;
 
-	imap_run(job->source, job->config->config, (volatile gboolean *)&server.stopping);
+	imap_run(job->source, job->config->config, (volatile gboolean *)&server.workers_stop);
 	config_ref_release(job->config);
 	g_free(job);
 	return NULL;
@@ -583,6 +593,7 @@ daemon_start_workers(const ticketd_config *config, gboolean notifier)
 static void
 daemon_stop_workers(void)
 {
+	g_atomic_int_set(&server.workers_stop, 1);
 	g_mutex_lock(&server.lock);
 	g_cond_broadcast(&server.workers_wake);
 	g_mutex_unlock(&server.lock);
@@ -669,21 +680,23 @@ daemon_detach(void)
 	return ready[1];
 }
 
-/* daemon_reload - SIGHUP: a new configuration, or the old one if the new is broken. */
-static void
-daemon_reload(const char *path)
+/* daemon_reload - supervisor, SIGHUP: a new configuration, or the old one if the new is broken. */
+static gboolean
+daemon_reload(void *data)
 {
+	const char *path = data;
 	g_autoptr(GError) error = NULL;
 	ticketd_config *fresh = config_load(path, &error);
 	config_ref *ref, *old;
 
 	if (fresh == NULL) {
 		log_warning("reload: %s; keeping the running configuration", error->message);
-		return;
+		return FALSE;
 	}
 	if (g_strcmp0(fresh->database, server.config->config->database) != 0)
 		log_warning("reload: database changes take effect at restart");
 	daemon_listeners_update(fresh, FALSE);
+	guard_configure(fresh->parse_failures, fresh->parse_timeout);
 	ref = g_atomic_rc_box_new0(config_ref);
 	ref->config = fresh;
 	g_mutex_lock(&server.lock);
@@ -692,16 +705,41 @@ daemon_reload(const char *path)
 	g_mutex_unlock(&server.lock);
 	config_ref_release(old);
 	log_info("reloaded %s", path);
+	return TRUE;
 }
 
-/* daemon_loop - accept until SIGTERM. */
+/* daemon_unlisten - supervisor, SIGTERM: close the listeners, remove the unix sockets. */
 static void
-daemon_loop(const char *path)
+daemon_unlisten(void *data)
 {
-	while (!g_atomic_int_get(&server.stopping)) {
+	(void)data;
+	g_clear_pointer(&server.listeners, g_ptr_array_unref);
+}
+
+/* daemon_signal_read - a worker's signals: T to stop, R to retire; FALSE when none. */
+static gboolean
+daemon_signal_read(void)
+{
+	char byte;
+	gboolean any = FALSE;
+
+	while (read(server.signal_pipe[0], &byte, 1) == 1) {
+		any = TRUE;
+		if (byte == 'T')
+			g_atomic_int_set(&server.stopping, 1);
+		else
+			g_atomic_int_set(&server.retiring, 1);
+	}
+	return any;
+}
+
+/* daemon_loop - worker: accept until SIGTERM, or until the supervisor retires us. */
+static void
+daemon_loop(void)
+{
+	while (!g_atomic_int_get(&server.stopping) && !g_atomic_int_get(&server.retiring)) {
 		guint count = server.listeners->len;
 		g_autofree struct pollfd *fds = g_new0(struct pollfd, count + 1);
-		char byte;
 
 		fds[0].fd = server.signal_pipe[0];
 		fds[0].events = POLLIN;
@@ -714,21 +752,16 @@ daemon_loop(const char *path)
 				log_fatal("poll: %s", g_strerror(errno));
 			continue;
 		}
-		if (fds[0].revents & POLLIN) {
-			while (read(server.signal_pipe[0], &byte, 1) == 1) {
-				if (byte == 'T')
-					g_atomic_int_set(&server.stopping, 1);
-				else if (!g_atomic_int_get(&server.stopping))
-					daemon_reload(path);
-			}
-			continue;               /* the listener set may have changed */
-		}
+		if ((fds[0].revents & POLLIN) && daemon_signal_read())
+			continue;
 		for (guint i = 0; i < count; i++)
 			if (fds[i + 1].revents & POLLIN)
 				daemon_accept(fds[i + 1].fd);
 	}
+	g_atomic_int_set(&server.workers_stop, 1);
 }
 
+/* daemon_signals - a worker's own: the supervisor's pipe and handlers stay behind. */
 static void
 daemon_signals(void)
 {
@@ -740,7 +773,6 @@ daemon_signals(void)
 	sigaction(SIGTERM, &action, NULL);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGHUP, &action, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 static void
@@ -755,12 +787,62 @@ daemon_drain(void)
 {
 	gint64 deadline = g_get_monotonic_time() + DAEMON_DRAIN_SECONDS * G_USEC_PER_SEC;
 
-	g_ptr_array_unref(server.listeners);            /* stop accepting, remove the sockets */
-	server.listeners = NULL;
+	log_info("stopping: finishing the transactions in flight");
+	g_clear_pointer(&server.listeners, g_ptr_array_unref);      /* stop accepting */
 	while (g_atomic_int_get(&server.connections) > 0 && g_get_monotonic_time() < deadline)
 		g_usleep(50 * 1000);
 	if (g_atomic_int_get(&server.connections) > 0)
 		log_warning("stopping with %d sessions still open", g_atomic_int_get(&server.connections));
+}
+
+/*
+ * daemon_retire - a worker replaced after a reload takes no new sessions; the open ones
+ * go on with the old configuration until their clients quit or idle out, or SIGTERM.
+ */
+static void
+daemon_retire(void)
+{
+	g_clear_pointer(&server.listeners, g_ptr_array_unref);
+	log_info("retiring: %d sessions still open", g_atomic_int_get(&server.connections));
+	while (g_atomic_int_get(&server.connections) > 0 && !g_atomic_int_get(&server.stopping)) {
+		struct pollfd pfd = { .fd = server.signal_pipe[0], .events = POLLIN };
+
+		if (poll(&pfd, 1, DAEMON_TICK_MS) > 0)
+			daemon_signal_read();
+	}
+	if (g_atomic_int_get(&server.stopping))
+		daemon_drain();
+}
+
+/*
+ * daemon_serve - the worker process: everything that touches mail. The listeners are
+ * inherited; only the supervisor removes their sockets.
+ */
+static int
+daemon_serve(int ready_fd, void *data)
+{
+	const ticketd_config *config = server.config->config;
+	char ready = 0;
+
+	(void)data;
+	daemon_signals();
+	for (guint i = 0; i < server.listeners->len; i++)
+		g_clear_pointer(&((listener *)g_ptr_array_index(server.listeners, i))->path, g_free);
+	mime_init();
+	server.writer = writer_start(daemon_store_open(config->database));
+	guard_watchdog_start();
+	daemon_start_workers(config, server.notifier);
+	(void)!write(ready_fd, &ready, 1);
+	close(ready_fd);
+	daemon_loop();
+	if (g_atomic_int_get(&server.retiring) && !g_atomic_int_get(&server.stopping))
+		daemon_retire();
+	else
+		daemon_drain();
+	writer_stop(server.writer);
+	daemon_stop_workers();
+	config_ref_release(server.config);
+	return 0;
 }
 
 int
@@ -768,15 +850,15 @@ daemon_main(int argc, char **argv)
 {
 	const char *config_file = NULL;
 	gboolean foreground = FALSE;
-	gboolean notifier = TRUE;
 	g_autoptr(GError) error = NULL;
 	ticketd_config *config;
-	store *db;
 	char hostname[256] = "localhost";
 	g_autofree char *pid_file = NULL;
+	supervisor_hooks hooks = { daemon_serve, daemon_reload, daemon_unlisten, NULL };
 	int ready_fd = -1;
-	int option;
+	int option, status;
 
+	server.notifier = TRUE;
 	while ((option = getopt(argc, argv, "c:fnh")) != -1) {
 		switch (option) {
 		case 'c':
@@ -786,7 +868,7 @@ daemon_main(int argc, char **argv)
 			foreground = TRUE;
 			break;
 		case 'n':
-			notifier = FALSE;
+			server.notifier = FALSE;
 			break;
 		default:
 			daemon_usage();
@@ -812,30 +894,19 @@ daemon_main(int argc, char **argv)
 	server.config->config = config;
 	gethostname(hostname, sizeof hostname - 1);
 	server.hostname = g_strdup(hostname);
-	daemon_signals();
+	signal(SIGPIPE, SIG_IGN);
 	daemon_listeners_update(config, TRUE);
 	pid_file = g_strdup(config->pid_file);
 	daemon_pid_file(pid_file);
 	daemon_drop_privileges(config->user);
-	mime_init();
-	db = daemon_store_open(config->database);
-	server.writer = writer_start(db);
-	daemon_start_workers(config, notifier);
+	guard_open();
+	guard_configure(config->parse_failures, config->parse_timeout);
 	log_info("ticketd started: %u listeners, database %s", server.listeners->len, config->database);
-	if (ready_fd >= 0) {
-		char ok = 0;
-
-		(void)!write(ready_fd, &ok, 1);
-		close(ready_fd);
-	}
-	daemon_loop(config_file);
-	log_info("stopping: finishing the transactions in flight");
-	daemon_drain();
-	writer_stop(server.writer);
-	daemon_stop_workers();
+	hooks.data = (void *)config_file;
+	status = supervisor_run(&hooks, ready_fd);
 	if (pid_file != NULL && *pid_file != '\0')
 		unlink(pid_file);
 	config_ref_release(server.config);
 	log_info("stopped");
-	return 0;
+	return status;
 }

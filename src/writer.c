@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "guard.h"
 #include "writer.h"
 
 typedef struct {
@@ -41,6 +42,16 @@ writer_tempfail(writer_item *item, const char *why)
 	item->result.error = g_strdup(why);
 }
 
+/* writer_apply - decide and write one item; the guard times it while it runs. */
+static void
+writer_apply(writer *w, writer_item *item)
+{
+	guard_busy(item->guard_slot);
+	ingest_apply(item->config, w->store, item->raw, item->length, item->message,
+	             &item->envelope, &item->result);
+	guard_idle(item->guard_slot);
+}
+
 /* writer_one - one item in a transaction of its own. */
 static void
 writer_one(writer *w, writer_item *item)
@@ -51,8 +62,7 @@ writer_one(writer *w, writer_item *item)
 		writer_tempfail(item, error->message);
 		return;
 	}
-	ingest_apply(item->config, w->store, item->raw, item->length, item->message,
-	             &item->envelope, &item->result);
+	writer_apply(w, item);
 	if (item->result.status != INGEST_OK) {
 		store_rollback(w->store);
 	} else if (!store_commit(w->store, &error)) {
@@ -82,9 +92,7 @@ writer_batch(writer *w, GPtrArray *jobs)
 		writer_job *job = g_ptr_array_index(jobs, j);
 
 		for (guint i = 0; i < job->count && !poisoned; i++) {
-			ingest_apply(job->items[i].config, w->store, job->items[i].raw,
-			             job->items[i].length, job->items[i].message, &job->items[i].envelope,
-			             &job->items[i].result);
+			writer_apply(w, &job->items[i]);
 			applied++;
 			poisoned = writer_poisoned(&job->items[i]);
 		}

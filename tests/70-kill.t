@@ -150,6 +150,8 @@ for (1 .. $kills) {
 	last if waitpid($client, WNOHANG) == $client && do { $client = 0; 1 };
 	kill 'KILL', $daemon;
 	waitpid $daemon, 0;
+	# Its worker process dies with it (PR_SET_PDEATHSIG): wait until the port is free.
+	for (1 .. 200) { last unless IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port"); sleep 0.01 }
 	$restarts++ if start_daemon();
 }
 cmp_ok($restarts, '>=', 5, "the daemon was killed and restarted $restarts times");

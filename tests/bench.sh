@@ -113,7 +113,7 @@ port_of() { case $1 in ticketd) echo $T_PORT ;; dovecot) echo $D_PORT ;; sink) e
 # server_pids SERVER - the processes whose memory counts.
 server_pids() {
 	case $1 in
-	ticketd) echo $TICKETD_PID ;;
+	ticketd) echo $TICKETD_PID && pgrep -P "$TICKETD_PID" ;;
 	dovecot) master=$(cat "$WORK/dovecot/run/master.pid" 2>/dev/null) && echo "$master" && pgrep -P "$master" ;;
 	sink) pgrep -f "smtp-sink.* -L -c 127.0.0.1:$S_PORT" ;;
 	esac
