@@ -76,6 +76,7 @@ parsed_message *mime_parse(const char *raw, gsize length);
 /* mime_unparsed - the empty message that stands for one we must not parse, and why. */
 parsed_message *mime_unparsed(const char *reason);
 void parsed_message_free(parsed_message *message);
+void mail_attachment_free(gpointer attachment);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(parsed_message, parsed_message_free)
 
 /* mime_decode_header_words - RFC 2047 decode, each encoded-word on its own (GMime #133). */

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <stdint.h>
 #include "config.h"
+#include "mime.h"
 #include "store.h"
 
 typedef enum {
@@ -32,6 +33,7 @@ typedef struct {
 	const char *in_reply_to;    /* the customer's Message-ID this answers, or NULL */
 	const char *references;     /* space-separated, or NULL */
 	const char *linked_code;    /* NEW_LINKED and REFUSED: the closed ticket */
+	const GPtrArray *attachments; /* mail_attachment *: the files a staff reply carries */
 } notify_event;
 
 const char *notify_kind_name(notify_kind kind);

@@ -20,6 +20,11 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeMessage, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeTextPart, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeFormatOptions, g_mime_format_options_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeContentType, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeStream, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeDataWrapper, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimePart, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeObject, g_object_unref)
 
 /*
  * compose_address_valid - strict enough for an SMTP envelope and a header: printable ASCII
@@ -308,6 +313,43 @@ compose_body(const char *text)
 	return part;
 }
 
+/* compose_attachment - one file, base64, its name RFC 2231-encoded by GMime when needed. */
+static GMimePart *
+compose_attachment(const mail_attachment *attachment)
+{
+	GMimePart *part = g_mime_part_new_with_type("application", "octet-stream");
+	g_autoptr(GMimeContentType) type = g_mime_content_type_parse(NULL, attachment->content_type);
+	gsize size = 0;
+	const void *bytes = g_bytes_get_data(attachment->data, &size);
+	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer(bytes, size);
+	g_autoptr(GMimeDataWrapper) content = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+
+	if (type != NULL)
+		g_mime_object_set_content_type(GMIME_OBJECT(part), type);
+	g_mime_part_set_content(part, content);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_part_set_filename(part, attachment->filename);
+	return part;
+}
+
+/* compose_content - the text alone, or with the attachments in a multipart/mixed. */
+static GMimeObject *
+compose_content(GMimeTextPart *text, const GPtrArray *attachments)
+{
+	GMimeMultipart *mixed;
+
+	if (attachments == NULL || attachments->len == 0)
+		return g_object_ref(GMIME_OBJECT(text));
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, GMIME_OBJECT(text));
+	for (guint i = 0; i < attachments->len; i++) {
+		g_autoptr(GMimePart) part = compose_attachment(g_ptr_array_index(attachments, i));
+
+		g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+	}
+	return GMIME_OBJECT(mixed);
+}
+
 /* compose_plus_address - the department's address with the code: soporte+KQZ-482913@. */
 static char *
 compose_plus_address(const ticketd_config *config, const store_ticket *ticket)
@@ -396,6 +438,7 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	g_autofree char *reply_to = compose_plus_address(config, request->ticket);
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());
 	g_autoptr(GMimeTextPart) part = compose_body(body);
+	g_autoptr(GMimeObject) content = compose_content(part, request->event->attachments);
 	g_autoptr(GMimeFormatOptions) format = g_mime_format_options_new();
 	const char *auto_submitted = compose_auto_submitted(request->kind);
 	char *text;
@@ -412,7 +455,7 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 		g_mime_object_set_header(object, "Auto-Submitted", auto_submitted, NULL);
 	g_mime_object_set_header(object, "X-Auto-Response-Suppress", "All", NULL);
 	g_mime_object_set_header(object, "X-Ticketd-Loop", config->domain, NULL);
-	g_mime_message_set_mime_part(message, GMIME_OBJECT(part));
+	g_mime_message_set_mime_part(message, content);
 	g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
 	text = g_mime_object_to_string(object, format);
 	return g_bytes_new_take(text, strlen(text));

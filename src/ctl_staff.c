@@ -194,13 +194,25 @@ staff_content_type(const char *name)
 	return "application/octet-stream";
 }
 
-/* staff_attach - store the --attach files on the message. */
+/* staff_attachment_name - the file's name, without controls that could break a header. */
+static char *
+staff_attachment_name(const char *path)
+{
+	char *name = g_path_get_basename(path);
+
+	for (char *p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return name;
+}
+
+/* staff_attach - store the --attach files on the message; *mailed gets them for the mail. */
 static gboolean
-staff_attach(ctl_context *ctx, int64_t message_id, char **files, GError **error)
+staff_attach(ctl_context *ctx, int64_t message_id, char **files, GPtrArray *mailed, GError **error)
 {
 	for (int i = 0; files != NULL && files[i] != NULL; i++) {
 		g_autofree char *data = NULL;
-		g_autofree char *name = g_path_get_basename(files[i]);
+		g_autofree char *name = staff_attachment_name(files[i]);
 		g_autofree char *sha256 = NULL;
 		g_autoptr(GBytes) bytes = NULL;
 		gsize length;
@@ -214,9 +226,18 @@ staff_attach(ctl_context *ctx, int64_t message_id, char **files, GError **error)
 		}
 		sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, length);
 		bytes = g_bytes_new(data, length);
+		mail_attachment *attachment;
+
 		if (!store_attachment_add(ctx->db, message_id, name, staff_content_type(name), length, sha256,
 		                          bytes, error))
 			return FALSE;
+		attachment = g_new0(mail_attachment, 1);
+		attachment->filename = g_strdup(name);
+		attachment->content_type = g_strdup(staff_content_type(name));
+		attachment->size = length;
+		g_strlcpy(attachment->sha256, sha256, sizeof attachment->sha256);
+		attachment->data = g_bytes_ref(bytes);
+		g_ptr_array_add(mailed, attachment);
 	}
 	return TRUE;
 }
@@ -259,13 +280,15 @@ staff_reply_commit(ctl_context *ctx, const store_ticket *ticket, const char *act
 {
 	int64_t now = store_now();
 	g_autofree char *in_reply_to = staff_last_customer_id(ctx, ticket->id);
+	g_autoptr(GPtrArray) attachments = g_ptr_array_new_with_free_func(mail_attachment_free);
 	notify_event event = {
 		.kind = NOTIFY_STAFF_REPLY, .ticket_id = ticket->id, .actor = actor,
 		.old_status = ticket->status, .new_status = status, .text = text, .in_reply_to = in_reply_to,
+		.attachments = attachments,
 	};
 	int64_t message_id = staff_add_text(ctx, ticket, "out", actor, text, now, error);
 
-	if (message_id == 0 || !staff_attach(ctx, message_id, files, error) ||
+	if (message_id == 0 || !staff_attach(ctx, message_id, files, attachments, error) ||
 	    !store_event_add(ctx->db, ticket->id, "reply", actor, ticket->status, status, NULL, now, error))
 		return FALSE;
 	if (strcmp(ticket->status, status) != 0 &&

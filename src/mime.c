@@ -742,7 +742,7 @@ attachment_name(GMimeObject *obj, const char *hint)
 	return NULL;
 }
 
-static void
+void
 mail_attachment_free(gpointer data)
 {
 	mail_attachment *a = data;

@@ -42,6 +42,8 @@ flush; sleep 1
 is "$(sink_count "ana@cliente.es")" 1 "smtp-sink received one mail for the customer"
 is "$(sink_count "[Ticket #$A]")" 1 "its subject carries the ticket tag"
 is "$(grep -l 'relay' "$WORK"/sink/* | wc -l | tr -d ' ')" 1 "it carries the staff member's words"
+grep -q 'Content-Disposition: attachment; filename=informe.txt' "$WORK"/sink/*; ok $? "and the attached file, by name"
+grep -q '^aW5mb3JtZSBkZSBwcnVlYmEK' "$WORK"/sink/*; ok $? "with its bytes, base64"
 
 ctl attachment "$A" 1 > "$WORK/got"; ok $? "attachment CODE 1: exit 0"
 cmp -s "$WORK/got" "$WORK/informe.txt"; ok $? "the bytes are those attached"
