@@ -71,7 +71,10 @@ notify_always_to_sender(notify_kind kind)
 	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
 }
 
-/* notify_recipients - the account, its sub-accounts that asked for mail, the sender. */
+/*
+ * notify_recipients - the account, its sub-accounts that asked for mail, the sender.
+ * A disabled account gets nothing, nor do the sub-accounts it had authorized.
+ */
 static GPtrArray *
 notify_recipients(store *db, const notify_event *event, const store_ticket *ticket, GError **error)
 {
@@ -88,6 +91,10 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 		notify_add(recipients, account.email, account.name, account.language);
 	if (notify_always_to_sender(event->kind))
 		notify_add(recipients, event->sender, NULL, account.language);
+	if (account.disabled) {             /* its sub-accounts were authorized through it */
+		store_account_clear(&account);
+		return g_steal_pointer(&recipients);
+	}
 	if ((subaccounts = store_subaccount_list(db, account.id, error)) == NULL) {
 		store_account_clear(&account);
 		return NULL;

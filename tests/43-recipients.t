@@ -143,4 +143,10 @@ is($got->{'maria@cliente.es'}[0]{auto}, 'auto-replied', 'a reopening notice is a
 ctl('status', '--actor', 'maria@cliente.es', $code, 'on_hold');
 is(rcpts(mails()), 'auditor@cliente.es contable@cliente.es', 'the author of a status change is not told');
 
+# A disabled account (a customer who left) is no longer mailed, nor are the people it
+# had authorized: they were reachable only through it.
+ctl('account', 'disable', 'maria@cliente.es');
+ctl('status', '--actor', 'agente1@example.com', $code, 'closed');
+is(rcpts(mails()), '', 'a disabled account: no notification to it or its sub-accounts');
+
 done_testing();
