@@ -94,6 +94,7 @@ typedef struct {
 	lmtp_config lmtp;
 	smtp_config smtp;
 	GPtrArray *imap_sources;    /* imap_source_config * */
+	GHashTable *labels;         /* [labels]: "lang:status" → label */
 } ticketd_config;
 
 GQuark config_error_quark(void);

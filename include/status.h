@@ -13,7 +13,11 @@ gboolean status_valid(const char *status);
 /* status_label - the label customers read, in lang ("es" when unknown). */
 const char *status_label(const char *status, const char *lang);
 
-/* status_set_label - a configured label replaces the built-in one for that language. */
-void status_set_label(const char *status, const char *lang, const char *label);
+/*
+ * status_use_labels - the configured labels, "lang:status" → label, replace the built-in
+ * ones (those not named keep theirs). Called at start-up and by a reload in the
+ * single-threaded supervisor, never while other threads read labels.
+ */
+void status_use_labels(GHashTable *labels);
 
 #endif

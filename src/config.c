@@ -777,7 +777,7 @@ config_load_labels(const config_source *source, ticketd_config *config, GError *
 			                   "write LANG.STATUS = label, LANG es or en, e.g. es.open = Abierto");
 		if (*label == '\0' || strpbrk(label, "\r\n") != NULL)
 			return config_fail(error, source, "labels", keys[i], "the label is empty");
-		status_set_label(dot + 1, lang, label);
+		g_hash_table_replace(config->labels, g_strconcat(lang, ":", dot + 1, NULL), g_steal_pointer(&label));
 	}
 	return TRUE;
 }
@@ -824,6 +824,7 @@ config_load(const char *path, GError **error)
 	config->departments = g_ptr_array_new_with_free_func(department_free);
 	config->sweep_rules = g_ptr_array_new_with_free_func(sweep_rule_free);
 	config->imap_sources = g_ptr_array_new_with_free_func(imap_source_free);
+	config->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!g_file_get_contents(path, &text, &length, &local_error)) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
 		return NULL;
@@ -840,6 +841,8 @@ config_load(const char *path, GError **error)
 	}
 	if (!config_load_sections(&source, config, error))
 		return NULL;
+	/* Only a whole, valid configuration changes the labels: a broken reload keeps them. */
+	status_use_labels(config->labels);
 	return g_steal_pointer(&config);
 }
 
@@ -849,6 +852,7 @@ config_free(ticketd_config *config)
 	if (config == NULL)
 		return;
 	g_free(config->path);
+	g_hash_table_unref(config->labels);
 	g_free(config->database);
 	g_free(config->domain);
 	g_free(config->code_mask);

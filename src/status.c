@@ -23,7 +23,7 @@ static const status_names statuses[] = {
 	{ "closed", "Cerrado", "Closed" },
 };
 
-/* Configured labels, "lang:status" → label; set at start-up, read-only afterwards. */
+/* Configured labels, "lang:status" → label, of the configuration loaded last. */
 static GHashTable *configured;
 
 static const status_names *
@@ -60,9 +60,8 @@ status_label(const char *status, const char *lang)
 }
 
 void
-status_set_label(const char *status, const char *lang, const char *label)
+status_use_labels(GHashTable *labels)
 {
-	if (configured == NULL)
-		configured = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_hash_table_replace(configured, g_strconcat(lang, ":", status, NULL), g_strdup(label));
+	g_clear_pointer(&configured, g_hash_table_unref);
+	configured = labels != NULL ? g_hash_table_ref(labels) : NULL;
 }

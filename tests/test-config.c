@@ -183,6 +183,30 @@ test_labels(void)
 	g_assert_cmpstr(status_label("closed", "es"), ==, "Cerrado");
 }
 
+/* test_labels_reload - a label taken out of the file is back to built-in after a reload;
+ * a broken file changes nothing. */
+static void
+test_labels_reload(void)
+{
+	g_autofree char *first = g_strconcat(minimal, "[labels]\nes.pending = Esperando su respuesta\n", NULL);
+	g_autofree char *broken = g_strconcat(minimal, "[labels]\nes.pending = Otra\nfr.open = Ouvert\n", NULL);
+	g_autofree char *path = write_config(first);
+	g_autofree char *broken_path = write_config(broken);
+	g_autofree char *plain_path = write_config(minimal);
+	g_autoptr(ticketd_config) config = config_load(path, NULL);
+	g_autoptr(ticketd_config) failed = NULL;
+	g_autoptr(ticketd_config) plain = NULL;
+
+	g_assert_nonnull(config);
+	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	failed = config_load(broken_path, NULL);
+	g_assert_null(failed);
+	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	plain = config_load(plain_path, NULL);
+	g_assert_nonnull(plain);
+	g_assert_cmpstr(status_label("pending", "es"), ==, "Pendiente");
+}
+
 static void
 test_mistakes(void)
 {
@@ -352,6 +376,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
 	g_test_add_func("/config/sweep-rules", test_sweep_rules);
 	g_test_add_func("/config/labels", test_labels);
+	g_test_add_func("/config/labels-reload", test_labels_reload);
 	g_test_add_func("/config/secret-permissions", test_secret_permissions);
 	g_test_add_func("/config/search-order", test_search_order);
 	g_test_add_func("/config/imap-sources", test_imap_sources);
