@@ -90,6 +90,7 @@ typedef struct {
 	char *user;                 /* drop to this user when started as root */
 	char *pid_file;
 	GPtrArray *departments;     /* department_config * */
+	int sweep_interval;         /* seconds between two rounds of the daemon's sweeper */
 	GPtrArray *sweep_rules;     /* sweep_rule *, in file order */
 	lmtp_config lmtp;
 	smtp_config smtp;

@@ -727,16 +727,20 @@ config_sweep_defaults(ticketd_config *config)
 		g_ptr_array_add(config->sweep_rules, sweep_rule_parse(defaults[i], &why));
 }
 
-/* config_load_sweep - every "rule =" line of [sweep] (GKeyFile keeps only the last, so the
- * lines are read here); "rule = none" alone turns the sweeper off; no rule: the defaults. */
+/* config_load_sweep - the interval, and every "rule =" line of [sweep] (GKeyFile keeps
+ * only the last, so the lines are read here); "rule = none" alone turns the sweeper off;
+ * no rule: the defaults. */
 static gboolean
 config_load_sweep(const config_source *source, ticketd_config *config, GError **error)
 {
-	static const char *const sweep_keys[] = { "rule", NULL };
+	static const char *const sweep_keys[] = { "rule", "interval", NULL };
 	gboolean in_sweep = FALSE, seen = FALSE;
+	gint64 interval;
 
-	if (!config_check_keys(source, "sweep", sweep_keys, error))
+	if (!config_check_keys(source, "sweep", sweep_keys, error) ||
+	    !config_number(source, "sweep", "interval", 60, 1, 86400, &interval, error))
 		return FALSE;
+	config->sweep_interval = (int)interval;
 	for (int i = 0; source->lines[i] != NULL; i++) {
 		g_autofree char *line = g_strstrip(g_strdup(source->lines[i]));
 		const char *why = NULL;
@@ -744,7 +748,8 @@ config_load_sweep(const config_source *source, ticketd_config *config, GError **
 
 		if (line[0] == '[')
 			in_sweep = strcmp(line, "[sweep]") == 0;
-		if (!in_sweep || line[0] == '[' || line[0] == '#' || line[0] == ';' || line[0] == '\0')
+		if (!in_sweep || line[0] == '[' || line[0] == '#' || line[0] == ';' || line[0] == '\0' ||
+		    g_str_has_prefix(line, "interval"))
 			continue;
 		seen = TRUE;
 		g_strstrip(strchr(line, '=') + 1);

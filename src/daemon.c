@@ -46,7 +46,6 @@
 #define DAEMON_READ_SIZE 65536
 /* Seconds between two looks at the outbox. */
 #define DAEMON_NOTIFY_SECONDS 5
-#define DAEMON_SWEEP_SECONDS 60
 
 typedef struct {
 	char *spec;                 /* as configured: "unix:/path" or "inet:host:port" */
@@ -579,7 +578,7 @@ daemon_start_workers(const ticketd_config *config, gboolean notifier)
 	server.workers = g_ptr_array_new();
 	if (notifier)
 		daemon_start_periodic("notifications", DAEMON_NOTIFY_SECONDS, notify_flush, config->database);
-	daemon_start_periodic("sweep", DAEMON_SWEEP_SECONDS, daemon_sweep, config->database);
+	daemon_start_periodic("sweep", config->sweep_interval, daemon_sweep, config->database);
 	for (guint i = 0; i < config->imap_sources->len; i++) {
 		imap_job *job = g_new0(imap_job, 1);
 

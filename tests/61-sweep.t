@@ -74,6 +74,31 @@ write_config "" "[sweep]
 rule = none"
 is "$(ctl sweep --now @$((T0 + 900 * H)))" "0 tickets changed" "rule = none turns the sweeper off"
 
+# Inside the daemon: the sweeper runs every [sweep] interval seconds, and the daemon's
+# own notifier mails the closing notice.
+LMTP_PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+write_config "user = $(id -un)" "$smtp
+[sweep]
+interval = 1
+rule = answered 72h closed
+[lmtp]
+listen = inet:127.0.0.1:$LMTP_PORT"
+mail siete@cliente.es siete | deliver $T0
+echo "Hecho." | at $T0 "$TICKETCTL" -c "$CONF" reply "$(code_of siete)" >/dev/null
+ctl outbox flush >/dev/null 2>&1; sleep 1; rm -f "$WORK"/sink/*
+"$TICKETD" -f -c "$CONF" 2>"$WORK/daemon.log" &
+DAEMON=$!
+CLEANUP_PIDS="$CLEANUP_PIDS $DAEMON"
+for _ in $(seq 150); do
+	[ "$(status_of siete)" = closed ] && [ "$(sink_count "[Ticket #$(code_of siete)]")" = 1 ] && break
+	sleep 0.1
+done
+is "$(status_of siete)" closed "the daemon's sweeper closes an answered ticket idle for 72 h"
+is "$(sql "select actor from events e join tickets t on t.id = e.ticket_id where t.subject = 'siete' and e.kind = 'sweep'")" \
+	ticketd "as ticketd, in the ticket's history"
+is "$(sink_count "[Ticket #$(code_of siete)]")" 1 "and its notifier mails the notice"
+kill -TERM $DAEMON; wait $DAEMON; is $? 0 "the daemon stops cleanly"
+
 # Errors name the file and line.
 write_config "" "[sweep]
 rule = answered 72x closed"
