@@ -469,6 +469,38 @@ format_date(GMimeMessage *msg)
 	return utc ? g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ") : NULL;
 }
 
+/*
+ * part_decoded_bounds - what the content of a leaf part decodes to, at least and at most,
+ * from its encoded length: base64 gives 3 bytes for 4 (a little less with the line
+ * breaks), quoted-printable between a third and all of it. 0 and 0 when unknown.
+ */
+static void
+part_decoded_bounds(GMimePart *part, gsize *least, gsize *most)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	gint64 length = content != NULL ? g_mime_stream_length(g_mime_data_wrapper_get_stream(content)) : -1;
+
+	*least = *most = 0;
+	if (length <= 0)
+		return;
+	switch (g_mime_data_wrapper_get_encoding(content)) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+		*least = (gsize)length / 100 * 72;
+		*most = (gsize)length / 4 * 3 + 3;
+		break;
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		*least = (gsize)length / 3;
+		*most = (gsize)length;
+		break;
+	case GMIME_CONTENT_ENCODING_UUENCODE:
+		*least = (gsize)length / 2;
+		*most = (gsize)length;
+		break;
+	default:
+		*least = *most = (gsize)length;
+	}
+}
+
 /* part_bytes - the transfer-decoded, still unconverted content of a leaf part. */
 static GBytes *
 part_bytes(GMimePart *part)
@@ -476,10 +508,13 @@ part_bytes(GMimePart *part)
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	g_autoptr(GMimeStream) stream = NULL;
 	GByteArray *array;
+	gsize least, most;
 
 	if (content == NULL)
 		return g_bytes_new(NULL, 0);
-	stream = g_mime_stream_mem_new();
+	/* Sized once: a growing array would double past the content, twice the memory. */
+	part_decoded_bounds(part, &least, &most);
+	stream = g_mime_stream_mem_new_with_byte_array(g_byte_array_sized_new((guint)MIN(most, G_MAXUINT)));
 	g_mime_data_wrapper_write_to_stream(content, stream);
 	array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
@@ -854,6 +889,15 @@ attachment_new(attachment_walk *walk, GMimeObject *obj)
 	g_free(name);
 	name = header_value_clean(type ? type : "application/octet-stream");
 	a->content_type = g_ascii_strdown(name, -1);
+	/* One that must be over the limit is not decoded to find out (a 50 MB part). */
+	if (walk->m->limit_exceeded == NULL && GMIME_IS_PART(obj)) {
+		gsize least, most;
+
+		part_decoded_bounds(GMIME_PART(obj), &least, &most);
+		if (least > MIME_ATTACHMENT_BYTES_MAX)
+			limit_note(walk->m, "attachment %s is over %u bytes decoded", a->filename,
+			           MIME_ATTACHMENT_BYTES_MAX);
+	}
 	/* Past a limit the message is held whole: decoding more would only cost time. */
 	if (walk->m->limit_exceeded == NULL) {
 		decoded = object_bytes(obj);
@@ -1154,32 +1198,58 @@ parse_envelope_headers(GMimeMessage *msg, const char *hint, parsed_message *m)
 	m->date = format_date(msg);
 }
 
-parsed_message *
-mime_parse(const char *raw, gsize length)
+/* parse_nothing - garbage or nothing: the message keeps its empty fields. */
+static void
+parse_nothing(parsed_message *m)
 {
-	parsed_message *m = parsed_message_empty();
-	g_autoptr(GMimeStream) stream = NULL;
-	g_autoptr(GMimeParser) parser = NULL;
-	g_autoptr(GMimeMessage) msg = NULL;
+	m->text = g_strdup("");
+	m->new_text = g_strdup("");
+}
+
+/* parse_stream - everything GMime reads; every GMime object is gone on return. */
+static void
+parse_stream(GMimeStream *stream, gsize length, parsed_message *m)
+{
+	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
+	g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message(parser, parser_options);
 	GMimePart *body;
 
-	if (parser_options == NULL)
-		mime_init();
-	if (raw != NULL && length > 0) {
-		header_limits(raw, length, m);
-		stream = g_mime_stream_mem_new_with_buffer(raw, length);
-		parser = g_mime_parser_new_with_stream(stream);
-		msg = g_mime_parser_construct_message(parser, parser_options);
-	}
 	if (msg == NULL) {
-		m->text = g_strdup("");
-		m->new_text = g_strdup("");
-		return m;
+		parse_nothing(m);
+		return;
 	}
 	body = choose_body(msg, &m->text);
 	parse_envelope_headers(msg, header_hint(msg, body), m);
 	parse_body(msg, body, m, length);
 	parse_classify_headers(msg, m);
+}
+
+parsed_message *
+mime_parse(const char *raw, gsize length)
+{
+	parsed_message *m = parsed_message_empty();
+	GByteArray *view;
+	GMimeStream *stream;
+
+	if (parser_options == NULL)
+		mime_init();
+	if (raw == NULL || length == 0) {
+		parse_nothing(m);
+		return m;
+	}
+	header_limits(raw, length, m);
+	/*
+	 * The stream reads raw in place: g_mime_stream_mem_new_with_buffer() would copy a
+	 * 50 MB message once more. The byte array only borrows the buffer; the stream does
+	 * not own the array, and the buffer is taken back from it once GMime is done.
+	 */
+	view = g_byte_array_new_take((guint8 *)raw, length);
+	stream = g_mime_stream_mem_new_with_byte_array(view);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parse_stream(stream, length, m);
+	g_object_unref(stream);
+	(void)g_byte_array_steal(view, NULL);
+	g_byte_array_unref(view);
 	return m;
 }
 
@@ -1188,8 +1258,7 @@ mime_unparsed(const char *reason)
 {
 	parsed_message *m = parsed_message_empty();
 
-	m->text = g_strdup("");
-	m->new_text = g_strdup("");
+	parse_nothing(m);
 	m->unparsed = g_strdup(reason);
 	return m;
 }
