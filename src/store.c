@@ -14,6 +14,7 @@
 /* journal_size_limit: bytes of -wal kept after a checkpoint (64 MB). */
 #define STORE_JOURNAL_LIMIT_SQL "PRAGMA journal_size_limit = 67108864"
 #define STORE_SEARCH_LIMIT      50              /* hits when the caller asks for 0 */
+#define STORE_BLOB_CHUNK        (1024 * 1024)   /* bytes per sqlite3_blob_write() */
 
 /* The statements, prepared lazily (after migration) and kept for the handle's life. */
 typedef enum {
@@ -313,8 +314,28 @@ static const char schema_v3[] =
 	" updated INTEGER NOT NULL);"
 	"PRAGMA user_version = 3;";
 
+/*
+ * Schema version 4: held keeps its raw bytes in the last column, the only place where
+ * SQLite writes a zeroblob() in place instead of first building the whole record (a
+ * held message may be 50 MB).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE held_v4 ("
+	" id INTEGER PRIMARY KEY,"
+	" reason TEXT NOT NULL,"
+	" sender TEXT,"
+	" recipient TEXT,"
+	" created INTEGER NOT NULL,"
+	" raw BLOB NOT NULL);"
+	"INSERT INTO held_v4(id, reason, sender, recipient, created, raw)"
+	" SELECT id, reason, sender, recipient, created, raw FROM held;"
+	"DROP TABLE held;"
+	"ALTER TABLE held_v4 RENAME TO held;"
+	"CREATE INDEX held_sender ON held(sender, created);"
+	"PRAGMA user_version = 4;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 struct store {
@@ -482,13 +503,17 @@ bind_id(sqlite3_stmt *stmt, int index, int64_t id)
 		sqlite3_bind_int64(stmt, index, id);
 }
 
-/* bind_bytes - exact bytes; a NULL or empty buffer becomes an empty BLOB, never NULL. */
+/*
+ * bind_bytes - exact bytes; a NULL or empty buffer becomes an empty BLOB, never NULL.
+ * Bound in place, not copied (a raw message may be 50 MB): every statement is stepped
+ * within the call that binds it, and stmt_done() clears the bindings.
+ */
 static gboolean
 bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, const void *data,
            gsize length, GError **error)
 {
 	int rc = sqlite3_bind_blob64(stmt, index, data != NULL ? data : "", length,
-	                             SQLITE_TRANSIENT);
+	                             SQLITE_STATIC);
 
 	if (rc != SQLITE_OK) {
 		set_error(handle, rc, "binding bytes", error);
@@ -1283,6 +1308,30 @@ message_insert(struct store *handle, const store_message_row *row, int64_t creat
 	return insert(handle, stmt, "adding a message", error);
 }
 
+/*
+ * blob_write - fill a zeroblob() column in chunks. A raw message goes in this way
+ * because binding it would have SQLite build one more whole copy of it in memory.
+ */
+static gboolean
+blob_write(struct store *handle, const char *table, const char *column, int64_t rowid,
+           const char *bytes, gsize length, GError **error)
+{
+	sqlite3_blob *blob = NULL;
+	int rc = SQLITE_OK;
+
+	if (length == 0)
+		return TRUE;
+	rc = sqlite3_blob_open(handle->db, "main", table, column, rowid, 1, &blob);
+	for (gsize at = 0; rc == SQLITE_OK && at < length; at += STORE_BLOB_CHUNK)
+		rc = sqlite3_blob_write(blob, bytes + at, (int)MIN(STORE_BLOB_CHUNK, length - at), (int)at);
+	sqlite3_blob_close(blob);
+	if (rc != SQLITE_OK) {
+		set_error(handle, rc, "writing the raw message", error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 raw_insert(struct store *handle, int64_t id, const char *raw, gsize length, GError **error)
 {
@@ -1291,9 +1340,9 @@ raw_insert(struct store *handle, int64_t id, const char *raw, gsize length, GErr
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
-	if (!bind_bytes(handle, stmt, 2, raw, length, error))
-		return FALSE;
-	return stmt_run(handle, stmt, "keeping the raw message", error);
+	sqlite3_bind_zeroblob64(stmt, 2, length);
+	return stmt_run(handle, stmt, "keeping the raw message", error) &&
+	       blob_write(handle, "raw_messages", "bytes", id, raw, length, error);
 }
 
 static gboolean
@@ -1631,16 +1680,19 @@ store_hold_add(store *handle, const char *reason, const char *sender, const char
                const char *raw, gsize length, int64_t now, GError **error)
 {
 	sqlite3_stmt *stmt = stmt_get(handle, ST_HOLD_ADD, error);
+	int64_t id;
 
 	if (stmt == NULL)
 		return 0;
 	bind_text_or_empty(stmt, 1, reason);
 	bind_text(stmt, 2, sender);
 	bind_text(stmt, 3, recipient);
-	if (!bind_bytes(handle, stmt, 4, raw, length, error))
-		return 0;
+	sqlite3_bind_zeroblob64(stmt, 4, length);
 	sqlite3_bind_int64(stmt, 5, now);
-	return insert(handle, stmt, "holding a message", error);
+	if ((id = insert(handle, stmt, "holding a message", error)) == 0 ||
+	    !blob_write(handle, "held", "raw", id, raw, length, error))
+		return 0;
+	return id;
 }
 
 /* ---- Search ---- */

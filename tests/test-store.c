@@ -994,10 +994,39 @@ test_migrate_from_v2(fixture *f, gconstpointer data)
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
 	g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM accounts"), ==, 1);
 	g_assert_false(store_imap_state_get(f->store, "soporte", &validity, &last, &error));
 	g_assert_no_error(error);
+}
+
+/* A version 3 database keeps its held mail, byte for byte, when held is rebuilt. */
+static void
+test_migrate_held_from_v3(fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	sqlite3 *db = NULL;
+	static const char raw[] = "From: a@b.es\r\n\r\nretenido\r\n";
+
+	g_assert_cmpint(store_hold_add(f->store, "unknown sender", "a@b.es", "soporte@example.com", raw,
+	                               sizeof raw - 1, 1700000000, &error), >, 0);
+	g_assert_no_error(error);
+	store_close(f->store);
+	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_exec(db, "CREATE TABLE held_v3 (id INTEGER PRIMARY KEY, reason TEXT NOT NULL,"
+	                             " sender TEXT, recipient TEXT, raw BLOB NOT NULL, created INTEGER NOT NULL);"
+	                             "INSERT INTO held_v3 SELECT id, reason, sender, recipient, raw, created FROM held;"
+	                             "DROP TABLE held; ALTER TABLE held_v3 RENAME TO held;"
+	                             "CREATE INDEX held_sender ON held(sender, created);"
+	                             "PRAGMA user_version = 3", NULL, NULL, NULL), ==, SQLITE_OK);
+	sqlite3_close(db);
+	f->store = store_open(f->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 4);
+	g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM held WHERE reason = 'unknown sender'"
+	                        " AND sender = 'a@b.es' AND created = 1700000000"), ==, 1);
+	g_assert_cmpint(raw_int(f->path, "SELECT length(raw) FROM held"), ==, sizeof raw - 1);
+	g_assert_cmpint(raw_int(f->path, "SELECT cid FROM pragma_table_info('held') WHERE name = 'raw'"), ==, 5);
 }
 
 static void
@@ -1058,6 +1087,7 @@ main(int argc, char **argv)
 		{ "/store/busy", test_busy },
 		{ "/store/now", test_now },
 		{ "/store/migrate/from-v2", test_migrate_from_v2 },
+		{ "/store/migrate/held-from-v3", test_migrate_held_from_v3 },
 		{ "/store/imap-state", test_imap_state },
 	};
 
