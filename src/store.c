@@ -156,6 +156,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'queued', next_try = ?2, attempts = 0,"
 		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
 	/* Both counts stop at the limit the caller compares with: a flood costs no more. */
+	/* The terms after ?2 are those of the partial index outbox_automatic. */
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
 		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed' LIMIT ?3)",
 	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author = ?1"
@@ -317,7 +318,8 @@ static const char schema_v3[] =
 /*
  * Schema version 4: held keeps its raw bytes in the last column, the only place where
  * SQLite writes a zeroblob() in place instead of first building the whole record (a
- * held message may be 50 MB).
+ * held message may be 50 MB). The automatic mails per recipient are counted from an
+ * index of their own, without stepping over the suppressed ones.
  */
 static const char schema_v4[] =
 	"CREATE TABLE held_v4 ("
@@ -332,6 +334,8 @@ static const char schema_v4[] =
 	"DROP TABLE held;"
 	"ALTER TABLE held_v4 RENAME TO held;"
 	"CREATE INDEX held_sender ON held(sender, created);"
+	"CREATE INDEX outbox_automatic ON outbox(recipient, created)"
+	" WHERE kind <> 'staff_reply' AND state <> 'suppressed';"
 	"PRAGMA user_version = 4;";
 
 /* migrations[n] takes a database from version n to n + 1. */
