@@ -814,6 +814,30 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
 	       config_load_imap_sources(source, config, groups, error);
 }
 
+/*
+ * config_file_private - the configuration names the database, the secrets' files and
+ * who is staff: others may not read it, and no one but its owner may change it.
+ * Group read is fine (staff in the ticketd group run ticketctl).
+ */
+static gboolean
+config_file_private(const char *path, GError **error)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return TRUE;                /* reading it says what is wrong */
+	if ((st.st_mode & 0022) != 0) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s is writable by group or others; run chmod 640 %s",
+		            path, path);
+		return FALSE;
+	}
+	if ((st.st_mode & 0004) != 0) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s is readable by others; run chmod 640 %s", path, path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 ticketd_config *
 config_load(const char *path, GError **error)
 {
@@ -830,6 +854,8 @@ config_load(const char *path, GError **error)
 	config->sweep_rules = g_ptr_array_new_with_free_func(sweep_rule_free);
 	config->imap_sources = g_ptr_array_new_with_free_func(imap_source_free);
 	config->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (!config_file_private(path, error))
+		return NULL;
 	if (!g_file_get_contents(path, &text, &length, &local_error)) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
 		return NULL;

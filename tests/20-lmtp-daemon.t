@@ -37,6 +37,9 @@ sub free_port {
 sub write_config {
 	my ($extra_department, $max_connections) = @_;
 	open my $fh, '>', "$work/ticketd.conf" or die;
+	# As installed: not for others, readable by the daemon's group (it reloads as that user).
+	chmod 0640, "$work/ticketd.conf";
+	chown -1, (getpwnam($user))[3], "$work/ticketd.conf";
 	print $fh <<"CONF";
 [ticketd]
 database = $work/ticketd.db

@@ -29,6 +29,7 @@ END {
 }
 
 open my $conf, '>', "$work/ticketd.conf" or die;
+chmod 0640, "$work/ticketd.conf";
 print $conf <<"CONF";
 [ticketd]
 database = $work/ticketd.db

@@ -28,6 +28,7 @@ END { stop_sink() }
 sub write_config {
 	my ($extra) = @_;
 	open my $fh, '>:encoding(UTF-8)', $conf or die;
+	chmod 0640, $conf;
 	print $fh <<"CONF";
 [ticketd]
 database = $work/ticketd.db

@@ -22,6 +22,7 @@ my $sink_pid;
 END { stop_sink() }
 
 open my $fh, '>:encoding(UTF-8)', $conf or die;
+chmod 0640, $conf;
 print $fh <<"CONF";
 [ticketd]
 database = $work/ticketd.db

@@ -27,6 +27,7 @@ END {
 }
 
 open my $fh, '>:encoding(UTF-8)', $conf or die;
+chmod 0640, $conf;
 print $fh <<"CONF";
 [ticketd]
 database = $work/ticketd.db

@@ -45,6 +45,7 @@ sub sql {
 }
 
 open my $conf, '>', "$work/ticketd.conf" or die;
+chmod 0640, "$work/ticketd.conf";
 print $conf <<"CONF";
 [ticketd]
 database = $work/ticketd.db

@@ -22,6 +22,7 @@ my $sink_pid;
 END { if ($sink_pid) { local $?; kill 'TERM', $sink_pid; waitpid $sink_pid, 0 } }
 
 open my $fh, '>', $conf or die;
+chmod 0640, $conf;
 print $fh <<"CONF";
 [ticketd]
 database = $work/ticketd.db
@@ -137,6 +138,19 @@ SKIP: {
 	ok(!(grep { /^cuerpo falso/m } @heads), 'no text became a header line');
 	my ($subject) = map { /^Subject: (.*(?:\r?\n[ \t].*)*)/m ? $1 : () } grep { /crlf|Hola/ } @heads;
 	unlike($subject // '', qr/\r?\nBcc/i, 'the subject stays one header');
+}
+
+# A configuration others may read is refused, with what to do.
+{
+	chmod 0644, $conf;
+	open my $saved, '>&', \*STDERR or die;
+	open STDERR, '>', "$work/perm.err" or die;
+	my (undef, $status) = ctl('department', 'list');
+	open STDERR, '>&', $saved or die;
+	chmod 0640, $conf;
+	is($status, 78, 'a world-readable configuration: exit 78 (EX_CONFIG)');
+	open my $e, '<', "$work/perm.err" or die;
+	like(do { local $/; <$e> }, qr/\Q$conf\E is readable by others; run chmod 640/, 'the error names the file and the fix');
 }
 
 done_testing();

@@ -53,6 +53,7 @@ address = soporte@example.com
 listen = inet:127.0.0.1:$T_PORT
 max_connections = 100
 EOF
+chmod 640 "$WORK/ticketd.conf"
 "$BUILD/ticketd" -f -n -c "$WORK/ticketd.conf" 2>"$WORK/ticketd.log" &
 TICKETD_PID=$!
 PIDS="$PIDS $TICKETD_PID"

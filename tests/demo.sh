@@ -45,6 +45,7 @@ listen = inet:127.0.0.1:$PORT
 url = smtp://127.0.0.1:$SMTP_PORT
 from = Soporte Example <soporte@example.com>
 CONF
+chmod 640 "$TICKETD_CONF"            # ticketd refuses a configuration others may read
 
 # A local SMTP sink stands for the customers' mailboxes: every mail lands in a file.
 mkdir -p "$DEMO/mailboxes"

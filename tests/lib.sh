@@ -56,6 +56,7 @@ name = Ventas
 address = ventas@example.com
 ${2:-}
 CONF
+	chmod 640 "$CONF"
 }
 
 # load_accounts: the account holders and sub-accounts the fixtures were written for.

@@ -2,6 +2,7 @@
  * test-config - ticketd.conf: the documented defaults, and for each mistake a
  * postmaster makes, an error that names the file, the line and the key.
  */
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 #include <string.h>
@@ -27,7 +28,7 @@ write_config(const char *text)
 
 	g_assert_no_error(error);
 	close(fd);
-	g_file_set_contents(path, text, -1, &error);
+	g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error);
 	g_assert_no_error(error);
 	return path;
 }
@@ -67,9 +68,16 @@ test_full_sample(void)
 {
 	g_autofree char *sample = g_build_filename(g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".",
 	                                           "etc", "ticketd.conf", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(ticketd_config) config = config_load(sample, &error);
+	g_autoptr(ticketd_config) config = NULL;
 
+	/* A copy, installed as make install does (0640): git keeps the sample 0644. */
+	g_assert_true(g_file_get_contents(sample, &text, NULL, &error));
+	path = write_config(text);
+	config = config_load(path, &error);
+	g_unlink(path);
 	g_assert_no_error(error);
 	g_assert_cmpuint(config->departments->len, ==, 3);
 	g_assert_true(config_is_staff(config, "Agente1@example.com"));
@@ -163,6 +171,38 @@ test_sweep_rules(void)
 		rule = g_ptr_array_index(config->sweep_rules, 0);
 		g_assert_cmpstr(rule->from[0], ==, cases[i].first_from);
 		g_assert_cmpint(rule->after, ==, cases[i].first_after);
+	}
+}
+
+/* test_file_permissions - others may not read the configuration, nor group change it. */
+static void
+test_file_permissions(void)
+{
+	static const struct { int mode; const char *expected; } cases[] = {
+		{ 0640, NULL },
+		{ 0600, NULL },
+		{ 0644, " is readable by others; run chmod 640 " },
+		{ 0660, " is writable by group or others; run chmod 640 " },
+		{ 0642, " is writable by group or others; run chmod 640 " },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = write_config(minimal);
+		g_autofree char *expected = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(ticketd_config) config = NULL;
+
+		g_assert_cmpint(chmod(path, (mode_t)cases[i].mode), ==, 0);
+		config = config_load(path, &error);
+		if (cases[i].expected == NULL) {
+			g_assert_no_error(error);
+			g_assert_nonnull(config);
+		} else {
+			expected = g_strconcat(path, cases[i].expected, path, NULL);
+			g_assert_null(config);
+			g_assert_cmpstr(error->message, ==, expected);
+		}
+		g_unlink(path);
 	}
 }
 
@@ -375,6 +415,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/full-sample", test_full_sample);
 	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
 	g_test_add_func("/config/sweep-rules", test_sweep_rules);
+	g_test_add_func("/config/file-permissions", test_file_permissions);
 	g_test_add_func("/config/labels", test_labels);
 	g_test_add_func("/config/labels-reload", test_labels_reload);
 	g_test_add_func("/config/secret-permissions", test_secret_permissions);

@@ -87,7 +87,7 @@ replay_config(const char *data, gsize length)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ticketd_config) config = NULL;
 
-	g_assert_true(g_file_set_contents(path, data, (gssize)length, NULL));
+	g_assert_true(g_file_set_contents_full(path, data, (gssize)length, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
 	config = config_load(path, &error);
 	g_assert_true((config == NULL) != (error == NULL));
 	g_unlink(path);
@@ -135,7 +135,7 @@ setup_mail_store(void)
 	                                        "templates = /nonexistent\n\n[department:soporte]\n"
 	                                        "name = Soporte\naddress = soporte@example.com\n", db);
 
-	g_assert_true(g_file_set_contents(conf, text, -1, &error));
+	g_assert_true(g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error));
 	mail_config = config_load(conf, &error);
 	g_assert_no_error(error);
 	mail_store = store_open(db, &error);

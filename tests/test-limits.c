@@ -261,7 +261,7 @@ test_ingest_holds(void)
 	const char *reason = "over an input limit: more than 100 attachments";
 
 	g_assert_no_error(error);
-	g_assert_true(g_file_set_contents(conf, text, -1, &error));
+	g_assert_true(g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error));
 	config = config_load(conf, &error);
 	g_assert_no_error(error);
 	handle = store_open(db, &error);

@@ -33,7 +33,7 @@ fixture_set_up(fixture *f, gconstpointer data)
 	f->db = g_build_filename(f->dir, "ticketd.db", NULL);
 	text = g_strdup_printf("[ticketd]\ndatabase = %s\ndomain = example.com\ntemplates = %s/etc/templates\n\n"
 	                       "[department:soporte]\nname = Soporte\naddress = soporte@example.com\n", f->db, top);
-	g_assert_true(g_file_set_contents(conf, text, -1, &error));
+	g_assert_true(g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error));
 	f->config = config_load(conf, &error);
 	g_assert_no_error(error);
 	f->handle = store_open(f->db, &error);
@@ -163,7 +163,7 @@ test_secret_group_readable(void)
 	static const int modes[] = { 0640, 0604, 0660, 0400, 0600 };
 
 	g_assert_true(g_file_set_contents(secret, "s3cr3t\n", -1, &error));
-	g_assert_true(g_file_set_contents(conf, text, -1, &error));
+	g_assert_true(g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error));
 	for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
 		g_autoptr(GError) load_error = NULL;
 		g_autoptr(ticketd_config) config = NULL;

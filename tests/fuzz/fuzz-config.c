@@ -40,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(ticketd_config) config = NULL;
 
-	if (!g_file_set_contents(fuzz_path, (const char *)data, (gssize)size, NULL))
+	if (!g_file_set_contents_full(fuzz_path, (const char *)data, (gssize)size, G_FILE_SET_CONTENTS_NONE,
+	                              0600, NULL))
 		abort();
 	config = config_load(fuzz_path, &error);
 	if ((config == NULL) == (error == NULL))
