@@ -289,7 +289,7 @@ config_load_main(const config_source *source, ticketd_config *config, GError **e
 	                   &size, error))
 		return FALSE;
 	config->max_message_size = (gsize)size;
-	if (!config_number(source, group, "intake_per_hour", 30, 1, 100000, &size, error) ||
+	if (!config_number(source, group, "intake_per_hour", 30, 0, 100000, &size, error) ||
 	    !config_boolean(source, group, "require_dmarc_pass", FALSE, &config->require_dmarc_pass, error))
 		return FALSE;
 	config->intake_per_hour = (int)size;

@@ -21,6 +21,11 @@ mail flood@robot.es f7@robot.es "Pedido 7" | TICKETD_NOW=$(( $(date +%s) + 3700 
 is "$(sql "select count(*) from tickets t join accounts a on a.id = t.account_id where a.email = 'flood@robot.es'")" 4 \
 	"an hour later the sender is heard again"
 
+write_config "intake_per_hour = 0"
+for n in 1 2 3 4 5; do mail relay@panel.es "r$n@panel.es" "Aviso $n" | deliver; done
+is "$(sql "select count(*) from tickets t join accounts a on a.id = t.account_id where a.email = 'relay@panel.es'")" 5 \
+	"intake_per_hour = 0 turns the limit off"
+
 write_config "require_dmarc_pass = yes"
 "$TICKETCTL" -c "$CONF" account add cliente@tienda.es
 mail cliente@tienda.es d1@falso.es "Cambie mi contraseña" "Authentication-Results: mx.example.com; spf=fail; dmarc=fail header.from=tienda.es" | deliver
