@@ -154,9 +154,10 @@ typedef struct {
 } store_ticket_filter;
 /* store_ticket_list - queue order: oldest last customer message first. */
 GPtrArray *store_ticket_list(store *store, const store_ticket_filter *filter, GError **error);
-/* store_ticket_idle - tickets in status, not merged, with neither a status change nor a
- * customer message after before: what the sweeper may move. store_ticket * */
-GPtrArray *store_ticket_idle(store *store, const char *status, int64_t before, GError **error);
+/* store_ticket_idle - up to limit tickets in status, not merged, with neither a status
+ * change nor a customer message after before: what the sweeper may move. store_ticket * */
+GPtrArray *store_ticket_idle(store *store, const char *status, int64_t before, int limit,
+                             GError **error);
 
 /* Messages, raw bytes and attachments. */
 int64_t store_message_add(store *store, const store_message_row *row, GError **error);

@@ -11,7 +11,8 @@
 #include "config.h"
 #include "store.h"
 
-/* sweep_run - apply every rule as of now; how many tickets changed, -1 on error. */
+/* sweep_run - apply every rule as of now, 100 tickets per transaction; how many tickets
+ * changed, -1 on error (the batches committed before it stay). */
 int sweep_run(const ticketd_config *config, store *db, int64_t now, GError **error);
 
 #endif

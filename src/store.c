@@ -105,7 +105,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
 		" AND max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id"
 		" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0)) <= ?2"
-		" ORDER BY t.id",
+		" ORDER BY t.id LIMIT ?3",
 	[ST_MESSAGE_ADD] = "INSERT INTO messages(ticket_id, direction, author, message_id,"
 		" in_reply_to, refs, subject, text, new_text, class, dedup_key, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -1272,10 +1272,10 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 	return collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
 }
 
-/* store_ticket_idle - unmerged tickets in status whose last status change and last
- * customer message are both at or before the time given. */
+/* store_ticket_idle - up to limit unmerged tickets in status whose last status change
+ * and last customer message are both at or before the time given, oldest first. */
 GPtrArray *
-store_ticket_idle(store *handle, const char *status, int64_t before, GError **error)
+store_ticket_idle(store *handle, const char *status, int64_t before, int limit, GError **error)
 {
 	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_IDLE, error);
 
@@ -1283,6 +1283,7 @@ store_ticket_idle(store *handle, const char *status, int64_t before, GError **er
 		return NULL;
 	bind_text(stmt, 1, status);
 	sqlite3_bind_int64(stmt, 2, before);
+	sqlite3_bind_int(stmt, 3, limit);
 	return collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
 }
 

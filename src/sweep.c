@@ -39,19 +39,32 @@ sweep_ticket(const ticketd_config *config, store *db, const store_ticket *ticket
 	return TRUE;
 }
 
-/* sweep_status - the tickets of one status that one rule moves; a count, -1 on error. */
-static int
-sweep_status(const ticketd_config *config, store *db, const sweep_rule *rule, const char *status,
-             int64_t now, GError **error)
-{
-	g_autoptr(GPtrArray) idle = store_ticket_idle(db, status, now - rule->after, error);
+/* Tickets moved per transaction. A backlog (a daemon that was down, an imported
+ * history) must not hold the write lock that deliveries wait for, nor sit in memory whole. */
+#define SWEEP_BATCH 100
 
-	if (idle == NULL)
+/* sweep_batch - one transaction: up to SWEEP_BATCH tickets of one status that one rule
+ * moves; a count, -1 on error. A moved ticket has a new status, so it is not found again. */
+static int
+sweep_batch(const ticketd_config *config, store *db, const sweep_rule *rule, const char *status,
+            int64_t now, GError **error)
+{
+	g_autoptr(GPtrArray) idle = NULL;
+
+	if (!store_begin(db, error))
 		return -1;
+	idle = store_ticket_idle(db, status, now - rule->after, SWEEP_BATCH, error);
+	if (idle == NULL)
+		goto fail;
 	for (guint i = 0; i < idle->len; i++)
 		if (!sweep_ticket(config, db, g_ptr_array_index(idle, i), rule, now, error))
-			return -1;
+			goto fail;
+	if (!store_commit(db, error))
+		goto fail;
 	return (int)idle->len;
+fail:
+	store_rollback(db);
+	return -1;
 }
 
 int
@@ -59,26 +72,18 @@ sweep_run(const ticketd_config *config, store *db, int64_t now, GError **error)
 {
 	int changed = 0;
 
-	if (config->sweep_rules->len == 0)
-		return 0;
-	if (!store_begin(db, error))
-		return -1;
 	for (guint r = 0; r < config->sweep_rules->len; r++) {
 		const sweep_rule *rule = g_ptr_array_index(config->sweep_rules, r);
 
 		for (int s = 0; rule->from[s] != NULL; s++) {
-			int moved = sweep_status(config, db, rule, rule->from[s], now, error);
+			int moved;
 
-			if (moved < 0) {
-				store_rollback(db);
-				return -1;
-			}
-			changed += moved;
+			do {
+				if ((moved = sweep_batch(config, db, rule, rule->from[s], now, error)) < 0)
+					return -1;
+				changed += moved;
+			} while (moved == SWEEP_BATCH);
 		}
-	}
-	if (!store_commit(db, error)) {
-		store_rollback(db);
-		return -1;
 	}
 	return changed;
 }

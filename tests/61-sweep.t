@@ -74,6 +74,21 @@ write_config "" "[sweep]
 rule = none"
 is "$(ctl sweep --now @$((T0 + 900 * H)))" "0 tickets changed" "rule = none turns the sweeper off"
 
+# A backlog larger than one transaction (100 tickets): every ticket moves, each with
+# its event and its notification.
+rm -f "$WORK/ticketd.db"*
+write_config "" "$smtp"
+mail ocho@cliente.es ocho | deliver $T0
+sql "with recursive n(i) as (select 1 union all select i + 1 from n where i < 250)
+     insert into tickets(code, account_id, department, subject, status, created, updated)
+     select printf('BKL-%06d', i), (select id from accounts where email = 'ana@cliente.es'),
+            'soporte', 'atraso ' || i, 'answered', $T0, $T0 from n"
+is "$(ctl sweep --now @$((T0 + 73 * H)))" "250 tickets changed" "a backlog of 250 idle tickets is swept in one run"
+is "$(sql "select count(*) from tickets where subject like 'atraso %' and status = 'closed'")" 250 "all of them closed"
+is "$(sql "select count(*) from events where kind = 'sweep'") $(sql "select count(*) from outbox where kind = 'auto_closed'")" \
+	"250 250" "each with one event and one notification"
+is "$(status_of ocho)" open "an open ticket is no rule's business"
+
 # Inside the daemon: the sweeper runs every [sweep] interval seconds, and the daemon's
 # own notifier mails the closing notice.
 LMTP_PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')

@@ -42,8 +42,9 @@ domain = example.com
 templates = $TOP/etc/templates
 pid_file = $WORK/ticketd.pid
 user = $RUN_USER
-# smtp-source sends every message From one address: do not hold it as a flood.
-intake_per_hour = 100000
+# smtp-source sends every message From one address: no flood limit, which would both
+# hold it and make every message count that sender's last hour.
+intake_per_hour = 0
 
 [department:soporte]
 name = Soporte técnico
@@ -196,6 +197,10 @@ my @all; for my $k (0 .. $sessions - 1) { open my $fh, '<', "/tmp/bench-lat.$tag
 printf "p99 %.1f\n", 1000 * $all[int(0.99 * $#all)] if @all;
 PERL
 
+# Not measured: the first messages pay for cold caches, in every server alike.
+warm_up() { smtp-source -L -s 4 -m 300 -l 4096 -f cliente@example.org -t "$2" 127.0.0.1:$1 >/dev/null 2>&1; }
+warm_up $T_PORT soporte@example.com; warm_up $D_PORT warmup@example.com; warm_up $S_PORT soporte@example.com
+
 echo "ticketd LMTP benchmark: $MESSAGES messages per run, $(nproc) CPUs, $(uname -r)"
 echo "(msg/s; landed = messages found stored afterwards; p99 = reply latency after the final dot, ms; rss = peak MB)"
 printf '\n%-28s %8s %8s %8s   %8s %8s   %8s %8s   %7s\n' load ticketd landed rss dovecot landed sink landed "t/d"
@@ -222,7 +227,8 @@ echo "ticketd database: $(du -h "$WORK/ticketd.db" | cut -f1), $(landed ticketd)
 
 # The same ticketd load against a database that already holds BENCH_BIG messages
 # (default 1,000,000; 0 skips): rows written straight into the store's tables, with
-# codes (PRE-0000001) that the code mask can never generate.
+# codes (PRE-0000001) that the code mask can never generate. Old tickets are closed or
+# open, as the sweeper leaves them: none is due for it during the run.
 BIG=${BENCH_BIG:-1000000}
 [ "$BIG" -gt 0 ] || exit 0
 kill "$TICKETD_PID"; wait "$TICKETD_PID" 2>/dev/null
@@ -236,7 +242,7 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG / 
 INSERT INTO tickets(code, account_id, department, subject, status, created, updated, last_customer)
 SELECT printf('PRE-%07d', i),
        (SELECT min(id) FROM accounts) + i % ($BIG / 10), 'soporte', 'Consulta número ' || i,
-       CASE i % 4 WHEN 0 THEN 'closed' WHEN 1 THEN 'answered' WHEN 2 THEN 'resolved' ELSE 'open' END,
+       CASE i % 4 WHEN 3 THEN 'open' ELSE 'closed' END,
        1700000000 + i, 1700000000 + i, 1700000000 + i FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BIG)
 INSERT INTO messages(ticket_id, direction, author, message_id, subject, text, new_text, dedup_key, created)
@@ -257,6 +263,7 @@ echo "prefilled $BIG messages in $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf 
 TICKETD_PID=$!
 PIDS="$PIDS $TICKETD_PID"
 for _ in $(seq 100); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$T_PORT')" && break; sleep 0.1; done
+warm_up $T_PORT soporte@example.com
 printf '\n%-28s %8s %8s %8s\n' "load, $(landed ticketd) stored" ticketd landed rss
 for s in $SESSIONS; do
 	set -- $(run "big-$s" ticketd smtp-source -L -s "$s" -m "$MESSAGES" -l 4096 -f cliente@example.org -t soporte@example.com 127.0.0.1:$T_PORT)
