@@ -59,7 +59,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	                       "[department:soporte]\nname = Soporte\naddress = soporte@example.com\n\n"
 	                       "[department:ventas]\nname = Ventas\naddress = ventas@example.com\n"
 	                       "closed_reply = new\n", db, templates);
-	if (!g_file_set_contents(conf, text, -1, &error) ||
+	/* 0640: config_load refuses a file that others may read. */
+	if (!g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error) ||
 	    (fuzz_config = config_load(conf, &error)) == NULL ||
 	    (fuzz_store = store_open(db, &error)) == NULL ||
 	    store_account_add(fuzz_store, "cliente@example.org", "Cliente", "es", &error) <= 0) {
