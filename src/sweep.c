@@ -39,10 +39,6 @@ sweep_ticket(const ticketd_config *config, store *db, const store_ticket *ticket
 	return TRUE;
 }
 
-/* Tickets moved per transaction. A backlog (a daemon that was down, an imported
- * history) must not hold the write lock that deliveries wait for, nor sit in memory whole. */
-#define SWEEP_BATCH 100
-
 /* sweep_batch - one transaction: up to SWEEP_BATCH tickets of one status that one rule
  * moves; a count, -1 on error. A moved ticket has a new status, so it is not found again. */
 static int
