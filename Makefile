@@ -18,15 +18,21 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
-# libetpan.pc carries non-PIE link flags: link it by name (see LIBRARIES.md).
+# libetpan.pc carries non-PIE link flags (-no-pie from its build): link it by name.
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lpthread
 
-PROGRAMS := ticketd ticketctl
-LIB_SRC  := $(filter-out $(PROGRAMS:%=src/%.c),$(wildcard src/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
-UNIT_SRC := $(wildcard tests/test-*.c)
-UNITS    := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+# libticketd.a holds the parts (src/*.c, no main); each program lives in its own folder
+# with its private headers, which the library cannot include.
+LIB_SRC      := $(wildcard src/*.c)
+LIB_OBJ      := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+TICKETD_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/ticketd/*.c))
+TICKETCTL_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/ticketctl/*.c))
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+E2E      := $(sort $(wildcard tests/e2e/*.t))
 MANPAGES := man/ticketd.8 man/ticketctl.1 man/ticketd.conf.5
+DEPFILES  = $(LIB_OBJ:.o=.d) $(TICKETD_OBJ:.o=.d) $(TICKETCTL_OBJ:.o=.d) \
+            $(UNITS:=.d) $(FUZZ_BINS:=.d)
 
 # Debian packages the build, the tests and the demo need.
 DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
@@ -35,46 +41,70 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
              clang libclang-rt-14-dev valgrind
 
-.PHONY: all check check-asan demo deps deps-if-missing install lint-man clean bench fuzz fuzz-build
+.PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint-man \
+        clean bench fuzz fuzz-build
 
-all: deps-if-missing $(PROGRAMS:%=$(BUILD)/%)
+all: need-libraries $(BUILD)/ticketd $(BUILD)/ticketctl
 
-$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+# A build never installs anything: it says what is missing and how to get it.
+need-libraries:
+	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] || { \
+	  echo "make: missing build libraries (pkg-config $(PKGS), libetpan);" \
+	       "run 'make deps' as root to install them" >&2; exit 1; }
+
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
 	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/ticketd/%.o: src/ticketd/%.c | $(BUILD)/obj/ticketd
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -Isrc/ticketd -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/ticketctl/%.o: src/ticketctl/%.c | $(BUILD)/obj/ticketctl
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -Isrc/ticketctl -MMD -MP -c -o $@ $<
 
 $(BUILD)/libticketd.a: $(LIB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/ticketd $(BUILD)/ticketctl: $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libticketd.a
+$(BUILD)/ticketd: $(TICKETD_OBJ) $(BUILD)/libticketd.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BUILD)/tests
+$(BUILD)/ticketctl: $(TICKETCTL_OBJ) $(BUILD)/libticketd.a
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libticketd.a | $(BUILD)/tests
 	@echo "  TEST    $@"
-	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
 # A stand-in for a parser bug, preloaded by tests/73-poison.t (never installed).
-$(BUILD)/tests/poison-shim.so: tests/poison-shim.c | $(BUILD)/tests
+$(BUILD)/tests/poison-shim.so: tests/support/poison-shim.c | $(BUILD)/tests
 	@echo "  SHIM    $@"
 	@$(CC) -shared -fPIC -O1 -Wall -Werror $(shell pkg-config --cflags gmime-3.0) -o $@ $< -ldl
 
-$(BUILD) $(BUILD)/tests $(BUILD)/fuzz:
+$(BUILD)/obj $(BUILD)/obj/ticketd $(BUILD)/obj/ticketctl $(BUILD)/tests $(BUILD)/fuzz:
 	mkdir -p $@
 
 # The suite: GTest units (TAP) and end-to-end scripts, all under prove.
-check: all $(UNITS) $(BUILD)/tests/poison-shim.so lint-man
+# make check and make demo install what is missing first (make deps), then build.
+check: deps-if-missing
+	@$(MAKE) --no-print-directory test
+
+test: all $(UNITS) $(BUILD)/tests/poison-shim.so lint-man
 	TICKETD_BUILD=$(abspath $(BUILD)) TICKETD_TOP=$(CURDIR) \
-	  prove -f $(UNITS) $(sort $(wildcard tests/*.t)) :: --tap
+	  prove -f $(UNITS) $(E2E) :: --tap
 
 check-asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined" check
+	  LDFLAGS="-fsanitize=address,undefined" test
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c), each run FUZZ_SECONDS from its seeds.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := mail lmtp config quote
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
 
@@ -82,18 +112,19 @@ fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" fuzz-build
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+fuzz-build: $(FUZZ_BINS)
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILD)/libticketd.a $(wildcard include/*.h) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILD)/libticketd.a | $(BUILD)/fuzz
 	@echo "  FUZZ    $@"
-	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
-demo: all
-	sh tests/demo.sh $(abspath $(BUILD))
+demo: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	sh tests/support/demo.sh $(abspath $(BUILD))
 
 # LMTP throughput: ticketd against Dovecot's LMTP and smtp-sink (BENCH_MESSAGES=10000).
 bench: all
-	sh tests/bench.sh $(abspath $(BUILD))
+	sh tests/support/bench.sh $(abspath $(BUILD))
 
 lint-man:
 	mandoc -Tlint -W warning $(MANPAGES)
@@ -130,3 +161,5 @@ install: all
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+-include $(DEPFILES)

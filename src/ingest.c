@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "code.h"
-#include "guard.h"
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
@@ -727,12 +726,10 @@ void
 ingest_message(const ticketd_config *config, store *db, const char *raw, gsize length,
                const ingest_envelope *envelope, ingest_result *result)
 {
-	int slot;
-	g_autoptr(parsed_message) message = guard_parse(raw, length, &slot);
+	g_autoptr(parsed_message) message = mime_parse(raw, length);
 	g_autoptr(GError) error = NULL;
 
 	if (!store_begin(db, &error)) {
-		guard_leave(slot);
 		memset(result, 0, sizeof *result);
 		result->status = INGEST_TEMPFAIL;
 		result->error = g_strdup(error->message);
@@ -740,7 +737,6 @@ ingest_message(const ticketd_config *config, store *db, const char *raw, gsize l
 		return;
 	}
 	ingest_apply(config, db, raw, length, message, envelope, result);
-	guard_leave(slot);
 	if (result->status != INGEST_OK) {
 		store_rollback(db);
 	} else if (!store_commit(db, &error)) {

@@ -12,7 +12,7 @@ for target in "$@"; do
 	corpus=$build/fuzz/corpus/$target crashes=$build/fuzz/crashes/$target
 	mkdir -p "$corpus" "$crashes"
 	set -- "$corpus"
-	for seeds in "$top/tests/fuzz/seeds/$target" "$top/tests/fuzz-regressions/$target"; do
+	for seeds in "$top/tests/fuzz/seeds/$target" "$top/tests/fuzz/regressions/$target"; do
 		[ -d "$seeds" ] && set -- "$@" "$seeds"
 	done
 	[ "$target" = mail ] && set -- "$@" "$top/maildir-fixtures/cur" "$top/maildir-fixtures/new"

@@ -5,7 +5,7 @@
 # local SMTP sink, a staff status change reaching the customer, and a table of the tickets.
 set -eu
 BUILD=${1:-build}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 DEMO=$BUILD/demo
 rm -rf "$DEMO" && mkdir -p "$DEMO"
 DEMO=$(cd "$DEMO" && pwd)
@@ -75,7 +75,7 @@ done
 
 echo "== delivering maildir-fixtures over LMTP, one message at a time"
 printf '%-44s %-12s %-12s %s\n' MESSAGE DEPARTMENT ACTION TICKET
-"$TOP/tests/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" --lmtp "127.0.0.1:$PORT" \
+"$TOP/tests/support/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" --lmtp "127.0.0.1:$PORT" \
 	> "$DEMO/delivered.tsv"
 awk -F'\t' '{ printf "%-44s %-12s %-12s %s\n", substr($1, 5, 44), $6, $4, $5 }' "$DEMO/delivered.tsv"
 kill $DAEMON; wait $DAEMON 2>/dev/null || true

@@ -1,5 +1,5 @@
 /*
- * test-fuzz-regressions - every input kept in tests/fuzz-regressions/TARGET/ (what the
+ * test-fuzz-regressions - every input kept in tests/fuzz/regressions/TARGET/ (what the
  * fuzzers found, and inputs near the limits) replayed through the code the daemon runs:
  * mail is parsed and committed by ingest, LMTP dialogues are fed whole and one byte at a
  * time, configurations are loaded, texts are quote-stripped. Passing means no crash,
@@ -169,7 +169,7 @@ int
 main(int argc, char **argv)
 {
 	g_autofree char *root = g_build_filename(g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".",
-	                                         "tests", "fuzz-regressions", NULL);
+	                                         "tests", "fuzz", "regressions", NULL);
 	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
 	static const char *const targets[] = { "mail", "lmtp", "config", "quote" };
 	int status;

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # 10-fixtures - every message of maildir-fixtures, imported in order into an empty
-# database, gets the class, the action and the ticket tests/fixtures.expected says;
+# database, gets the class, the action and the ticket tests/e2e/fixtures.expected says;
 # importing the whole Maildir again changes nothing.
 use strict;
 use warnings;
@@ -9,7 +9,7 @@ use JSON::PP;
 
 my $top = $ENV{TICKETD_TOP} // '.';
 my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my $work = `sh -c '. "$top/tests/lib.sh"; trap - EXIT; write_config; load_accounts && echo \$WORK'`;
+my $work = `sh -c '. "$top/tests/e2e/lib.sh"; trap - EXIT; write_config; load_accounts && echo \$WORK'`;
 chomp $work;
 ok(-s "$work/ticketd.conf", 'configuration written, accounts loaded') or BAIL_OUT('no test setup');
 my $ctl = "$build/ticketctl -c $work/ticketd.conf";
@@ -17,7 +17,7 @@ END { system('rm', '-rf', $work) if $work && !$ENV{KEEP_WORK} }
 
 # The results, one line per (file, department).
 my (%results, %code);
-for (`$top/tests/feed-fixtures.pl $build/ticketctl $work/ticketd.conf $top/maildir-fixtures`) {
+for (`$top/tests/support/feed-fixtures.pl $build/ticketctl $work/ticketd.conf $top/maildir-fixtures`) {
 	chomp;
 	my ($path, $status, $class, $action, $ticket, $department) = split /\t/;
 	push @{$results{$path}}, { status => $status, class => $class, action => $action,
@@ -31,7 +31,7 @@ for my $path (keys %results) {
 	$code{name($path)} = $first->{ticket} if $first->{action} =~ /^new/;
 }
 
-open my $expected, '<', "$top/tests/fixtures.expected" or die "fixtures.expected: $!";
+open my $expected, '<', "$top/tests/e2e/fixtures.expected" or die "fixtures.expected: $!";
 my $cases = 0;
 while (<$expected>) {
 	next if /^#/ || /^\s*$/;

@@ -4,7 +4,7 @@
 #   path  status  class  action  ticket  department
 # A fixture that replies by subject tag or plus-address cannot know its ticket's random
 # code when it is written, so it carries @CODE:<name of the original>@; this replaces
-# it with the code that message's ticket got. Used by tests/10-fixtures.t and the demo.
+# it with the code that message's ticket got. Used by tests/e2e/10-fixtures.t and the demo.
 use strict;
 use warnings;
 use JSON::PP;
@@ -14,7 +14,7 @@ use IO::Socket::INET;
 my ($ticketctl, $config, $fixtures, $mode, $lmtp) = @ARGV;
 die "usage: feed-fixtures TICKETCTL CONFIG FIXTURES-DIR\n" unless defined $fixtures;
 
-# Steps a fixture needs first (e.g. its ticket resolved by staff): tests/fixtures.steps.
+# Steps a fixture needs first (e.g. its ticket resolved by staff): tests/support/fixtures.steps.
 my %steps;
 (my $steps_file = $0) =~ s{[^/]*$}{fixtures.steps};
 if (open my $steps, '<', $steps_file) {

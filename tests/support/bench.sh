@@ -6,9 +6,9 @@
 # with an attachment, unique per message, sent by a client that also times every
 # reply (p99). Checks that every message landed; prints msg/s, ticketd/Dovecot, p99
 # latency and peak RSS. A benchmark: it reports, it does not fail CI.
-#   usage: sh tests/bench.sh [BUILD-DIR]     (environment: BENCH_MESSAGES, BENCH_SESSIONS)
+#   usage: sh tests/support/bench.sh [BUILD-DIR]     (environment: BENCH_MESSAGES, BENCH_SESSIONS)
 set -u
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-${TICKETD_BUILD:-$TOP/build}}
 MESSAGES=${BENCH_MESSAGES:-10000}
 SESSIONS=${BENCH_SESSIONS:-"1 8 20"}

@@ -1,6 +1,6 @@
 # lib.sh - shared by the end-to-end tests (sourced): TAP output, a private work
 # directory, a configuration for it, and the built binaries.
-TOP=${TICKETD_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+TOP=${TICKETD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${TICKETD_BUILD:-$TOP/build}
 TICKETD=$BUILD/ticketd
 TICKETCTL=$BUILD/ticketctl

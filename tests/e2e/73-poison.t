@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # 73-poison - a poisoned message cannot wedge the queue. ticketd runs with a preloaded
-# stand-in for a parser bug (tests/poison-shim.c): a message whose subject holds
+# stand-in for a parser bug (tests/support/poison-shim.c): a message whose subject holds
 # VENENO-CRASH aborts the parser, one with VENENO-HANG never returns. The worker
 # process dies (or its watchdog kills it past parse_timeout); the supervisor keeps
 # the listener, starts a new worker, and after parse_failures deaths on one message
