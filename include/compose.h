@@ -9,7 +9,8 @@
 #include <glib.h>
 
 #include "config.h"
-#include "notify.h"
+#include "event.h"
+#include "mime.h"
 #include "store.h"
 
 typedef struct {

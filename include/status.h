@@ -7,6 +7,16 @@
 
 #include <glib.h>
 
+/* The internal names, as the database keeps them (tickets.status). */
+#define STATUS_OPEN           "open"
+#define STATUS_ANSWERED       "answered"
+#define STATUS_CUSTOMER_REPLY "customer_reply"
+#define STATUS_ON_HOLD        "on_hold"
+#define STATUS_IN_PROGRESS    "in_progress"
+#define STATUS_PENDING        "pending"
+#define STATUS_RESOLVED       "resolved"
+#define STATUS_CLOSED         "closed"
+
 /* status_valid - one of open answered customer_reply on_hold in_progress pending resolved closed. */
 gboolean status_valid(const char *status);
 

@@ -262,7 +262,7 @@ char *
 compose_template_text(const ticketd_config *config, const compose_request *request)
 {
 	const char *lang = compose_language(request->language);
-	g_autofree char *template = compose_read_template(config, notify_kind_name(request->kind), lang);
+	g_autofree char *template = compose_read_template(config, event_notice_name(request->kind), lang);
 	g_autoptr(GHashTable) values = compose_values(config, request, lang);
 	GString *out = g_string_sized_new(strlen(template) + 256);
 

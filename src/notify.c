@@ -25,16 +25,6 @@ typedef struct {
 	char *language;
 } notify_recipient;
 
-const char *
-notify_kind_name(notify_kind kind)
-{
-	static const char *const names[] = {
-		"created", "staff_reply", "status", "reopened", "auto_closed", "new_linked", "refused"
-	};
-
-	return kind <= NOTIFY_REFUSED ? names[kind] : "?";
-}
-
 static void
 notify_recipient_free(gpointer data)
 {
@@ -183,7 +173,7 @@ notify_queue_one(const ticketd_config *config, store *db, const notify_event *ev
 	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);
 	store_outbox_row row = {
 		.ticket_id = ticket->id, .recipient = recipient->address,
-		.kind = (char *)notify_kind_name(event->kind), .message_id = message_id,
+		.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
 		.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
 		.mail = mail, .next_try = now, .created = now, .state = "queued",
 	};
@@ -198,14 +188,14 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 {
 	g_autoptr(GBytes) nothing = g_bytes_new_static("", 0);
 	store_outbox_row row = {
-		.ticket_id = ticket->id, .recipient = (char *)address, .kind = (char *)notify_kind_name(event->kind),
+		.ticket_id = ticket->id, .recipient = (char *)address, .kind = (char *)event_notice_name(event->kind),
 		.envelope_from = "", .mail = nothing, .next_try = now, .created = now, .state = "suppressed",
 		.last_error = (char *)reason,
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
 	log_info("%s: to=<%s>, %s notification suppressed: %s", ticket->code, printable,
-	         notify_kind_name(event->kind), reason);
+	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
 
@@ -216,7 +206,7 @@ notify_log_author(const store_ticket *ticket, const notify_event *event, const c
 	g_autofree char *printable = log_printable(address, 254);
 
 	log_info("%s: to=<%s>, %s notification not sent: %s", ticket->code, printable,
-	         notify_kind_name(event->kind), NOTIFY_AUTHOR);
+	         event_notice_name(event->kind), NOTIFY_AUTHOR);
 }
 
 gboolean

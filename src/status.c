@@ -13,14 +13,14 @@ typedef struct {
 } status_names;
 
 static const status_names statuses[] = {
-	{ "open", "Abierto", "Open" },
-	{ "answered", "Contestado", "Answered" },
-	{ "customer_reply", "Respuesta del cliente", "Customer reply" },
-	{ "on_hold", "En espera", "On hold" },
-	{ "in_progress", "En curso", "In progress" },
-	{ "pending", "Pendiente", "Pending" },
-	{ "resolved", "Resuelto", "Resolved" },
-	{ "closed", "Cerrado", "Closed" },
+	{ STATUS_OPEN, "Abierto", "Open" },
+	{ STATUS_ANSWERED, "Contestado", "Answered" },
+	{ STATUS_CUSTOMER_REPLY, "Respuesta del cliente", "Customer reply" },
+	{ STATUS_ON_HOLD, "En espera", "On hold" },
+	{ STATUS_IN_PROGRESS, "En curso", "In progress" },
+	{ STATUS_PENDING, "Pendiente", "Pending" },
+	{ STATUS_RESOLVED, "Resuelto", "Resolved" },
+	{ STATUS_CLOSED, "Cerrado", "Closed" },
 };
 
 /* Configured labels, "lang:status" → label, of the configuration loaded last. */

@@ -1,0 +1,71 @@
+/*
+ * event - the names ticketd writes into its database, each defined here once: the kinds
+ * of ticket events, the kinds of notices (and the event that asks for one), the states
+ * of an outbox row and the directions of a message. Statuses are in status.h.
+ * A string of this kind written anywhere else is a bug: it drifts from the schema.
+ */
+#ifndef TICKETD_EVENT_H
+#define TICKETD_EVENT_H
+
+#include <glib.h>
+#include <stdint.h>
+
+/* Ticket events (events.kind): what happened to a ticket, shown by `ticketctl show`. */
+#define EVENT_CREATED   "created"       /* a new ticket */
+#define EVENT_STATUS    "status"        /* a status change by a person or a mail */
+#define EVENT_REOPENED  "reopened"      /* a customer reply reopened a resolved/closed ticket */
+#define EVENT_REPLY     "reply"         /* a staff reply */
+#define EVENT_NOTE      "note"          /* an internal note */
+#define EVENT_ASSIGNED  "assigned"
+#define EVENT_MERGED    "merged"
+#define EVENT_LINKED    "linked"        /* a new ticket opened by a reply to a closed one */
+#define EVENT_REFUSED   "refused"       /* a reply to a closed ticket was refused */
+#define EVENT_BOUNCING  "bouncing"      /* a bounce of ours named this recipient */
+#define EVENT_SWEEP     "sweep"         /* a [sweep] rule moved the ticket */
+/* Robot mail on a ticket is recorded under its mail class name: bounce, auto_reply, loop. */
+
+/* Outbox states (outbox.state). */
+#define OUTBOX_QUEUED     "queued"
+#define OUTBOX_SENDING    "sending"
+#define OUTBOX_SENT       "sent"
+#define OUTBOX_FAILED     "failed"
+#define OUTBOX_SUPPRESSED "suppressed"  /* never sent: a rule stopped it, said in last_error */
+
+/* Message directions (messages.direction). */
+#define MESSAGE_IN   "in"               /* a mail received */
+#define MESSAGE_OUT  "out"              /* a staff reply mailed */
+#define MESSAGE_NOTE "note"             /* internal, never mailed */
+
+/* The kinds of notices; event_notice_name() gives the outbox.kind and template name. */
+typedef enum {
+	NOTIFY_CREATED,             /* confirmation with the code (auto-replied) */
+	NOTIFY_STAFF_REPLY,         /* a staff member's words (human mail) */
+	NOTIFY_STATUS,              /* status changed, old and new label (auto-generated) */
+	NOTIFY_REOPENED,            /* a reply reopened a resolved or closed ticket */
+	NOTIFY_AUTO_CLOSED,         /* the sweeper closed an idle ticket */
+	NOTIFY_NEW_LINKED,          /* a reply to a closed ticket opened this new one */
+	NOTIFY_REFUSED              /* a reply to a closed ticket was refused */
+} notify_kind;
+
+/* The outbox.kind of a staff reply: the one notice that is never automatic mail. */
+#define NOTICE_STAFF_REPLY "staff_reply"
+
+/* One event that asks for notices: what the notifier queues and compose fills in. */
+typedef struct {
+	notify_kind kind;
+	int64_t ticket_id;
+	const char *actor;          /* who caused it; gets no copy of their own words */
+	const char *sender;         /* envelope or From of the mail that caused it, or NULL */
+	const char *old_status;
+	const char *new_status;
+	const char *text;           /* staff reply text */
+	const char *in_reply_to;    /* the customer's Message-ID this answers, or NULL */
+	const char *references;     /* space-separated, or NULL */
+	const char *linked_code;    /* NEW_LINKED and REFUSED: the closed ticket */
+	const GPtrArray *attachments; /* mail_attachment *: the files a staff reply carries */
+} notify_event;
+
+/* event_notice_name - created, staff_reply, status, reopened, auto_closed, new_linked, refused. */
+const char *event_notice_name(notify_kind kind);
+
+#endif

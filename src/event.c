@@ -1,0 +1,14 @@
+/*
+ * event - the names of notice kinds, as the outbox and the template files spell them.
+ */
+#include "event.h"
+
+const char *
+event_notice_name(notify_kind kind)
+{
+	static const char *const names[] = {
+		"created", NOTICE_STAFF_REPLY, "status", "reopened", "auto_closed", "new_linked", "refused"
+	};
+
+	return kind <= NOTIFY_REFUSED ? names[kind] : "?";
+}
