@@ -331,17 +331,7 @@ connection_deliver(void *context, const lmtp_envelope *envelope, const char *dat
 	writer_submit(server.writer, items, envelope->recipient_count);
 	guard_leave(slot);
 	for (guint i = 0; i < envelope->recipient_count; i++) {
-		const ingest_result *result = &items[i].result;
-
-		outcomes[i].status = result->status;
-		if (result->status == INGEST_OK)
-			outcomes[i].detail = g_strdup_printf("%s action=%s", result->decision.ticket ? result->decision.ticket
-			                                     : "-", ingest_action_name(result->decision.action));
-		else if (result->status == INGEST_TEMPFAIL)
-			outcomes[i].detail = g_strdup("temporary failure, try again later");
-		else
-			outcomes[i].detail = g_strdup(result->error ? result->error
-			                              : result->decision.reason ? result->decision.reason : "refused");
+		lmtp_outcome_set(&outcomes[i], &items[i].result);
 		ingest_result_clear(&items[i].result);
 	}
 }
@@ -379,17 +369,15 @@ connection_thread(gpointer data)
 
 		if (g_atomic_int_get(&server.stopping) && !lmtp_session_busy(session) &&
 		    lmtp_session_pending(session) == 0) {
-			const char *bye = "421 4.3.2 Service shutting down\r\n";
-
-			write_all(c->fd, bye, strlen(bye));
+			lmtp_session_close(session, LMTP_CLOSE_SHUTDOWN);
+			connection_flush(c, session);
 			break;
 		}
 		if (poll(&pfd, 1, DAEMON_TICK_MS) == 0) {
 			if (g_get_monotonic_time() - idle_since >= (gint64)config->lmtp.idle_timeout * G_USEC_PER_SEC) {
-				const char *bye = "421 4.4.2 Idle timeout, closing connection\r\n";
-
 				log_info("timeout after %d s from %s", config->lmtp.idle_timeout, c->peer);
-				write_all(c->fd, bye, strlen(bye));
+				lmtp_session_close(session, LMTP_CLOSE_IDLE);
+				connection_flush(c, session);
 				break;
 			}
 			continue;
@@ -446,7 +434,7 @@ daemon_accept(int listen_fd)
 	}
 	config = daemon_config();
 	if (g_atomic_int_get(&server.connections) >= config->config->lmtp.max_connections) {
-		const char *busy = "421 4.3.2 Too many connections, try again later\r\n";
+		const char *busy = lmtp_close_reply(LMTP_CLOSE_BUSY);
 		g_autofree char *peer = daemon_peer_name(&address);
 
 		log_warning("too many connections (%d): refused %s", config->config->lmtp.max_connections, peer);
@@ -469,7 +457,7 @@ daemon_accept(int listen_fd)
 	g_atomic_int_inc(&server.connections);
 	thread = g_thread_try_new("lmtp", connection_thread, c, NULL);
 	if (thread == NULL) {
-		const char *busy = "421 4.3.2 Cannot start a session, try again later\r\n";
+		const char *busy = lmtp_close_reply(LMTP_CLOSE_NO_SESSION);
 
 		write_all(fd, busy, strlen(busy));
 		close(fd);
