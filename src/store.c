@@ -4,39 +4,16 @@
  * after use. WAL with synchronous=FULL, so a commit is on disk before mail is
  * acknowledged; every write transaction is BEGIN IMMEDIATE, so several processes share it.
  */
-#include <sqlite3.h>
 #include <string.h>
 #include <time.h>
 
-#include "store.h"
+#include "store-private.h"
 
 #define STORE_BUSY_TIMEOUT_MS   10000
 /* journal_size_limit: bytes of -wal kept after a checkpoint (64 MB). */
 #define STORE_JOURNAL_LIMIT_SQL "PRAGMA journal_size_limit = 67108864"
 #define STORE_SEARCH_LIMIT      50              /* hits when the caller asks for 0 */
 #define STORE_BLOB_CHUNK        (1024 * 1024)   /* bytes per sqlite3_blob_write() */
-
-/* The statements, prepared lazily (after migration) and kept for the handle's life. */
-typedef enum {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_PRAGMA_JOURNAL, ST_PRAGMA_SYNCHRONOUS, ST_PRAGMA_FOREIGN_KEYS, ST_PRAGMA_BUSY,
-	ST_PRAGMA_VERSION,
-	ST_DELIVERY_FIND, ST_DELIVERY_ADD,
-	ST_ACCOUNT_BY_EMAIL, ST_ACCOUNT_BY_ID, ST_ACCOUNT_ADD, ST_ACCOUNT_SET_DISABLED,
-	ST_ACCOUNT_LIST,
-	ST_SUB_BY_EMAIL, ST_SUB_ADD, ST_SUB_REMOVE, ST_SUB_LIST,
-	ST_CODE_EXISTS, ST_TICKET_ADD, ST_TICKET_BY_CODE, ST_TICKET_BY_ID, ST_TICKET_BY_MSGID,
-	ST_TICKET_SET_STATUS, ST_TICKET_SET_ASSIGNEE, ST_TICKET_SET_MERGED, ST_TICKET_TOUCH,
-	ST_TICKET_BUMP, ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE,
-	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_MESSAGE_LIST, ST_RAW_GET,
-	ST_BLOB_ADD, ST_BLOB_GET, ST_ATTACHMENT_ADD, ST_ATTACHMENT_LIST,
-	ST_EVENT_ADD, ST_EVENT_LIST, ST_HOLD_ADD, ST_SEARCH,
-	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
-	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT,
-	ST_INTAKE_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
-	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
-	ST_COUNT
-} stmt_id;
 
 #define ACCOUNT_COLUMNS "id, email, name, language, disabled"
 #define SUB_COLUMNS "id, account_id, email, notify, can_open"
@@ -342,15 +319,6 @@ static const char schema_v4[] =
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *stmt[ST_COUNT];
-};
-
-/* How a unit of work is made atomic: its own transaction, or a savepoint in the caller's. */
-typedef enum { TX_OWN, TX_SAVEPOINT } tx_kind;
-
 G_DEFINE_QUARK(ticketd-store-error-quark, store_error)
 
 int64_t
@@ -411,9 +379,9 @@ error_hint(int rc)
 	}
 }
 
-/* set_error - a GError naming the database, the operation, SQLite's words and a hint. */
-static void
-set_error(struct store *handle, int rc, const char *what, GError **error)
+/* store_set_error - a GError naming the database, the operation, SQLite's words and a hint. */
+void
+store_set_error(struct store *handle, int rc, const char *what, GError **error)
 {
 	const char *detail = handle->db != NULL ? sqlite3_errmsg(handle->db) : sqlite3_errstr(rc);
 
@@ -421,15 +389,15 @@ set_error(struct store *handle, int rc, const char *what, GError **error)
 	            handle->path, what, detail, error_hint(rc));
 }
 
-/* stmt_get - the cached statement, prepared on first use. */
-static sqlite3_stmt *
-stmt_get(struct store *handle, stmt_id id, GError **error)
+/* store_stmt_get - the cached statement, prepared on first use. */
+sqlite3_stmt *
+store_stmt_get(struct store *handle, store_stmt_id id, GError **error)
 {
 	if (handle->stmt[id] == NULL) {
 		int rc = sqlite3_prepare_v3(handle->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 		                            &handle->stmt[id], NULL);
 		if (rc != SQLITE_OK) {
-			set_error(handle, rc, "preparing a statement", error);
+			store_set_error(handle, rc, "preparing a statement", error);
 			handle->stmt[id] = NULL;
 			return NULL;
 		}
@@ -437,44 +405,44 @@ stmt_get(struct store *handle, stmt_id id, GError **error)
 	return handle->stmt[id];
 }
 
-/* stmt_done - give the statement back: no open read, no data left bound. */
-static void
-stmt_done(sqlite3_stmt *stmt)
+/* store_stmt_done - give the statement back: no open read, no data left bound. */
+void
+store_stmt_done(sqlite3_stmt *stmt)
 {
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 }
 
-/* stmt_step - 1: a row to read (then call stmt_done), 0: no more rows, -1: error. */
-static int
-stmt_step(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_stmt_step - 1: a row to read (then call store_stmt_done), 0: no more rows, -1: error. */
+int
+store_stmt_step(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
 	int rc = sqlite3_step(stmt);
 
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
-		set_error(handle, rc, what, error);
-	stmt_done(stmt);
+		store_set_error(handle, rc, what, error);
+	store_stmt_done(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* stmt_run - run a statement that returns no rows we want. */
-static gboolean
-stmt_run(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_stmt_run - run a statement that returns no rows we want. */
+gboolean
+store_stmt_run(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
-	int result = stmt_step(handle, stmt, what, error);
+	int result = store_stmt_step(handle, stmt, what, error);
 
 	if (result == 1)
-		stmt_done(stmt);
+		store_stmt_done(stmt);
 	return result >= 0;
 }
 
-/* stmt_run_changed - run an UPDATE or DELETE; NOT_FOUND when it touched no row. */
-static gboolean
-stmt_run_changed(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_stmt_run_changed - run an UPDATE or DELETE; NOT_FOUND when it touched no row. */
+gboolean
+store_stmt_run_changed(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
-	if (!stmt_run(handle, stmt, what, error))
+	if (!store_stmt_run(handle, stmt, what, error))
 		return FALSE;
 	if (sqlite3_changes(handle->db) == 0) {
 		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
@@ -484,22 +452,22 @@ stmt_run_changed(struct store *handle, sqlite3_stmt *stmt, const char *what, GEr
 	return TRUE;
 }
 
-static void
-bind_text(sqlite3_stmt *stmt, int index, const char *text)
+void
+store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
 {
 	sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
-/* bind_text_or_empty - for NOT NULL text columns: NULL becomes "". */
-static void
-bind_text_or_empty(sqlite3_stmt *stmt, int index, const char *text)
+/* store_bind_text_or_empty - for NOT NULL text columns: NULL becomes "". */
+void
+store_bind_text_or_empty(sqlite3_stmt *stmt, int index, const char *text)
 {
-	bind_text(stmt, index, text != NULL ? text : "");
+	store_bind_text(stmt, index, text != NULL ? text : "");
 }
 
-/* bind_id - a row id, where 0 means none (NULL). */
-static void
-bind_id(sqlite3_stmt *stmt, int index, int64_t id)
+/* store_bind_id - a row id, where 0 means none (NULL). */
+void
+store_bind_id(sqlite3_stmt *stmt, int index, int64_t id)
 {
 	if (id == 0)
 		sqlite3_bind_null(stmt, index);
@@ -508,33 +476,33 @@ bind_id(sqlite3_stmt *stmt, int index, int64_t id)
 }
 
 /*
- * bind_bytes - exact bytes; a NULL or empty buffer becomes an empty BLOB, never NULL.
+ * store_bind_bytes - exact bytes; a NULL or empty buffer becomes an empty BLOB, never NULL.
  * Bound in place, not copied (a raw message may be 50 MB): every statement is stepped
- * within the call that binds it, and stmt_done() clears the bindings.
+ * within the call that binds it, and store_stmt_done() clears the bindings.
  */
-static gboolean
-bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, const void *data,
+gboolean
+store_bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, const void *data,
            gsize length, GError **error)
 {
 	int rc = sqlite3_bind_blob64(stmt, index, data != NULL ? data : "", length,
 	                             SQLITE_STATIC);
 
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "binding bytes", error);
-		stmt_done(stmt);
+		store_set_error(handle, rc, "binding bytes", error);
+		store_stmt_done(stmt);
 		return FALSE;
 	}
 	return TRUE;
 }
 
-static char *
-column_text(sqlite3_stmt *stmt, int column)
+char *
+store_column_text(sqlite3_stmt *stmt, int column)
 {
 	return g_strdup((const char *)sqlite3_column_text(stmt, column));
 }
 
-static GBytes *
-column_bytes(sqlite3_stmt *stmt, int column)
+GBytes *
+store_column_bytes(sqlite3_stmt *stmt, int column)
 {
 	const void *data = sqlite3_column_blob(stmt, column);
 	int length = sqlite3_column_bytes(stmt, column);
@@ -553,7 +521,7 @@ pragma_text(struct store *handle, const char *sql, GError **error)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(stmt);
 		if (rc == SQLITE_ROW) {
-			value = column_text(stmt, 0);
+			value = store_column_text(stmt, 0);
 			rc = SQLITE_OK;
 		} else if (rc == SQLITE_DONE) {
 			value = g_strdup("");
@@ -561,7 +529,7 @@ pragma_text(struct store *handle, const char *sql, GError **error)
 		}
 	}
 	if (rc != SQLITE_OK)
-		set_error(handle, rc, sql, error);
+		store_set_error(handle, rc, sql, error);
 	sqlite3_finalize(stmt);
 	return value;
 }
@@ -597,13 +565,13 @@ configure(struct store *handle, GError **error)
 static int
 schema_version(struct store *handle, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_PRAGMA_VERSION, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_PRAGMA_VERSION, error);
 	int version;
 
-	if (stmt == NULL || stmt_step(handle, stmt, "reading the schema version", error) != 1)
+	if (stmt == NULL || store_stmt_step(handle, stmt, "reading the schema version", error) != 1)
 		return -1;
 	version = sqlite3_column_int(stmt, 0);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return version;
 }
 
@@ -627,7 +595,7 @@ migrate_steps(struct store *handle, GError **error)
 		if (rc != SQLITE_OK) {
 			g_autofree char *what = g_strdup_printf("migrating the schema to version %d",
 			                                        step + 1);
-			set_error(handle, rc, what, error);
+			store_set_error(handle, rc, what, error);
 			return FALSE;
 		}
 	}
@@ -657,7 +625,7 @@ store_open(const char *path, GError **error)
 	rc = sqlite3_open_v2(path, &handle->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "opening", error);
+		store_set_error(handle, rc, "opening", error);
 		store_close(handle);
 		return NULL;
 	}
@@ -691,7 +659,7 @@ store_set_busy_timeout(store *handle, int milliseconds)
 char *
 store_setting(store *handle, const char *name, GError **error)
 {
-	static const struct { const char *name; stmt_id id; } known[] = {
+	static const struct { const char *name; store_stmt_id id; } known[] = {
 		{ "journal_mode", ST_PRAGMA_JOURNAL },
 		{ "synchronous", ST_PRAGMA_SYNCHRONOUS },
 		{ "foreign_keys", ST_PRAGMA_FOREIGN_KEYS },
@@ -704,11 +672,11 @@ store_setting(store *handle, const char *name, GError **error)
 	for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
 		if (strcmp(name, known[i].name) != 0)
 			continue;
-		if ((stmt = stmt_get(handle, known[i].id, error)) == NULL ||
-		    stmt_step(handle, stmt, "reading a setting", error) != 1)
+		if ((stmt = store_stmt_get(handle, known[i].id, error)) == NULL ||
+		    store_stmt_step(handle, stmt, "reading a setting", error) != 1)
 			return NULL;
-		value = column_text(stmt, 0);
-		stmt_done(stmt);
+		value = store_column_text(stmt, 0);
+		store_stmt_done(stmt);
 		return value;
 	}
 	g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
@@ -722,7 +690,7 @@ store_checkpoint(store *handle, GError **error)
 	int rc = sqlite3_wal_checkpoint_v2(handle->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "checkpointing the write-ahead log", error);
+		store_set_error(handle, rc, "checkpointing the write-ahead log", error);
 		return FALSE;
 	}
 	return TRUE;
@@ -730,11 +698,11 @@ store_checkpoint(store *handle, GError **error)
 
 /* run - run one of the cached statements that take no parameters. */
 static gboolean
-run(struct store *handle, stmt_id id, const char *what, GError **error)
+run(struct store *handle, store_stmt_id id, const char *what, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, id, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, id, error);
 
-	return stmt != NULL && stmt_run(handle, stmt, what, error);
+	return stmt != NULL && store_stmt_run(handle, stmt, what, error);
 }
 
 gboolean
@@ -760,9 +728,9 @@ store_rollback(store *handle)
 		run(handle, ST_ROLLBACK, "rolling back", NULL);
 }
 
-/* tx_enter - start a unit of work: own transaction when none is open, else a savepoint. */
-static gboolean
-tx_enter(struct store *handle, tx_kind *kind, GError **error)
+/* store_tx_enter - start a unit of work: own transaction when none is open, else a savepoint. */
+gboolean
+store_tx_enter(struct store *handle, store_tx_kind *kind, GError **error)
 {
 	if (sqlite3_get_autocommit(handle->db)) {
 		*kind = TX_OWN;
@@ -772,9 +740,9 @@ tx_enter(struct store *handle, tx_kind *kind, GError **error)
 	return run(handle, ST_SAVEPOINT, "starting a savepoint", error);
 }
 
-/* tx_leave - finish what tx_enter started: keep it when ok, else undo exactly it. */
-static gboolean
-tx_leave(struct store *handle, tx_kind kind, gboolean ok, GError **error)
+/* store_tx_leave - finish what store_tx_enter started: keep it when ok, else undo exactly it. */
+gboolean
+store_tx_leave(struct store *handle, store_tx_kind kind, gboolean ok, GError **error)
 {
 	if (kind == TX_OWN) {
 		if (ok)
@@ -792,13 +760,30 @@ tx_leave(struct store *handle, tx_kind kind, gboolean ok, GError **error)
 	return FALSE;
 }
 
-/* insert - run a prepared INSERT; the new rowid, or 0 on error. */
-static int64_t
-insert(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_insert - run a prepared INSERT; the new rowid, or 0 on error. */
+int64_t
+store_insert(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
-	if (!stmt_run(handle, stmt, what, error))
+	if (!store_stmt_run(handle, stmt, what, error))
 		return 0;
 	return sqlite3_last_insert_rowid(handle->db);
+}
+
+/* store_collect - run a bound query and turn each row into an element with read(). */
+GPtrArray *
+store_collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3_stmt *),
+        GDestroyNotify free_func, const char *what, GError **error)
+{
+	GPtrArray *list = g_ptr_array_new_with_free_func(free_func);
+	int result;
+
+	while ((result = store_stmt_step(handle, stmt, what, error)) == 1)
+		g_ptr_array_add(list, read(stmt));
+	if (result < 0) {
+		g_ptr_array_unref(list);
+		return NULL;
+	}
+	return list;
 }
 
 /* ---- Deliveries ---- */
@@ -807,21 +792,21 @@ gboolean
 store_delivery_find(store *handle, const char *dedup_key, const char *department,
                     char **action, char **ticket_code, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_DELIVERY_FIND, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_DELIVERY_FIND, error);
 	int found;
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, dedup_key);
-	bind_text(stmt, 2, department);
-	found = stmt_step(handle, stmt, "looking up a delivery", error);
+	store_bind_text(stmt, 1, dedup_key);
+	store_bind_text(stmt, 2, department);
+	found = store_stmt_step(handle, stmt, "looking up a delivery", error);
 	if (found != 1)
 		return FALSE;
 	if (action != NULL)
-		*action = column_text(stmt, 0);
+		*action = store_column_text(stmt, 0);
 	if (ticket_code != NULL)
-		*ticket_code = column_text(stmt, 1);
-	stmt_done(stmt);
+		*ticket_code = store_column_text(stmt, 1);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
@@ -829,16 +814,16 @@ gboolean
 store_delivery_add(store *handle, const char *dedup_key, const char *department,
                    const char *action, int64_t ticket_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_DELIVERY_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_DELIVERY_ADD, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, dedup_key);
-	bind_text(stmt, 2, department);
-	bind_text(stmt, 3, action);
-	bind_id(stmt, 4, ticket_id);
+	store_bind_text(stmt, 1, dedup_key);
+	store_bind_text(stmt, 2, department);
+	store_bind_text(stmt, 3, action);
+	store_bind_id(stmt, 4, ticket_id);
 	sqlite3_bind_int64(stmt, 5, store_now());
-	return stmt_run(handle, stmt, "recording a delivery", error);
+	return store_stmt_run(handle, stmt, "recording a delivery", error);
 }
 
 /* ---- Accounts and sub-accounts ---- */
@@ -847,9 +832,9 @@ static void
 account_read(sqlite3_stmt *stmt, store_account *out)
 {
 	out->id = sqlite3_column_int64(stmt, 0);
-	out->email = column_text(stmt, 1);
-	out->name = column_text(stmt, 2);
-	out->language = column_text(stmt, 3);
+	out->email = store_column_text(stmt, 1);
+	out->name = store_column_text(stmt, 2);
+	out->language = store_column_text(stmt, 3);
 	out->disabled = sqlite3_column_int(stmt, 4) != 0;
 }
 
@@ -857,29 +842,29 @@ account_read(sqlite3_stmt *stmt, store_account *out)
 static gboolean
 account_lookup(struct store *handle, sqlite3_stmt *stmt, store_account *out, GError **error)
 {
-	if (stmt_step(handle, stmt, "looking up an account", error) != 1)
+	if (store_stmt_step(handle, stmt, "looking up an account", error) != 1)
 		return FALSE;
 	if (out != NULL)
 		account_read(stmt, out);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
 gboolean
 store_account_by_email(store *handle, const char *email, store_account *out, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_BY_EMAIL, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ACCOUNT_BY_EMAIL, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, email);
+	store_bind_text(stmt, 1, email);
 	return account_lookup(handle, stmt, out, error);
 }
 
 gboolean
 store_account_by_id(store *handle, int64_t id, store_account *out, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_BY_ID, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ACCOUNT_BY_ID, error);
 
 	if (stmt == NULL)
 		return FALSE;
@@ -891,27 +876,27 @@ int64_t
 store_account_add(store *handle, const char *email, const char *name,
                   const char *language, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ACCOUNT_ADD, error);
 
 	if (stmt == NULL)
 		return 0;
-	bind_text(stmt, 1, email);
-	bind_text_or_empty(stmt, 2, name);
-	bind_text(stmt, 3, language != NULL && *language != '\0' ? language : "es");
+	store_bind_text(stmt, 1, email);
+	store_bind_text_or_empty(stmt, 2, name);
+	store_bind_text(stmt, 3, language != NULL && *language != '\0' ? language : "es");
 	sqlite3_bind_int64(stmt, 4, store_now());
-	return insert(handle, stmt, "adding an account", error);
+	return store_insert(handle, stmt, "adding an account", error);
 }
 
 gboolean
 store_account_set_disabled(store *handle, int64_t id, gboolean disabled, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_SET_DISABLED, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ACCOUNT_SET_DISABLED, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int(stmt, 2, disabled ? 1 : 0);
-	return stmt_run_changed(handle, stmt, "disabling an account", error);
+	return store_stmt_run_changed(handle, stmt, "disabling an account", error);
 }
 
 void
@@ -930,23 +915,6 @@ account_free(gpointer account)
 	g_free(account);
 }
 
-/* collect - run a bound query and turn each row into an element with read(). */
-static GPtrArray *
-collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3_stmt *),
-        GDestroyNotify free_func, const char *what, GError **error)
-{
-	GPtrArray *list = g_ptr_array_new_with_free_func(free_func);
-	int result;
-
-	while ((result = stmt_step(handle, stmt, what, error)) == 1)
-		g_ptr_array_add(list, read(stmt));
-	if (result < 0) {
-		g_ptr_array_unref(list);
-		return NULL;
-	}
-	return list;
-}
-
 static gpointer
 account_new(sqlite3_stmt *stmt)
 {
@@ -959,11 +927,11 @@ account_new(sqlite3_stmt *stmt)
 GPtrArray *
 store_account_list(store *handle, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_LIST, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ACCOUNT_LIST, error);
 
 	if (stmt == NULL)
 		return NULL;
-	return collect(handle, stmt, account_new, account_free, "listing accounts", error);
+	return store_collect(handle, stmt, account_new, account_free, "listing accounts", error);
 }
 
 static void
@@ -971,7 +939,7 @@ subaccount_read(sqlite3_stmt *stmt, store_subaccount *out)
 {
 	out->id = sqlite3_column_int64(stmt, 0);
 	out->account_id = sqlite3_column_int64(stmt, 1);
-	out->email = column_text(stmt, 2);
+	out->email = store_column_text(stmt, 2);
 	out->notify = sqlite3_column_int(stmt, 3) != 0;
 	out->can_open = sqlite3_column_int(stmt, 4) != 0;
 }
@@ -979,16 +947,16 @@ subaccount_read(sqlite3_stmt *stmt, store_subaccount *out)
 gboolean
 store_subaccount_by_email(store *handle, const char *email, store_subaccount *out, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_BY_EMAIL, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_SUB_BY_EMAIL, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, email);
-	if (stmt_step(handle, stmt, "looking up a sub-account", error) != 1)
+	store_bind_text(stmt, 1, email);
+	if (store_stmt_step(handle, stmt, "looking up a sub-account", error) != 1)
 		return FALSE;
 	if (out != NULL)
 		subaccount_read(stmt, out);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
@@ -996,27 +964,27 @@ int64_t
 store_subaccount_add(store *handle, int64_t account_id, const char *email,
                      gboolean notify, gboolean can_open, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_SUB_ADD, error);
 
 	if (stmt == NULL)
 		return 0;
 	sqlite3_bind_int64(stmt, 1, account_id);
-	bind_text(stmt, 2, email);
+	store_bind_text(stmt, 2, email);
 	sqlite3_bind_int(stmt, 3, notify ? 1 : 0);
 	sqlite3_bind_int(stmt, 4, can_open ? 1 : 0);
 	sqlite3_bind_int64(stmt, 5, store_now());
-	return insert(handle, stmt, "adding a sub-account", error);
+	return store_insert(handle, stmt, "adding a sub-account", error);
 }
 
 gboolean
 store_subaccount_remove(store *handle, const char *email, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_REMOVE, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_SUB_REMOVE, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, email);
-	return stmt_run_changed(handle, stmt, "removing a sub-account", error);
+	store_bind_text(stmt, 1, email);
+	return store_stmt_run_changed(handle, stmt, "removing a sub-account", error);
 }
 
 void
@@ -1046,12 +1014,12 @@ subaccount_new(sqlite3_stmt *stmt)
 GPtrArray *
 store_subaccount_list(store *handle, int64_t account_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_LIST, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_SUB_LIST, error);
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, account_id);
-	return collect(handle, stmt, subaccount_new, subaccount_free, "listing sub-accounts",
+	return store_collect(handle, stmt, subaccount_new, subaccount_free, "listing sub-accounts",
 	               error);
 }
 
@@ -1060,14 +1028,14 @@ store_subaccount_list(store *handle, int64_t account_id, GError **error)
 gboolean
 store_code_exists(store *handle, const char *code, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_CODE_EXISTS, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_CODE_EXISTS, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, code);
-	if (stmt_step(handle, stmt, "looking up a ticket code", error) != 1)
+	store_bind_text(stmt, 1, code);
+	if (store_stmt_step(handle, stmt, "looking up a ticket code", error) != 1)
 		return FALSE;
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
@@ -1075,31 +1043,31 @@ int64_t
 store_ticket_add(store *handle, const char *code, int64_t account_id, const char *department,
                  const char *subject, const char *status, int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_ADD, error);
 
 	if (stmt == NULL)
 		return 0;
-	bind_text(stmt, 1, code);
-	bind_id(stmt, 2, account_id);
-	bind_text(stmt, 3, department);
-	bind_text_or_empty(stmt, 4, subject);
-	bind_text(stmt, 5, status != NULL ? status : "open");
+	store_bind_text(stmt, 1, code);
+	store_bind_id(stmt, 2, account_id);
+	store_bind_text(stmt, 3, department);
+	store_bind_text_or_empty(stmt, 4, subject);
+	store_bind_text(stmt, 5, status != NULL ? status : "open");
 	sqlite3_bind_int64(stmt, 6, now);
-	return insert(handle, stmt, "adding a ticket", error);
+	return store_insert(handle, stmt, "adding a ticket", error);
 }
 
 static void
 ticket_read(sqlite3_stmt *stmt, store_ticket *out)
 {
 	out->id = sqlite3_column_int64(stmt, 0);
-	out->code = column_text(stmt, 1);
+	out->code = store_column_text(stmt, 1);
 	out->account_id = sqlite3_column_int64(stmt, 2);
-	out->account_email = column_text(stmt, 3);
-	out->department = column_text(stmt, 4);
-	out->subject = column_text(stmt, 5);
-	out->status = column_text(stmt, 6);
-	out->priority = column_text(stmt, 7);
-	out->assignee = column_text(stmt, 8);
+	out->account_email = store_column_text(stmt, 3);
+	out->department = store_column_text(stmt, 4);
+	out->subject = store_column_text(stmt, 5);
+	out->status = store_column_text(stmt, 6);
+	out->priority = store_column_text(stmt, 7);
+	out->assignee = store_column_text(stmt, 8);
 	out->merged_into = sqlite3_column_int64(stmt, 9);
 	out->created = sqlite3_column_int64(stmt, 10);
 	out->updated = sqlite3_column_int64(stmt, 11);
@@ -1111,29 +1079,29 @@ ticket_read(sqlite3_stmt *stmt, store_ticket *out)
 static gboolean
 ticket_lookup(struct store *handle, sqlite3_stmt *stmt, store_ticket *out, GError **error)
 {
-	if (stmt_step(handle, stmt, "looking up a ticket", error) != 1)
+	if (store_stmt_step(handle, stmt, "looking up a ticket", error) != 1)
 		return FALSE;
 	if (out != NULL)
 		ticket_read(stmt, out);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
 gboolean
 store_ticket_by_code(store *handle, const char *code, store_ticket *out, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BY_CODE, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BY_CODE, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, code);
+	store_bind_text(stmt, 1, code);
 	return ticket_lookup(handle, stmt, out, error);
 }
 
 gboolean
 store_ticket_by_id(store *handle, int64_t id, store_ticket *out, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BY_ID, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BY_ID, error);
 
 	if (stmt == NULL)
 		return FALSE;
@@ -1158,13 +1126,13 @@ message_id_key(const char *message_id)
 gboolean
 store_ticket_by_message_id(store *handle, const char *message_id, store_ticket *out, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BY_MSGID, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BY_MSGID, error);
 	g_autofree char *key = NULL;
 
 	if (stmt == NULL || message_id == NULL)
 		return FALSE;
 	key = message_id_key(message_id);
-	bind_text(stmt, 1, key);
+	store_bind_text(stmt, 1, key);
 	return ticket_lookup(handle, stmt, out, error);
 }
 
@@ -1172,53 +1140,53 @@ gboolean
 store_ticket_set_status(store *handle, int64_t ticket_id, const char *status,
                         int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_STATUS, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_SET_STATUS, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, status);
+	store_bind_text(stmt, 2, status);
 	sqlite3_bind_int64(stmt, 3, now);
-	return stmt_run_changed(handle, stmt, "changing a ticket's status", error);
+	return store_stmt_run_changed(handle, stmt, "changing a ticket's status", error);
 }
 
 /* store_ticket_set_assignee - NULL or "" leaves the ticket unassigned. */
 gboolean
 store_ticket_set_assignee(store *handle, int64_t ticket_id, const char *assignee, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_ASSIGNEE, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_SET_ASSIGNEE, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, assignee != NULL && *assignee != '\0' ? assignee : NULL);
-	return stmt_run_changed(handle, stmt, "assigning a ticket", error);
+	store_bind_text(stmt, 2, assignee != NULL && *assignee != '\0' ? assignee : NULL);
+	return store_stmt_run_changed(handle, stmt, "assigning a ticket", error);
 }
 
 /* store_ticket_set_merged - into 0 undoes a merge. */
 gboolean
 store_ticket_set_merged(store *handle, int64_t ticket_id, int64_t into, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_MERGED, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_SET_MERGED, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_id(stmt, 2, into);
-	return stmt_run_changed(handle, stmt, "merging a ticket", error);
+	store_bind_id(stmt, 2, into);
+	return store_stmt_run_changed(handle, stmt, "merging a ticket", error);
 }
 
 /* store_ticket_touch_customer - the customer wrote now: the queue order starts from here. */
 gboolean
 store_ticket_touch_customer(store *handle, int64_t ticket_id, int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_TOUCH, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_TOUCH, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
 	sqlite3_bind_int64(stmt, 2, now);
-	return stmt_run_changed(handle, stmt, "recording a customer message", error);
+	return store_stmt_run_changed(handle, stmt, "recording a customer message", error);
 }
 
 void
@@ -1259,17 +1227,17 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 
 	if (filter == NULL)
 		filter = &everything;
-	stmt = stmt_get(handle, filter->status != NULL ? ST_TICKET_LIST_STATUS : ST_TICKET_LIST,
+	stmt = store_stmt_get(handle, filter->status != NULL ? ST_TICKET_LIST_STATUS : ST_TICKET_LIST,
 	                error);
 	if (stmt == NULL)
 		return NULL;
-	bind_text(stmt, 1, filter->status);
-	bind_text(stmt, 2, filter->department);
-	bind_text(stmt, 3, filter->account);
-	bind_text(stmt, 4, filter->assignee);
+	store_bind_text(stmt, 1, filter->status);
+	store_bind_text(stmt, 2, filter->department);
+	store_bind_text(stmt, 3, filter->account);
+	store_bind_text(stmt, 4, filter->assignee);
 	sqlite3_bind_int64(stmt, 5, filter->since);
 	sqlite3_bind_int64(stmt, 6, filter->until);
-	return collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
+	return store_collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
 }
 
 /* store_ticket_idle - up to limit unmerged tickets in status whose last status change
@@ -1277,14 +1245,14 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 GPtrArray *
 store_ticket_idle(store *handle, const char *status, int64_t before, int limit, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_IDLE, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_IDLE, error);
 
 	if (stmt == NULL)
 		return NULL;
-	bind_text(stmt, 1, status);
+	store_bind_text(stmt, 1, status);
 	sqlite3_bind_int64(stmt, 2, before);
 	sqlite3_bind_int(stmt, 3, limit);
-	return collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
+	return store_collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
 }
 
 /* ---- Messages, raw bytes, attachments ---- */
@@ -1294,23 +1262,23 @@ static int64_t
 message_insert(struct store *handle, const store_message_row *row, int64_t created,
                GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_MESSAGE_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_MESSAGE_ADD, error);
 
 	if (stmt == NULL)
 		return 0;
 	sqlite3_bind_int64(stmt, 1, row->ticket_id);
-	bind_text(stmt, 2, row->direction);
-	bind_text_or_empty(stmt, 3, row->author);
-	bind_text(stmt, 4, row->message_id);
-	bind_text(stmt, 5, row->in_reply_to);
-	bind_text(stmt, 6, row->references);
-	bind_text_or_empty(stmt, 7, row->subject);
-	bind_text_or_empty(stmt, 8, row->text);
-	bind_text_or_empty(stmt, 9, row->new_text);
-	bind_text(stmt, 10, row->mail_class != NULL ? row->mail_class : "normal");
-	bind_text(stmt, 11, row->dedup_key);
+	store_bind_text(stmt, 2, row->direction);
+	store_bind_text_or_empty(stmt, 3, row->author);
+	store_bind_text(stmt, 4, row->message_id);
+	store_bind_text(stmt, 5, row->in_reply_to);
+	store_bind_text(stmt, 6, row->references);
+	store_bind_text_or_empty(stmt, 7, row->subject);
+	store_bind_text_or_empty(stmt, 8, row->text);
+	store_bind_text_or_empty(stmt, 9, row->new_text);
+	store_bind_text(stmt, 10, row->mail_class != NULL ? row->mail_class : "normal");
+	store_bind_text(stmt, 11, row->dedup_key);
 	sqlite3_bind_int64(stmt, 12, created);
-	return insert(handle, stmt, "adding a message", error);
+	return store_insert(handle, stmt, "adding a message", error);
 }
 
 /*
@@ -1331,7 +1299,7 @@ blob_write(struct store *handle, const char *table, const char *column, int64_t 
 		rc = sqlite3_blob_write(blob, bytes + at, (int)MIN(STORE_BLOB_CHUNK, length - at), (int)at);
 	sqlite3_blob_close(blob);
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "writing the raw message", error);
+		store_set_error(handle, rc, "writing the raw message", error);
 		return FALSE;
 	}
 	return TRUE;
@@ -1340,26 +1308,26 @@ blob_write(struct store *handle, const char *table, const char *column, int64_t 
 static gboolean
 raw_insert(struct store *handle, int64_t id, const char *raw, gsize length, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_RAW_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_RAW_ADD, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_zeroblob64(stmt, 2, length);
-	return stmt_run(handle, stmt, "keeping the raw message", error) &&
+	return store_stmt_run(handle, stmt, "keeping the raw message", error) &&
 	       blob_write(handle, "raw_messages", "bytes", id, raw, length, error);
 }
 
 static gboolean
 ticket_bump(struct store *handle, int64_t ticket_id, int64_t when, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BUMP, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BUMP, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
 	sqlite3_bind_int64(stmt, 2, when);
-	return stmt_run(handle, stmt, "updating a ticket", error);
+	return store_stmt_run(handle, stmt, "updating a ticket", error);
 }
 
 /* message_add_all - the message, its raw bytes, its Message-ID, the ticket's time. */
@@ -1385,13 +1353,13 @@ message_add_all(struct store *handle, const store_message_row *row, GError **err
 int64_t
 store_message_add(store *handle, const store_message_row *row, GError **error)
 {
-	tx_kind kind;
+	store_tx_kind kind;
 	int64_t id;
 
-	if (!tx_enter(handle, &kind, error))
+	if (!store_tx_enter(handle, &kind, error))
 		return 0;
 	id = message_add_all(handle, row, error);
-	if (!tx_leave(handle, kind, id != 0, error))
+	if (!store_tx_leave(handle, kind, id != 0, error))
 		return 0;
 	return id;
 }
@@ -1400,7 +1368,7 @@ store_message_add(store *handle, const store_message_row *row, GError **error)
 gboolean
 store_message_id_add(store *handle, const char *message_id, int64_t ticket_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_MSGID_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_MSGID_ADD, error);
 	g_autofree char *key = NULL;
 
 	if (stmt == NULL)
@@ -1408,9 +1376,9 @@ store_message_id_add(store *handle, const char *message_id, int64_t ticket_id, G
 	key = message_id_key(message_id);
 	if (*key == '\0')
 		return TRUE;
-	bind_text(stmt, 1, key);
+	store_bind_text(stmt, 1, key);
 	sqlite3_bind_int64(stmt, 2, ticket_id);
-	return stmt_run(handle, stmt, "remembering a Message-ID", error);
+	return store_stmt_run(handle, stmt, "remembering a Message-ID", error);
 }
 
 /* sha256_matches - whether data hashes to the hex digest given (any letter case). */
@@ -1425,33 +1393,33 @@ sha256_matches(GBytes *data, const char *sha256)
 static gboolean
 blob_insert(struct store *handle, const char *sha256, GBytes *data, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_BLOB_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_BLOB_ADD, error);
 	gsize size = 0;
 	const void *bytes = g_bytes_get_data(data, &size);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, sha256);
-	if (!bind_bytes(handle, stmt, 2, bytes, size, error))
+	store_bind_text(stmt, 1, sha256);
+	if (!store_bind_bytes(handle, stmt, 2, bytes, size, error))
 		return FALSE;
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)size);
-	return stmt_run(handle, stmt, "storing attachment data", error);
+	return store_stmt_run(handle, stmt, "storing attachment data", error);
 }
 
 static gboolean
 attachment_insert(struct store *handle, int64_t message_id, const char *filename,
                   const char *content_type, gsize size, const char *sha256, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ATTACHMENT_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ATTACHMENT_ADD, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, message_id);
-	bind_text_or_empty(stmt, 2, filename);
-	bind_text(stmt, 3, content_type != NULL ? content_type : "application/octet-stream");
+	store_bind_text_or_empty(stmt, 2, filename);
+	store_bind_text(stmt, 3, content_type != NULL ? content_type : "application/octet-stream");
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)size);
-	bind_text(stmt, 5, sha256);
-	return stmt_run(handle, stmt, "adding an attachment", error);
+	store_bind_text(stmt, 5, sha256);
+	return store_stmt_run(handle, stmt, "adding an attachment", error);
 }
 
 /*
@@ -1464,7 +1432,7 @@ store_attachment_add(store *handle, int64_t message_id, const char *filename,
                      GBytes *data, GError **error)
 {
 	g_autofree char *digest = NULL;
-	tx_kind kind;
+	store_tx_kind kind;
 	gboolean ok;
 
 	if (sha256 == NULL && data == NULL) {
@@ -1480,11 +1448,11 @@ store_attachment_add(store *handle, int64_t message_id, const char *filename,
 		            handle->path, filename != NULL ? filename : "", digest);
 		return FALSE;
 	}
-	if (!tx_enter(handle, &kind, error))
+	if (!store_tx_enter(handle, &kind, error))
 		return FALSE;
 	ok = (data == NULL || blob_insert(handle, digest, data, error)) &&
 	     attachment_insert(handle, message_id, filename, content_type, size, digest, error);
-	return tx_leave(handle, kind, ok, error);
+	return store_tx_leave(handle, kind, ok, error);
 }
 
 static void
@@ -1513,16 +1481,16 @@ message_row_new(sqlite3_stmt *stmt)
 
 	row->id = sqlite3_column_int64(stmt, 0);
 	row->ticket_id = sqlite3_column_int64(stmt, 1);
-	row->direction = column_text(stmt, 2);
-	row->author = column_text(stmt, 3);
-	row->message_id = column_text(stmt, 4);
-	row->in_reply_to = column_text(stmt, 5);
-	row->references = column_text(stmt, 6);
-	row->subject = column_text(stmt, 7);
-	row->text = column_text(stmt, 8);
-	row->new_text = column_text(stmt, 9);
-	row->mail_class = column_text(stmt, 10);
-	row->dedup_key = column_text(stmt, 11);
+	row->direction = store_column_text(stmt, 2);
+	row->author = store_column_text(stmt, 3);
+	row->message_id = store_column_text(stmt, 4);
+	row->in_reply_to = store_column_text(stmt, 5);
+	row->references = store_column_text(stmt, 6);
+	row->subject = store_column_text(stmt, 7);
+	row->text = store_column_text(stmt, 8);
+	row->new_text = store_column_text(stmt, 9);
+	row->mail_class = store_column_text(stmt, 10);
+	row->dedup_key = store_column_text(stmt, 11);
 	row->created = sqlite3_column_int64(stmt, 12);
 	return row;
 }
@@ -1530,12 +1498,12 @@ message_row_new(sqlite3_stmt *stmt)
 GPtrArray *
 store_message_list(store *handle, int64_t ticket_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_MESSAGE_LIST, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_MESSAGE_LIST, error);
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	return collect(handle, stmt, message_row_new, message_row_free, "listing messages", error);
+	return store_collect(handle, stmt, message_row_new, message_row_free, "listing messages", error);
 }
 
 static void
@@ -1555,10 +1523,10 @@ attachment_info_new(sqlite3_stmt *stmt)
 	store_attachment_info *info = g_new0(store_attachment_info, 1);
 
 	info->message_id = sqlite3_column_int64(stmt, 0);
-	info->filename = column_text(stmt, 1);
-	info->content_type = column_text(stmt, 2);
+	info->filename = store_column_text(stmt, 1);
+	info->content_type = store_column_text(stmt, 2);
 	info->size = (gsize)sqlite3_column_int64(stmt, 3);
-	info->sha256 = column_text(stmt, 4);
+	info->sha256 = store_column_text(stmt, 4);
 	return info;
 }
 
@@ -1566,13 +1534,13 @@ attachment_info_new(sqlite3_stmt *stmt)
 GPtrArray *
 store_attachment_list(store *handle, int64_t ticket_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ATTACHMENT_LIST, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_ATTACHMENT_LIST, error);
 	GPtrArray *list;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	list = collect(handle, stmt, attachment_info_new, attachment_info_free,
+	list = store_collect(handle, stmt, attachment_info_new, attachment_info_free,
 	               "listing attachments", error);
 	for (guint i = 0; list != NULL && i < list->len; i++)
 		((store_attachment_info *)g_ptr_array_index(list, i))->index = (int)i + 1;
@@ -1584,35 +1552,35 @@ static GBytes *
 bytes_lookup(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
 	GBytes *bytes;
-	int found = stmt_step(handle, stmt, what, error);
+	int found = store_stmt_step(handle, stmt, what, error);
 
 	if (found == 0)
 		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
 		            "database %s: %s: no such row", handle->path, what);
 	if (found != 1)
 		return NULL;
-	bytes = column_bytes(stmt, 0);
-	stmt_done(stmt);
+	bytes = store_column_bytes(stmt, 0);
+	store_stmt_done(stmt);
 	return bytes;
 }
 
 GBytes *
 store_attachment_data(store *handle, const char *sha256, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_BLOB_GET, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_BLOB_GET, error);
 	g_autofree char *digest = NULL;
 
 	if (stmt == NULL)
 		return NULL;
 	digest = g_ascii_strdown(sha256, -1);
-	bind_text(stmt, 1, digest);
+	store_bind_text(stmt, 1, digest);
 	return bytes_lookup(handle, stmt, "reading attachment data", error);
 }
 
 GBytes *
 store_raw_message(store *handle, int64_t message_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_RAW_GET, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_RAW_GET, error);
 
 	if (stmt == NULL)
 		return NULL;
@@ -1627,18 +1595,18 @@ store_event_add(store *handle, int64_t ticket_id, const char *kind, const char *
                 const char *old_status, const char *new_status, const char *detail,
                 int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_EVENT_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_EVENT_ADD, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_id(stmt, 1, ticket_id);
-	bind_text(stmt, 2, kind);
-	bind_text_or_empty(stmt, 3, actor);
-	bind_text(stmt, 4, old_status);
-	bind_text(stmt, 5, new_status);
-	bind_text(stmt, 6, detail);
+	store_bind_id(stmt, 1, ticket_id);
+	store_bind_text(stmt, 2, kind);
+	store_bind_text_or_empty(stmt, 3, actor);
+	store_bind_text(stmt, 4, old_status);
+	store_bind_text(stmt, 5, new_status);
+	store_bind_text(stmt, 6, detail);
 	sqlite3_bind_int64(stmt, 7, now);
-	return stmt_run(handle, stmt, "recording an event", error);
+	return store_stmt_run(handle, stmt, "recording an event", error);
 }
 
 static void
@@ -1660,11 +1628,11 @@ event_new(sqlite3_stmt *stmt)
 	store_event *event = g_new0(store_event, 1);
 
 	event->id = sqlite3_column_int64(stmt, 0);
-	event->kind = column_text(stmt, 1);
-	event->actor = column_text(stmt, 2);
-	event->old_status = column_text(stmt, 3);
-	event->new_status = column_text(stmt, 4);
-	event->detail = column_text(stmt, 5);
+	event->kind = store_column_text(stmt, 1);
+	event->actor = store_column_text(stmt, 2);
+	event->old_status = store_column_text(stmt, 3);
+	event->new_status = store_column_text(stmt, 4);
+	event->detail = store_column_text(stmt, 5);
 	event->created = sqlite3_column_int64(stmt, 6);
 	return event;
 }
@@ -1672,29 +1640,29 @@ event_new(sqlite3_stmt *stmt)
 GPtrArray *
 store_event_list(store *handle, int64_t ticket_id, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_EVENT_LIST, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_EVENT_LIST, error);
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	return collect(handle, stmt, event_new, event_free, "listing events", error);
+	return store_collect(handle, stmt, event_new, event_free, "listing events", error);
 }
 
 int64_t
 store_hold_add(store *handle, const char *reason, const char *sender, const char *recipient,
                const char *raw, gsize length, int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_HOLD_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_HOLD_ADD, error);
 	int64_t id;
 
 	if (stmt == NULL)
 		return 0;
-	bind_text_or_empty(stmt, 1, reason);
-	bind_text(stmt, 2, sender);
-	bind_text(stmt, 3, recipient);
+	store_bind_text_or_empty(stmt, 1, reason);
+	store_bind_text(stmt, 2, sender);
+	store_bind_text(stmt, 3, recipient);
 	sqlite3_bind_zeroblob64(stmt, 4, length);
 	sqlite3_bind_int64(stmt, 5, now);
-	if ((id = insert(handle, stmt, "holding a message", error)) == 0 ||
+	if ((id = store_insert(handle, stmt, "holding a message", error)) == 0 ||
 	    !blob_write(handle, "held", "raw", id, raw, length, error))
 		return 0;
 	return id;
@@ -1761,9 +1729,9 @@ search_hit_new(sqlite3_stmt *stmt)
 {
 	store_search_hit *hit = g_new0(store_search_hit, 1);
 
-	hit->code = column_text(stmt, 0);
-	hit->subject = column_text(stmt, 1);
-	hit->snippet = column_text(stmt, 2);
+	hit->code = store_column_text(stmt, 0);
+	hit->subject = store_column_text(stmt, 1);
+	hit->snippet = store_column_text(stmt, 2);
 	hit->rank = -sqlite3_column_double(stmt, 3);
 	return hit;
 }
@@ -1777,11 +1745,11 @@ store_search(store *handle, const char *query, int limit, GError **error)
 
 	if (expression == NULL)
 		return g_ptr_array_new_with_free_func(search_hit_free);
-	if ((stmt = stmt_get(handle, ST_SEARCH, error)) == NULL)
+	if ((stmt = store_stmt_get(handle, ST_SEARCH, error)) == NULL)
 		return NULL;
-	bind_text(stmt, 1, expression);
+	store_bind_text(stmt, 1, expression);
 	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : STORE_SEARCH_LIMIT);
-	return collect(handle, stmt, search_hit_new, search_hit_free, "searching", error);
+	return store_collect(handle, stmt, search_hit_new, search_hit_free, "searching", error);
 }
 
 /* ---- Outbox ---- */
@@ -1790,26 +1758,26 @@ store_search(store *handle, const char *query, int limit, GError **error)
 int64_t
 store_outbox_add(store *handle, const store_outbox_row *row, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_ADD, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_ADD, error);
 	int64_t now = store_now();
 	gsize size = 0;
 	const void *mail = row->mail != NULL ? g_bytes_get_data(row->mail, &size) : NULL;
 
 	if (stmt == NULL)
 		return 0;
-	bind_id(stmt, 1, row->ticket_id);
-	bind_text(stmt, 2, row->recipient);
-	bind_text(stmt, 3, row->kind);
-	bind_text(stmt, 4, row->message_id);
-	bind_text_or_empty(stmt, 5, row->envelope_from);
-	if (!bind_bytes(handle, stmt, 6, mail, size, error))
+	store_bind_id(stmt, 1, row->ticket_id);
+	store_bind_text(stmt, 2, row->recipient);
+	store_bind_text(stmt, 3, row->kind);
+	store_bind_text(stmt, 4, row->message_id);
+	store_bind_text_or_empty(stmt, 5, row->envelope_from);
+	if (!store_bind_bytes(handle, stmt, 6, mail, size, error))
 		return 0;
 	sqlite3_bind_int(stmt, 7, row->attempts);
 	sqlite3_bind_int64(stmt, 8, row->next_try != 0 ? row->next_try : now);
-	bind_text(stmt, 9, row->state != NULL ? row->state : "queued");
-	bind_text(stmt, 10, row->last_error);
+	store_bind_text(stmt, 9, row->state != NULL ? row->state : "queued");
+	store_bind_text(stmt, 10, row->last_error);
 	sqlite3_bind_int64(stmt, 11, row->created != 0 ? row->created : now);
-	return insert(handle, stmt, "queueing a notification", error);
+	return store_insert(handle, stmt, "queueing a notification", error);
 }
 
 static gpointer
@@ -1819,16 +1787,16 @@ outbox_row_new(sqlite3_stmt *stmt)
 
 	row->id = sqlite3_column_int64(stmt, 0);
 	row->ticket_id = sqlite3_column_int64(stmt, 1);
-	row->recipient = column_text(stmt, 2);
-	row->kind = column_text(stmt, 3);
-	row->message_id = column_text(stmt, 4);
-	row->envelope_from = column_text(stmt, 5);
-	row->mail = column_bytes(stmt, 6);
+	row->recipient = store_column_text(stmt, 2);
+	row->kind = store_column_text(stmt, 3);
+	row->message_id = store_column_text(stmt, 4);
+	row->envelope_from = store_column_text(stmt, 5);
+	row->mail = store_column_bytes(stmt, 6);
 	row->attempts = sqlite3_column_int(stmt, 7);
 	row->next_try = sqlite3_column_int64(stmt, 8);
 	row->created = sqlite3_column_int64(stmt, 9);
-	row->state = column_text(stmt, 10);
-	row->last_error = column_text(stmt, 11);
+	row->state = store_column_text(stmt, 10);
+	row->last_error = store_column_text(stmt, 11);
 	return row;
 }
 
@@ -1852,17 +1820,17 @@ store_outbox_row_free(store_outbox_row *row)
 static int64_t
 outbox_due(struct store *handle, int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_DUE, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_DUE, error);
 	int64_t id;
 	int found;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, now);
-	if ((found = stmt_step(handle, stmt, "looking for due notifications", error)) != 1)
+	if ((found = store_stmt_step(handle, stmt, "looking for due notifications", error)) != 1)
 		return found;
 	id = sqlite3_column_int64(stmt, 0);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return id;
 }
 
@@ -1870,21 +1838,21 @@ outbox_due(struct store *handle, int64_t now, GError **error)
 static store_outbox_row *
 outbox_lease(struct store *handle, int64_t id, int64_t until, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_LEASE, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_LEASE, error);
 	store_outbox_row *row;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, until);
-	if (!stmt_run(handle, stmt, "leasing a notification", error) ||
-	    (stmt = stmt_get(handle, ST_OUTBOX_GET, error)) == NULL)
+	if (!store_stmt_run(handle, stmt, "leasing a notification", error) ||
+	    (stmt = store_stmt_get(handle, ST_OUTBOX_GET, error)) == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, id);
-	if (stmt_step(handle, stmt, "reading a notification", error) != 1)
+	if (store_stmt_step(handle, stmt, "reading a notification", error) != 1)
 		return NULL;
 	row = outbox_row_new(stmt);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return row;
 }
 
@@ -1896,15 +1864,15 @@ store_outbox_row *
 store_outbox_claim(store *handle, int64_t now, int64_t lease, GError **error)
 {
 	store_outbox_row *row = NULL;
-	tx_kind kind;
+	store_tx_kind kind;
 	int64_t id;
 
-	if (!tx_enter(handle, &kind, error))
+	if (!store_tx_enter(handle, &kind, error))
 		return NULL;
 	id = outbox_due(handle, now, error);
 	if (id > 0)
 		row = outbox_lease(handle, id, now + lease, error);
-	if (!tx_leave(handle, kind, id == 0 || row != NULL, error)) {
+	if (!store_tx_leave(handle, kind, id == 0 || row != NULL, error)) {
 		store_outbox_row_free(row);
 		return NULL;
 	}
@@ -1916,17 +1884,17 @@ gboolean
 store_outbox_mark(store *handle, int64_t id, const char *state, int attempts,
                   int64_t next_try, const char *last_error, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_MARK, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_MARK, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_text(stmt, 2, state);
+	store_bind_text(stmt, 2, state);
 	sqlite3_bind_int(stmt, 3, attempts);
 	sqlite3_bind_int64(stmt, 4, next_try);
-	bind_text(stmt, 5, last_error);
+	store_bind_text(stmt, 5, last_error);
 	sqlite3_bind_int64(stmt, 6, store_now());
-	return stmt_run_changed(handle, stmt, "marking a notification", error);
+	return store_stmt_run_changed(handle, stmt, "marking a notification", error);
 }
 
 static void
@@ -1938,61 +1906,61 @@ outbox_row_free(gpointer row)
 GPtrArray *
 store_outbox_list(store *handle, gboolean failed_only, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_LIST, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_LIST, error);
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int(stmt, 1, failed_only ? 1 : 0);
-	return collect(handle, stmt, outbox_row_new, outbox_row_free, "listing the outbox", error);
+	return store_collect(handle, stmt, outbox_row_new, outbox_row_free, "listing the outbox", error);
 }
 
 /* store_outbox_retry - a failed row goes back to queued, due now, attempts from 0. */
 gboolean
 store_outbox_retry(store *handle, int64_t id, int64_t now, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_RETRY, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_RETRY, error);
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, now);
-	return stmt_run_changed(handle, stmt, "retrying a failed notification", error);
+	return store_stmt_run_changed(handle, stmt, "retrying a failed notification", error);
 }
 
 /* store_outbox_count_recent - counts every kind but staff_reply, and no suppressed row; -1 on error. */
 int
 store_outbox_count_recent(store *handle, const char *recipient, int64_t since, int limit, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_COUNT, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_COUNT, error);
 	int count;
 
 	if (stmt == NULL)
 		return -1;
-	bind_text(stmt, 1, recipient);
+	store_bind_text(stmt, 1, recipient);
 	sqlite3_bind_int64(stmt, 2, since);
 	sqlite3_bind_int(stmt, 3, limit);
-	if (stmt_step(handle, stmt, "counting recent notifications", error) != 1)
+	if (store_stmt_step(handle, stmt, "counting recent notifications", error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return count;
 }
 
 int
 store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_INTAKE_COUNT, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_INTAKE_COUNT, error);
 	int count;
 
 	if (stmt == NULL)
 		return -1;
-	bind_text(stmt, 1, sender);
+	store_bind_text(stmt, 1, sender);
 	sqlite3_bind_int64(stmt, 2, since);
 	sqlite3_bind_int(stmt, 3, limit);
-	if (stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
+	if (store_stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return count;
 }
 
@@ -2000,33 +1968,33 @@ gboolean
 store_outbox_by_message_id(store *handle, const char *message_id, char **recipient, int64_t *ticket_id,
                            GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_BY_MSGID, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_BY_MSGID, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, message_id);
-	if (stmt_step(handle, stmt, "finding a notification by Message-ID", error) != 1)
+	store_bind_text(stmt, 1, message_id);
+	if (store_stmt_step(handle, stmt, "finding a notification by Message-ID", error) != 1)
 		return FALSE;
 	*recipient = g_strdup((const char *)sqlite3_column_text(stmt, 0));
 	*ticket_id = sqlite3_column_int64(stmt, 1);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
 gboolean
 store_recipient_bouncing(store *handle, int64_t ticket_id, const char *recipient, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_BOUNCING, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_BOUNCING, error);
 	gboolean bouncing;
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, recipient);
-	if (stmt_step(handle, stmt, "checking a bouncing recipient", error) != 1)
+	store_bind_text(stmt, 2, recipient);
+	if (store_stmt_step(handle, stmt, "checking a bouncing recipient", error) != 1)
 		return FALSE;
 	bouncing = sqlite3_column_int(stmt, 0) > 0;
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return bouncing;
 }
 
@@ -2036,16 +2004,16 @@ gboolean
 store_imap_state_get(store *handle, const char *source, uint32_t *uidvalidity,
                      uint32_t *last_uid, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_GET, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_IMAP_STATE_GET, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, source);
-	if (stmt_step(handle, stmt, "reading an IMAP source's state", error) != 1)
+	store_bind_text(stmt, 1, source);
+	if (store_stmt_step(handle, stmt, "reading an IMAP source's state", error) != 1)
 		return FALSE;
 	*uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
 	*last_uid = (uint32_t)sqlite3_column_int64(stmt, 1);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return TRUE;
 }
 
@@ -2053,13 +2021,13 @@ gboolean
 store_imap_state_set(store *handle, const char *source, uint32_t uidvalidity,
                      uint32_t last_uid, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_SET, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_IMAP_STATE_SET, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text(stmt, 1, source);
+	store_bind_text(stmt, 1, source);
 	sqlite3_bind_int64(stmt, 2, uidvalidity);
 	sqlite3_bind_int64(stmt, 3, last_uid);
 	sqlite3_bind_int64(stmt, 4, store_now());
-	return stmt_run(handle, stmt, "recording an IMAP source's state", error);
+	return store_stmt_run(handle, stmt, "recording an IMAP source's state", error);
 }
