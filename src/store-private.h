@@ -81,6 +81,9 @@ gboolean store_bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, c
 char *store_column_text(sqlite3_stmt *stmt, int column);
 GBytes *store_column_bytes(sqlite3_stmt *stmt, int column);
 
+/* store_schema_migrate (store_schema.c) - bring the schema up to date; refuse a newer one. */
+gboolean store_schema_migrate(struct store *handle, GError **error);
+
 /* Units of work that nest: store_tx_leave keeps or undoes what store_tx_enter began. */
 gboolean store_tx_enter(struct store *handle, store_tx_kind *kind, GError **error);
 gboolean store_tx_leave(struct store *handle, store_tx_kind kind, gboolean ok, GError **error);
