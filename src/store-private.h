@@ -43,6 +43,9 @@ typedef enum {
 	ST_COUNT
 } store_stmt_id;
 
+/* Each part's SQL, indexed by store_stmt_id; store.c holds its own table. */
+extern const char *const store_account_sql[ST_COUNT];   /* store_account.c */
+
 struct store {
 	sqlite3 *db;
 	char *path;
