@@ -16,17 +16,6 @@
 #define STORE_SEARCH_LIMIT      50              /* hits when the caller asks for 0 */
 #define STORE_BLOB_CHUNK        (1024 * 1024)   /* bytes per sqlite3_blob_write() */
 
-#define TICKET_SELECT \
-	"SELECT t.id, t.code, coalesce(t.account_id, 0), a.email, t.department, t.subject," \
-	" t.status, t.priority, t.assignee, coalesce(t.merged_into, 0), t.created, t.updated," \
-	" coalesce(t.last_customer, 0)," \
-	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)" \
-	" FROM tickets t LEFT JOIN accounts a ON a.id = t.account_id "
-#define TICKET_FILTER \
-	" (?2 IS NULL OR t.department = ?2) AND (?3 IS NULL OR a.email = ?3)" \
-	" AND (?4 IS NULL OR t.assignee = ?4) AND (?5 = 0 OR t.created >= ?5)" \
-	" AND (?6 = 0 OR t.created < ?6)" \
-	" ORDER BY coalesce(t.last_customer, t.created), t.id"
 #define MESSAGE_COLUMNS "id, ticket_id, direction, author, message_id, in_reply_to, refs," \
 	" subject, text, new_text, class, dedup_key, created"
 #define OUTBOX_COLUMNS "id, coalesce(ticket_id, 0), recipient, kind, message_id," \
@@ -49,27 +38,7 @@ static const char *const core_sql[ST_COUNT] = {
 		" WHERE d.dedup_key = ?1 AND d.department = ?2",
 	[ST_DELIVERY_ADD] = "INSERT INTO deliveries(dedup_key, department, action, ticket_id,"
 		" created) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_CODE_EXISTS] = "SELECT 1 FROM tickets WHERE code = ?1",
-	[ST_TICKET_ADD] = "INSERT INTO tickets(code, account_id, department, subject, status,"
-		" created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-	[ST_TICKET_BY_CODE] = TICKET_SELECT "WHERE t.code = ?1",
-	[ST_TICKET_BY_ID] = TICKET_SELECT "WHERE t.id = ?1",
-	[ST_TICKET_BY_MSGID] = TICKET_SELECT
-		"JOIN message_ids x ON x.ticket_id = t.id WHERE x.message_id = ?1",
-	[ST_TICKET_SET_STATUS] = "UPDATE tickets SET status = ?2, updated = max(updated, ?3)"
-		" WHERE id = ?1",
-	[ST_TICKET_SET_ASSIGNEE] = "UPDATE tickets SET assignee = ?2 WHERE id = ?1",
-	[ST_TICKET_SET_MERGED] = "UPDATE tickets SET merged_into = ?2 WHERE id = ?1",
-	[ST_TICKET_TOUCH] = "UPDATE tickets SET last_customer = ?2,"
-		" updated = max(updated, ?2) WHERE id = ?1",
 	[ST_TICKET_BUMP] = "UPDATE tickets SET updated = max(updated, ?2) WHERE id = ?1",
-	[ST_TICKET_LIST] = TICKET_SELECT "WHERE ?1 IS NULL AND" TICKET_FILTER,
-	[ST_TICKET_LIST_STATUS] = TICKET_SELECT "WHERE t.status = ?1 AND" TICKET_FILTER,
-	/* Idle since the later of the last status change and the last customer message. */
-	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
-		" AND max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id"
-		" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0)) <= ?2"
-		" ORDER BY t.id LIMIT ?3",
 	[ST_MESSAGE_ADD] = "INSERT INTO messages(ticket_id, direction, author, message_id,"
 		" in_reply_to, refs, subject, text, new_text, class, dedup_key, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -88,10 +57,6 @@ static const char *const core_sql[ST_COUNT] = {
 	[ST_ATTACHMENT_LIST] = "SELECT a.message_id, a.filename, a.content_type, a.size,"
 		" a.sha256 FROM attachments a JOIN messages m ON m.id = a.message_id"
 		" WHERE m.ticket_id = ?1 ORDER BY m.created, m.id, a.position",
-	[ST_EVENT_ADD] = "INSERT INTO events(ticket_id, kind, actor, old_status, new_status,"
-		" detail, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_EVENT_LIST] = "SELECT id, kind, actor, old_status, new_status, detail, created"
-		" FROM events WHERE ticket_id = ?1 ORDER BY created, id",
 	[ST_HOLD_ADD] = "INSERT INTO held(reason, sender, recipient, raw, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* Best message per ticket: min() makes SQLite take the other columns from that row. */
@@ -208,7 +173,7 @@ store_set_error(struct store *handle, int rc, const char *what, GError **error)
 
 /* The parts' statement tables: each fills in only the ids of its own statements. */
 static const char *const *const part_sql[] = {
-	core_sql, store_account_sql,
+	core_sql, store_account_sql, store_ticket_sql,
 };
 
 /* stmt_sql - the SQL of a statement id: exactly one part's table has it. */
@@ -612,95 +577,9 @@ store_delivery_add(store *handle, const char *dedup_key, const char *department,
 	return store_stmt_run(handle, stmt, "recording a delivery", error);
 }
 
-/* ---- Tickets ---- */
-
-gboolean
-store_code_exists(store *handle, const char *code, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_CODE_EXISTS, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_text(stmt, 1, code);
-	if (store_stmt_step(handle, stmt, "looking up a ticket code", error) != 1)
-		return FALSE;
-	store_stmt_done(stmt);
-	return TRUE;
-}
-
-int64_t
-store_ticket_add(store *handle, const char *code, int64_t account_id, const char *department,
-                 const char *subject, const char *status, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_ADD, error);
-
-	if (stmt == NULL)
-		return 0;
-	store_bind_text(stmt, 1, code);
-	store_bind_id(stmt, 2, account_id);
-	store_bind_text(stmt, 3, department);
-	store_bind_text_or_empty(stmt, 4, subject);
-	store_bind_text(stmt, 5, status != NULL ? status : "open");
-	sqlite3_bind_int64(stmt, 6, now);
-	return store_insert(handle, stmt, "adding a ticket", error);
-}
-
-static void
-ticket_read(sqlite3_stmt *stmt, store_ticket *out)
-{
-	out->id = sqlite3_column_int64(stmt, 0);
-	out->code = store_column_text(stmt, 1);
-	out->account_id = sqlite3_column_int64(stmt, 2);
-	out->account_email = store_column_text(stmt, 3);
-	out->department = store_column_text(stmt, 4);
-	out->subject = store_column_text(stmt, 5);
-	out->status = store_column_text(stmt, 6);
-	out->priority = store_column_text(stmt, 7);
-	out->assignee = store_column_text(stmt, 8);
-	out->merged_into = sqlite3_column_int64(stmt, 9);
-	out->created = sqlite3_column_int64(stmt, 10);
-	out->updated = sqlite3_column_int64(stmt, 11);
-	out->last_customer = sqlite3_column_int64(stmt, 12);
-	out->message_count = sqlite3_column_int(stmt, 13);
-}
-
-/* ticket_lookup - run a one-row ticket query whose parameters are bound. */
-static gboolean
-ticket_lookup(struct store *handle, sqlite3_stmt *stmt, store_ticket *out, GError **error)
-{
-	if (store_stmt_step(handle, stmt, "looking up a ticket", error) != 1)
-		return FALSE;
-	if (out != NULL)
-		ticket_read(stmt, out);
-	store_stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_ticket_by_code(store *handle, const char *code, store_ticket *out, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BY_CODE, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_text(stmt, 1, code);
-	return ticket_lookup(handle, stmt, out, error);
-}
-
-gboolean
-store_ticket_by_id(store *handle, int64_t id, store_ticket *out, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BY_ID, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	return ticket_lookup(handle, stmt, out, error);
-}
-
-/* message_id_key - a Message-ID as the message_ids table keeps it: no blanks, no <>. */
-static char *
-message_id_key(const char *message_id)
+/* store_message_id_key - a Message-ID as the message_ids table keeps it: no blanks, no <>. */
+char *
+store_message_id_key(const char *message_id)
 {
 	char *key = g_strstrip(g_strdup(message_id));
 	gsize length = strlen(key);
@@ -710,138 +589,6 @@ message_id_key(const char *message_id)
 		key[length - 2] = '\0';
 	}
 	return key;
-}
-
-gboolean
-store_ticket_by_message_id(store *handle, const char *message_id, store_ticket *out, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_BY_MSGID, error);
-	g_autofree char *key = NULL;
-
-	if (stmt == NULL || message_id == NULL)
-		return FALSE;
-	key = message_id_key(message_id);
-	store_bind_text(stmt, 1, key);
-	return ticket_lookup(handle, stmt, out, error);
-}
-
-gboolean
-store_ticket_set_status(store *handle, int64_t ticket_id, const char *status,
-                        int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_SET_STATUS, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	store_bind_text(stmt, 2, status);
-	sqlite3_bind_int64(stmt, 3, now);
-	return store_stmt_run_changed(handle, stmt, "changing a ticket's status", error);
-}
-
-/* store_ticket_set_assignee - NULL or "" leaves the ticket unassigned. */
-gboolean
-store_ticket_set_assignee(store *handle, int64_t ticket_id, const char *assignee, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_SET_ASSIGNEE, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	store_bind_text(stmt, 2, assignee != NULL && *assignee != '\0' ? assignee : NULL);
-	return store_stmt_run_changed(handle, stmt, "assigning a ticket", error);
-}
-
-/* store_ticket_set_merged - into 0 undoes a merge. */
-gboolean
-store_ticket_set_merged(store *handle, int64_t ticket_id, int64_t into, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_SET_MERGED, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	store_bind_id(stmt, 2, into);
-	return store_stmt_run_changed(handle, stmt, "merging a ticket", error);
-}
-
-/* store_ticket_touch_customer - the customer wrote now: the queue order starts from here. */
-gboolean
-store_ticket_touch_customer(store *handle, int64_t ticket_id, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_TOUCH, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	return store_stmt_run_changed(handle, stmt, "recording a customer message", error);
-}
-
-void
-store_ticket_clear(store_ticket *ticket)
-{
-	g_free(ticket->code);
-	g_free(ticket->account_email);
-	g_free(ticket->department);
-	g_free(ticket->subject);
-	g_free(ticket->status);
-	g_free(ticket->priority);
-	g_free(ticket->assignee);
-	memset(ticket, 0, sizeof *ticket);
-}
-
-static void
-ticket_free(gpointer ticket)
-{
-	store_ticket_clear(ticket);
-	g_free(ticket);
-}
-
-static gpointer
-ticket_new(sqlite3_stmt *stmt)
-{
-	store_ticket *ticket = g_new0(store_ticket, 1);
-
-	ticket_read(stmt, ticket);
-	return ticket;
-}
-
-/* store_ticket_list - NULL filter fields match anything; since <= created < until. */
-GPtrArray *
-store_ticket_list(store *handle, const store_ticket_filter *filter, GError **error)
-{
-	static const store_ticket_filter everything = { 0 };
-	sqlite3_stmt *stmt;
-
-	if (filter == NULL)
-		filter = &everything;
-	stmt = store_stmt_get(handle, filter->status != NULL ? ST_TICKET_LIST_STATUS : ST_TICKET_LIST,
-	                error);
-	if (stmt == NULL)
-		return NULL;
-	store_bind_text(stmt, 1, filter->status);
-	store_bind_text(stmt, 2, filter->department);
-	store_bind_text(stmt, 3, filter->account);
-	store_bind_text(stmt, 4, filter->assignee);
-	sqlite3_bind_int64(stmt, 5, filter->since);
-	sqlite3_bind_int64(stmt, 6, filter->until);
-	return store_collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
-}
-
-/* store_ticket_idle - up to limit unmerged tickets in status whose last status change
- * and last customer message are both at or before the time given, oldest first. */
-GPtrArray *
-store_ticket_idle(store *handle, const char *status, int64_t before, int limit, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_IDLE, error);
-
-	if (stmt == NULL)
-		return NULL;
-	store_bind_text(stmt, 1, status);
-	sqlite3_bind_int64(stmt, 2, before);
-	sqlite3_bind_int(stmt, 3, limit);
-	return store_collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
 }
 
 /* ---- Messages, raw bytes, attachments ---- */
@@ -962,7 +709,7 @@ store_message_id_add(store *handle, const char *message_id, int64_t ticket_id, G
 
 	if (stmt == NULL)
 		return FALSE;
-	key = message_id_key(message_id);
+	key = store_message_id_key(message_id);
 	if (*key == '\0')
 		return TRUE;
 	store_bind_text(stmt, 1, key);
@@ -1177,65 +924,7 @@ store_raw_message(store *handle, int64_t message_id, GError **error)
 	return bytes_lookup(handle, stmt, "reading a raw message", error);
 }
 
-/* ---- Events and held mail ---- */
-
-gboolean
-store_event_add(store *handle, int64_t ticket_id, const char *kind, const char *actor,
-                const char *old_status, const char *new_status, const char *detail,
-                int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_EVENT_ADD, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_id(stmt, 1, ticket_id);
-	store_bind_text(stmt, 2, kind);
-	store_bind_text_or_empty(stmt, 3, actor);
-	store_bind_text(stmt, 4, old_status);
-	store_bind_text(stmt, 5, new_status);
-	store_bind_text(stmt, 6, detail);
-	sqlite3_bind_int64(stmt, 7, now);
-	return store_stmt_run(handle, stmt, "recording an event", error);
-}
-
-static void
-event_free(gpointer data)
-{
-	store_event *event = data;
-
-	g_free(event->kind);
-	g_free(event->actor);
-	g_free(event->old_status);
-	g_free(event->new_status);
-	g_free(event->detail);
-	g_free(event);
-}
-
-static gpointer
-event_new(sqlite3_stmt *stmt)
-{
-	store_event *event = g_new0(store_event, 1);
-
-	event->id = sqlite3_column_int64(stmt, 0);
-	event->kind = store_column_text(stmt, 1);
-	event->actor = store_column_text(stmt, 2);
-	event->old_status = store_column_text(stmt, 3);
-	event->new_status = store_column_text(stmt, 4);
-	event->detail = store_column_text(stmt, 5);
-	event->created = sqlite3_column_int64(stmt, 6);
-	return event;
-}
-
-GPtrArray *
-store_event_list(store *handle, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_EVENT_LIST, error);
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	return store_collect(handle, stmt, event_new, event_free, "listing events", error);
-}
+/* ---- Held mail ---- */
 
 int64_t
 store_hold_add(store *handle, const char *reason, const char *sender, const char *recipient,
