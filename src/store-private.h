@@ -46,6 +46,7 @@ typedef enum {
 /* Each part's SQL, indexed by store_stmt_id; store.c holds its own table. */
 extern const char *const store_account_sql[ST_COUNT];   /* store_account.c */
 extern const char *const store_ticket_sql[ST_COUNT];    /* store_ticket.c */
+extern const char *const store_message_sql[ST_COUNT];   /* store_message.c */
 
 struct store {
 	sqlite3 *db;
@@ -88,7 +89,8 @@ GBytes *store_column_bytes(sqlite3_stmt *stmt, int column);
 /* store_schema_migrate (store_schema.c) - bring the schema up to date; refuse a newer one. */
 gboolean store_schema_migrate(struct store *handle, GError **error);
 
-/* store_message_id_key - a Message-ID as message_ids keeps it: no blanks, no <>; to g_free. */
+/* store_message_id_key (store_message.c) - a Message-ID as the message_ids table keeps
+ * it: no blanks, no <>; to g_free. */
 char *store_message_id_key(const char *message_id);
 
 /* Units of work that nest: store_tx_leave keeps or undoes what store_tx_enter began. */
