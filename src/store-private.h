@@ -47,6 +47,7 @@ typedef enum {
 extern const char *const store_account_sql[ST_COUNT];   /* store_account.c */
 extern const char *const store_ticket_sql[ST_COUNT];    /* store_ticket.c */
 extern const char *const store_message_sql[ST_COUNT];   /* store_message.c */
+extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 
 struct store {
 	sqlite3 *db;

@@ -13,7 +13,6 @@
 #define STORE_BUSY_TIMEOUT_MS   10000
 /* journal_size_limit: bytes of -wal kept after a checkpoint (64 MB). */
 #define STORE_JOURNAL_LIMIT_SQL "PRAGMA journal_size_limit = 67108864"
-#define STORE_SEARCH_LIMIT      50              /* hits when the caller asks for 0 */
 
 #define OUTBOX_COLUMNS "id, coalesce(ticket_id, 0), recipient, kind, message_id," \
 	" envelope_from, mail, attempts, next_try, created, state, last_error"
@@ -35,15 +34,6 @@ static const char *const core_sql[ST_COUNT] = {
 		" WHERE d.dedup_key = ?1 AND d.department = ?2",
 	[ST_DELIVERY_ADD] = "INSERT INTO deliveries(dedup_key, department, action, ticket_id,"
 		" created) VALUES (?1, ?2, ?3, ?4, ?5)",
-	/* Best message per ticket: min() makes SQLite take the other columns from that row. */
-	[ST_SEARCH] = "WITH hits AS MATERIALIZED ("
-		" SELECT m.ticket_id AS ticket_id, bm25(messages_fts, 2.0, 1.0) AS score,"
-		" snippet(messages_fts, -1, '[', ']', '…', 12) AS snip"
-		" FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-		" WHERE messages_fts MATCH ?1)"
-		" SELECT t.code, t.subject, h.snip, min(h.score) AS best"
-		" FROM hits h JOIN tickets t ON t.id = h.ticket_id"
-		" GROUP BY h.ticket_id ORDER BY best, t.id LIMIT ?2",
 	[ST_OUTBOX_ADD] = "INSERT INTO outbox(ticket_id, recipient, kind, message_id,"
 		" envelope_from, mail, attempts, next_try, state, last_error, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -150,6 +140,7 @@ store_set_error(struct store *handle, int rc, const char *what, GError **error)
 /* The parts' statement tables: each fills in only the ids of its own statements. */
 static const char *const *const part_sql[] = {
 	core_sql, store_account_sql, store_ticket_sql, store_message_sql,
+	store_search_sql,
 };
 
 /* stmt_sql - the SQL of a statement id: exactly one part's table has it. */
@@ -551,90 +542,6 @@ store_delivery_add(store *handle, const char *dedup_key, const char *department,
 	store_bind_id(stmt, 4, ticket_id);
 	sqlite3_bind_int64(stmt, 5, store_now());
 	return store_stmt_run(handle, stmt, "recording a delivery", error);
-}
-
-/* ---- Search ---- */
-
-/* search_append_word - one word as an FTS5 string ("" doubles a quote); '*' = prefix. */
-static void
-search_append_word(GString *expression, const char *word)
-{
-	gsize length = strlen(word);
-	gboolean prefix = FALSE;
-
-	while (length > 0 && word[length - 1] == '*') {
-		prefix = TRUE;
-		length--;
-	}
-	if (length == 0)
-		return;
-	if (expression->len > 0)
-		g_string_append_c(expression, ' ');
-	g_string_append_c(expression, '"');
-	for (gsize i = 0; i < length; i++) {
-		if (word[i] == '"')
-			g_string_append_c(expression, '"');
-		g_string_append_c(expression, word[i]);
-	}
-	g_string_append_c(expression, '"');
-	if (prefix)
-		g_string_append_c(expression, '*');
-}
-
-/* search_expression - the user's words, all required; nothing typed becomes FTS5 syntax. */
-static char *
-search_expression(const char *query)
-{
-	g_auto(GStrv) words = g_strsplit_set(query, " \t\r\n\f\v", -1);
-	GString *expression = g_string_new(NULL);
-
-	for (char **word = words; *word != NULL; word++)
-		search_append_word(expression, *word);
-	if (expression->len == 0) {
-		g_string_free(expression, TRUE);
-		return NULL;
-	}
-	return g_string_free(expression, FALSE);
-}
-
-static void
-search_hit_free(gpointer data)
-{
-	store_search_hit *hit = data;
-
-	g_free(hit->code);
-	g_free(hit->subject);
-	g_free(hit->snippet);
-	g_free(hit);
-}
-
-/* search_hit_new - rank is positive, larger is better (bm25 negated). */
-static gpointer
-search_hit_new(sqlite3_stmt *stmt)
-{
-	store_search_hit *hit = g_new0(store_search_hit, 1);
-
-	hit->code = store_column_text(stmt, 0);
-	hit->subject = store_column_text(stmt, 1);
-	hit->snippet = store_column_text(stmt, 2);
-	hit->rank = -sqlite3_column_double(stmt, 3);
-	return hit;
-}
-
-/* store_search - best matching message per ticket, best ticket first; limit 0 = 50. */
-GPtrArray *
-store_search(store *handle, const char *query, int limit, GError **error)
-{
-	g_autofree char *expression = search_expression(query != NULL ? query : "");
-	sqlite3_stmt *stmt;
-
-	if (expression == NULL)
-		return g_ptr_array_new_with_free_func(search_hit_free);
-	if ((stmt = store_stmt_get(handle, ST_SEARCH, error)) == NULL)
-		return NULL;
-	store_bind_text(stmt, 1, expression);
-	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : STORE_SEARCH_LIMIT);
-	return store_collect(handle, stmt, search_hit_new, search_hit_free, "searching", error);
 }
 
 /* ---- Outbox ---- */
