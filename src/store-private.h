@@ -47,6 +47,7 @@ typedef enum {
 extern const char *const store_account_sql[ST_COUNT];   /* store_account.c */
 extern const char *const store_ticket_sql[ST_COUNT];    /* store_ticket.c */
 extern const char *const store_message_sql[ST_COUNT];   /* store_message.c */
+extern const char *const store_intake_sql[ST_COUNT];    /* store_intake.c */
 extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 extern const char *const store_outbox_sql[ST_COUNT];    /* store_outbox.c */
 

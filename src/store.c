@@ -1,8 +1,10 @@
 /*
- * store - ticketd's SQLite database: the schema and its migrations (PRAGMA user_version),
- * and every query the parts make, each a statement prepared once per handle and reset
- * after use. WAL with synchronous=FULL, so a commit is on disk before mail is
- * acknowledged; every write transaction is BEGIN IMMEDIATE, so several processes share it.
+ * store - ticketd's SQLite database handle: open and close, the pragmas, settings,
+ * checkpoints, write transactions and the savepoints that nest in them, what SQLite's
+ * errors mean, and the statement cache and binding helpers that the store_*.c files share
+ * (store_schema.c migrates; one file per part holds its queries). WAL with
+ * synchronous=FULL, so a commit is on disk before mail is acknowledged; every write
+ * transaction is BEGIN IMMEDIATE, so several processes share the database.
  */
 #include <string.h>
 #include <time.h>
@@ -26,19 +28,6 @@ static const char *const core_sql[ST_COUNT] = {
 	[ST_PRAGMA_FOREIGN_KEYS] = "PRAGMA foreign_keys",
 	[ST_PRAGMA_BUSY] = "PRAGMA busy_timeout",
 	[ST_PRAGMA_VERSION] = "PRAGMA user_version",
-	[ST_DELIVERY_FIND] = "SELECT d.action, t.code FROM deliveries d"
-		" LEFT JOIN tickets t ON t.id = d.ticket_id"
-		" WHERE d.dedup_key = ?1 AND d.department = ?2",
-	[ST_DELIVERY_ADD] = "INSERT INTO deliveries(dedup_key, department, action, ticket_id,"
-		" created) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author = ?1"
-		" AND created >= ?2 LIMIT ?3)) + (SELECT count(*) FROM (SELECT 1 FROM held WHERE sender = ?1"
-		" AND created >= ?2 LIMIT ?3))",
-	[ST_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE source = ?1",
-	[ST_IMAP_STATE_SET] = "INSERT INTO imap_state(source, uidvalidity, last_uid, updated)"
-		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(source) DO UPDATE SET"
-		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
-		" updated = excluded.updated",
 };
 
 G_DEFINE_QUARK(ticketd-store-error-quark, store_error)
@@ -114,7 +103,7 @@ store_set_error(struct store *handle, int rc, const char *what, GError **error)
 /* The parts' statement tables: each fills in only the ids of its own statements. */
 static const char *const *const part_sql[] = {
 	core_sql, store_account_sql, store_ticket_sql, store_message_sql,
-	store_search_sql, store_outbox_sql,
+	store_intake_sql, store_search_sql, store_outbox_sql,
 };
 
 /* stmt_sql - the SQL of a statement id: exactly one part's table has it. */
@@ -228,7 +217,7 @@ store_bind_id(sqlite3_stmt *stmt, int index, int64_t id)
  */
 gboolean
 store_bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, const void *data,
-           gsize length, GError **error)
+                 gsize length, GError **error)
 {
 	int rc = sqlite3_bind_blob64(stmt, index, data != NULL ? data : "", length,
 	                             SQLITE_STATIC);
@@ -464,7 +453,7 @@ store_insert(struct store *handle, sqlite3_stmt *stmt, const char *what, GError 
 /* store_collect - run a bound query and turn each row into an element with read(). */
 GPtrArray *
 store_collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3_stmt *),
-        GDestroyNotify free_func, const char *what, GError **error)
+              GDestroyNotify free_func, const char *what, GError **error)
 {
 	GPtrArray *list = g_ptr_array_new_with_free_func(free_func);
 	int result;
@@ -478,94 +467,3 @@ store_collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3
 	return list;
 }
 
-/* ---- Deliveries ---- */
-
-gboolean
-store_delivery_find(store *handle, const char *dedup_key, const char *department,
-                    char **action, char **ticket_code, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_DELIVERY_FIND, error);
-	int found;
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_text(stmt, 1, dedup_key);
-	store_bind_text(stmt, 2, department);
-	found = store_stmt_step(handle, stmt, "looking up a delivery", error);
-	if (found != 1)
-		return FALSE;
-	if (action != NULL)
-		*action = store_column_text(stmt, 0);
-	if (ticket_code != NULL)
-		*ticket_code = store_column_text(stmt, 1);
-	store_stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_delivery_add(store *handle, const char *dedup_key, const char *department,
-                   const char *action, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_DELIVERY_ADD, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_text(stmt, 1, dedup_key);
-	store_bind_text(stmt, 2, department);
-	store_bind_text(stmt, 3, action);
-	store_bind_id(stmt, 4, ticket_id);
-	sqlite3_bind_int64(stmt, 5, store_now());
-	return store_stmt_run(handle, stmt, "recording a delivery", error);
-}
-
-int
-store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_INTAKE_COUNT, error);
-	int count;
-
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, sender);
-	sqlite3_bind_int64(stmt, 2, since);
-	sqlite3_bind_int(stmt, 3, limit);
-	if (store_stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
-		return -1;
-	count = sqlite3_column_int(stmt, 0);
-	store_stmt_done(stmt);
-	return count;
-}
-
-/* ---- IMAP sources ---- */
-
-gboolean
-store_imap_state_get(store *handle, const char *source, uint32_t *uidvalidity,
-                     uint32_t *last_uid, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_IMAP_STATE_GET, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_text(stmt, 1, source);
-	if (store_stmt_step(handle, stmt, "reading an IMAP source's state", error) != 1)
-		return FALSE;
-	*uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
-	*last_uid = (uint32_t)sqlite3_column_int64(stmt, 1);
-	store_stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_imap_state_set(store *handle, const char *source, uint32_t uidvalidity,
-                     uint32_t last_uid, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_IMAP_STATE_SET, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	store_bind_text(stmt, 1, source);
-	sqlite3_bind_int64(stmt, 2, uidvalidity);
-	sqlite3_bind_int64(stmt, 3, last_uid);
-	sqlite3_bind_int64(stmt, 4, store_now());
-	return store_stmt_run(handle, stmt, "recording an IMAP source's state", error);
-}

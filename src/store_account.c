@@ -216,6 +216,6 @@ store_subaccount_list(store *handle, int64_t account_id, GError **error)
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, account_id);
-	return store_collect(handle, stmt, subaccount_new, subaccount_free, "listing sub-accounts",
-	               error);
+	return store_collect(handle, stmt, subaccount_new, subaccount_free,
+	                     "listing sub-accounts", error);
 }

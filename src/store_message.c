@@ -335,7 +335,7 @@ store_attachment_list(store *handle, int64_t ticket_id, GError **error)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
 	list = store_collect(handle, stmt, attachment_info_new, attachment_info_free,
-	               "listing attachments", error);
+	                     "listing attachments", error);
 	for (guint i = 0; list != NULL && i < list->len; i++)
 		((store_attachment_info *)g_ptr_array_index(list, i))->index = (int)i + 1;
 	return list;

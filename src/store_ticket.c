@@ -234,8 +234,9 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 
 	if (filter == NULL)
 		filter = &everything;
-	stmt = store_stmt_get(handle, filter->status != NULL ? ST_TICKET_LIST_STATUS : ST_TICKET_LIST,
-	                error);
+	stmt = store_stmt_get(handle,
+	                      filter->status != NULL ? ST_TICKET_LIST_STATUS : ST_TICKET_LIST,
+	                      error);
 	if (stmt == NULL)
 		return NULL;
 	store_bind_text(stmt, 1, filter->status);
