@@ -63,7 +63,7 @@ typedef enum { TX_OWN, TX_SAVEPOINT } store_tx_kind;
 /* Errors: a GError naming the database, the operation, SQLite's words and a hint. */
 void store_set_error(struct store *handle, int rc, const char *what, GError **error);
 
-/* Statements (store.c): the cached one, prepared on first use; NULL with error set. */
+/* store_stmt_get - the cached statement of id, prepared on first use; NULL with error set. */
 sqlite3_stmt *store_stmt_get(struct store *handle, store_stmt_id id, GError **error);
 /* store_stmt_done - give the statement back: no open read, no data left bound. */
 void store_stmt_done(sqlite3_stmt *stmt);
@@ -79,6 +79,9 @@ int64_t store_insert(struct store *handle, sqlite3_stmt *stmt, const char *what,
 GPtrArray *store_collect(struct store *handle, sqlite3_stmt *stmt,
                          gpointer (*read)(sqlite3_stmt *), GDestroyNotify free_func,
                          const char *what, GError **error);
+/* store_count_since - a count(*) query bound as (?1 address, ?2 since, ?3 limit); -1 on error. */
+int store_count_since(struct store *handle, store_stmt_id id, const char *address, int64_t since,
+                      int limit, const char *what, GError **error);
 
 /* Parameters and columns. */
 void store_bind_text(sqlite3_stmt *stmt, int index, const char *text);

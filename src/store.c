@@ -467,3 +467,22 @@ store_collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3
 	return list;
 }
 
+/* store_count_since - a count(*) query bound as (?1 address, ?2 since, ?3 limit); -1 on error. */
+int
+store_count_since(struct store *handle, store_stmt_id id, const char *address, int64_t since,
+                  int limit, const char *what, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, id, error);
+	int count;
+
+	if (stmt == NULL)
+		return -1;
+	store_bind_text(stmt, 1, address);
+	sqlite3_bind_int64(stmt, 2, since);
+	sqlite3_bind_int(stmt, 3, limit);
+	if (store_stmt_step(handle, stmt, what, error) != 1)
+		return -1;
+	count = sqlite3_column_int(stmt, 0);
+	store_stmt_done(stmt);
+	return count;
+}

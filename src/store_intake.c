@@ -68,19 +68,8 @@ store_delivery_add(store *handle, const char *dedup_key, const char *department,
 int
 store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
 {
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_INTAKE_COUNT, error);
-	int count;
-
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, sender);
-	sqlite3_bind_int64(stmt, 2, since);
-	sqlite3_bind_int(stmt, 3, limit);
-	if (store_stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
-		return -1;
-	count = sqlite3_column_int(stmt, 0);
-	store_stmt_done(stmt);
-	return count;
+	return store_count_since(handle, ST_INTAKE_COUNT, sender, since, limit,
+	                         "counting a sender's recent mail", error);
 }
 
 /* ---- IMAP sources ---- */

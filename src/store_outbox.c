@@ -212,19 +212,8 @@ store_outbox_retry(store *handle, int64_t id, int64_t now, GError **error)
 int
 store_outbox_count_recent(store *handle, const char *recipient, int64_t since, int limit, GError **error)
 {
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_COUNT, error);
-	int count;
-
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, recipient);
-	sqlite3_bind_int64(stmt, 2, since);
-	sqlite3_bind_int(stmt, 3, limit);
-	if (store_stmt_step(handle, stmt, "counting recent notifications", error) != 1)
-		return -1;
-	count = sqlite3_column_int(stmt, 0);
-	store_stmt_done(stmt);
-	return count;
+	return store_count_since(handle, ST_OUTBOX_COUNT, recipient, since, limit,
+	                         "counting recent notifications", error);
 }
 
 gboolean
