@@ -4,6 +4,7 @@
  * the outcome, retries, the count of recent automatic mail to an address, and the bounce
  * marks that stop mail to a recipient of a ticket.
  */
+#include "event.h"
 #include "store-private.h"
 
 #define OUTBOX_COLUMNS "id, coalesce(ticket_id, 0), recipient, kind, message_id," \
@@ -14,24 +15,27 @@ const char *const store_outbox_sql[ST_COUNT] = {
 		" envelope_from, mail, attempts, next_try, state, last_error, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[ST_OUTBOX_DUE] = "SELECT id FROM outbox"
-		" WHERE (state = 'queued' AND next_try <= ?1)"
-		" OR (state = 'sending' AND lease_until <= ?1) ORDER BY next_try, id LIMIT 1",
-	[ST_OUTBOX_LEASE] = "UPDATE outbox SET state = 'sending', lease_until = ?2 WHERE id = ?1",
+		" WHERE (state = '" OUTBOX_QUEUED "' AND next_try <= ?1)"
+		" OR (state = '" OUTBOX_SENDING "' AND lease_until <= ?1) ORDER BY next_try, id LIMIT 1",
+	[ST_OUTBOX_LEASE] = "UPDATE outbox SET state = '" OUTBOX_SENDING "', lease_until = ?2"
+		" WHERE id = ?1",
 	[ST_OUTBOX_GET] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
 	[ST_OUTBOX_MARK] = "UPDATE outbox SET state = ?2, attempts = ?3, next_try = ?4,"
 		" last_error = ?5,"
-		" lease_until = CASE WHEN ?2 = 'sending' THEN lease_until END,"
-		" sent = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent END WHERE id = ?1",
+		" lease_until = CASE WHEN ?2 = '" OUTBOX_SENDING "' THEN lease_until END,"
+		" sent = CASE WHEN ?2 = '" OUTBOX_SENT "' THEN ?6 ELSE sent END WHERE id = ?1",
 	[ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox"
-		" WHERE ?1 = 0 OR state = 'failed' ORDER BY id",
-	[ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'queued', next_try = ?2, attempts = 0,"
-		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
+		" WHERE ?1 = 0 OR state = '" OUTBOX_FAILED "' ORDER BY id",
+	[ST_OUTBOX_RETRY] = "UPDATE outbox SET state = '" OUTBOX_QUEUED "', next_try = ?2,"
+		" attempts = 0, lease_until = NULL WHERE id = ?1 AND state = '" OUTBOX_FAILED "'",
 	/* The count stops at the limit the caller compares with: a flood costs no more.
 	 * The terms after ?2 are those of the partial index outbox_automatic. */
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
-		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed' LIMIT ?3)",
+		" AND created >= ?2 AND kind <> '" NOTICE_STAFF_REPLY "'"
+		" AND state <> '" OUTBOX_SUPPRESSED "' LIMIT ?3)",
 	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
-	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1 AND kind = 'bouncing'"
+	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1"
+		" AND kind = '" EVENT_BOUNCING "'"
 		" AND detail = ?2 COLLATE NOCASE",
 };
 
@@ -55,7 +59,7 @@ store_outbox_add(store *handle, const store_outbox_row *row, GError **error)
 		return 0;
 	sqlite3_bind_int(stmt, 7, row->attempts);
 	sqlite3_bind_int64(stmt, 8, row->next_try != 0 ? row->next_try : now);
-	store_bind_text(stmt, 9, row->state != NULL ? row->state : "queued");
+	store_bind_text(stmt, 9, row->state != NULL ? row->state : OUTBOX_QUEUED);
 	store_bind_text(stmt, 10, row->last_error);
 	sqlite3_bind_int64(stmt, 11, row->created != 0 ? row->created : now);
 	return store_insert(handle, stmt, "queueing a notification", error);

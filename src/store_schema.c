@@ -4,9 +4,15 @@
  * runs in one BEGIN IMMEDIATE transaction, and a database newer than this ticketd is
  * refused rather than guessed at.
  */
+#include "event.h"
+#include "status.h"
 #include "store-private.h"
 
-/* Schema version 1. Each step ends by recording its own version, in the same transaction. */
+/*
+ * Schema version 1. Each step ends by recording its own version, in the same transaction.
+ * SQLite keeps this text in sqlite_master, so it stays as first written, down to the two
+ * spaces in the CHECK lists: every database carries the same schema.
+ */
 static const char schema_v1[] =
 	"CREATE TABLE accounts ("
 	" id INTEGER PRIMARY KEY,"
@@ -29,8 +35,10 @@ static const char schema_v1[] =
 	" account_id INTEGER REFERENCES accounts(id),"
 	" department TEXT NOT NULL,"
 	" subject TEXT NOT NULL DEFAULT '',"
-	" status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'answered',"
-	"  'customer_reply', 'on_hold', 'in_progress', 'pending', 'resolved', 'closed')),"
+	" status TEXT NOT NULL DEFAULT '" STATUS_OPEN "' CHECK (status IN ("
+	"'" STATUS_OPEN "', '" STATUS_ANSWERED "',  '" STATUS_CUSTOMER_REPLY "',"
+	" '" STATUS_ON_HOLD "', '" STATUS_IN_PROGRESS "', '" STATUS_PENDING "',"
+	" '" STATUS_RESOLVED "', '" STATUS_CLOSED "')),"
 	" priority TEXT NOT NULL DEFAULT 'medium',"
 	" assignee TEXT,"
 	" merged_into INTEGER REFERENCES tickets(id),"
@@ -42,7 +50,8 @@ static const char schema_v1[] =
 	"CREATE TABLE messages ("
 	" id INTEGER PRIMARY KEY,"
 	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
-	" direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'note')),"
+	" direction TEXT NOT NULL CHECK (direction IN ('" MESSAGE_IN "', '" MESSAGE_OUT "',"
+	" '" MESSAGE_NOTE "')),"
 	" author TEXT NOT NULL DEFAULT '',"
 	" message_id TEXT,"
 	" in_reply_to TEXT,"
@@ -108,8 +117,9 @@ static const char schema_v1[] =
 	" mail BLOB NOT NULL,"
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" next_try INTEGER NOT NULL,"
-	" state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent',"
-	"  'failed', 'suppressed')),"
+	" state TEXT NOT NULL DEFAULT '" OUTBOX_QUEUED "' CHECK (state IN ("
+	"'" OUTBOX_QUEUED "', '" OUTBOX_SENDING "', '" OUTBOX_SENT "',  '" OUTBOX_FAILED "',"
+	" '" OUTBOX_SUPPRESSED "')),"
 	" lease_until INTEGER,"
 	" last_error TEXT,"
 	" created INTEGER NOT NULL,"
@@ -169,7 +179,7 @@ static const char schema_v4[] =
 	"ALTER TABLE held_v4 RENAME TO held;"
 	"CREATE INDEX held_sender ON held(sender, created);"
 	"CREATE INDEX outbox_automatic ON outbox(recipient, created)"
-	" WHERE kind <> 'staff_reply' AND state <> 'suppressed';"
+	" WHERE kind <> '" NOTICE_STAFF_REPLY "' AND state <> '" OUTBOX_SUPPRESSED "';"
 	"PRAGMA user_version = 4;";
 
 /* migrations[n] takes a database from version n to n + 1. */

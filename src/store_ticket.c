@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "status.h"
 #include "store-private.h"
 
 #define TICKET_SELECT \
@@ -72,7 +73,7 @@ store_ticket_add(store *handle, const char *code, int64_t account_id, const char
 	store_bind_id(stmt, 2, account_id);
 	store_bind_text(stmt, 3, department);
 	store_bind_text_or_empty(stmt, 4, subject);
-	store_bind_text(stmt, 5, status != NULL ? status : "open");
+	store_bind_text(stmt, 5, status != NULL ? status : STATUS_OPEN);
 	sqlite3_bind_int64(stmt, 6, now);
 	return store_insert(handle, stmt, "adding a ticket", error);
 }
