@@ -16,28 +16,28 @@
  * Each part's file holds the SQL of its own ids in a table indexed by these ids.
  */
 typedef enum {
-	/* Transactions and settings */
+	/* store.c: transactions and settings */
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
 	ST_PRAGMA_JOURNAL, ST_PRAGMA_SYNCHRONOUS, ST_PRAGMA_FOREIGN_KEYS, ST_PRAGMA_BUSY,
 	ST_PRAGMA_VERSION,
-	/* Accounts and sub-accounts */
+	/* store_account.c: accounts and sub-accounts */
 	ST_ACCOUNT_BY_EMAIL, ST_ACCOUNT_BY_ID, ST_ACCOUNT_ADD, ST_ACCOUNT_SET_DISABLED,
 	ST_ACCOUNT_LIST,
 	ST_SUB_BY_EMAIL, ST_SUB_ADD, ST_SUB_REMOVE, ST_SUB_LIST,
-	/* Tickets and their events */
+	/* store_ticket.c: tickets and their events */
 	ST_CODE_EXISTS, ST_TICKET_ADD, ST_TICKET_BY_CODE, ST_TICKET_BY_ID, ST_TICKET_BY_MSGID,
 	ST_TICKET_SET_STATUS, ST_TICKET_SET_ASSIGNEE, ST_TICKET_SET_MERGED, ST_TICKET_TOUCH,
 	ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE,
 	ST_EVENT_ADD, ST_EVENT_LIST,
-	/* Messages, raw bytes, attachments and held mail */
+	/* store_message.c: messages, raw bytes, attachments and held mail */
 	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_TICKET_BUMP, ST_MESSAGE_LIST, ST_RAW_GET,
 	ST_BLOB_ADD, ST_BLOB_GET, ST_ATTACHMENT_ADD, ST_ATTACHMENT_LIST, ST_HOLD_ADD,
-	/* Intake: deliveries, a sender's recent mail, IMAP sources */
+	/* store_intake.c: deliveries, a sender's recent mail, IMAP sources */
 	ST_DELIVERY_FIND, ST_DELIVERY_ADD, ST_INTAKE_COUNT,
 	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
-	/* Full-text search */
+	/* store_search.c: full-text search */
 	ST_SEARCH,
-	/* Outbox and bounce marks */
+	/* store_outbox.c: the outbox and bounce marks */
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
 	ST_COUNT
@@ -83,7 +83,7 @@ GPtrArray *store_collect(struct store *handle, sqlite3_stmt *stmt,
 int store_count_since(struct store *handle, store_stmt_id id, const char *address, int64_t since,
                       int limit, const char *what, GError **error);
 
-/* Parameters and columns. */
+/* Parameters and columns; text binds are copies, store_bind_bytes binds in place. */
 void store_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 void store_bind_text_or_empty(sqlite3_stmt *stmt, int index, const char *text);
 void store_bind_id(sqlite3_stmt *stmt, int index, int64_t id);
@@ -92,15 +92,15 @@ gboolean store_bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, c
 char *store_column_text(sqlite3_stmt *stmt, int column);
 GBytes *store_column_bytes(sqlite3_stmt *stmt, int column);
 
+/* Units of work that nest: store_tx_leave keeps or undoes what store_tx_enter began. */
+gboolean store_tx_enter(struct store *handle, store_tx_kind *kind, GError **error);
+gboolean store_tx_leave(struct store *handle, store_tx_kind kind, gboolean ok, GError **error);
+
 /* store_schema_migrate (store_schema.c) - bring the schema up to date; refuse a newer one. */
 gboolean store_schema_migrate(struct store *handle, GError **error);
 
 /* store_message_id_key (store_message.c) - a Message-ID as the message_ids table keeps
  * it: no blanks, no <>; to g_free. */
 char *store_message_id_key(const char *message_id);
-
-/* Units of work that nest: store_tx_leave keeps or undoes what store_tx_enter began. */
-gboolean store_tx_enter(struct store *handle, store_tx_kind *kind, GError **error);
-gboolean store_tx_leave(struct store *handle, store_tx_kind kind, gboolean ok, GError **error);
 
 #endif
