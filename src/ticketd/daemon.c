@@ -300,12 +300,13 @@ daemon_listeners_update(const ticketd_config *config, gboolean fatal)
 
 /* ---- one connection ---- */
 
-static lmtp_rcpt_verdict
+static failure
 connection_check_recipient(void *context, const char *address)
 {
 	connection *c = context;
 
-	return config_department_for(c->config->config, address, NULL) ? LMTP_RCPT_ACCEPT : LMTP_RCPT_UNKNOWN;
+	return config_department_for(c->config->config, address, NULL) ? failure_ok()
+	       : failure_permanent(FAILURE_NO_SUCH_USER);
 }
 
 /* connection_deliver - parse here, in the session's thread, under guard; commit in the writer's. */
@@ -316,28 +317,27 @@ connection_deliver(void *context, const lmtp_envelope *envelope, const char *dat
 	connection *c = context;
 	int slot;
 	g_autoptr(parsed_message) message = guard_parse(data, length, &slot);
+	g_autoptr(inbound) mail = inbound_new_parsed("lmtp", data, length, message, envelope->sender);
 	g_autofree writer_item *items = g_new0(writer_item, envelope->recipient_count);
 
 	guard_idle(slot);                   /* the writer times its own part */
 	for (guint i = 0; i < envelope->recipient_count; i++) {
+		inbound_add_recipient(mail, envelope->recipients[i]);
 		items[i].guard_slot = slot;
 		items[i].config = c->config->config;
-		items[i].raw = data;
-		items[i].length = length;
-		items[i].message = message;
-		items[i].envelope.sender = envelope->sender;
-		items[i].envelope.recipient = envelope->recipients[i];
+		items[i].mail = mail;
+		items[i].recipient = envelope->recipients[i];
 	}
 	writer_submit(server.writer, items, envelope->recipient_count);
 	guard_leave(slot);
 	for (guint i = 0; i < envelope->recipient_count; i++) {
 		const ingest_result *result = &items[i].result;
 
-		outcomes[i].status = result->status;
-		if (result->status == INGEST_OK)
+		outcomes[i].status = result->failure;
+		if (result->failure.class == FAILURE_OK)
 			outcomes[i].detail = g_strdup_printf("%s action=%s", result->decision.ticket ? result->decision.ticket
 			                                     : "-", ingest_action_name(result->decision.action));
-		else if (result->status == INGEST_TEMPFAIL)
+		else if (result->failure.class == FAILURE_TEMPORARY)
 			outcomes[i].detail = g_strdup("temporary failure, try again later");
 		else
 			outcomes[i].detail = g_strdup(result->error ? result->error

@@ -138,18 +138,18 @@ typedef struct {
 	guint deliveries;
 } test_state;
 
-static lmtp_rcpt_verdict
+static failure
 test_check(void *context, const char *address)
 {
 	static const char *const known[] = { "soporte@", "ventas@", "facturacion@", "falla@",
 	                                     "rechazo@", "permanente@", NULL };
 
 	if (g_str_has_prefix(address, "lento@"))
-		return LMTP_RCPT_TEMPFAIL;
+		return failure_temporary();
 	for (int i = 0; known[i] != NULL; i++)
 		if (g_str_has_prefix(address, known[i]))
-			return LMTP_RCPT_ACCEPT;
-	return LMTP_RCPT_UNKNOWN;
+			return failure_ok();
+	return failure_permanent(FAILURE_NO_SUCH_USER);
 }
 
 /* test_body - skip Return-Path and Received (with its continuation lines). */
@@ -186,18 +186,18 @@ test_deliver(void *context, const lmtp_envelope *envelope, const char *data, gsi
 		const char *rcpt = envelope->recipients[i];
 
 		if (g_str_has_prefix(rcpt, "soporte@")) {
-			outcomes[i].status = INGEST_OK;
+			outcomes[i].status = failure_ok();
 			outcomes[i].detail = g_strdup("KQZ-000001 action=new");
 		} else if (g_str_has_prefix(rcpt, "ventas@")) {
-			outcomes[i].status = INGEST_OK;
+			outcomes[i].status = failure_ok();
 			outcomes[i].detail = g_strdup("KQZ-000002 action=new");
 		} else if (g_str_has_prefix(rcpt, "falla@")) {
-			outcomes[i].status = INGEST_TEMPFAIL;
+			outcomes[i].status = failure_temporary();
 			outcomes[i].detail = g_strdup("store\r\nbusy");
 		} else if (g_str_has_prefix(rcpt, "rechazo@")) {
-			outcomes[i].status = INGEST_REFUSED;
+			outcomes[i].status = failure_permanent(FAILURE_POLICY);
 		} else if (g_str_has_prefix(rcpt, "permanente@")) {
-			outcomes[i].status = INGEST_PERMFAIL;
+			outcomes[i].status = failure_permanent(FAILURE_MESSAGE);
 		}
 	}
 }
