@@ -8,16 +8,17 @@
 
 #include <glib.h>
 #include "config.h"
+#include "failure.h"
 #include "store.h"
 
 #define IMAP_ERROR (imap_error_quark())
 
-/* The error code of an IMAP_ERROR is the imap_pass_status. */
-typedef enum {
-	IMAP_PASS_OK,               /* every message above the last UID was taken care of */
-	IMAP_PASS_TEMPFAIL,         /* network, server or database trouble: try again later */
-	IMAP_PASS_FATAL             /* certificate, login or mailbox refused: fix the setup */
-} imap_pass_status;
+/*
+ * The outcome of a pass, and the error code of an IMAP_ERROR: FAILURE_OK, every message
+ * above the last UID was taken care of; FAILURE_TEMPORARY, network, server or database
+ * trouble, try again later; FAILURE_PERMANENT (cause FAILURE_SETUP), certificate, login
+ * or mailbox refused, fix the setup.
+ */
 
 typedef struct {
 	int ingested;               /* committed (new, reply, duplicate, ...) and acted upon */
@@ -28,10 +29,10 @@ GQuark imap_error_quark(void);
 
 /*
  * imap_fetch_once - connect, log in, one pass over the mailbox, log out: what
- * `ticketctl fetch SOURCE --once` runs. *error says why when not IMAP_PASS_OK.
+ * `ticketctl fetch SOURCE --once` runs. *error says why when not FAILURE_OK.
  */
-imap_pass_status imap_fetch_once(const imap_source_config *source, const ticketd_config *config,
-                                 store *db, imap_pass_counts *counts, GError **error);
+failure imap_fetch_once(const imap_source_config *source, const ticketd_config *config,
+                        store *db, imap_pass_counts *counts, GError **error);
 
 /*
  * imap_run - the worker of one source, until *stop becomes TRUE (read with

@@ -1,24 +1,18 @@
 /*
  * ingest - the one path every inbound message takes, whatever brought it
- * (LMTP, deliver, IMAP, Maildir import): parse, classify, route, thread, decide, commit.
- * The caller acknowledges only after ingest_commit() returned INGEST_OK.
+ * (LMTP, deliver, IMAP, Maildir import): classify, route, thread, decide, commit, for
+ * one recipient of an inbound message parsed once. The caller acknowledges only after
+ * ingest_message() (or its own commit of ingest_apply()) left the failure class OK.
  */
 #ifndef TICKETD_INGEST_H
 #define TICKETD_INGEST_H
 
 #include <glib.h>
 #include "config.h"
+#include "failure.h"
+#include "inbound.h"
 #include "mime.h"
 #include "store.h"
-
-/* Reply by failure class: one enum, mapped once to LMTP codes and exit codes. */
-typedef enum {
-	INGEST_OK,                  /* committed (or already committed before) */
-	INGEST_TEMPFAIL,            /* try again later: 451 / EX_TEMPFAIL */
-	INGEST_PERMFAIL,            /* a retry cannot help: 5xx / EX_DATAERR */
-	INGEST_NOUSER,              /* no such department: 550 5.1.1 / EX_NOUSER */
-	INGEST_REFUSED              /* policy refusal: 550 5.7.1 / EX_NOPERM */
-} ingest_status;
 
 typedef enum { MAIL_NORMAL, MAIL_BOUNCE, MAIL_AUTO_REPLY, MAIL_LOOP } mail_class;
 
@@ -43,16 +37,17 @@ typedef struct {
 	char *reason;               /* one human sentence */
 } ingest_decision;
 
+/* The envelope one decision sees: the inbound's sender and one of its recipients. */
 typedef struct {
 	const char *sender;         /* envelope MAIL FROM, "" for <>, NULL when unknown */
 	const char *recipient;      /* envelope RCPT TO; NULL: use To/Cc */
 } ingest_envelope;
 
 typedef struct {
-	ingest_status status;
+	failure failure;            /* ok, temporary (error says why) or permanent */
 	ingest_decision decision;
 	mail_class class;
-	char *error;                /* why, for TEMPFAIL/PERMFAIL */
+	char *error;                /* why, for a temporary or permanent failure */
 } ingest_result;
 
 const char *mail_class_name(mail_class class);
@@ -62,27 +57,33 @@ const char *ingest_action_name(ingest_action action);
 mail_class classify_message(const ticketd_config *config, const parsed_message *message,
                             const char *envelope_sender);
 
-/* ingest_decide - the decision, in a transaction rolled back (for `ticketctl inspect`). */
-void ingest_decide(const ticketd_config *config, store *store, const char *raw, gsize length,
-                   const parsed_message *message, const ingest_envelope *envelope,
-                   ingest_result *result);
+/*
+ * ingest_decide - the decision for one recipient (NULL: the first department To/Cc
+ * names), in a transaction rolled back: for `ticketctl inspect`.
+ */
+void ingest_decide(const ticketd_config *config, store *store, const inbound *mail,
+                   const char *recipient, ingest_result *result);
 
 /*
- * ingest_message - decide and commit one message for one recipient, in one transaction
- * of its own. The raw bytes are kept exactly.
+ * ingest_message - the entry of deliver, IMAP and import: decide and commit the message
+ * for one recipient in one transaction of its own, then log the decision. The raw bytes
+ * are kept exactly.
  */
-void ingest_message(const ticketd_config *config, store *store, const char *raw, gsize length,
-                    const ingest_envelope *envelope, ingest_result *result);
+void ingest_message(const ticketd_config *config, store *store, const inbound *mail,
+                    const char *recipient, ingest_result *result);
 
 /*
  * ingest_apply - decide and write inside a transaction the caller holds (group commit).
- * The caller commits, and on a failed commit reports TEMPFAIL for all it applied.
+ * The caller commits, and on a failed commit reports a temporary failure for all it
+ * applied, then logs each with ingest_log().
  */
-void ingest_apply(const ticketd_config *config, store *store, const char *raw, gsize length,
-                  const parsed_message *message, const ingest_envelope *envelope,
-                  ingest_result *result);
+void ingest_apply(const ticketd_config *config, store *store, const inbound *mail,
+                  const char *recipient, ingest_result *result);
 
 void ingest_result_clear(ingest_result *result);
+
+/* ingest_result_defer - clear result to a temporary failure: nothing of it was kept. */
+void ingest_result_defer(ingest_result *result, const char *why);
 
 /*
  * ingest_header_recipients - without an envelope (Maildir import, deliver without -r):
@@ -91,9 +92,12 @@ void ingest_result_clear(ingest_result *result);
  */
 GPtrArray *ingest_header_recipients(const ticketd_config *config, const parsed_message *message);
 
-/* ingest_log - the one log line of a decision, after its commit (Postfix style). */
-void ingest_log(const ingest_result *result, const parsed_message *message,
-                const ingest_envelope *envelope);
+/*
+ * ingest_log - the one log line of a decision, after its commit, the same from every
+ * source (Postfix style): "CODE: from=<>, to=<>, message-id=<>, action=, department=,
+ * class=, source=, status=, reason=", CODE being NOQUEUE when no ticket holds the mail.
+ */
+void ingest_log(const inbound *mail, const char *recipient, const ingest_result *result);
 
 /*
  * ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none,

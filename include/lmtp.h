@@ -8,18 +8,13 @@
 #define TICKETD_LMTP_H
 
 #include <glib.h>
+#include "failure.h"
 #include "ingest.h"
 
 /* A command line longer than this (CRLF included) is answered 500 5.5.2. */
 #define LMTP_LINE_MAX 2048
 /* An envelope address longer than this is refused (RFC 5321 §4.5.3.1.3: 256). */
 #define LMTP_PATH_MAX 256
-
-typedef enum {
-	LMTP_RCPT_ACCEPT,           /* 250 2.1.5 */
-	LMTP_RCPT_UNKNOWN,          /* 550 5.1.1 */
-	LMTP_RCPT_TEMPFAIL          /* 451 4.3.0 */
-} lmtp_rcpt_verdict;
 
 typedef struct {
 	const char *sender;         /* MAIL FROM, "" for the null sender <> */
@@ -32,13 +27,16 @@ typedef struct {
 
 /* One result per accepted recipient; detail is a short printable text or NULL. */
 typedef struct {
-	ingest_status status;
+	failure status;
 	char *detail;               /* g_free'd by the session */
 } lmtp_outcome;
 
 typedef struct {
-	/* check_recipient - may this address receive mail? Must have no side effect. */
-	lmtp_rcpt_verdict (*check_recipient)(void *context, const char *address);
+	/*
+	 * check_recipient - may this address receive mail? Must have no side effect.
+	 * OK: 250 2.1.5; temporary: 451 4.3.0; permanent, no such user: 550 5.1.1.
+	 */
+	failure (*check_recipient)(void *context, const char *address);
 	/*
 	 * deliver - store the message for every recipient; fill outcomes[i] for
 	 * envelope->recipients[i]. Returns only once the results are durable.
@@ -99,8 +97,5 @@ void lmtp_session_close(lmtp_session *session, lmtp_close_reason reason);
 
 /* lmtp_outcome_set - the reply text for one recipient: its ticket and action, or why not. */
 void lmtp_outcome_set(lmtp_outcome *outcome, const ingest_result *result);
-
-/* lmtp_reply_for - the one mapping from ingest_status to an LMTP reply code. */
-const char *lmtp_reply_for(ingest_status status);
 
 #endif

@@ -34,7 +34,6 @@ typedef struct {
 	uint32_t uidvalidity;       /* of the selected mailbox */
 	volatile gboolean *stop;    /* NULL for a single pass */
 	GByteArray *body;           /* the message being fetched */
-	gsize body_limit;
 	gboolean body_overflow;
 } imap_conn;
 
@@ -62,8 +61,8 @@ imap_rc_name(int rc)
 }
 
 /* imap_fail - set *error from a libetpan result and the server's last words; returns status. */
-static imap_pass_status G_GNUC_PRINTF(5, 6)
-imap_fail(const imap_conn *conn, GError **error, imap_pass_status status, int rc,
+static failure_class G_GNUC_PRINTF(5, 6)
+imap_fail(const imap_conn *conn, GError **error, failure_class status, int rc,
           const char *format, ...)
 {
 	va_list args;
@@ -154,7 +153,7 @@ imap_verify_chain(const imap_source_config *source, gnutls_x509_crt_t *certs, un
 }
 
 /* imap_verify_peer - chain and host name, after the handshake and before any credential. */
-static imap_pass_status
+static failure_class
 imap_verify_peer(imap_conn *conn, GError **error)
 {
 	carray *chain = mailstream_get_certificate_chain(conn->session->imap_stream);
@@ -185,27 +184,27 @@ imap_verify_peer(imap_conn *conn, GError **error)
 	if (reason != NULL) {
 		g_autofree char *clean = log_printable(reason, 300);
 
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1,
 		                 "%s: certificate refused, nothing sent: %s", conn->source->host, clean);
 	}
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 /* imap_refresh_capabilities - ask again: what came before TLS must not be trusted. */
-static imap_pass_status
+static failure_class
 imap_refresh_capabilities(imap_conn *conn, GError **error)
 {
 	struct mailimap_capability_data *capabilities = NULL;
 	int rc = mailimap_capability(conn->session, &capabilities);
 
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "CAPABILITY failed");
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "CAPABILITY failed");
 	mailimap_capability_data_free(capabilities);
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 /* imap_open_tls - TCP and TLS (implicit or STARTTLS), certificate verified; or loopback plaintext. */
-static imap_pass_status
+static failure_class
 imap_open_tls(imap_conn *conn, GError **error)
 {
 	const imap_source_config *source = conn->source;
@@ -216,25 +215,25 @@ imap_open_tls(imap_conn *conn, GError **error)
 		rc = mailimap_ssl_connect_with_callback(session, source->host, (uint16_t)source->port,
 		                                        imap_tls_callback, source->host);
 		if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
-			return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "TLS connection to %s port %d failed",
+			return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "TLS connection to %s port %d failed",
 			                 source->host, source->port);
 		return imap_verify_peer(conn, error);
 	}
 	rc = mailimap_socket_connect(session, source->host, (uint16_t)source->port);
 	if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "connection to %s port %d failed",
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "connection to %s port %d failed",
 		                 source->host, source->port);
 	if (source->tls == IMAP_TLS_NONE)
-		return IMAP_PASS_OK;
-	if (imap_refresh_capabilities(conn, error) != IMAP_PASS_OK)
-		return IMAP_PASS_TEMPFAIL;
+		return FAILURE_OK;
+	if (imap_refresh_capabilities(conn, error) != FAILURE_OK)
+		return FAILURE_TEMPORARY;
 	if (!mailimap_has_extension(session, "STARTTLS"))
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1,
 		                 "%s offers no STARTTLS and imap:// requires it; nothing sent", source->host);
 	/* An error here includes bytes injected after "OK Begin TLS" (CVE-2020-15953): drop. */
 	rc = mailimap_socket_starttls_with_callback(session, imap_tls_callback, source->host);
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "STARTTLS with %s failed", source->host);
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "STARTTLS with %s failed", source->host);
 	return imap_verify_peer(conn, error);
 }
 
@@ -243,69 +242,69 @@ imap_open_tls(imap_conn *conn, GError **error)
  * deleting or moving one message alone needs UID EXPUNGE (UIDPLUS) or MOVE, since a
  * plain EXPUNGE would also remove what other clients marked \Deleted.
  */
-static imap_pass_status
+static failure_class
 imap_check_after(imap_conn *conn, GError **error)
 {
 	gboolean uidplus = mailimap_has_uidplus(conn->session);
 
 	if (conn->source->after == IMAP_AFTER_DELETE && !uidplus)
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1,
 		                 "%s has no UIDPLUS: after = delete could expunge other clients' mail; use seen",
 		                 conn->source->host);
 	if (conn->source->after == IMAP_AFTER_MOVE && !uidplus && !mailimap_has_extension(conn->session, "MOVE"))
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1,
 		                 "%s has neither MOVE nor UIDPLUS: after = move is not possible; use seen",
 		                 conn->source->host);
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 /* imap_login - LOGIN unless refused, then SELECT; remembers UIDVALIDITY. */
-static imap_pass_status
+static failure_class
 imap_login(imap_conn *conn, GError **error)
 {
 	const imap_source_config *source = conn->source;
 	struct mailimap_selection_info *selection;
 	int rc;
 
-	if (imap_refresh_capabilities(conn, error) != IMAP_PASS_OK)
-		return IMAP_PASS_TEMPFAIL;
+	if (imap_refresh_capabilities(conn, error) != FAILURE_OK)
+		return FAILURE_TEMPORARY;
 	if (mailimap_has_extension(conn->session, "LOGINDISABLED"))
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1, "%s refuses LOGIN (LOGINDISABLED)", source->host);
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1, "%s refuses LOGIN (LOGINDISABLED)", source->host);
 	if (!imap_text_ok(source->user) || !imap_text_ok(source->password) || !imap_text_ok(source->mailbox))
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1, "user, password or mailbox has a line break");
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1, "user, password or mailbox has a line break");
 	rc = mailimap_login(conn->session, source->user, source->password);
 	if (rc == MAILIMAP_ERROR_LOGIN)
-		return imap_fail(conn, error, IMAP_PASS_FATAL, rc, "login as %s refused", source->user);
+		return imap_fail(conn, error, FAILURE_PERMANENT, rc, "login as %s refused", source->user);
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "LOGIN failed");
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "LOGIN failed");
 	/* The OK [CAPABILITY ...] of LOGIN updated the cache; ask when it did not. */
 	if (conn->session->imap_connection_info == NULL ||
 	    conn->session->imap_connection_info->imap_capability == NULL)
-		if (imap_refresh_capabilities(conn, error) != IMAP_PASS_OK)
-			return IMAP_PASS_TEMPFAIL;
+		if (imap_refresh_capabilities(conn, error) != FAILURE_OK)
+			return FAILURE_TEMPORARY;
 	rc = mailimap_select(conn->session, source->mailbox);
 	if (rc == MAILIMAP_ERROR_SELECT)
-		return imap_fail(conn, error, IMAP_PASS_FATAL, rc, "mailbox %s cannot be selected", source->mailbox);
+		return imap_fail(conn, error, FAILURE_PERMANENT, rc, "mailbox %s cannot be selected", source->mailbox);
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "SELECT %s failed", source->mailbox);
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "SELECT %s failed", source->mailbox);
 	selection = conn->session->imap_selection_info;
 	if (selection == NULL || selection->sel_uidvalidity == 0)
-		return imap_fail(conn, error, IMAP_PASS_FATAL, -1,
+		return imap_fail(conn, error, FAILURE_PERMANENT, -1,
 		                 "%s sent no UIDVALIDITY for %s; UIDs cannot be trusted", source->host, source->mailbox);
 	conn->uidvalidity = selection->sel_uidvalidity;
 	return imap_check_after(conn, error);
 }
 
 /* imap_connect - a session logged in, with the mailbox selected. */
-static imap_pass_status
+static failure_class
 imap_connect(imap_conn *conn, GError **error)
 {
-	imap_pass_status status;
+	failure_class status;
 
 	conn->session = mailimap_new(0, NULL);
 	mailimap_set_timeout(conn->session, conn->source->timeout);
 	conn->idle_ready = FALSE;
-	if ((status = imap_open_tls(conn, error)) != IMAP_PASS_OK)
+	if ((status = imap_open_tls(conn, error)) != FAILURE_OK)
 		return status;
 	return imap_login(conn, error);
 }
@@ -335,7 +334,7 @@ imap_uid_compare(gconstpointer a, gconstpointer b)
 }
 
 /* imap_search_new - UIDs above last, ascending; "last+1:*" also matches the last message. */
-static imap_pass_status
+static failure_class
 imap_search_new(imap_conn *conn, uint32_t last, GArray **uids, GError **error)
 {
 	struct mailimap_set *set = mailimap_set_new_interval(last + 1, 0);
@@ -345,7 +344,7 @@ imap_search_new(imap_conn *conn, uint32_t last, GArray **uids, GError **error)
 
 	mailimap_search_key_free(key);
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID SEARCH failed");
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "UID SEARCH failed");
 	*uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	for (clistiter *cur = clist_begin(result); cur != NULL; cur = clist_next(cur)) {
 		uint32_t *uid = clist_content(cur);
@@ -355,7 +354,7 @@ imap_search_new(imap_conn *conn, uint32_t last, GArray **uids, GError **error)
 	}
 	mailimap_search_result_free(result);
 	g_array_sort(*uids, imap_uid_compare);
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 /* imap_static_item - the static attribute of a type in a FETCH answer about uid, or NULL. */
@@ -401,7 +400,7 @@ imap_uid_fetch(imap_conn *conn, uint32_t uid, struct mailimap_fetch_att *att, cl
 }
 
 /* imap_fetch_size - RFC822.SIZE of one UID; *found FALSE when it is gone. */
-static imap_pass_status
+static failure_class
 imap_fetch_size(imap_conn *conn, uint32_t uid, uint32_t *size, gboolean *found, GError **error)
 {
 	clist *result = NULL;
@@ -409,12 +408,12 @@ imap_fetch_size(imap_conn *conn, uint32_t uid, uint32_t *size, gboolean *found, 
 	int rc = imap_uid_fetch(conn, uid, mailimap_fetch_att_new_rfc822_size(), &result);
 
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID FETCH %u RFC822.SIZE failed", uid);
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "UID FETCH %u RFC822.SIZE failed", uid);
 	item = imap_static_item(result, uid, MAILIMAP_MSG_ATT_RFC822_SIZE);
 	*found = item != NULL;
 	*size = item != NULL ? item->att_data.att_rfc822_size : 0;
 	mailimap_fetch_list_free(result);
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 /* imap_body_chunk - the body arrives here piece by piece; past the limit the read stops. */
@@ -424,7 +423,7 @@ imap_body_chunk(int type, struct mailimap_msg_att_body_section *section, const c
 {
 	imap_conn *conn = data;
 
-	if (conn->body->len + length > conn->body_limit) {
+	if (inbound_too_big(conn->config, conn->body->len + length)) {
 		conn->body_overflow = TRUE;
 		return false;
 	}
@@ -437,7 +436,7 @@ imap_body_chunk(int type, struct mailimap_msg_att_body_section *section, const c
  * the size limit. *found FALSE when the message is gone. An oversized literal leaves the
  * connection unusable: the caller must reconnect.
  */
-static imap_pass_status
+static failure_class
 imap_fetch_body(imap_conn *conn, uint32_t uid, gboolean *found, GError **error)
 {
 	clist *result = NULL;
@@ -453,12 +452,12 @@ imap_fetch_body(imap_conn *conn, uint32_t uid, gboolean *found, GError **error)
 	if (conn->body_overflow) {
 		if (rc == MAILIMAP_NO_ERROR)
 			mailimap_fetch_list_free(result);
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1,
+		return imap_fail(conn, error, FAILURE_TEMPORARY, -1,
 		                 "UID %u: the server sent more than max_message_size %zu bytes", uid,
-		                 conn->body_limit);
+		                 conn->config->max_message_size);
 	}
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID FETCH %u BODY.PEEK[] failed", uid);
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "UID FETCH %u BODY.PEEK[] failed", uid);
 	item = imap_static_item(result, uid, MAILIMAP_MSG_ATT_BODY_SECTION);
 	*found = item != NULL;
 	/* Without the handler (or if libetpan kept it anyway) the bytes are in the item. */
@@ -466,7 +465,7 @@ imap_fetch_body(imap_conn *conn, uint32_t uid, gboolean *found, GError **error)
 	    item->att_data.att_body_section->sec_body_part != NULL) {
 		struct mailimap_msg_att_body_section *section = item->att_data.att_body_section;
 
-		if (section->sec_length > conn->body_limit)
+		if (inbound_too_big(conn->config, section->sec_length))
 			conn->body_overflow = TRUE;
 		else
 			g_byte_array_append(conn->body, (const guint8 *)section->sec_body_part,
@@ -474,9 +473,9 @@ imap_fetch_body(imap_conn *conn, uint32_t uid, gboolean *found, GError **error)
 	}
 	mailimap_fetch_list_free(result);
 	if (conn->body_overflow)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1,
+		return imap_fail(conn, error, FAILURE_TEMPORARY, -1,
 		                 "UID %u: the server sent more than max_message_size", uid);
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 /* imap_store_flag - UID STORE uid +FLAGS.SILENT (flag). */
@@ -497,20 +496,20 @@ imap_store_flag(imap_conn *conn, uint32_t uid, struct mailimap_flag *flag)
 }
 
 /* imap_delete - \Deleted, then UID EXPUNGE of this UID only: never a plain EXPUNGE. */
-static imap_pass_status
+static failure_class
 imap_delete(imap_conn *conn, uint32_t uid, GError **error)
 {
 	struct mailimap_set *set;
 	int rc;
 
 	if ((rc = imap_store_flag(conn, uid, mailimap_flag_new_deleted())) != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID STORE %u +FLAGS (\\Deleted) failed", uid);
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "UID STORE %u +FLAGS (\\Deleted) failed", uid);
 	set = mailimap_set_new_single(uid);
 	rc = mailimap_uid_expunge(conn->session, set);
 	mailimap_set_free(set);
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID EXPUNGE %u failed", uid);
-	return IMAP_PASS_OK;
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "UID EXPUNGE %u failed", uid);
+	return FAILURE_OK;
 }
 
 /* imap_move_once - UID MOVE when offered, else UID COPY and delete. */
@@ -532,7 +531,7 @@ imap_move_once(imap_conn *conn, uint32_t uid, gboolean *copied)
 }
 
 /* imap_move - to the after folder, creating it the first time it is missing. */
-static imap_pass_status
+static failure_class
 imap_move(imap_conn *conn, uint32_t uid, GError **error)
 {
 	const char *folder = conn->source->after_folder;
@@ -547,12 +546,12 @@ imap_move(imap_conn *conn, uint32_t uid, GError **error)
 		rc = imap_move_once(conn, uid, &copied);
 	}
 	if (rc != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "moving UID %u to %s failed", uid, folder);
-	return copied ? imap_delete(conn, uid, error) : IMAP_PASS_OK;
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "moving UID %u to %s failed", uid, folder);
+	return copied ? imap_delete(conn, uid, error) : FAILURE_OK;
 }
 
 /* imap_after - what the configuration says to do with a message once it is committed. */
-static imap_pass_status
+static failure_class
 imap_after(imap_conn *conn, uint32_t uid, GError **error)
 {
 	int rc;
@@ -560,8 +559,8 @@ imap_after(imap_conn *conn, uint32_t uid, GError **error)
 	switch (conn->source->after) {
 	case IMAP_AFTER_SEEN:
 		if ((rc = imap_store_flag(conn, uid, mailimap_flag_new_seen())) != MAILIMAP_NO_ERROR)
-			return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "UID STORE %u +FLAGS (\\Seen) failed", uid);
-		return IMAP_PASS_OK;
+			return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "UID STORE %u +FLAGS (\\Seen) failed", uid);
+		return FAILURE_OK;
 	case IMAP_AFTER_MOVE:
 		return imap_move(conn, uid, error);
 	case IMAP_AFTER_DELETE:
@@ -582,42 +581,42 @@ imap_after_name(const imap_source_config *source)
 }
 
 /* imap_advance - the last UID done: the next pass starts after it. */
-static imap_pass_status
+static failure_class
 imap_advance(imap_conn *conn, uint32_t uid, GError **error)
 {
 	g_autoptr(GError) store_error = NULL;
 
 	if (!store_imap_state_set(conn->db, conn->source->name, conn->uidvalidity, uid, &store_error))
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "recording UID %u: %s", uid, store_error->message);
-	return IMAP_PASS_OK;
+		return imap_fail(conn, error, FAILURE_TEMPORARY, -1, "recording UID %u: %s", uid, store_error->message);
+	return FAILURE_OK;
 }
 
-/* imap_ingest - hand the fetched bytes to ingest; OK only after its commit. */
-static imap_pass_status
+/* imap_ingest - hand the fetched bytes to ingest; flag or move only after its commit. */
+static failure_class
 imap_ingest(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **error)
 {
 	const department_config *department = config_department_by_slug(conn->config, conn->source->department);
-	ingest_envelope envelope = { NULL, department->address };
+	g_autoptr(inbound) mail = inbound_new("imap", (const char *)conn->body->data, conn->body->len, NULL);
 	ingest_result result = { 0 };
-	imap_pass_status status;
+	failure_class status = FAILURE_OK;
 
-	ingest_message(conn->config, conn->db, (const char *)conn->body->data, conn->body->len, &envelope, &result);
-	switch (result.status) {
-	case INGEST_OK:
-		if ((status = imap_after(conn, uid, error)) == IMAP_PASS_OK) {
+	ingest_message(conn->config, conn->db, mail, department->address, &result);
+	switch (failure_imap_action_for(result.failure)) {
+	case FAILURE_IMAP_DONE:
+		if ((status = imap_after(conn, uid, error)) == FAILURE_OK) {
 			log_info("imap %s: UID %u of %s: %s%s%s, %s", conn->source->name, uid, conn->source->mailbox,
 			         ingest_action_name(result.decision.action), result.decision.ticket ? " " : "",
 			         result.decision.ticket ? result.decision.ticket : "", imap_after_name(conn->source));
 			counts->ingested++;
 		}
 		break;
-	case INGEST_TEMPFAIL: {
+	case FAILURE_IMAP_RETRY: {
 		g_autofree char *why = log_printable(result.error ? result.error : "ingest failed", 300);
 
-		status = imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "UID %u deferred: %s", uid, why);
+		status = imap_fail(conn, error, FAILURE_TEMPORARY, -1, "UID %u deferred: %s", uid, why);
 		break;
 	}
-	default: {
+	case FAILURE_IMAP_LEAVE: {
 		/* A retry cannot help: leave it for a person, unflagged, and go on. */
 		g_autofree char *why = log_printable(result.error ? result.error :
 		                                     result.decision.reason ? result.decision.reason : "?", 300);
@@ -625,7 +624,6 @@ imap_ingest(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **er
 		log_warning("imap %s: UID %u of %s refused (%s): left in the mailbox", conn->source->name, uid,
 		            conn->source->mailbox, why);
 		counts->left++;
-		status = IMAP_PASS_OK;
 		break;
 	}
 	}
@@ -634,36 +632,35 @@ imap_ingest(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **er
 }
 
 /* imap_take - one UID: size check, fetch, ingest, after-action, advance. */
-static imap_pass_status
+static failure_class
 imap_take(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **error)
 {
-	imap_pass_status status;
+	failure_class status;
 	uint32_t size = 0;
 	gboolean found = FALSE;
 
-	if ((status = imap_fetch_size(conn, uid, &size, &found, error)) != IMAP_PASS_OK)
+	if ((status = imap_fetch_size(conn, uid, &size, &found, error)) != FAILURE_OK)
 		return status;
-	if (found && size > conn->config->max_message_size) {
+	if (found && inbound_too_big(conn->config, size)) {
 		log_warning("imap %s: UID %u of %s is %u bytes, over max_message_size %zu: left in the mailbox",
 		            conn->source->name, uid, conn->source->mailbox, size, conn->config->max_message_size);
 		counts->left++;
 		return imap_advance(conn, uid, error);
 	}
 	if (found) {
-		conn->body_limit = conn->config->max_message_size;
 		status = imap_fetch_body(conn, uid, &found, error);
-		if (status == IMAP_PASS_OK && found)
+		if (status == FAILURE_OK && found)
 			status = imap_ingest(conn, uid, counts, error);
 		g_clear_pointer(&conn->body, g_byte_array_unref);
-		if (status != IMAP_PASS_OK && conn->body_overflow) {
+		if (status != FAILURE_OK && conn->body_overflow) {
 			/* The server's RFC822.SIZE was wrong: skip it for good, but the read was cut. */
 			log_warning("imap %s: UID %u of %s is over max_message_size %zu: left in the mailbox",
 			            conn->source->name, uid, conn->source->mailbox, conn->config->max_message_size);
 			counts->left++;
-			if (imap_advance(conn, uid, NULL) != IMAP_PASS_OK)
+			if (imap_advance(conn, uid, NULL) != FAILURE_OK)
 				log_warning("imap %s: UID %u will be read again", conn->source->name, uid);
 		}
-		if (status != IMAP_PASS_OK)
+		if (status != FAILURE_OK)
 			return status;
 	}
 	/* Gone (expunged by someone else meanwhile) or done. */
@@ -671,18 +668,18 @@ imap_take(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **erro
 }
 
 /* imap_pass - everything above the last UID done, in UID order; stops at the first deferral. */
-static imap_pass_status
+static failure_class
 imap_pass(imap_conn *conn, imap_pass_counts *counts, GError **error)
 {
 	g_autoptr(GError) store_error = NULL;
 	g_autoptr(GArray) uids = NULL;
 	uint32_t known_validity = 0;
 	uint32_t last = 0;
-	imap_pass_status status;
+	failure_class status;
 
 	if (!store_imap_state_get(conn->db, conn->source->name, &known_validity, &last, &store_error)) {
 		if (store_error != NULL)
-			return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "%s", store_error->message);
+			return imap_fail(conn, error, FAILURE_TEMPORARY, -1, "%s", store_error->message);
 		known_validity = 0;
 	}
 	if (known_validity != conn->uidvalidity) {
@@ -691,29 +688,31 @@ imap_pass(imap_conn *conn, imap_pass_counts *counts, GError **error)
 			            " mail already ingested is recognised by its Message-ID", conn->source->name,
 			            conn->source->mailbox, known_validity, conn->uidvalidity);
 		last = 0;
-		if ((status = imap_advance(conn, 0, error)) != IMAP_PASS_OK)
+		if ((status = imap_advance(conn, 0, error)) != FAILURE_OK)
 			return status;
 	}
-	if ((status = imap_search_new(conn, last, &uids, error)) != IMAP_PASS_OK)
+	if ((status = imap_search_new(conn, last, &uids, error)) != FAILURE_OK)
 		return status;
 	for (guint i = 0; i < uids->len && !imap_stopping(conn); i++)
-		if ((status = imap_take(conn, g_array_index(uids, uint32_t, i), counts, error)) != IMAP_PASS_OK)
+		if ((status = imap_take(conn, g_array_index(uids, uint32_t, i), counts, error)) != FAILURE_OK)
 			return status;
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
-imap_pass_status
+failure
 imap_fetch_once(const imap_source_config *source, const ticketd_config *config, store *db,
                 imap_pass_counts *counts, GError **error)
 {
 	imap_conn conn = { .source = source, .config = config, .db = db };
-	imap_pass_status status;
+	failure_class status;
 
 	memset(counts, 0, sizeof *counts);
-	if ((status = imap_connect(&conn, error)) == IMAP_PASS_OK)
+	if ((status = imap_connect(&conn, error)) == FAILURE_OK)
 		status = imap_pass(&conn, counts, error);
 	imap_disconnect(&conn);
-	return status;
+	/* What a retry alone cannot fix here is the certificate, the login or the mailbox. */
+	return status == FAILURE_PERMANENT ? failure_permanent(FAILURE_SETUP)
+	       : (failure){ status, FAILURE_MESSAGE };
 }
 
 /* ---- The worker: IDLE or poll, reconnect with backoff ---- */
@@ -745,7 +744,7 @@ imap_sleep(volatile gboolean *stop, int seconds)
  * DONE. Data libetpan already buffered (EXISTS in the same segment as "+ idling") counts
  * as news: mailstream_wait_idle only watches the socket.
  */
-static imap_pass_status
+static failure_class
 imap_idle(imap_conn *conn, GError **error)
 {
 	mailstream *stream = conn->session->imap_stream;
@@ -754,11 +753,11 @@ imap_idle(imap_conn *conn, GError **error)
 
 	if (!conn->idle_ready) {
 		if (mailstream_setup_idle(stream) < 0)
-			return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "IDLE setup failed");
+			return imap_fail(conn, error, FAILURE_TEMPORARY, -1, "IDLE setup failed");
 		conn->idle_ready = TRUE;
 	}
 	if ((rc = mailimap_idle(conn->session)) != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "IDLE failed");
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "IDLE failed");
 	while (!imap_stopping(conn) && time(NULL) - started < conn->source->idle_interval) {
 		if (stream->read_buffer_len > 0)
 			break;
@@ -767,24 +766,24 @@ imap_idle(imap_conn *conn, GError **error)
 			break;
 		if (rc == MAILSTREAM_IDLE_ERROR || rc == MAILSTREAM_IDLE_CANCELLED) {
 			mailimap_idle_done(conn->session);
-			return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, -1, "connection lost while idling");
+			return imap_fail(conn, error, FAILURE_TEMPORARY, -1, "connection lost while idling");
 		}
 	}
 	if ((rc = mailimap_idle_done(conn->session)) != MAILIMAP_NO_ERROR)
-		return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "ending IDLE failed");
-	return IMAP_PASS_OK;
+		return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "ending IDLE failed");
+	return FAILURE_OK;
 }
 
 /* imap_session - one connection's life: catch up, then IDLE or poll and catch up again. */
-static imap_pass_status
+static failure_class
 imap_session(imap_conn *conn, char **last_state, gboolean *connected, GError **error)
 {
 	imap_pass_counts counts = { 0 };
-	imap_pass_status status;
+	failure_class status;
 	g_autofree char *state = NULL;
 
 	*connected = FALSE;
-	if ((status = imap_connect(conn, error)) != IMAP_PASS_OK)
+	if ((status = imap_connect(conn, error)) != FAILURE_OK)
 		return status;
 	*connected = TRUE;
 	state = g_strdup_printf("imap %s: connected to %s, %s selected, %s", conn->source->name,
@@ -793,12 +792,12 @@ imap_session(imap_conn *conn, char **last_state, gboolean *connected, GError **e
 	                        "no IDLE: polling");
 	imap_report(last_state, FALSE, state);
 	while (!imap_stopping(conn)) {
-		if ((status = imap_pass(conn, &counts, error)) != IMAP_PASS_OK)
+		if ((status = imap_pass(conn, &counts, error)) != FAILURE_OK)
 			return status;
 		if (imap_stopping(conn))
 			break;
 		if (mailimap_has_idle(conn->session)) {
-			if ((status = imap_idle(conn, error)) != IMAP_PASS_OK)
+			if ((status = imap_idle(conn, error)) != FAILURE_OK)
 				return status;
 		} else {
 			int rc;
@@ -806,10 +805,10 @@ imap_session(imap_conn *conn, char **last_state, gboolean *connected, GError **e
 			imap_sleep(conn->stop, conn->source->poll_interval);
 			/* NOOP keeps the session and lets the server report new mail. */
 			if (!imap_stopping(conn) && (rc = mailimap_noop(conn->session)) != MAILIMAP_NO_ERROR)
-				return imap_fail(conn, error, IMAP_PASS_TEMPFAIL, rc, "NOOP failed");
+				return imap_fail(conn, error, FAILURE_TEMPORARY, rc, "NOOP failed");
 		}
 	}
-	return IMAP_PASS_OK;
+	return FAILURE_OK;
 }
 
 void
@@ -822,10 +821,10 @@ imap_run(const imap_source_config *source, const ticketd_config *config, volatil
 	while (!g_atomic_int_get(stop)) {
 		g_autoptr(GError) error = NULL;
 		gboolean connected = FALSE;
-		imap_pass_status status;
+		failure_class status;
 
 		if (conn.db == NULL && (conn.db = store_open(config->database, &error)) == NULL) {
-			status = IMAP_PASS_TEMPFAIL;
+			status = FAILURE_TEMPORARY;
 		} else {
 			status = imap_session(&conn, &last_state, &connected, &error);
 			imap_disconnect(&conn);
@@ -834,7 +833,7 @@ imap_run(const imap_source_config *source, const ticketd_config *config, volatil
 			break;
 		if (error != NULL) {
 			g_autofree char *state = g_strdup_printf("imap %s: %s; trying again%s", source->name,
-			                                          error->message, status == IMAP_PASS_FATAL ?
+			                                          error->message, status == FAILURE_PERMANENT ?
 			                                          " until the configuration or server is fixed" :
 			                                          " with backoff");
 

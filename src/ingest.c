@@ -2,7 +2,8 @@
  * ingest - one inbound message for one recipient: classify, route to a department,
  * identify the sender, thread to a ticket, decide, and write it all in the caller's
  * transaction (ticket, message, raw bytes, attachments, events, outbox rows).
- * Any store failure makes the whole message TEMPFAIL: the sender retries, nothing is lost.
+ * Any store failure makes the whole message a temporary failure: the sender retries,
+ * nothing is lost.
  */
 #include <string.h>
 
@@ -32,7 +33,7 @@ typedef struct {
 	const char *sender;         /* From address, lower case, "" when missing */
 	int64_t now;
 	ingest_result *result;
-	GError *error;              /* the store failure that makes this TEMPFAIL */
+	GError *error;              /* the store failure that makes this temporary */
 } ingest_context;
 
 /* A thread never follows more merges than this: a loop in merged_into is our bug. */
@@ -57,6 +58,14 @@ ingest_result_clear(ingest_result *result)
 	g_free(result->decision.reason);
 	g_free(result->error);
 	memset(result, 0, sizeof *result);
+}
+
+void
+ingest_result_defer(ingest_result *result, const char *why)
+{
+	ingest_result_clear(result);
+	result->failure = failure_temporary();
+	result->error = g_strdup(why);
 }
 
 /* ingest_skip_trace_headers - past the leading trace lines a redelivery adds anew. */
@@ -373,7 +382,7 @@ ingest_unthreaded(ingest_context *ctx, sender_identity identity, const char *why
 		return;
 	case UNKNOWN_SENDER_REJECT:
 		ingest_decided(ctx, ACTION_REJECT, NULL, "unknown sender, unknown_sender = reject");
-		ctx->result->status = INGEST_REFUSED;
+		ctx->result->failure = failure_permanent(FAILURE_POLICY);
 		return;
 	}
 }
@@ -587,32 +596,33 @@ ingest_decide_and_write(ingest_context *ctx)
 		ingest_person_mail(ctx, threaded, &ticket);
 	if (threaded)
 		store_ticket_clear(&ticket);
-	if (ctx->error == NULL && ctx->result->status == INGEST_OK)
+	if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK)
 		ingest_remember_delivery(ctx);
 }
 
 void
-ingest_apply(const ticketd_config *config, store *db, const char *raw, gsize length,
-             const parsed_message *message, const ingest_envelope *envelope, ingest_result *result)
+ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const char *recipient,
+             ingest_result *result)
 {
+	ingest_envelope envelope = { mail->sender, recipient };
 	ingest_context ctx = {
-		.config = config, .store = db, .raw = raw, .length = length, .message = message,
-		.envelope = envelope, .sender = message->from->address, .now = store_now(), .result = result,
+		.config = config, .store = db, .raw = mail->raw, .length = mail->length, .message = mail->message,
+		.envelope = &envelope, .sender = mail->message->from->address, .now = store_now(), .result = result,
 	};
 
 	memset(result, 0, sizeof *result);
-	result->class = classify_message(config, message, envelope->sender);
+	result->class = classify_message(config, mail->message, mail->sender);
 	if (!ingest_route(&ctx)) {
-		result->status = INGEST_NOUSER;
+		result->failure = failure_permanent(FAILURE_NO_SUCH_USER);
 		result->error = g_strdup("no department has this address");
 		ingest_decided(&ctx, ACTION_REJECT, NULL, "recipient is not a department address");
 		return;
 	}
 	result->decision.department = ctx.department->slug;
-	ctx.dedup_key = ingest_dedup_key(message, raw, length);
+	ctx.dedup_key = ingest_dedup_key(mail->message, mail->raw, mail->length);
 	ingest_decide_and_write(&ctx);
 	if (ctx.error != NULL) {
-		result->status = INGEST_TEMPFAIL;
+		result->failure = failure_temporary();
 		result->error = g_strdup(ctx.error->message);
 		g_error_free(ctx.error);
 	}
@@ -621,60 +631,71 @@ ingest_apply(const ticketd_config *config, store *db, const char *raw, gsize len
 }
 
 void
-ingest_message(const ticketd_config *config, store *db, const char *raw, gsize length,
-               const ingest_envelope *envelope, ingest_result *result)
+ingest_message(const ticketd_config *config, store *db, const inbound *mail, const char *recipient,
+               ingest_result *result)
 {
-	g_autoptr(parsed_message) message = mime_parse(raw, length);
 	g_autoptr(GError) error = NULL;
 
 	if (!store_begin(db, &error)) {
-		memset(result, 0, sizeof *result);
-		result->status = INGEST_TEMPFAIL;
-		result->error = g_strdup(error->message);
-		ingest_log(result, message, envelope);
+		memset(result, 0, sizeof *result);      /* result may be uninitialized */
+		ingest_result_defer(result, error->message);
+		ingest_log(mail, recipient, result);
 		return;
 	}
-	ingest_apply(config, db, raw, length, message, envelope, result);
-	if (result->status != INGEST_OK) {
+	ingest_apply(config, db, mail, recipient, result);
+	if (result->failure.class != FAILURE_OK) {
 		store_rollback(db);
 	} else if (!store_commit(db, &error)) {
 		store_rollback(db);
-		result->status = INGEST_TEMPFAIL;
+		result->failure = failure_temporary();
 		result->error = g_strdup(error->message);
 	}
-	ingest_log(result, message, envelope);
+	ingest_log(mail, recipient, result);
 }
 
 void
-ingest_decide(const ticketd_config *config, store *db, const char *raw, gsize length,
-              const parsed_message *message, const ingest_envelope *envelope, ingest_result *result)
+ingest_decide(const ticketd_config *config, store *db, const inbound *mail, const char *recipient,
+              ingest_result *result)
 {
 	g_autoptr(GError) error = NULL;
 
 	if (!store_begin(db, &error)) {
-		memset(result, 0, sizeof *result);
-		result->status = INGEST_TEMPFAIL;
-		result->error = g_strdup(error->message);
+		memset(result, 0, sizeof *result);      /* result may be uninitialized */
+		ingest_result_defer(result, error->message);
 		return;
 	}
-	ingest_apply(config, db, raw, length, message, envelope, result);
+	ingest_apply(config, db, mail, recipient, result);
 	store_rollback(db);
 }
 
-void
-ingest_log(const ingest_result *result, const parsed_message *message, const ingest_envelope *envelope)
+/* ingest_log_code - the ticket that holds the mail; none when it was not kept. */
+static const char *
+ingest_log_code(const ingest_result *result)
 {
-	g_autofree char *from = log_printable(message->from->address, 256);
-	g_autofree char *message_id = log_printable(message->message_id, 256);
-	g_autofree char *reason = log_printable(result->decision.reason ? result->decision.reason : result->error, 512);
+	if (result->failure.class == FAILURE_TEMPORARY || result->decision.ticket == NULL)
+		return "NOQUEUE";
+	return result->decision.ticket;
+}
 
-	if (result->status == INGEST_TEMPFAIL) {
-		log_warning("%s: from=<%s>, message-id=<%s>, status=deferred (%s)",
-		            result->decision.ticket ? result->decision.ticket : "NOQUEUE", from, message_id, reason);
-		return;
-	}
-	log_info("%s: from=<%s>, message-id=<%s>, action=%s, class=%s, department=%s, reason=%s",
-	         result->decision.ticket ? result->decision.ticket : "NOQUEUE", from, message_id,
-	         ingest_action_name(result->decision.action), mail_class_name(result->class),
-	         result->decision.department ? result->decision.department : "none", reason);
+void
+ingest_log(const inbound *mail, const char *recipient, const ingest_result *result)
+{
+	gboolean deferred = result->failure.class == FAILURE_TEMPORARY;
+	g_autofree char *from = log_printable(mail->message->from->address, 256);
+	g_autofree char *to = log_printable(recipient ? recipient : "", 256);
+	g_autofree char *message_id = log_printable(mail->message->message_id ? mail->message->message_id : "", 256);
+	g_autofree char *reason = log_printable(result->error ? result->error
+	                                        : result->decision.reason ? result->decision.reason : "", 512);
+	g_autofree char *line = g_strdup_printf(
+		"%s: from=<%s>, to=<%s>, message-id=<%s>, action=%s, department=%s, class=%s, source=%s, "
+		"status=%s, reason=%s", ingest_log_code(result), from, to, message_id,
+		deferred ? "none" : ingest_action_name(result->decision.action),
+		result->decision.department ? result->decision.department : "none",
+		mail_class_name(result->class), mail->source, failure_class_name(result->failure.class), reason);
+
+	/* A deferral is trouble ticketd survives; every other outcome is a decision. */
+	if (deferred)
+		log_warning("%s", line);
+	else
+		log_info("%s", line);
 }

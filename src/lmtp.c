@@ -56,24 +56,6 @@ lmtp_reply(lmtp_session *session, const char *format, ...)
 	g_string_append(session->out, "\r\n");
 }
 
-const char *
-lmtp_reply_for(ingest_status status)
-{
-	switch (status) {
-	case INGEST_OK:
-		return "250 2.0.0";
-	case INGEST_TEMPFAIL:
-		return "451 4.3.0";
-	case INGEST_NOUSER:
-		return "550 5.1.1";
-	case INGEST_REFUSED:
-		return "550 5.7.1";
-	case INGEST_PERMFAIL:
-		return "554 5.6.0";
-	}
-	return "451 4.3.0";
-}
-
 lmtp_session *
 lmtp_session_new(const lmtp_settings *settings, const lmtp_callbacks *callbacks)
 {
@@ -179,11 +161,11 @@ lmtp_session_close(lmtp_session *session, lmtp_close_reason reason)
 void
 lmtp_outcome_set(lmtp_outcome *outcome, const ingest_result *result)
 {
-	outcome->status = result->status;
-	if (result->status == INGEST_OK)
+	outcome->status = result->failure;
+	if (result->failure.class == FAILURE_OK)
 		outcome->detail = g_strdup_printf("%s action=%s", result->decision.ticket ? result->decision.ticket
 		                                  : "-", ingest_action_name(result->decision.action));
-	else if (result->status == INGEST_TEMPFAIL)
+	else if (result->failure.class == FAILURE_TEMPORARY)
 		outcome->detail = g_strdup("temporary failure, try again later");
 	else
 		outcome->detail = g_strdup(result->error ? result->error
@@ -412,12 +394,23 @@ lmtp_command_mail(lmtp_session *session, const char *argument)
 	lmtp_reply(session, "250 2.1.0 Sender ok");
 }
 
+/* lmtp_rcpt_refused - the reply to a recipient the check did not accept. */
+static void
+lmtp_rcpt_refused(lmtp_session *session, failure verdict, const char *address)
+{
+	const char *why = verdict.class == FAILURE_TEMPORARY ? "temporary failure, try again later"
+	                  : verdict.cause == FAILURE_NO_SUCH_USER ? "no such department here" : "refused";
+
+	lmtp_reply(session, "%s <%s>: %s", failure_lmtp_reply(verdict), address, why);
+}
+
 static void
 lmtp_command_rcpt(lmtp_session *session, const char *argument)
 {
 	const char *path = lmtp_prefix(argument, "TO:");
 	const char *rest = NULL;
 	g_autofree char *address = NULL;
+	failure verdict;
 
 	if (!session->in_mail) {
 		lmtp_reply(session, "503 5.5.1 Need MAIL before RCPT");
@@ -441,18 +434,13 @@ lmtp_command_rcpt(lmtp_session *session, const char *argument)
 		lmtp_reply(session, "452 4.5.3 Too many recipients");
 		return;
 	}
-	switch (session->callbacks.check_recipient(session->callbacks.context, address)) {
-	case LMTP_RCPT_ACCEPT:
-		g_ptr_array_add(session->recipients, g_steal_pointer(&address));
-		lmtp_reply(session, "250 2.1.5 Recipient ok");
-		return;
-	case LMTP_RCPT_UNKNOWN:
-		lmtp_reply(session, "550 5.1.1 <%s>: no such department here", address);
-		return;
-	case LMTP_RCPT_TEMPFAIL:
-		lmtp_reply(session, "451 4.3.0 <%s>: temporary failure, try again later", address);
+	verdict = session->callbacks.check_recipient(session->callbacks.context, address);
+	if (verdict.class != FAILURE_OK) {
+		lmtp_rcpt_refused(session, verdict, address);
 		return;
 	}
+	g_ptr_array_add(session->recipients, g_steal_pointer(&address));
+	lmtp_reply(session, "250 2.1.5 Recipient ok");
 }
 
 static void
@@ -562,15 +550,15 @@ lmtp_data_end(lmtp_session *session)
 		return;
 	}
 	for (guint i = 0; i < count; i++)
-		outcomes[i].status = INGEST_TEMPFAIL;
+		outcomes[i].status = failure_temporary();
 	session->callbacks.deliver(session->callbacks.context, &envelope, session->data->str,
 	                           session->data->len, outcomes);
 	for (guint i = 0; i < count; i++) {
 		const char *recipient = g_ptr_array_index(session->recipients, i);
 		g_autofree char *detail = outcomes[i].detail ? lmtp_printable(outcomes[i].detail, 200, TRUE) : NULL;
 
-		lmtp_reply(session, "%s <%s> %s", lmtp_reply_for(outcomes[i].status), recipient,
-		           detail ? detail : outcomes[i].status == INGEST_OK ? "delivered" : "not delivered");
+		lmtp_reply(session, "%s <%s> %s", failure_lmtp_reply(outcomes[i].status), recipient,
+		           detail ? detail : outcomes[i].status.class == FAILURE_OK ? "delivered" : "not delivered");
 		g_free(outcomes[i].detail);
 	}
 	lmtp_transaction_reset(session);

@@ -263,7 +263,7 @@ notify_lease(const ticketd_config *config)
  * the row is retry_max_age old; the first attempt after `outbox retry` always is.
  */
 static gboolean
-notify_settle(const ticketd_config *config, store *db, const store_outbox_row *row, smtp_result result,
+notify_settle(const ticketd_config *config, store *db, const store_outbox_row *row, failure_class result,
               const char *reason, int64_t now, GError **error)
 {
 	int attempts = row->attempts + 1;
@@ -271,19 +271,19 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 	g_autofree char *why = log_printable(reason ? reason : "", 400);
 	g_autofree char *detail = NULL;
 
-	if (result == SMTP_SENT) {
+	if (result == FAILURE_OK) {
 		log_info("outbox %" G_GINT64_FORMAT ": to=<%s>, message-id=<%s>, kind=%s, status=sent", row->id,
 		         printable, row->message_id, row->kind);
 		return store_outbox_mark(db, row->id, OUTBOX_SENT, attempts, now, NULL, error);
 	}
-	if (result == SMTP_TEMPORARY && (row->attempts == 0 || now - row->created < config->smtp.retry_max_age)) {
+	if (result == FAILURE_TEMPORARY && (row->attempts == 0 || now - row->created < config->smtp.retry_max_age)) {
 		int64_t next = now + notify_backoff(row->attempts);
 
 		log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, kind=%s, attempt %d, status=deferred (%s), "
 		            "next try in %" G_GINT64_FORMAT " s", row->id, printable, row->kind, attempts, why, next - now);
 		return store_outbox_mark(db, row->id, OUTBOX_QUEUED, attempts, next, reason, error);
 	}
-	if (result == SMTP_TEMPORARY)
+	if (result == FAILURE_TEMPORARY)
 		detail = g_strdup_printf("gave up after %d attempts: %s", attempts, reason ? reason : "");
 	log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, kind=%s, status=failed (%s)", row->id, printable,
 	            row->kind, detail ? detail : why);
@@ -308,19 +308,19 @@ notify_flush(const ticketd_config *config, store *db, GError **error)
 
 	while ((row = store_outbox_claim(db, store_now(), lease, error)) != NULL) {
 		g_autofree char *reason = NULL;
-		smtp_result result;
+		failure_class result;
 		gboolean ok;
 
 		if (client == NULL)
 			client = smtp_client_new(config);
 		result = smtp_send(client, row->envelope_from, row->recipient, row->mail, &reason);
 		ok = notify_settle(config, db, row, result, reason, store_now(), error);
-		if (result == SMTP_SENT)
+		if (result == FAILURE_OK)
 			sent++;
 		store_outbox_row_free(row);
 		if (!ok)
 			return -1;
-		if (result != SMTP_TEMPORARY)
+		if (result != FAILURE_TEMPORARY)
 			continue;
 		if (smtp_needs_operator(client)) {
 			/* TLS, login or setup: every other row would fail the same way. */

@@ -98,28 +98,28 @@ smtp_client_free(smtp_client *client)
 }
 
 /* smtp_classify - 5xx is final; 4xx, no reply, TLS and login trouble may pass. */
-static smtp_result
+static failure_class
 smtp_classify(CURLcode result, long code)
 {
 	if (result == CURLE_OK)
-		return SMTP_SENT;
-	return code >= 500 && code <= 599 ? SMTP_PERMANENT : SMTP_TEMPORARY;
+		return FAILURE_OK;
+	return code >= 500 && code <= 599 ? FAILURE_PERMANENT : FAILURE_TEMPORARY;
 }
 
-smtp_result
+failure_class
 smtp_send(smtp_client *client, const char *envelope_from, const char *recipient, GBytes *mail, char **error)
 {
 	struct curl_slist *recipients = NULL;
 	smtp_upload upload = { 0 };
 	g_autofree char *from = NULL;
-	smtp_result outcome;
+	failure_class outcome;
 
 	*error = NULL;
 	client->last_reply = 0;
 	client->last_result = CURLE_OK;
 	if (!compose_address_valid(recipient) || (*envelope_from != '\0' && !compose_address_valid(envelope_from))) {
 		*error = g_strdup("invalid envelope address");
-		return SMTP_PERMANENT;
+		return FAILURE_PERMANENT;
 	}
 	upload.data = g_bytes_get_data(mail, &upload.length);
 	from = g_strdup_printf("<%s>", envelope_from);
@@ -135,7 +135,7 @@ smtp_send(smtp_client *client, const char *envelope_from, const char *recipient,
 	curl_easy_setopt(client->curl, CURLOPT_READDATA, NULL);
 	curl_slist_free_all(recipients);
 	outcome = smtp_classify(client->last_result, client->last_reply);
-	if (outcome != SMTP_SENT)
+	if (outcome != FAILURE_OK)
 		*error = g_strdup_printf("%s (reply %ld)", client->error[0] ? client->error
 		                         : curl_easy_strerror(client->last_result), client->last_reply);
 	return outcome;

@@ -46,7 +46,7 @@ ctl_fetch(ctl_context *ctx, int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	const imap_source_config *source;
 	imap_pass_counts counts;
-	imap_pass_status status;
+	failure status;
 	int code;
 
 	if (!ctl_parse(ctx, "SOURCE", "Fetch the mail of an [imap:SOURCE] mailbox.", options, &argc, &argv))
@@ -69,11 +69,11 @@ ctl_fetch(ctl_context *ctx, int argc, char **argv)
 	status = imap_fetch_once(source, ctx->config, ctx->db, &counts, &error);
 	if (ctx->json)
 		printf("{ \"source\": \"%s\", \"ingested\": %d, \"left\": %d, \"ok\": %s }\n", source->name,
-		       counts.ingested, counts.left, status == IMAP_PASS_OK ? "true" : "false");
+		       counts.ingested, counts.left, status.class == FAILURE_OK ? "true" : "false");
 	else
 		printf("%s: %d ingested, %d left in the mailbox\n", source->name, counts.ingested, counts.left);
-	if (status == IMAP_PASS_OK)
+	if (status.class == FAILURE_OK)
 		return EX_OK;
 	fprintf(stderr, "ticketctl: fetch %s: %s\n", source->name, error->message);
-	return status == IMAP_PASS_FATAL ? EX_CONFIG : EX_TEMPFAIL;
+	return failure_exit_code(status);
 }

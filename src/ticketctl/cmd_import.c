@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "inbound.h"
 #include "ingest.h"
 
 typedef struct {
@@ -78,8 +79,8 @@ import_json_result(JsonBuilder *json, const char *file, const ingest_result *res
 	json_builder_begin_object(json);
 	ctl_json_string(json, "file", file);
 	json_builder_set_member_name(json, "status");
-	json_builder_add_string_value(json, result->status == INGEST_OK ? "ok" :
-	                              result->status == INGEST_TEMPFAIL ? "tempfail" : "refused");
+	json_builder_add_string_value(json, result->failure.class == FAILURE_OK ? "ok" :
+	                              result->failure.class == FAILURE_TEMPORARY ? "tempfail" : "refused");
 	ctl_json_string(json, "class", mail_class_name(result->class));
 	ctl_json_string(json, "action", ingest_action_name(result->decision.action));
 	ctl_json_string(json, "ticket", result->decision.ticket);
@@ -92,7 +93,7 @@ import_json_result(JsonBuilder *json, const char *file, const ingest_result *res
 static void
 import_count(import_tally *tally, const char *file, const ingest_result *result)
 {
-	if (result->status == INGEST_TEMPFAIL)
+	if (result->failure.class == FAILURE_TEMPORARY)
 		tally->failed++;
 	else
 		tally->counts[result->decision.action]++;
@@ -111,8 +112,7 @@ import_one(ctl_context *ctx, const char *file, const department_config *mailbox,
 	g_autofree char *raw = NULL;
 	gsize length = 0;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(parsed_message) message = NULL;
-	g_autoptr(GPtrArray) recipients = NULL;
+	g_autoptr(inbound) mail = NULL;
 	ingest_result result = { 0 };
 
 	if (!g_file_get_contents(file, &raw, &length, &error)) {
@@ -120,22 +120,19 @@ import_one(ctl_context *ctx, const char *file, const department_config *mailbox,
 		tally->failed++;
 		return;
 	}
-	if (length > ctx->config->max_message_size) {
-		result.status = INGEST_PERMFAIL;
+	if (inbound_too_big(ctx->config, length)) {
+		result.failure = failure_permanent(FAILURE_MESSAGE);
 		result.decision.action = ACTION_REJECT;
 		result.decision.reason = g_strdup("larger than max_message_size");
 		import_count(tally, file, &result);
 		ingest_result_clear(&result);
 		return;
 	}
-	message = mime_parse(raw, length);
-	recipients = ingest_header_recipients(ctx->config, message);
-	if (recipients->len == 0)
-		g_ptr_array_add(recipients, mailbox->address);
-	for (guint i = 0; i < recipients->len; i++) {
-		ingest_envelope envelope = { NULL, g_ptr_array_index(recipients, i) };
-
-		ingest_message(ctx->config, ctx->db, raw, length, &envelope, &result);
+	mail = inbound_new("import", raw, length, NULL);
+	if (inbound_recipients_from_headers(mail, ctx->config) == 0)
+		inbound_add_recipient(mail, mailbox->address);
+	for (guint i = 0; i < mail->recipients->len; i++) {
+		ingest_message(ctx->config, ctx->db, mail, g_ptr_array_index(mail->recipients, i), &result);
 		import_count(tally, file, &result);
 		ingest_result_clear(&result);
 	}

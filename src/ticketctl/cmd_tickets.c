@@ -67,7 +67,7 @@ inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_resu
 	ctl_json_string(json, "class", mail_class_name(result->class));
 	json_builder_set_member_name(json, "decision");
 	json_builder_begin_object(json);
-	ctl_json_string(json, "action", result->status == INGEST_TEMPFAIL ? "tempfail" :
+	ctl_json_string(json, "action", result->failure.class == FAILURE_TEMPORARY ? "tempfail" :
 	            ingest_action_name(result->decision.action));
 	ctl_json_string(json, "ticket", result->decision.ticket);
 	ctl_json_string(json, "department", result->decision.department);
@@ -89,9 +89,8 @@ ctl_inspect(ctl_context *ctx, int argc, char **argv)
 	g_autofree char *raw = NULL;
 	gsize length;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(parsed_message) message = NULL;
+	g_autoptr(inbound) mail = NULL;
 	g_autoptr(JsonBuilder) json = json_builder_new();
-	ingest_envelope envelope;
 	ingest_result result = { 0 };
 	int code;
 
@@ -108,12 +107,11 @@ ctl_inspect(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
-	message = mime_parse(raw, length);
-	envelope = (ingest_envelope){ sender, recipient };
-	ingest_decide(ctx->config, ctx->db, raw, length, message, &envelope, &result);
-	inspect_json(json, message, &result);
+	mail = inbound_new("inspect", raw, length, sender);
+	ingest_decide(ctx->config, ctx->db, mail, recipient, &result);
+	inspect_json(json, mail->message, &result);
 	ctl_print_json(json);
-	code = result.status == INGEST_TEMPFAIL ? EX_TEMPFAIL : EX_OK;
+	code = result.failure.class == FAILURE_TEMPORARY ? EX_TEMPFAIL : EX_OK;
 	ingest_result_clear(&result);
 	return code;
 }

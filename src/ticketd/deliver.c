@@ -9,26 +9,13 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "inbound.h"
 #include "ingest.h"
 #include "log.h"
 
-/* deliver_exit_code - the failure class as a sysexits code. */
-static int
-deliver_exit_code(ingest_status status)
-{
-	switch (status) {
-	case INGEST_OK: return EX_OK;
-	case INGEST_TEMPFAIL: return EX_TEMPFAIL;
-	case INGEST_PERMFAIL: return EX_DATAERR;
-	case INGEST_NOUSER: return EX_NOUSER;
-	case INGEST_REFUSED: return EX_NOPERM;
-	}
-	log_panic("unknown ingest status %d", status);
-}
-
-/* deliver_read - stdin, refusing more than limit bytes; NULL on a read error. */
+/* deliver_read - stdin, refusing more than max_message_size bytes; NULL on a read error. */
 static GByteArray *
-deliver_read(gsize limit, gboolean *too_big)
+deliver_read(const ticketd_config *config, gboolean *too_big)
 {
 	GByteArray *raw = g_byte_array_new();
 	guint8 buffer[65536];
@@ -40,7 +27,7 @@ deliver_read(gsize limit, gboolean *too_big)
 			g_byte_array_unref(raw);
 			return NULL;
 		}
-		if (raw->len + (gsize)n > limit) {
+		if (inbound_too_big(config, raw->len + (gsize)n)) {
 			*too_big = TRUE;
 			continue;       /* drain, so the writer does not see EPIPE */
 		}
@@ -51,15 +38,13 @@ deliver_read(gsize limit, gboolean *too_big)
 
 /* deliver_one - ingest for one recipient (NULL: from the headers); the exit code. */
 static int
-deliver_one(const ticketd_config *config, store *db, GByteArray *raw, const char *sender,
-            const char *recipient)
+deliver_one(const ticketd_config *config, store *db, const inbound *mail, const char *recipient)
 {
-	ingest_envelope envelope = { sender, recipient };
 	ingest_result result;
 	int code;
 
-	ingest_message(config, db, (const char *)raw->data, raw->len, &envelope, &result);
-	code = deliver_exit_code(result.status);
+	ingest_message(config, db, mail, recipient, &result);
+	code = failure_exit_code(result.failure);
 	if (code != EX_OK)
 		fprintf(stderr, "ticketd deliver: %s\n",
 		        result.error ? result.error : result.decision.reason ? result.decision.reason : "refused");
@@ -67,13 +52,31 @@ deliver_one(const ticketd_config *config, store *db, GByteArray *raw, const char
 	return code;
 }
 
-/* deliver_worst - TEMPFAIL wins: a retry redoes all, and the done ones are duplicates. */
+/* deliver_worst - EX_TEMPFAIL wins: a retry redoes all, and the done ones are duplicates. */
 static int
 deliver_worst(int a, int b)
 {
 	if (a == EX_TEMPFAIL || b == EX_TEMPFAIL)
 		return EX_TEMPFAIL;
 	return a != EX_OK ? a : b;
+}
+
+/*
+ * deliver_all - the -r recipients, else those To and Cc name; with neither, once for
+ * no recipient, so that the refusal is ingest's.
+ */
+static int
+deliver_all(const ticketd_config *config, store *db, inbound *mail, char **recipients)
+{
+	int code = EX_OK;
+
+	for (int i = 0; recipients != NULL && recipients[i] != NULL; i++)
+		inbound_add_recipient(mail, recipients[i]);
+	if (mail->recipients->len == 0 && inbound_recipients_from_headers(mail, config) == 0)
+		return deliver_one(config, db, mail, NULL);
+	for (guint i = 0; i < mail->recipients->len; i++)
+		code = deliver_worst(code, deliver_one(config, db, mail, g_ptr_array_index(mail->recipients, i)));
+	return code;
 }
 
 int
@@ -95,8 +98,8 @@ deliver_main(int argc, char **argv)
 	g_autoptr(ticketd_config) config = NULL;
 	g_autoptr(store) db = NULL;
 	g_autoptr(GByteArray) raw = NULL;
+	g_autoptr(inbound) mail = NULL;
 	gboolean too_big;
-	int code = EX_OK;
 
 	g_option_context_add_main_entries(context, options, NULL);
 	g_option_context_set_summary(context, "Ingest one message from standard input.\n"
@@ -112,7 +115,7 @@ deliver_main(int argc, char **argv)
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}
-	if ((raw = deliver_read(config->max_message_size, &too_big)) == NULL) {
+	if ((raw = deliver_read(config, &too_big)) == NULL) {
 		fprintf(stderr, "ticketd deliver: reading standard input: %s\n", g_strerror(errno));
 		return EX_TEMPFAIL;
 	}
@@ -120,7 +123,7 @@ deliver_main(int argc, char **argv)
 		fprintf(stderr, "ticketd deliver: message larger than max_message_size (%zu bytes)\n",
 		        config->max_message_size);
 		log_warning("message refused: larger than max_message_size %zu", config->max_message_size);
-		return EX_DATAERR;
+		return failure_exit_code(failure_permanent(FAILURE_MESSAGE));
 	}
 	mime_init();
 	if ((db = store_open(config->database, &error)) == NULL) {
@@ -128,17 +131,6 @@ deliver_main(int argc, char **argv)
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}
-	if (recipients == NULL || recipients[0] == NULL) {
-		g_autoptr(parsed_message) message = mime_parse((const char *)raw->data, raw->len);
-		g_autoptr(GPtrArray) named = ingest_header_recipients(config, message);
-
-		if (named->len == 0)
-			return deliver_one(config, db, raw, sender, NULL);
-		for (guint i = 0; i < named->len; i++)
-			code = deliver_worst(code, deliver_one(config, db, raw, sender, g_ptr_array_index(named, i)));
-		return code;
-	}
-	for (int i = 0; recipients != NULL && recipients[i] != NULL; i++)
-		code = deliver_worst(code, deliver_one(config, db, raw, sender, recipients[i]));
-	return code;
+	mail = inbound_new("deliver", (const char *)raw->data, raw->len, sender);
+	return deliver_all(config, db, mail, recipients);
 }

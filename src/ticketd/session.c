@@ -81,12 +81,13 @@ session_refuse(int fd, lmtp_close_reason reason)
 	session_write_all(fd, reply, strlen(reply));
 }
 
-static lmtp_rcpt_verdict
+static failure
 session_check_recipient(void *context, const char *address)
 {
 	connection *c = context;
 
-	return config_department_for(c->config->config, address, NULL) ? LMTP_RCPT_ACCEPT : LMTP_RCPT_UNKNOWN;
+	return config_department_for(c->config->config, address, NULL) ? failure_ok()
+	       : failure_permanent(FAILURE_NO_SUCH_USER);
 }
 
 /* session_deliver - parse here, in the session's thread, under guard; commit in the writer's. */
@@ -97,17 +98,16 @@ session_deliver(void *context, const lmtp_envelope *envelope, const char *data, 
 	connection *c = context;
 	int slot;
 	g_autoptr(parsed_message) message = guard_parse(data, length, &slot);
+	g_autoptr(inbound) mail = inbound_new_parsed("lmtp", data, length, message, envelope->sender);
 	g_autofree writer_item *items = g_new0(writer_item, envelope->recipient_count);
 
 	guard_idle(slot);                   /* the writer times its own part */
 	for (guint i = 0; i < envelope->recipient_count; i++) {
+		inbound_add_recipient(mail, envelope->recipients[i]);
 		items[i].guard_slot = slot;
 		items[i].config = c->config->config;
-		items[i].raw = data;
-		items[i].length = length;
-		items[i].message = message;
-		items[i].envelope.sender = envelope->sender;
-		items[i].envelope.recipient = envelope->recipients[i];
+		items[i].mail = mail;
+		items[i].recipient = envelope->recipients[i];
 	}
 	writer_submit(sessions.writer, items, envelope->recipient_count);
 	guard_leave(slot);

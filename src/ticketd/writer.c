@@ -1,7 +1,7 @@
 /*
  * writer - group commit for the daemon. Every session queues its items and waits; the
  * writer thread takes all that is queued, runs BEGIN IMMEDIATE, ingest_apply() for each,
- * COMMIT, and only then wakes the sessions. A store failure inside the batch rolls it
+ * COMMIT, logs each decision with ingest_log(), and only then wakes the sessions. A store failure inside the batch rolls it
  * back and the items are retried one by one, so one bad message cannot fail the others.
  */
 #include <string.h>
@@ -26,20 +26,18 @@ struct writer {
 	gboolean stopping;
 };
 
-/* writer_poisoned - did this item leave the transaction in a state we cannot commit? */
+/*
+ * writer_poisoned - did this item leave the transaction in a state we cannot commit?
+ * A refusal (no such department, policy) writes nothing; any other failure may have
+ * written half a message.
+ */
 static gboolean
 writer_poisoned(const writer_item *item)
 {
-	return item->result.status == INGEST_TEMPFAIL || item->result.status == INGEST_PERMFAIL;
-}
+	const failure *outcome = &item->result.failure;
 
-static void
-writer_tempfail(writer_item *item, const char *why)
-{
-	ingest_result_clear(&item->result);
-	memset(&item->result, 0, sizeof item->result);
-	item->result.status = INGEST_TEMPFAIL;
-	item->result.error = g_strdup(why);
+	return outcome->class == FAILURE_TEMPORARY ||
+	       (outcome->class == FAILURE_PERMANENT && outcome->cause == FAILURE_MESSAGE);
 }
 
 /* writer_apply - decide and write one item; the guard times it while it runs. */
@@ -47,8 +45,7 @@ static void
 writer_apply(writer *w, writer_item *item)
 {
 	guard_busy(item->guard_slot);
-	ingest_apply(item->config, w->store, item->raw, item->length, item->message,
-	             &item->envelope, &item->result);
+	ingest_apply(item->config, w->store, item->mail, item->recipient, &item->result);
 	guard_idle(item->guard_slot);
 }
 
@@ -59,15 +56,15 @@ writer_one(writer *w, writer_item *item)
 	g_autoptr(GError) error = NULL;
 
 	if (!store_begin(w->store, &error)) {
-		writer_tempfail(item, error->message);
+		ingest_result_defer(&item->result, error->message);
 		return;
 	}
 	writer_apply(w, item);
-	if (item->result.status != INGEST_OK) {
+	if (item->result.failure.class != FAILURE_OK) {
 		store_rollback(w->store);
 	} else if (!store_commit(w->store, &error)) {
 		store_rollback(w->store);
-		writer_tempfail(item, error->message);
+		ingest_result_defer(&item->result, error->message);
 	}
 }
 
@@ -84,7 +81,7 @@ writer_batch(writer *w, GPtrArray *jobs)
 			writer_job *job = g_ptr_array_index(jobs, j);
 
 			for (guint i = 0; i < job->count; i++)
-				writer_tempfail(&job->items[i], error->message);
+				ingest_result_defer(&job->items[i].result, error->message);
 		}
 		return;
 	}
@@ -106,7 +103,7 @@ writer_batch(writer *w, GPtrArray *jobs)
 			writer_job *job = g_ptr_array_index(jobs, j);
 
 			for (guint i = 0; i < job->count; i++)
-				writer_tempfail(&job->items[i], error->message);
+				ingest_result_defer(&job->items[i].result, error->message);
 		}
 		return;
 	}
@@ -148,7 +145,7 @@ writer_thread(gpointer data)
 			writer_job *job = g_ptr_array_index(jobs, j);
 
 			for (guint i = 0; i < job->count; i++)
-				writer_log(&job->items[i]);
+				ingest_log(job->items[i].mail, job->items[i].recipient, &job->items[i].result);
 		}
 		g_mutex_lock(&w->lock);
 		for (guint j = 0; j < jobs->len; j++)
@@ -201,36 +198,4 @@ writer_stop(writer *w)
 	g_cond_clear(&w->queued);
 	g_cond_clear(&w->finished);
 	g_free(w);
-}
-
-void
-writer_log(const writer_item *item)
-{
-	const ingest_result *result = &item->result;
-	const char *code = result->decision.ticket ? result->decision.ticket : "NOQUEUE";
-	g_autofree char *from = log_printable(item->message->from->address, 256);
-	g_autofree char *to = log_printable(item->envelope.recipient, 256);
-	g_autofree char *message_id = log_printable(item->message->message_id ? item->message->message_id : "",
-	                                            256);
-	g_autofree char *why = log_printable(result->error ? result->error
-	                                     : result->decision.reason ? result->decision.reason : "", 512);
-
-	switch (result->status) {
-	case INGEST_OK:
-		log_info("%s: from=<%s>, to=<%s>, message-id=<%s>, action=%s, department=%s, class=%s",
-		         code, from, to, message_id, ingest_action_name(result->decision.action),
-		         result->decision.department ? result->decision.department : "none",
-		         mail_class_name(result->class));
-		return;
-	case INGEST_TEMPFAIL:
-		log_warning("%s: from=<%s>, to=<%s>, message-id=<%s>, status=deferred (%s)",
-		            code, from, to, message_id, why);
-		return;
-	case INGEST_NOUSER:
-	case INGEST_REFUSED:
-	case INGEST_PERMFAIL:
-		log_info("%s: from=<%s>, to=<%s>, message-id=<%s>, action=%s, status=bounced (%s)",
-		         code, from, to, message_id, ingest_action_name(result->decision.action), why);
-		return;
-	}
 }

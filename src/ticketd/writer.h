@@ -1,7 +1,7 @@
 /*
  * writer - group commit: one thread owns the write connection to the store. Sessions
  * hand it parsed messages and block; it applies everything queued in one transaction,
- * commits (one fsync), then wakes them all with their results.
+ * commits (one fsync), logs each decision, then wakes them all with their results.
  */
 #ifndef TICKETD_WRITER_H
 #define TICKETD_WRITER_H
@@ -17,10 +17,8 @@
 /* One message for one recipient. The caller owns everything it points to. */
 typedef struct {
 	const ticketd_config *config;
-	const char *raw;
-	gsize length;
-	const parsed_message *message;
-	ingest_envelope envelope;
+	const inbound *mail;        /* parsed once for all its recipients */
+	const char *recipient;      /* one of mail's envelope recipients */
 	int guard_slot;             /* the message's slot in the guard table, or -1 */
 	ingest_result result;       /* filled by the writer; ingest_result_clear() it */
 } writer_item;
@@ -35,8 +33,5 @@ void writer_submit(writer *writer, writer_item *items, guint count);
 
 /* writer_stop - finish what is queued, stop the thread, close the store. */
 void writer_stop(writer *writer);
-
-/* writer_log - the one line per decision, Postfix style, for a committed item. */
-void writer_log(const writer_item *item);
 
 #endif

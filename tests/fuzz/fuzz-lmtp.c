@@ -10,10 +10,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static lmtp_rcpt_verdict
+static failure
 fuzz_check(void *context, const char *address)
 {
-	return strncmp(address, "nadie", 5) == 0 ? LMTP_RCPT_UNKNOWN : LMTP_RCPT_ACCEPT;
+	return strncmp(address, "nadie", 5) == 0 ? failure_permanent(FAILURE_NO_SUCH_USER) : failure_ok();
 }
 
 static void
@@ -25,7 +25,7 @@ fuzz_deliver(void *context, const lmtp_envelope *envelope, const char *data, gsi
 	for (guint i = 0; i < envelope->recipient_count; i++) {
 		if (strlen(envelope->recipients[i]) > LMTP_PATH_MAX)
 			__builtin_trap();
-		outcomes[i].status = INGEST_OK;
+		outcomes[i].status = failure_ok();
 		outcomes[i].detail = g_strdup("fuzz");
 	}
 	(*delivered)++;

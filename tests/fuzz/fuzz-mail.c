@@ -133,17 +133,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autoptr(parsed_message) message = mime_parse((const char *)data, size);
 	g_autoptr(GPtrArray) recipients = ingest_header_recipients(fuzz_config, message);
-	ingest_envelope envelope = { message->return_path, "soporte@example.com" };
+	g_autoptr(inbound) mail = inbound_new_parsed("fuzz", (const char *)data, size, message,
+	                                             message->return_path);
 	ingest_result result = { 0 };
 
 	fuzz_check_message(message);
-	classify_message(fuzz_config, message, envelope.sender);
-	ingest_decide(fuzz_config, fuzz_store, (const char *)data, size, message, &envelope, &result);
+	classify_message(fuzz_config, message, mail->sender);
+	ingest_decide(fuzz_config, fuzz_store, mail, "soporte@example.com", &result);
 	ingest_result_clear(&result);
 	if (recipients->len > 0) {
-		envelope.recipient = g_ptr_array_index(recipients, 0);
-		ingest_decide(fuzz_config, fuzz_store, (const char *)data, size, message, &envelope,
-		              &result);
+		ingest_decide(fuzz_config, fuzz_store, mail, g_ptr_array_index(recipients, 0), &result);
 		ingest_result_clear(&result);
 	}
 	g_free(ingest_dedup_key(message, (const char *)data, size));

@@ -24,19 +24,19 @@ static void
 replay_mail(const char *data, gsize length)
 {
 	g_autoptr(parsed_message) message = mime_parse(data, length);
-	ingest_envelope envelope = { message->return_path, "soporte@example.com" };
+	g_autoptr(inbound) mail = inbound_new_parsed("test", data, length, message, message->return_path);
 	ingest_result result = { 0 };
 
-	classify_message(mail_config, message, envelope.sender);
-	ingest_message(mail_config, mail_store, data, length, &envelope, &result);
-	g_assert_cmpint(result.status, !=, INGEST_TEMPFAIL);
+	classify_message(mail_config, message, mail->sender);
+	ingest_message(mail_config, mail_store, mail, "soporte@example.com", &result);
+	g_assert_cmpint(result.failure.class, !=, FAILURE_TEMPORARY);
 	ingest_result_clear(&result);
 }
 
-static lmtp_rcpt_verdict
+static failure
 accept_all(void *context, const char *address)
 {
-	return LMTP_RCPT_ACCEPT;
+	return failure_ok();
 }
 
 static void
@@ -44,7 +44,7 @@ deliver_all(void *context, const lmtp_envelope *envelope, const char *data, gsiz
             lmtp_outcome *outcomes)
 {
 	for (guint i = 0; i < envelope->recipient_count; i++)
-		outcomes[i].status = INGEST_OK;
+		outcomes[i].status = failure_ok();
 }
 
 /* lmtp_replies - the replies to data fed `chunk` bytes at a time (0: whole). */

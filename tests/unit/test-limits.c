@@ -257,7 +257,6 @@ test_ingest_holds(void)
 	g_autoptr(ticketd_config) config = NULL;
 	g_autoptr(store) handle = NULL;
 	GString *raw = attachments(MIME_ATTACHMENT_COUNT_MAX + 1);
-	ingest_envelope envelope = { "juan@example.com", "soporte@example.com" };
 	const char *reason = "over an input limit: more than 100 attachments";
 
 	g_assert_no_error(error);
@@ -267,10 +266,11 @@ test_ingest_holds(void)
 	handle = store_open(db, &error);
 	g_assert_no_error(error);
 	for (int delivery = 0; delivery < 2; delivery++) {
+		g_autoptr(inbound) mail = inbound_new("test", raw->str, raw->len, "juan@example.com");
 		ingest_result result = { 0 };
 
-		ingest_message(config, handle, raw->str, raw->len, &envelope, &result);
-		g_assert_cmpint(result.status, ==, INGEST_OK);
+		ingest_message(config, handle, mail, "soporte@example.com", &result);
+		g_assert_cmpint(result.failure.class, ==, FAILURE_OK);
 		g_assert_cmpint(result.decision.action, ==, delivery == 0 ? ACTION_HOLD : ACTION_DUPLICATE);
 		if (delivery == 0)
 			g_assert_cmpstr(result.decision.reason, ==, reason);

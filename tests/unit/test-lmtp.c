@@ -138,18 +138,18 @@ typedef struct {
 	guint deliveries;
 } test_state;
 
-static lmtp_rcpt_verdict
+static failure
 test_check(void *context, const char *address)
 {
 	static const char *const known[] = { "soporte@", "ventas@", "facturacion@", "falla@",
 	                                     "rechazo@", "permanente@", NULL };
 
 	if (g_str_has_prefix(address, "lento@"))
-		return LMTP_RCPT_TEMPFAIL;
+		return failure_temporary();
 	for (int i = 0; known[i] != NULL; i++)
 		if (g_str_has_prefix(address, known[i]))
-			return LMTP_RCPT_ACCEPT;
-	return LMTP_RCPT_UNKNOWN;
+			return failure_ok();
+	return failure_permanent(FAILURE_NO_SUCH_USER);
 }
 
 /* test_body - skip Return-Path and Received (with its continuation lines). */
@@ -186,18 +186,18 @@ test_deliver(void *context, const lmtp_envelope *envelope, const char *data, gsi
 		const char *rcpt = envelope->recipients[i];
 
 		if (g_str_has_prefix(rcpt, "soporte@")) {
-			outcomes[i].status = INGEST_OK;
+			outcomes[i].status = failure_ok();
 			outcomes[i].detail = g_strdup("KQZ-000001 action=new");
 		} else if (g_str_has_prefix(rcpt, "ventas@")) {
-			outcomes[i].status = INGEST_OK;
+			outcomes[i].status = failure_ok();
 			outcomes[i].detail = g_strdup("KQZ-000002 action=new");
 		} else if (g_str_has_prefix(rcpt, "falla@")) {
-			outcomes[i].status = INGEST_TEMPFAIL;
+			outcomes[i].status = failure_temporary();
 			outcomes[i].detail = g_strdup("store\r\nbusy");
 		} else if (g_str_has_prefix(rcpt, "rechazo@")) {
-			outcomes[i].status = INGEST_REFUSED;
+			outcomes[i].status = failure_permanent(FAILURE_POLICY);
 		} else if (g_str_has_prefix(rcpt, "permanente@")) {
-			outcomes[i].status = INGEST_PERMFAIL;
+			outcomes[i].status = failure_permanent(FAILURE_MESSAGE);
 		}
 	}
 }
@@ -330,21 +330,21 @@ static void
 test_outcome_detail(void)
 {
 	static const struct {
-		ingest_status status;
+		failure status;
 		const char *ticket, *reason, *error;
 		const char *detail;
 	} results[] = {
-		{ INGEST_OK, "KQZ-000001", NULL, NULL, "KQZ-000001 action=new" },
-		{ INGEST_OK, NULL, NULL, NULL, "- action=new" },
-		{ INGEST_TEMPFAIL, NULL, NULL, "database is locked", "temporary failure, try again later" },
-		{ INGEST_PERMFAIL, NULL, "a reason", "unparsable", "unparsable" },
-		{ INGEST_REFUSED, NULL, "closed ticket", NULL, "closed ticket" },
-		{ INGEST_NOUSER, NULL, NULL, NULL, "refused" },
+		{ { FAILURE_OK, FAILURE_MESSAGE }, "KQZ-000001", NULL, NULL, "KQZ-000001 action=new" },
+		{ { FAILURE_OK, FAILURE_MESSAGE }, NULL, NULL, NULL, "- action=new" },
+		{ { FAILURE_TEMPORARY, FAILURE_MESSAGE }, NULL, NULL, "database is locked", "temporary failure, try again later" },
+		{ { FAILURE_PERMANENT, FAILURE_MESSAGE }, NULL, "a reason", "unparsable", "unparsable" },
+		{ { FAILURE_PERMANENT, FAILURE_POLICY }, NULL, "closed ticket", NULL, "closed ticket" },
+		{ { FAILURE_PERMANENT, FAILURE_NO_SUCH_USER }, NULL, NULL, NULL, "refused" },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(results); i++) {
 		ingest_result result = {
-			.status = results[i].status,
+			.failure = results[i].status,
 			.decision = { .action = ACTION_NEW, .ticket = (char *)results[i].ticket,
 			              .reason = (char *)results[i].reason },
 			.error = (char *)results[i].error,
@@ -352,7 +352,8 @@ test_outcome_detail(void)
 		lmtp_outcome outcome = { 0 };
 
 		lmtp_outcome_set(&outcome, &result);
-		g_assert_cmpint(outcome.status, ==, results[i].status);
+		g_assert_cmpint(outcome.status.class, ==, results[i].status.class);
+		g_assert_cmpint(outcome.status.cause, ==, results[i].status.cause);
 		g_assert_cmpstr(outcome.detail, ==, results[i].detail);
 		g_free(outcome.detail);
 	}

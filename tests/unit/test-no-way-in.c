@@ -91,13 +91,13 @@ static const char hostile_mail[] =
 static void
 test_stored_verbatim(fixture *f, gconstpointer data)
 {
-	ingest_envelope envelope = { "o'brien%x@cliente.es", "soporte@example.com" };
+	g_autoptr(inbound) mail = inbound_new("test", hostile_mail, strlen(hostile_mail), "o'brien%x@cliente.es");
 	ingest_result result = { 0 };
 	g_autofree char *subject = NULL, *email = NULL, *name = NULL, *file = NULL, *tables = NULL;
 	g_autofree char *id = NULL;
 
-	ingest_message(f->config, f->handle, hostile_mail, strlen(hostile_mail), &envelope, &result);
-	g_assert_cmpint(result.status, ==, INGEST_OK);
+	ingest_message(f->config, f->handle, mail, "soporte@example.com", &result);
+	g_assert_cmpint(result.failure.class, ==, FAILURE_OK);
 	g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
 	ingest_result_clear(&result);
 	subject = query_text(f, "SELECT subject FROM tickets");
@@ -124,11 +124,11 @@ test_search_is_words(fixture *f, gconstpointer data)
 		"-texto", "^texto", "subject:texto", "texto)", "(texto", "{texto}", "texto AND", "NOT",
 		"%", "_", "\\", "texto\" OR \"1", "' OR 1=1 --", "UNION SELECT password FROM users", "",
 	};
-	ingest_envelope envelope = { "o'brien%x@cliente.es", "soporte@example.com" };
+	g_autoptr(inbound) mail = inbound_new("test", hostile_mail, strlen(hostile_mail), "o'brien%x@cliente.es");
 	ingest_result result = { 0 };
 
-	ingest_message(f->config, f->handle, hostile_mail, strlen(hostile_mail), &envelope, &result);
-	g_assert_cmpint(result.status, ==, INGEST_OK);
+	ingest_message(f->config, f->handle, mail, "soporte@example.com", &result);
+	g_assert_cmpint(result.failure.class, ==, FAILURE_OK);
 	ingest_result_clear(&result);
 	for (gsize i = 0; i < G_N_ELEMENTS(queries); i++) {
 		g_autoptr(GError) error = NULL;

@@ -1,0 +1,383 @@
+/*
+ * test-ingest - the decision without the daemon: one table of mails (inline texts and
+ * files of maildir-fixtures/) run through ingest_message() against a temporary store
+ * and config, each checked for its failure class, action, ticket and what was stored;
+ * then the failure classes mapped to LMTP replies, exit codes and IMAP actions, and the
+ * one log line of a decision.
+ */
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "status.h"
+
+#define CUSTOMER "maria.garcia@cliente-hosting.es"
+#define SUBACCOUNT "pedidos@cliente-hosting.es"
+#define STRANGER "desconocido@otro-dominio.es"
+
+/* The first mail of the customer: the ticket a case replies to, with placeholder @CODE@. */
+#define BASE_MAIL \
+	"From: =?UTF-8?Q?Mar=C3=ADa_Garc=C3=ADa?= <" CUSTOMER ">\r\n" \
+	"To: soporte@example.com\r\n" \
+	"Subject: Sin acceso al correo\r\n" \
+	"Message-ID: <base.1@cliente-hosting.es>\r\n" \
+	"Date: Tue, 4 Feb 2025 10:00:00 +0100\r\n" \
+	"Content-Type: text/plain; charset=utf-8\r\n\r\n" \
+	"No puedo entrar en el webmail desde esta mañana.\r\n"
+
+/* MAIL - a short plain mail with the given From, extra headers and subject. */
+#define MAIL(from, headers, subject) \
+	"From: " from "\r\nTo: soporte@example.com\r\n" headers \
+	"Subject: " subject "\r\nDate: Tue, 4 Feb 2025 11:00:00 +0100\r\n" \
+	"Content-Type: text/plain; charset=utf-8\r\n\r\nUn texto.\r\n"
+
+typedef enum { TICKET_NONE, TICKET_BASE, TICKET_OTHER } ticket_expect;
+
+typedef struct {
+	const char *name;
+	gboolean with_base;         /* BASE_MAIL made a ticket first */
+	const char *base_status;    /* then that ticket was set to this status, or NULL */
+	const char *config;         /* lines added to [ticketd] */
+	gboolean sabotage;          /* every insert into tickets fails */
+	const char *mail;           /* inline text (@CODE@: the base ticket's code) */
+	const char *fixture;        /* or a file of maildir-fixtures/ */
+	const char *sender;         /* envelope MAIL FROM, NULL when none */
+	const char *recipient;      /* envelope RCPT TO (@CODE@ replaced) */
+	failure_class class;
+	failure_cause cause;
+	const char *lmtp_reply;
+	int exit_code;
+	mail_class mail_class;
+	ingest_action action;
+	ticket_expect ticket;
+	const char *ticket_status;  /* of the decision's ticket afterwards, or NULL */
+	int tickets, messages, held;
+} ingest_case;
+
+#define OK FAILURE_OK, FAILURE_MESSAGE, "250 2.0.0", 0
+
+static const ingest_case cases[] = {
+	{ "new-ticket", FALSE, NULL, NULL, FALSE, BASE_MAIL, NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 1, 1, 0 },
+	{ "reply-by-tag", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER, "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_REPLY, TICKET_BASE, STATUS_CUSTOMER_REPLY, 1, 2, 0 },
+	{ "reply-by-plus-address", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER, "", "Otra pregunta"), NULL, CUSTOMER, "soporte+@CODE@@example.com",
+	  OK, MAIL_NORMAL, ACTION_REPLY, TICKET_BASE, STATUS_CUSTOMER_REPLY, 1, 2, 0 },
+	{ "reply-by-in-reply-to", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER, "In-Reply-To: <base.1@cliente-hosting.es>\r\n", "Más datos"), NULL, CUSTOMER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_REPLY, TICKET_BASE, STATUS_CUSTOMER_REPLY, 1, 2, 0 },
+	{ "stranger-with-code-gets-own-ticket", TRUE, NULL, NULL, FALSE,
+	  MAIL(STRANGER, "", "Re: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 2, 2, 0 },
+	{ "stranger-with-code-held", TRUE, NULL, "unknown_sender = hold\n", FALSE,
+	  MAIL(STRANGER, "", "Re: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "subaccount-without-can-open-held", FALSE, NULL, NULL, FALSE,
+	  MAIL(SUBACCOUNT, "", "Pedido nuevo"), NULL, SUBACCOUNT, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "auto-reply-stored-on-its-ticket", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER, "Auto-Submitted: auto-replied\r\nIn-Reply-To: <base.1@cliente-hosting.es>\r\n",
+	       "Fuera de la oficina"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_AUTO_REPLY, ACTION_DROP, TICKET_BASE, STATUS_OPEN, 1, 2, 0 },
+	{ "bounce-dropped-and-kept", FALSE, NULL, NULL, FALSE,
+	  MAIL("MAILER-DAEMON@mx.otro-dominio.es", "", "Undelivered Mail Returned to Sender"), NULL, "",
+	  "soporte@example.com", OK, MAIL_BOUNCE, ACTION_DROP, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "duplicate-changes-nothing", TRUE, NULL, NULL, FALSE, BASE_MAIL, NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_DUPLICATE, TICKET_BASE, STATUS_OPEN, 1, 1, 0 },
+	{ "reply-to-resolved-reopens", TRUE, STATUS_RESOLVED, NULL, FALSE,
+	  MAIL(CUSTOMER, "", "Re: [Ticket #@CODE@] Sin acceso al correo"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_REOPEN, TICKET_BASE, STATUS_CUSTOMER_REPLY, 1, 2, 0 },
+	{ "unknown-department", FALSE, NULL, NULL, FALSE, BASE_MAIL, NULL, CUSTOMER, "nadie@example.com",
+	  FAILURE_PERMANENT, FAILURE_NO_SUCH_USER, "550 5.1.1", 67,
+	  MAIL_NORMAL, ACTION_REJECT, TICKET_NONE, NULL, 0, 0, 0 },
+	{ "unknown-sender-rejected", FALSE, NULL, "unknown_sender = reject\n", FALSE,
+	  MAIL(STRANGER, "", "Hola"), NULL, STRANGER, "soporte@example.com",
+	  FAILURE_PERMANENT, FAILURE_POLICY, "550 5.7.1", 77,
+	  MAIL_NORMAL, ACTION_REJECT, TICKET_NONE, NULL, 0, 0, 0 },
+	{ "store-failure-is-temporary", FALSE, NULL, NULL, TRUE, BASE_MAIL, NULL, CUSTOMER, "soporte@example.com",
+	  FAILURE_TEMPORARY, FAILURE_MESSAGE, "451 4.3.0", 75,
+	  MAIL_NORMAL, ACTION_NEW, TICKET_NONE, NULL, 0, 0, 0 },
+	{ "fixture-new-ticket", FALSE, NULL, NULL, FALSE, NULL, "cur/001-sin-acceso-correo:2,S", NULL,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 1, 1, 0 },
+	{ "fixture-dsn-bounce", FALSE, NULL, NULL, FALSE, NULL, "cur/024-rebote-dsn-postfix:2,S", NULL,
+	  "soporte@example.com", OK, MAIL_BOUNCE, ACTION_DROP, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "fixture-precedence-bulk", FALSE, NULL, NULL, FALSE, NULL, "cur/022-precedence-bulk:2,S", NULL,
+	  "soporte@example.com", OK, MAIL_AUTO_REPLY, ACTION_DROP, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "fixture-no-from-held", FALSE, NULL, NULL, FALSE, NULL, "cur/031-sin-from:2,S", NULL,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+};
+
+typedef struct {
+	char *dir;
+	char *db;
+	ticketd_config *config;
+	store *handle;
+	char *base_code;            /* the ticket BASE_MAIL opened, or NULL */
+} fixture;
+
+static const char *
+test_top(void)
+{
+	return g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".";
+}
+
+/* test_sql - run statements on the test database beside the store's own connection. */
+static int
+test_sql(const fixture *f, const char *sql)
+{
+	sqlite3 *handle = NULL;
+	sqlite3_stmt *statement = NULL;
+	int value = -1;
+
+	g_assert_cmpint(sqlite3_open(f->db, &handle), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_prepare_v2(handle, sql, -1, &statement, NULL), ==, SQLITE_OK);
+	if (sqlite3_step(statement) == SQLITE_ROW)
+		value = sqlite3_column_int(statement, 0);
+	sqlite3_finalize(statement);
+	sqlite3_close(handle);
+	return value;
+}
+
+/* test_ingest - one mail for one recipient through the entry deliver, IMAP and import use. */
+static void
+test_ingest(const fixture *f, const char *raw, gsize length, const char *sender, const char *recipient,
+            ingest_result *result)
+{
+	g_autoptr(inbound) mail = inbound_new("test", raw, length, sender);
+
+	ingest_message(f->config, f->handle, mail, recipient, result);
+}
+
+/* test_accounts - the customer, and a sub-account of hers that may not open tickets. */
+static void
+test_accounts(fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	int64_t account = store_account_add(f->handle, CUSTOMER, "María García", "es", &error);
+
+	g_assert_no_error(error);
+	store_subaccount_add(f->handle, account, SUBACCOUNT, TRUE, FALSE, &error);
+	g_assert_no_error(error);
+}
+
+/* test_base - BASE_MAIL opens the ticket the case replies to, then takes the case's status. */
+static void
+test_base(fixture *f, const ingest_case *c)
+{
+	ingest_result result = { 0 };
+	store_ticket ticket = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "soporte@example.com", &result);
+	g_assert_cmpint(result.failure.class, ==, FAILURE_OK);
+	g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
+	f->base_code = g_strdup(result.decision.ticket);
+	ingest_result_clear(&result);
+	if (c->base_status == NULL)
+		return;
+	g_assert_true(store_ticket_by_code(f->handle, f->base_code, &ticket, &error));
+	g_assert_true(store_ticket_set_status(f->handle, ticket.id, c->base_status, store_now(), &error));
+	g_assert_no_error(error);
+	store_ticket_clear(&ticket);
+}
+
+static void
+fixture_set_up(fixture *f, gconstpointer data)
+{
+	const ingest_case *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *conf = NULL, *text = NULL;
+	g_autofree char *top = g_canonicalize_filename(test_top(), NULL);
+
+	f->dir = g_dir_make_tmp("test-ingest-XXXXXX", &error);
+	g_assert_no_error(error);
+	conf = g_build_filename(f->dir, "ticketd.conf", NULL);
+	f->db = g_build_filename(f->dir, "ticketd.db", NULL);
+	text = g_strdup_printf("[ticketd]\ndatabase = %s\ndomain = example.com\ntemplates = %s/etc/templates\n"
+	                       "staff = agente1@example.com\n%s\n"
+	                       "[department:soporte]\nname = Soporte\naddress = soporte@example.com\n",
+	                       f->db, top, c != NULL && c->config != NULL ? c->config : "");
+	g_assert_true(g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, &error));
+	f->config = config_load(conf, &error);
+	g_assert_no_error(error);
+	f->handle = store_open(f->db, &error);
+	g_assert_no_error(error);
+	g_unlink(conf);
+	test_accounts(f);
+}
+
+/* fixture_tear_down - the store closed, then its directory and whatever SQLite left there. */
+static void
+fixture_tear_down(fixture *f, gconstpointer data)
+{
+	g_autoptr(GDir) dir = NULL;
+	const char *name;
+
+	store_close(f->handle);
+	config_free(f->config);
+	dir = g_dir_open(f->dir, 0, NULL);
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename(f->dir, name, NULL);
+
+		g_unlink(path);
+	}
+	g_rmdir(f->dir);
+	g_free(f->dir);
+	g_free(f->db);
+	g_free(f->base_code);
+}
+
+/* test_fill - @CODE@ becomes the base ticket's code. */
+static char *
+test_fill(const fixture *f, const char *text)
+{
+	g_auto(GStrv) parts = g_strsplit(text, "@CODE@", -1);
+
+	return g_strjoinv(f->base_code ? f->base_code : "NONE", parts);
+}
+
+/* test_case_mail - the case's bytes: inline, or read from maildir-fixtures/. */
+static char *
+test_case_mail(const fixture *f, const ingest_case *c, gsize *length)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	char *raw = NULL;
+
+	if (c->mail != NULL) {
+		raw = test_fill(f, c->mail);
+		*length = strlen(raw);
+		return raw;
+	}
+	path = g_build_filename(test_top(), "maildir-fixtures", c->fixture, NULL);
+	g_assert_true(g_file_get_contents(path, &raw, length, &error));
+	g_assert_no_error(error);
+	return raw;
+}
+
+/* test_check_ticket - the decision names the ticket the case expects, in its status. */
+static void
+test_check_ticket(const fixture *f, const ingest_case *c, const ingest_result *result)
+{
+	store_ticket ticket = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	if (c->ticket == TICKET_NONE) {
+		g_assert_null(result->decision.ticket);
+		return;
+	}
+	g_assert_nonnull(result->decision.ticket);
+	if (c->ticket == TICKET_BASE)
+		g_assert_cmpstr(result->decision.ticket, ==, f->base_code);
+	else
+		g_assert_cmpstr(result->decision.ticket, !=, f->base_code);
+	g_assert_true(store_ticket_by_code(f->handle, result->decision.ticket, &ticket, &error));
+	g_assert_cmpstr(ticket.status, ==, c->ticket_status);
+	store_ticket_clear(&ticket);
+}
+
+static void
+test_case(fixture *f, gconstpointer data)
+{
+	const ingest_case *c = data;
+	g_autofree char *recipient = NULL;
+	g_autofree char *raw = NULL;
+	gsize length = 0;
+	ingest_result result = { 0 };
+
+	if (c->with_base)
+		test_base(f, c);
+	if (c->sabotage)
+		test_sql(f, "CREATE TRIGGER test_fail BEFORE INSERT ON tickets BEGIN "
+		         "SELECT raise(abort, 'injected failure'); END");
+	recipient = test_fill(f, c->recipient);
+	raw = test_case_mail(f, c, &length);
+	test_ingest(f, raw, length, c->sender, recipient, &result);
+	g_assert_cmpint(result.failure.class, ==, c->class);
+	if (c->class == FAILURE_PERMANENT)
+		g_assert_cmpint(result.failure.cause, ==, c->cause);
+	g_assert_cmpstr(failure_lmtp_reply(result.failure), ==, c->lmtp_reply);
+	g_assert_cmpint(failure_exit_code(result.failure), ==, c->exit_code);
+	g_assert_cmpint(result.class, ==, c->mail_class);
+	if (c->class != FAILURE_TEMPORARY) {
+		g_assert_cmpint(result.decision.action, ==, c->action);
+		test_check_ticket(f, c, &result);
+	}
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM tickets"), ==, c->tickets);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM messages"), ==, c->messages);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM held"), ==, c->held);
+	ingest_result_clear(&result);
+}
+
+/* Each failure class, mapped once: the LMTP reply, the exit code, the IMAP action. */
+static void
+test_failure_mapping(void)
+{
+	static const struct {
+		failure outcome;
+		const char *lmtp_reply;
+		int exit_code;
+		failure_imap_action imap;
+		const char *name;
+	} map[] = {
+		{ { FAILURE_OK, FAILURE_MESSAGE }, "250 2.0.0", 0, FAILURE_IMAP_DONE, "ok" },
+		{ { FAILURE_TEMPORARY, FAILURE_MESSAGE }, "451 4.3.0", 75, FAILURE_IMAP_RETRY, "temporary" },
+		{ { FAILURE_PERMANENT, FAILURE_MESSAGE }, "554 5.6.0", 65, FAILURE_IMAP_LEAVE, "permanent" },
+		{ { FAILURE_PERMANENT, FAILURE_NO_SUCH_USER }, "550 5.1.1", 67, FAILURE_IMAP_LEAVE, "permanent" },
+		{ { FAILURE_PERMANENT, FAILURE_POLICY }, "550 5.7.1", 77, FAILURE_IMAP_LEAVE, "permanent" },
+		{ { FAILURE_PERMANENT, FAILURE_SETUP }, "554 5.3.5", 78, FAILURE_IMAP_LEAVE, "permanent" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(map); i++) {
+		g_assert_cmpstr(failure_lmtp_reply(map[i].outcome), ==, map[i].lmtp_reply);
+		g_assert_cmpint(failure_exit_code(map[i].outcome), ==, map[i].exit_code);
+		g_assert_cmpint(failure_imap_action_for(map[i].outcome), ==, map[i].imap);
+		g_assert_cmpstr(failure_class_name(map[i].outcome.class), ==, map[i].name);
+	}
+}
+
+/* The one log line of a decision, as every source writes it. */
+static void
+test_log_line(fixture *f, gconstpointer data)
+{
+	ingest_result result = { 0 };
+
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+		g_test_trap_assert_passed();
+		g_test_trap_assert_stderr("*test-ingest: \?\?\?-\?\?\?\?\?\?: from=<" CUSTOMER ">, to=<soporte@example.com>, "
+		                          "message-id=<base.1@cliente-hosting.es>, action=new, department=soporte, "
+		                          "class=normal, source=test, status=ok, reason=new ticket\n"
+		                          "test-ingest: NOQUEUE: from=<" CUSTOMER ">, to=<nadie@example.com>, "
+		                          "message-id=<base.1@cliente-hosting.es>, action=reject, department=none, "
+		                          "class=normal, source=test, status=permanent, "
+		                          "reason=no department has this address\n*");
+		return;
+	}
+	log_set_quiet(FALSE);
+	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "soporte@example.com", &result);
+	ingest_result_clear(&result);
+	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "nadie@example.com", &result);
+	ingest_result_clear(&result);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	log_open("test-ingest", LOG_TO_STDERR);
+	log_set_quiet(TRUE);        /* one decision line per case is noise here; test_log_line reads them */
+	mime_init();
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = g_strdup_printf("/ingest/decision/%s", cases[i].name);
+
+		g_test_add(path, fixture, &cases[i], fixture_set_up, test_case, fixture_tear_down);
+	}
+	g_test_add_func("/ingest/failure-mapping", test_failure_mapping);
+	g_test_add("/ingest/log-line", fixture, NULL, fixture_set_up, test_log_line, fixture_tear_down);
+	return g_test_run();
+}
