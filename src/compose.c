@@ -26,35 +26,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeDataWrapper, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimePart, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeObject, g_object_unref)
 
-/*
- * compose_address_valid - strict enough for an SMTP envelope and a header: printable ASCII
- * or UTF-8 without control or line-separator characters, no space, no delimiter of SMTP
- * or of address lists, exactly one @ with something on each side, at most 254 bytes.
- */
-gboolean
-compose_address_valid(const char *address)
-{
-	const char *at;
-	gsize length;
-
-	if (address == NULL || (length = strlen(address)) == 0 || length > 254)
-		return FALSE;
-	if (!g_utf8_validate(address, (gssize)length, NULL))
-		return FALSE;
-	for (const char *p = address; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (c <= ' ' || c == 0x7f || (c < 0x80 && strchr("<>,;:\"()[]\\", (int)c) != NULL))
-			return FALSE;
-		if (c >= 0x80 && (g_unichar_iscntrl(c) || g_unichar_isspace(c) ||
-		                  g_unichar_type(c) == G_UNICODE_FORMAT || !g_unichar_isdefined(c)))
-			return FALSE;
-	}
-	at = strchr(address, '@');
-	return at != NULL && at != address && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
-	       at[1] != '.' && address[length - 1] != '.' && at[-1] != '.' && address[0] != '.';
-}
-
 /* compose_message_id_valid - a Message-ID (without <>) safe to put back in a header. */
 static gboolean
 compose_message_id_valid(const char *id)
