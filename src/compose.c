@@ -122,7 +122,7 @@ static char *
 compose_subject(const ticketd_config *config, const char *subject)
 {
 	g_autofree char *clean = compose_clean(subject);
-	g_autofree char *tag = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : "Ticket");
+	g_autofree char *tag = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG);
 	g_autofree char *open = g_ascii_strdown(tag, -1);
 	GString *out = g_string_new(code_strip_reply_prefixes(clean));
 	char *start;
@@ -213,7 +213,7 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	const char *name = request->recipient_name;
 
 	g_hash_table_insert(values, "code", g_strdup(ticket->code));
-	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : "Ticket"));
+	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG));
 	g_hash_table_insert(values, "subject", compose_subject(config, ticket->subject));
 	g_hash_table_insert(values, "department", g_strdup(department ? department->name : ticket->department));
 	g_hash_table_insert(values, "department_address", g_strdup(compose_department_address(config, ticket)));
@@ -404,7 +404,7 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	GMimeObject *object = GMIME_OBJECT(message);
 	g_autofree char *body = compose_template_text(config, request);
 	g_autofree char *subject_text = compose_subject(config, request->ticket->subject);
-	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : "Ticket",
+	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
 	                                           request->ticket->code, *subject_text ? " " : "", subject_text);
 	g_autofree char *reply_to = compose_plus_address(config, request->ticket);
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());

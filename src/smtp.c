@@ -59,7 +59,7 @@ smtp_client_new(const ticketd_config *config)
 {
 	smtp_client *client = g_new0(smtp_client, 1);
 	const smtp_config *smtp = &config->smtp;
-	long timeout = smtp->timeout > 0 ? smtp->timeout : 60;
+	long timeout = smtp->timeout > 0 ? smtp->timeout : CONFIG_DEFAULT_SMTP_TIMEOUT;
 
 	if ((client->curl = curl_easy_init()) == NULL)
 		log_fatal("smtp: curl_easy_init failed (out of memory?)");
