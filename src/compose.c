@@ -218,9 +218,9 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	g_hash_table_insert(values, "department", g_strdup(department ? department->name : ticket->department));
 	g_hash_table_insert(values, "department_address", g_strdup(compose_department_address(config, ticket)));
 	g_hash_table_insert(values, "status",
-	                    g_strdup(status_label(event->new_status ? event->new_status : ticket->status, lang)));
+	                    g_strdup(status_label(config, event->new_status ? event->new_status : ticket->status, lang)));
 	g_hash_table_insert(values, "old_status",
-	                    g_strdup(event->old_status ? status_label(event->old_status, lang) : ""));
+	                    g_strdup(event->old_status ? status_label(config, event->old_status, lang) : ""));
 	g_hash_table_insert(values, "text", g_strdup(event->text ? event->text : ""));
 	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
 	                                    : g_strdup(english ? "customer" : "cliente"));

@@ -11,7 +11,6 @@
 
 #include "address.h"
 #include "config-private.h"
-#include "status.h"
 
 G_DEFINE_QUARK(ticketd-config-error-quark, config_error)
 
@@ -435,8 +434,6 @@ config_load(const char *path, GError **error)
 	}
 	if (!config_load_sections(&source, config, error))
 		return NULL;
-	/* Only a whole, valid configuration changes the labels: a broken reload keeps them. */
-	status_use_labels(config->labels);
 	return g_steal_pointer(&config);
 }
 

@@ -293,10 +293,11 @@ test_labels(void)
 
 	g_assert_no_error(error);
 	g_assert_nonnull(config);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
-	g_assert_cmpstr(status_label("pending", "en"), ==, "Pending");
-	g_assert_cmpstr(status_label("closed", "en"), ==, "Done");
-	g_assert_cmpstr(status_label("closed", "es"), ==, "Cerrado");
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "en"), ==, "Pending");
+	g_assert_cmpstr(status_label(config, STATUS_CLOSED, "en"), ==, "Done");
+	g_assert_cmpstr(status_label(config, STATUS_CLOSED, "es"), ==, "Cerrado");
+	g_assert_cmpstr(status_label(NULL, STATUS_PENDING, "es"), ==, "Pendiente");
 }
 
 /* test_labels_reload - a label taken out of the file is back to built-in after a reload;
@@ -314,13 +315,16 @@ test_labels_reload(void)
 	g_autoptr(ticketd_config) plain = NULL;
 
 	g_assert_nonnull(config);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
 	failed = config_load(broken_path, NULL);
 	g_assert_null(failed);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	/* A reload that fails keeps the configuration in use, and its labels with it. */
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
 	plain = config_load(plain_path, NULL);
 	g_assert_nonnull(plain);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Pendiente");
+	g_assert_cmpstr(status_label(plain, STATUS_PENDING, "es"), ==, "Pendiente");
+	/* The labels belong to each configuration: loading another changes no one's. */
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
 }
 
 static void
