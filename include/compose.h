@@ -22,9 +22,6 @@ typedef struct {
 	const notify_event *event;
 } compose_request;
 
-/* compose_address_valid - an address that may go into a header or an SMTP envelope. */
-gboolean compose_address_valid(const char *address);
-
 /* compose_automatic - whether a kind of notification is automatic mail (null sender). */
 gboolean compose_automatic(notify_kind kind);
 

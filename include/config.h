@@ -9,6 +9,10 @@
 #include <glib.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/ticketd/ticketd.conf"
+/* Defaults that other parts fall back on too; every other default is in src/config_keys.c. */
+#define CONFIG_DEFAULT_SUBJECT_TAG "Ticket"
+#define CONFIG_DEFAULT_SMTP_TIMEOUT 60
+#define CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS 50
 #define CONFIG_ERROR (config_error_quark())
 
 typedef enum { UNKNOWN_SENDER_CREATE, UNKNOWN_SENDER_REJECT, UNKNOWN_SENDER_HOLD } unknown_sender_policy;
@@ -56,6 +60,7 @@ typedef enum { IMAP_AFTER_SEEN, IMAP_AFTER_MOVE, IMAP_AFTER_DELETE } imap_after_
 typedef struct {
 	char *name;                 /* [imap:NAME]: the key of its UID state in the store */
 	char *url;                  /* as written, for logs */
+	gboolean insecure_plaintext; /* imap:// without STARTTLS, to a loopback host only */
 	imap_tls_mode tls;          /* imaps:// implicit, imap:// STARTTLS, none only on loopback */
 	char *host;
 	int port;
@@ -95,7 +100,7 @@ typedef struct {
 	lmtp_config lmtp;
 	smtp_config smtp;
 	GPtrArray *imap_sources;    /* imap_source_config * */
-	GHashTable *labels;         /* [labels]: "lang:status" → label */
+	GHashTable *labels;         /* [labels]: "lang:status" → label; status_label() reads it */
 } ticketd_config;
 
 GQuark config_error_quark(void);

@@ -1,11 +1,13 @@
 /*
- * status - the ticket statuses (DESIGN.md) and their labels: Spanish by default,
+ * status - the ticket statuses and their labels: Spanish by default,
  * English, and a configured label where the postmaster set one.
  */
 #ifndef TICKETD_STATUS_H
 #define TICKETD_STATUS_H
 
 #include <glib.h>
+
+#include "config.h"
 
 /* The internal names, as the database keeps them (tickets.status). */
 #define STATUS_OPEN           "open"
@@ -20,14 +22,10 @@
 /* status_valid - one of open answered customer_reply on_hold in_progress pending resolved closed. */
 gboolean status_valid(const char *status);
 
-/* status_label - the label customers read, in lang ("es" when unknown). */
-const char *status_label(const char *status, const char *lang);
-
 /*
- * status_use_labels - the configured labels, "lang:status" → label, replace the built-in
- * ones (those not named keep theirs). Called at start-up and by a reload in the
- * single-threaded supervisor, never while other threads read labels.
+ * status_label - the label customers read, in lang ("es" when unknown): the one [labels]
+ * of config names, else the built-in one. config NULL: the built-in labels.
  */
-void status_use_labels(GHashTable *labels);
+const char *status_label(const ticketd_config *config, const char *status, const char *lang);
 
 #endif

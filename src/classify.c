@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "address.h"
 #include "ingest.h"
 
 const char *
@@ -19,21 +20,7 @@ mail_class_name(mail_class class)
 	return "?";
 }
 
-/* classify_is_daemon_address - MAILER-DAEMON and postmaster speak for machines. */
-static gboolean
-classify_is_daemon_address(const char *address)
-{
-	static const char *const locals[] = { "mailer-daemon", "postmaster", "post_master", NULL };
-
-	for (int i = 0; locals[i] != NULL; i++) {
-		gsize n = strlen(locals[i]);
-
-		if (g_ascii_strncasecmp(address, locals[i], n) == 0 && (address[n] == '@' || address[n] == '\0'))
-			return TRUE;
-	}
-	return FALSE;
-}
-
+/* classify_is_bounce - a DSN, the null sender, or the mail system speaking (RFC 3464, 5321 §4.5.5). */
 static gboolean
 classify_is_bounce(const parsed_message *message, const char *envelope_sender)
 {
@@ -45,10 +32,10 @@ classify_is_bounce(const parsed_message *message, const char *envelope_sender)
 		return TRUE;
 	if (message->return_path != NULL && *message->return_path == '\0')
 		return TRUE;
-	if (message->return_path != NULL && classify_is_daemon_address(message->return_path))
+	if (message->return_path != NULL && address_is_mail_system(message->return_path))
 		return TRUE;
 	/* "From: MAILER-DAEMON <>": the name is all some MTAs give. */
-	return classify_is_daemon_address(message->from->address) ||
+	return address_is_mail_system(message->from->address) ||
 	       g_ascii_strcasecmp(message->from->name, "mailer-daemon") == 0;
 }
 

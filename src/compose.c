@@ -26,35 +26,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeDataWrapper, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimePart, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeObject, g_object_unref)
 
-/*
- * compose_address_valid - strict enough for an SMTP envelope and a header: printable ASCII
- * or UTF-8 without control or line-separator characters, no space, no delimiter of SMTP
- * or of address lists, exactly one @ with something on each side, at most 254 bytes.
- */
-gboolean
-compose_address_valid(const char *address)
-{
-	const char *at;
-	gsize length;
-
-	if (address == NULL || (length = strlen(address)) == 0 || length > 254)
-		return FALSE;
-	if (!g_utf8_validate(address, (gssize)length, NULL))
-		return FALSE;
-	for (const char *p = address; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (c <= ' ' || c == 0x7f || (c < 0x80 && strchr("<>,;:\"()[]\\", (int)c) != NULL))
-			return FALSE;
-		if (c >= 0x80 && (g_unichar_iscntrl(c) || g_unichar_isspace(c) ||
-		                  g_unichar_type(c) == G_UNICODE_FORMAT || !g_unichar_isdefined(c)))
-			return FALSE;
-	}
-	at = strchr(address, '@');
-	return at != NULL && at != address && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
-	       at[1] != '.' && address[length - 1] != '.' && at[-1] != '.' && address[0] != '.';
-}
-
 /* compose_message_id_valid - a Message-ID (without <>) safe to put back in a header. */
 static gboolean
 compose_message_id_valid(const char *id)
@@ -151,7 +122,7 @@ static char *
 compose_subject(const ticketd_config *config, const char *subject)
 {
 	g_autofree char *clean = compose_clean(subject);
-	g_autofree char *tag = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : "Ticket");
+	g_autofree char *tag = g_strdup_printf("[%s #", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG);
 	g_autofree char *open = g_ascii_strdown(tag, -1);
 	GString *out = g_string_new(code_strip_reply_prefixes(clean));
 	char *start;
@@ -242,14 +213,14 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	const char *name = request->recipient_name;
 
 	g_hash_table_insert(values, "code", g_strdup(ticket->code));
-	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : "Ticket"));
+	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG));
 	g_hash_table_insert(values, "subject", compose_subject(config, ticket->subject));
 	g_hash_table_insert(values, "department", g_strdup(department ? department->name : ticket->department));
 	g_hash_table_insert(values, "department_address", g_strdup(compose_department_address(config, ticket)));
 	g_hash_table_insert(values, "status",
-	                    g_strdup(status_label(event->new_status ? event->new_status : ticket->status, lang)));
+	                    g_strdup(status_label(config, event->new_status ? event->new_status : ticket->status, lang)));
 	g_hash_table_insert(values, "old_status",
-	                    g_strdup(event->old_status ? status_label(event->old_status, lang) : ""));
+	                    g_strdup(event->old_status ? status_label(config, event->old_status, lang) : ""));
 	g_hash_table_insert(values, "text", g_strdup(event->text ? event->text : ""));
 	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
 	                                    : g_strdup(english ? "customer" : "cliente"));
@@ -433,7 +404,7 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	GMimeObject *object = GMIME_OBJECT(message);
 	g_autofree char *body = compose_template_text(config, request);
 	g_autofree char *subject_text = compose_subject(config, request->ticket->subject);
-	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : "Ticket",
+	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
 	                                           request->ticket->code, *subject_text ? " " : "", subject_text);
 	g_autofree char *reply_to = compose_plus_address(config, request->ticket);
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());

@@ -64,7 +64,7 @@ lmtp_session_new(const lmtp_settings *settings, const lmtp_callbacks *callbacks)
 	session->hostname = g_strdup(settings->hostname ? settings->hostname : "localhost");
 	session->peer = g_strdup(settings->peer ? settings->peer : "unknown");
 	session->max_message_size = settings->max_message_size;
-	session->max_recipients = settings->max_recipients ? settings->max_recipients : 50;
+	session->max_recipients = settings->max_recipients ? settings->max_recipients : CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS;
 	session->fixed_date = settings->fixed_date;
 	session->callbacks = *callbacks;
 	session->out = g_string_sized_new(512);

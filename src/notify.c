@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "address.h"
 #include "compose.h"
 #include "log.h"
 #include "notify.h"
@@ -99,39 +100,6 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	return g_steal_pointer(&recipients);
 }
 
-/* notify_is_ours - a department, its plus-addresses, our From, or anything on our domain. */
-static gboolean
-notify_is_ours(const ticketd_config *config, const char *address)
-{
-	const char *at = strrchr(address, '@');
-
-	if (config_department_for(config, address, NULL) != NULL ||
-	    g_ascii_strcasecmp(address, config->smtp.from_address) == 0 ||
-	    (config->smtp.envelope_from != NULL && g_ascii_strcasecmp(address, config->smtp.envelope_from) == 0))
-		return TRUE;
-	return at != NULL && config->domain != NULL && g_ascii_strcasecmp(at + 1, config->domain) == 0;
-}
-
-/* notify_is_robot - mailboxes no person reads: bounces and "do not reply" senders. */
-static gboolean
-notify_is_robot(const char *address)
-{
-	static const char *const robots[] = {
-		"mailer-daemon", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
-		"do_not_reply", "bounce", "bounces", "auto-reply", "autoreply", NULL
-	};
-	const char *at = strchr(address, '@');
-	g_autofree char *local = g_ascii_strdown(address, at ? at - address : -1);
-	char *plus = strchr(local, '+');
-
-	if (plus != NULL)
-		*plus = '\0';
-	for (gsize i = 0; robots[i] != NULL; i++)
-		if (strcmp(local, robots[i]) == 0)
-			return TRUE;
-	return g_str_has_prefix(local, "bounce-") || g_str_has_prefix(local, "bounces-");
-}
-
 /* notify_suppressed - why a recipient must not be mailed, or NULL. */
 static const char *
 notify_suppressed(const ticketd_config *config, store *db, const notify_event *event,
@@ -139,11 +107,11 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 {
 	int recent;
 
-	if (!compose_address_valid(address))
+	if (!address_valid(address))
 		return "invalid address";
-	if (notify_is_ours(config, address))
+	if (address_is_ours(config, address))
 		return "our own address";
-	if (notify_is_robot(address))
+	if (address_is_robot(address))
 		return "a robot's address (bounce or no-reply)";
 	if (config_is_staff(config, address))
 		return "staff address";

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <string.h>
 
+#include "address.h"
 #include "compose.h"
 #include "log.h"
 #include "smtp.h"
@@ -58,7 +59,7 @@ smtp_client_new(const ticketd_config *config)
 {
 	smtp_client *client = g_new0(smtp_client, 1);
 	const smtp_config *smtp = &config->smtp;
-	long timeout = smtp->timeout > 0 ? smtp->timeout : 60;
+	long timeout = smtp->timeout > 0 ? smtp->timeout : CONFIG_DEFAULT_SMTP_TIMEOUT;
 
 	if ((client->curl = curl_easy_init()) == NULL)
 		log_fatal("smtp: curl_easy_init failed (out of memory?)");
@@ -117,7 +118,7 @@ smtp_send(smtp_client *client, const char *envelope_from, const char *recipient,
 	*error = NULL;
 	client->last_reply = 0;
 	client->last_result = CURLE_OK;
-	if (!compose_address_valid(recipient) || (*envelope_from != '\0' && !compose_address_valid(envelope_from))) {
+	if (!address_valid(recipient) || (*envelope_from != '\0' && !address_valid(envelope_from))) {
 		*error = g_strdup("invalid envelope address");
 		return FAILURE_PERMANENT;
 	}

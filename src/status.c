@@ -23,9 +23,6 @@ static const status_names statuses[] = {
 	{ STATUS_CLOSED, "Cerrado", "Closed" },
 };
 
-/* Configured labels, "lang:status" → label, of the configuration loaded last. */
-static GHashTable *configured;
-
 static const status_names *
 status_find(const char *status)
 {
@@ -42,16 +39,16 @@ status_valid(const char *status)
 }
 
 const char *
-status_label(const char *status, const char *lang)
+status_label(const ticketd_config *config, const char *status, const char *lang)
 {
 	const status_names *names = status_find(status);
 	gboolean english = lang != NULL && strcmp(lang, "en") == 0;
 
 	if (names == NULL)
 		return status ? status : "";
-	if (configured != NULL) {
+	if (config != NULL && config->labels != NULL) {
 		g_autofree char *key = g_strconcat(english ? "en" : "es", ":", status, NULL);
-		const char *label = g_hash_table_lookup(configured, key);
+		const char *label = g_hash_table_lookup(config->labels, key);
 
 		if (label != NULL)
 			return label;
@@ -59,9 +56,3 @@ status_label(const char *status, const char *lang)
 	return english ? names->en : names->es;
 }
 
-void
-status_use_labels(GHashTable *labels)
-{
-	g_clear_pointer(&configured, g_hash_table_unref);
-	configured = labels != NULL ? g_hash_table_ref(labels) : NULL;
-}

@@ -7,21 +7,16 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "address.h"
 #include "ctl.h"
 #include "log.h"
 
-/* account_address_ok - one plain address, lower-cased in place. */
+/* account_address_ok - lower-cased in place, and one the notifier will mail. */
 static gboolean
 account_address_ok(char *email)
 {
-	const char *at = strchr(email, '@');
-
-	for (char *p = email; *p != '\0'; p++) {
-		if ((unsigned char)*p <= ' ' || strchr("<>,;\"()\\", *p) != NULL)
-			return FALSE;
-		*p = g_ascii_tolower(*p);
-	}
-	return at != NULL && at != email && at[1] != '\0' && strchr(at + 1, '@') == NULL && strlen(email) <= 254;
+	address_lower(email);
+	return address_valid(email);
 }
 
 /* account_write - run one write in its own transaction. */

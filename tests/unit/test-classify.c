@@ -31,6 +31,10 @@ static const struct {
 	{ "Return-Path: <>\nFrom: ana@cliente.es\n", NULL, MAIL_BOUNCE },
 	{ "From: Mail Delivery System <MAILER-DAEMON@mx.cliente.es>\n", NULL, MAIL_BOUNCE },
 	{ "From: postmaster@cliente.es\n", NULL, MAIL_BOUNCE },
+	{ "Return-Path: <MAILER-DAEMON@mx.cliente.es>\nFrom: Avisos <avisos@cliente.es>\n", NULL, MAIL_BOUNCE },
+	/* A no-reply robot is no bounce: its mail may still open a ticket (a shop's order). */
+	{ "From: Tienda <noreply@tienda.es>\n", "noreply@tienda.es", MAIL_NORMAL },
+	{ "Return-Path: <bounces-ana=cliente.es@lists.es>\nFrom: ana@cliente.es\n", NULL, MAIL_NORMAL },
 	{ "From: x@mx.es\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n"
 	  "Content-Type: text/plain\n\nfallo\n--b--\n", NULL, MAIL_BOUNCE },
 	{ "From: soporte@example.com\nX-Ticketd-Loop: example.com\n", NULL, MAIL_LOOP },

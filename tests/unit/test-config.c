@@ -52,6 +52,21 @@ test_defaults(void)
 	g_assert_cmpint(config->lmtp.max_connections, ==, 50);
 	g_assert_cmpint(config->smtp.auto_per_hour, ==, 10);
 	g_assert_cmpstr(config->smtp.from_address, ==, "soporte@example.com");
+	g_assert_cmpstr(config->smtp.envelope_from, ==, "soporte@example.com");
+	g_assert_cmpint(config->smtp.timeout, ==, CONFIG_DEFAULT_SMTP_TIMEOUT);
+	g_assert_cmpint(config->smtp.retry_max_age, ==, 432000);
+	g_assert_false(config->smtp.starttls_required);
+	g_assert_cmpint(config->lmtp.idle_timeout, ==, 300);
+	g_assert_cmpint(config->lmtp.max_recipients, ==, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS);
+	g_assert_cmpint(config->lmtp.socket_mode, ==, 0660);
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "inet:127.0.0.1:2424");
+	g_assert_null(config->lmtp.listen[1]);
+	g_assert_cmpint(config->intake_per_hour, ==, 30);
+	g_assert_cmpint(config->parse_failures, ==, 3);
+	g_assert_cmpint(config->parse_timeout, ==, 60);
+	g_assert_cmpint(config->sweep_interval, ==, 60);
+	g_assert_false(config->require_dmarc_pass);
+	g_assert_cmpstr(config->language, ==, "es");
 	department = config_department_for(config, "soporte+KQZ-482913@example.com", &detail);
 	g_assert_nonnull(department);
 	g_assert_cmpstr(department->slug, ==, "soporte");
@@ -89,6 +104,59 @@ test_full_sample(void)
 	g_assert_cmpstr(config->smtp.from_name, ==, "Soporte Example");
 }
 
+/* test_sample_states_defaults - etc/ticketd.conf writes out the defaults it shows as
+ * such; a default changed in the table and not in the sample fails here. */
+static void
+test_sample_states_defaults(void)
+{
+	g_autofree char *sample = g_build_filename(g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".",
+	                                           "etc", "ticketd.conf", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *sample_path = NULL;
+	g_autofree char *minimal_path = write_config(minimal);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) shown = NULL;
+	g_autoptr(ticketd_config) plain = NULL;
+
+	g_assert_true(g_file_get_contents(sample, &text, NULL, &error));
+	sample_path = write_config(text);
+	shown = config_load(sample_path, &error);
+	g_assert_no_error(error);
+	plain = config_load(minimal_path, &error);
+	g_assert_no_error(error);
+	g_unlink(sample_path);
+	g_unlink(minimal_path);
+	g_assert_cmpstr(shown->database, ==, plain->database);
+	g_assert_cmpstr(shown->code_mask, ==, plain->code_mask);
+	g_assert_cmpstr(shown->subject_tag, ==, plain->subject_tag);
+	g_assert_cmpint(shown->unknown_sender, ==, plain->unknown_sender);
+	g_assert_cmpint(shown->closed_reply, ==, plain->closed_reply);
+	g_assert_cmpuint(shown->max_message_size, ==, plain->max_message_size);
+	g_assert_cmpint(shown->intake_per_hour, ==, plain->intake_per_hour);
+	g_assert_cmpint(shown->parse_failures, ==, plain->parse_failures);
+	g_assert_cmpint(shown->parse_timeout, ==, plain->parse_timeout);
+	g_assert_cmpint(shown->require_dmarc_pass, ==, plain->require_dmarc_pass);
+	g_assert_cmpstr(shown->templates_dir, ==, plain->templates_dir);
+	g_assert_cmpstr(shown->language, ==, plain->language);
+	g_assert_cmpstr(shown->user, ==, plain->user);
+	g_assert_cmpstr(shown->pid_file, ==, plain->pid_file);
+	g_assert_cmpint(shown->lmtp.socket_mode, ==, plain->lmtp.socket_mode);
+	g_assert_cmpint(shown->lmtp.max_connections, ==, plain->lmtp.max_connections);
+	g_assert_cmpstr(shown->lmtp.listen[1], ==, plain->lmtp.listen[0]);
+	g_assert_cmpstr(shown->smtp.url, ==, plain->smtp.url);
+	g_assert_cmpint(shown->smtp.starttls_required, ==, plain->smtp.starttls_required);
+	g_assert_cmpint(shown->sweep_interval, ==, plain->sweep_interval);
+	g_assert_cmpuint(shown->sweep_rules->len, ==, plain->sweep_rules->len);
+	for (guint i = 0; i < plain->sweep_rules->len; i++) {
+		const sweep_rule *a = g_ptr_array_index(shown->sweep_rules, i);
+		const sweep_rule *b = g_ptr_array_index(plain->sweep_rules, i);
+
+		g_assert_true(g_strv_equal((const char *const *)a->from, (const char *const *)b->from));
+		g_assert_cmpstr(a->to, ==, b->to);
+		g_assert_cmpint(a->after, ==, b->after);
+	}
+}
+
 /* Each mistake, and what the error must say (after "FILE:"). */
 static const struct { const char *text; const char *expected; } mistakes[] = {
 	{ "[ticketd]\ndomain = example.com\n", ":1: [ticketd]: no [department:SLUG] section" },
@@ -104,6 +172,10 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":3: [ticketd] databse: unknown key" },
 	{ "[ticketd]\ndomain = example.com\nstaff = agente1@example.com, no es correo\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] staff:" },
+	{ "[ticketd]\ndomain = example.com\nrequire_dmarc_pass = quizas\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] require_dmarc_pass: \"quizas\" is neither yes nor no" },
+	{ "[ticketd]\ndomain = example.com\nparse_timeout = 4\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] parse_timeout: \"4\" is not a number from 5 to 3600" },
 	{ "[ticketd]\ndomain = example.com\n[department:soporte]\nname = Soporte\n",
 	  ":3: [department:soporte] address: every department needs its address" },
 	{ "[ticketd]\ndomain = example.com\n[department:soporte]\naddress = soporte+x@example.com\n",
@@ -116,6 +188,10 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":6: [lmtp] max_connections:" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[lmtp]\nlisten = tcp:1.2.3.4:24\n",
 	  ":6: [lmtp] listen: \"tcp:1.2.3.4:24\" is neither" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nstarttls = yes\n",
+	  ":6: [smtp] starttls: \"yes\" is not one of required, no" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nfrom = Soporte <s@@example.com>\n",
+	  ":6: [smtp] from: \"Soporte <s@@example.com>\" has no valid address" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nurl = http://x/\n",
 	  ":6: [smtp] url:" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\npassword_file = /nonexistent/secret\n",
@@ -150,11 +226,11 @@ static void
 test_sweep_rules(void)
 {
 	static const struct { const char *section; guint count; const char *first_from; int64_t first_after; } cases[] = {
-		{ "", 2, "answered", 72 * 3600 },
-		{ "[sweep]\n# comment\n", 2, "answered", 72 * 3600 },
+		{ "", 2, STATUS_ANSWERED, 72 * 3600 },
+		{ "[sweep]\n# comment\n", 2, STATUS_ANSWERED, 72 * 3600 },
 		{ "[sweep]\nrule = none\n", 0, NULL, 0 },
-		{ "[sweep]\nrule = on_hold 2d pending\nrule = pending 90m resolved\nrule = resolved 30 closed\n", 3, "on_hold", 2 * 86400 },
-		{ "[sweep]\nrule = in_progress,on_hold   45s   open\n", 1, "in_progress", 45 },
+		{ "[sweep]\nrule = on_hold 2d pending\nrule = pending 90m resolved\nrule = resolved 30 closed\n", 3, STATUS_ON_HOLD, 2 * 86400 },
+		{ "[sweep]\nrule = in_progress,on_hold   45s   open\n", 1, STATUS_IN_PROGRESS, 45 },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -217,10 +293,11 @@ test_labels(void)
 
 	g_assert_no_error(error);
 	g_assert_nonnull(config);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
-	g_assert_cmpstr(status_label("pending", "en"), ==, "Pending");
-	g_assert_cmpstr(status_label("closed", "en"), ==, "Done");
-	g_assert_cmpstr(status_label("closed", "es"), ==, "Cerrado");
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "en"), ==, "Pending");
+	g_assert_cmpstr(status_label(config, STATUS_CLOSED, "en"), ==, "Done");
+	g_assert_cmpstr(status_label(config, STATUS_CLOSED, "es"), ==, "Cerrado");
+	g_assert_cmpstr(status_label(NULL, STATUS_PENDING, "es"), ==, "Pendiente");
 }
 
 /* test_labels_reload - a label taken out of the file is back to built-in after a reload;
@@ -238,13 +315,16 @@ test_labels_reload(void)
 	g_autoptr(ticketd_config) plain = NULL;
 
 	g_assert_nonnull(config);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
 	failed = config_load(broken_path, NULL);
 	g_assert_null(failed);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Esperando su respuesta");
+	/* A reload that fails keeps the configuration in use, and its labels with it. */
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
 	plain = config_load(plain_path, NULL);
 	g_assert_nonnull(plain);
-	g_assert_cmpstr(status_label("pending", "es"), ==, "Pendiente");
+	g_assert_cmpstr(status_label(plain, STATUS_PENDING, "es"), ==, "Pendiente");
+	/* The labels belong to each configuration: loading another changes no one's. */
+	g_assert_cmpstr(status_label(config, STATUS_PENDING, "es"), ==, "Esperando su respuesta");
 }
 
 static void
@@ -413,6 +493,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/config/defaults", test_defaults);
 	g_test_add_func("/config/full-sample", test_full_sample);
+	g_test_add_func("/config/sample-states-defaults", test_sample_states_defaults);
 	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
 	g_test_add_func("/config/sweep-rules", test_sweep_rules);
 	g_test_add_func("/config/file-permissions", test_file_permissions);

@@ -1,0 +1,256 @@
+/*
+ * config_keys - every key of ticketd.conf, section by section: its default, where it
+ * goes, its bounds, and the check that makes a written value safe to use. ticketd.conf(5)
+ * documents these rows; rows are read in order, so a key may depend on one above it.
+ */
+#include <string.h>
+
+#include "address.h"
+#include "code.h"
+#include "config-private.h"
+#include "status.h"
+
+const config_choice config_unknown_sender_choices[] = {
+	{ "create", UNKNOWN_SENDER_CREATE }, { "reject", UNKNOWN_SENDER_REJECT }, { "hold", UNKNOWN_SENDER_HOLD },
+	{ NULL, 0 }
+};
+const config_choice config_closed_reply_choices[] = {
+	{ "reopen", CLOSED_REPLY_REOPEN }, { "new", CLOSED_REPLY_NEW }, { "reject", CLOSED_REPLY_REJECT },
+	{ NULL, 0 }
+};
+static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
+static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
+
+const char *const config_sweep_default_rules[] = {
+	STATUS_ANSWERED "," STATUS_PENDING " 72h " STATUS_CLOSED, STATUS_RESOLVED " 72h " STATUS_CLOSED, NULL
+};
+
+static gboolean
+config_check_domain(const config_section *section, const config_key *key, GError **error)
+{
+	const char *domain = section->config->domain;
+
+	if (domain == NULL || *domain == '\0' || strchr(domain, '@'))
+		return config_key_fail(error, section, key,
+		                       "set the mail domain of the support addresses, e.g. domain = example.com");
+	return TRUE;
+}
+
+static gboolean
+config_check_code_mask(const config_section *section, const config_key *key, GError **error)
+{
+	if (!code_mask_valid(section->config->code_mask))
+		return config_key_fail(error, section, key,
+		                       "\"%s\" needs at least 4 of A (letter) or N (digit), no spaces, [ ] # + @",
+		                       section->config->code_mask);
+	return TRUE;
+}
+
+/* config_check_subject_tag - one word that cannot close or confuse the [Tag #CODE] it makes. */
+static gboolean
+config_check_subject_tag(const config_section *section, const config_key *key, GError **error)
+{
+	const char *tag = section->config->subject_tag;
+
+	if (*tag == '\0' || strpbrk(tag, "[]#\r\n") != NULL)
+		return config_key_fail(error, section, key, "must be a word without [ ] #");
+	return TRUE;
+}
+
+/* config_read_staff - staff = a@x, b@y: lower-case addresses, NULL-terminated. */
+static gboolean
+config_read_staff(const config_section *section, const config_key *key, GError **error)
+{
+	ticketd_config *config = section->config;
+	g_auto(GStrv) staff = g_key_file_get_string_list(section->source->keys, section->group, key->name,
+	                                                 NULL, NULL);
+
+	config->staff = g_new0(char *, staff ? g_strv_length(staff) + 1 : 1);
+	for (int i = 0; staff != NULL && staff[i] != NULL; i++) {
+		config->staff[i] = address_normalize(staff[i]);
+		if (!address_valid(config->staff[i]))
+			return config_key_fail(error, section, key, "\"%s\" is not an e-mail address", config->staff[i]);
+	}
+	return TRUE;
+}
+
+/* [ticketd]: the daemon and the rules every department shares. */
+const config_key config_ticketd_keys[] = {
+	CONFIG_PATH("database", ticketd_config, database, "/var/lib/ticketd/ticketd.db", NULL),
+	CONFIG_STR("domain", ticketd_config, domain, NULL, config_check_domain),
+	CONFIG_STR("code_mask", ticketd_config, code_mask, "AAA-NNNNNN", config_check_code_mask),
+	CONFIG_STR("subject_tag", ticketd_config, subject_tag, CONFIG_DEFAULT_SUBJECT_TAG, config_check_subject_tag),
+	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
+	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
+	CONFIG_OTHER("staff", NULL, config_read_staff),
+	CONFIG_INT("max_message_size", ticketd_config, max_message_size, 26214400, 1024, G_GINT64_CONSTANT(1) << 32),
+	CONFIG_INT("intake_per_hour", ticketd_config, intake_per_hour, 30, 0, 100000),
+	CONFIG_BOOL("require_dmarc_pass", ticketd_config, require_dmarc_pass, FALSE),
+	CONFIG_INT("parse_failures", ticketd_config, parse_failures, 3, 1, 100),
+	CONFIG_INT("parse_timeout", ticketd_config, parse_timeout, 60, 5, 3600),
+	CONFIG_PATH("templates", ticketd_config, templates_dir, "/etc/ticketd/templates", NULL),
+	CONFIG_STR("language", ticketd_config, language, "es", NULL),
+	CONFIG_STR("user", ticketd_config, user, "ticketd", NULL),
+	CONFIG_PATH("pid_file", ticketd_config, pid_file, "/run/ticketd/ticketd.pid", NULL),
+	{ NULL }
+};
+
+/* config_read_department_address - required, plain (the plus part is ours), and unique. */
+static gboolean
+config_read_department_address(const config_section *section, const config_key *key, GError **error)
+{
+	department_config *department = section->target;
+	GPtrArray *departments = section->config->departments;
+	g_autofree char *address = config_key_text(section, key);
+
+	if (address == NULL)
+		return config_key_fail(error, section, key, "every department needs its address, e.g. %s@%s",
+		                       department->slug, section->config->domain);
+	department->address = address_normalize(address);
+	if (!address_valid(department->address) || strchr(department->address, '+') != NULL)
+		return config_key_fail(error, section, key, "\"%s\" is not a plain e-mail address (no '+')",
+		                       department->address);
+	for (guint i = 0; i + 1 < departments->len; i++) {
+		department_config *other = g_ptr_array_index(departments, i);
+
+		if (strcmp(other->address, department->address) == 0)
+			return config_key_fail(error, section, key, "already used by [department:%s]", other->slug);
+	}
+	return TRUE;
+}
+
+/* [department:SLUG]: name defaults to the slug, closed_reply to [ticketd]'s. */
+const config_key config_department_keys[] = {
+	CONFIG_STR("name", department_config, name, NULL, NULL),
+	CONFIG_OTHER("address", NULL, config_read_department_address),
+	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	{ NULL }
+};
+
+/* config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. */
+static gboolean
+config_read_listen(const config_section *section, const config_key *key, GError **error)
+{
+	lmtp_config *lmtp = section->target;
+	g_autofree char *listen = config_key_text(section, key);
+	g_auto(GStrv) words = g_strsplit_set(listen, ", ", -1);
+	GStrvBuilder *builder = g_strv_builder_new();
+
+	for (int i = 0; words[i] != NULL; i++) {
+		if (*words[i] == '\0')
+			continue;           /* what a ", " separator leaves */
+		if (!g_str_has_prefix(words[i], "unix:") && !g_str_has_prefix(words[i], "inet:")) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key, "\"%s\" is neither unix:/path nor inet:host:port",
+			                       words[i]);
+		}
+		g_strv_builder_add(builder, words[i]);
+	}
+	lmtp->listen = g_strv_builder_end(builder);
+	g_strv_builder_unref(builder);
+	return TRUE;
+}
+
+/* [lmtp]: where Postfix delivers, and how much one client may ask. */
+const config_key config_lmtp_keys[] = {
+	CONFIG_OTHER("listen", "inet:127.0.0.1:2424", config_read_listen),
+	CONFIG_INT("socket_mode", lmtp_config, socket_mode, 0660, 0, 0777),
+	CONFIG_STR("socket_owner", lmtp_config, socket_owner, NULL, NULL),
+	CONFIG_INT("max_connections", lmtp_config, max_connections, 50, 1, 10000),
+	CONFIG_INT("idle_timeout", lmtp_config, idle_timeout, 300, 1, 3600),
+	CONFIG_INT("max_recipients", lmtp_config, max_recipients, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS, 1, 1000),
+	{ NULL }
+};
+
+static gboolean
+config_check_smtp_url(const config_section *section, const config_key *key, GError **error)
+{
+	const char *url = section->config->smtp.url;
+
+	if (!g_str_has_prefix(url, "smtp://") && !g_str_has_prefix(url, "smtps://"))
+		return config_key_fail(error, section, key, "use smtp://host:port or smtps://host:port");
+	return TRUE;
+}
+
+static gboolean
+config_read_smtp_password(const config_section *section, const config_key *key, GError **error)
+{
+	g_autofree char *path = config_path_absolute(section->source, config_key_text(section, key));
+
+	return path == NULL || config_read_secret(section, key, path, &section->config->smtp.password, error);
+}
+
+/*
+ * config_read_from - "Soporte Example <soporte@example.com>" or a bare address; without
+ * one, the key's default local part on [ticketd] domain. The envelope sender inherits it.
+ */
+static gboolean
+config_read_from(const config_section *section, const config_key *key, GError **error)
+{
+	smtp_config *smtp = section->target;
+	g_autofree char *from = config_string(section->source, section->group, key->name, NULL);
+	const char *lt;
+
+	if (from == NULL)
+		from = g_strconcat(key->text, "@", section->config->domain, NULL);
+	lt = strrchr(from, '<');
+	if (lt != NULL && g_str_has_suffix(from, ">")) {
+		smtp->from_name = g_strstrip(g_strndup(from, (gsize)(lt - from)));
+		smtp->from_address = g_ascii_strdown(lt + 1, (gssize)strlen(lt + 1) - 1);
+	} else {
+		smtp->from_name = g_strdup("");
+		smtp->from_address = g_ascii_strdown(from, -1);
+	}
+	if (!address_valid(smtp->from_address))
+		return config_key_fail(error, section, key, "\"%s\" has no valid address", from);
+	smtp->envelope_from = g_strdup(smtp->from_address);
+	return TRUE;
+}
+
+/* config_check_envelope_from - an address, or "" for the null sender. */
+static gboolean
+config_check_envelope_from(const config_section *section, const config_key *key, GError **error)
+{
+	const char *envelope_from = section->config->smtp.envelope_from;
+
+	if (*envelope_from != '\0' && !address_valid(envelope_from))
+		return config_key_fail(error, section, key, "not an e-mail address");
+	return TRUE;
+}
+
+/* [smtp]: how notifications leave. */
+const config_key config_smtp_keys[] = {
+	CONFIG_STR("url", smtp_config, url, "smtp://127.0.0.1:25", config_check_smtp_url),
+	CONFIG_CHOICE("starttls", smtp_config, starttls_required, "no", starttls_choices),
+	CONFIG_STR("user", smtp_config, user, NULL, NULL),
+	CONFIG_OTHER("password_file", NULL, config_read_smtp_password),
+	CONFIG_OTHER("from", "soporte", config_read_from),    /* the local part, on [ticketd] domain */
+	CONFIG_STR("envelope_from", smtp_config, envelope_from, NULL, config_check_envelope_from),
+	CONFIG_INT("timeout", smtp_config, timeout, CONFIG_DEFAULT_SMTP_TIMEOUT, 1, 3600),
+	CONFIG_INT("retry_max_age", smtp_config, retry_max_age, 5 * 86400, 60, 30 * 86400),
+	CONFIG_INT("auto_per_hour", smtp_config, auto_per_hour, 10, 0, 100000),
+	{ NULL }
+};
+
+/* [imap:NAME]: a mailbox that feeds a department; url needs insecure_plaintext first. */
+const config_key config_imap_keys[] = {
+	CONFIG_CHOICE("insecure_plaintext", imap_source_config, insecure_plaintext, "no", yes_no_choices),
+	CONFIG_STR("url", imap_source_config, url, NULL, config_imap_check_url),
+	CONFIG_STR("user", imap_source_config, user, NULL, config_imap_check_user),
+	CONFIG_OTHER("password_file", NULL, config_imap_read_password),
+	CONFIG_STR("department", imap_source_config, department, NULL, config_imap_check_department),
+	CONFIG_OTHER("after", "seen", config_imap_read_after),
+	CONFIG_PATH("ca_file", imap_source_config, ca_file, NULL, config_imap_check_ca_file),
+	CONFIG_INT("poll_interval", imap_source_config, poll_interval, 60, 5, 86400),
+	/* RFC 2177: a client re-issues IDLE at least every 29 minutes. */
+	CONFIG_INT("idle_interval", imap_source_config, idle_interval, 600, 30, 1740),
+	CONFIG_INT("timeout", imap_source_config, timeout, 60, 5, 3600),
+	{ NULL }
+};
+
+/* [sweep]: without any rule line, config_sweep_default_rules apply. */
+const config_key config_sweep_keys[] = {
+	CONFIG_INT("interval", ticketd_config, sweep_interval, 60, 1, 86400),
+	CONFIG_OTHER("rule", NULL, config_sweep_read_rules),
+	{ NULL }
+};
