@@ -20,10 +20,10 @@ use Time::HiRes qw(sleep time);
 our @ISA = ('Exporter');
 our @EXPORT = qw($TOP $BUILD $TICKETD $TICKETCTL $WORK $CONF $SINK_PORT $LMTP_PORT $TICKETD_PID
                  write_config daemon_user work_for_daemon free_port wait_for wait_for_port
-                 sink_program start_sink stop_sink sink_messages clear_sink
+                 sink_program start_sink stop_sink sink_messages sink_log clear_sink
                  start_ticketd wait_ticketd stop_ticketd ticketd_log
                  lmtp_connect lmtp_talk lmtp_read_all lmtp_codes lmtp_reply
-                 sql ctl ticketd_deliver);
+                 sql ctl ticketd_deliver load_accounts);
 
 our $TOP = $ENV{TICKETD_TOP} // abs_path(dirname(__FILE__) . '/../..');
 our $BUILD = $ENV{TICKETD_BUILD} // "$TOP/build";
@@ -227,6 +227,9 @@ sub sink_messages {
 	return @mails;
 }
 
+# sink_log - what smtp-sink wrote (with -v, the conversation) since it started or was cleared.
+sub sink_log { open my $fh, '<', "$WORK/sink.log" or return ''; local $/; return <$fh> // '' }
+
 # clear_sink - forget what the sink received: its mails and its conversation log.
 sub clear_sink { unlink glob("$WORK/sink/*"); truncate "$WORK/sink.log", 0 }
 
@@ -353,13 +356,20 @@ sub ctl {
 	return $text;
 }
 
-# ticketd_deliver(MAIL, ARGS...) - MAIL on the stdin of ticketd deliver -c $CONF ARGS; its exit status.
+# ticketd_deliver(MAIL, ARGS...) - MAIL, printed as it is, on the stdin of ticketd deliver
+# -c $CONF ARGS; its exit status.
 sub ticketd_deliver {
 	my ($mail, @args) = @_;
 	open my $pipe, '|-', $TICKETD, 'deliver', '-c', $CONF, @args or die "deliver: $!";
-	print $pipe bytes($mail);
+	print $pipe $mail;
 	close $pipe;
 	return $? >> 8;
+}
+
+# load_accounts - lib.sh's load_accounts on $CONF: the fixtures' accounts and sub-accounts.
+sub load_accounts {
+	local $ENV{WORK} = $WORK;
+	return system('sh', '-c', '. "$0"; trap - EXIT; load_accounts >/dev/null', "$TOP/tests/e2e/lib.sh") == 0;
 }
 
 # ---- as a program ----

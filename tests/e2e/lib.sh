@@ -81,7 +81,7 @@ work_for_daemon() {
 
 # load_accounts: the account holders and sub-accounts the fixtures were written for.
 load_accounts() {
-	"$TICKETCTL" -c "$CONF" account import "$TOP/maildir-fixtures/accounts.csv" >/dev/null || return 1
+	"$TICKETCTL" -c "$CONF" account import "$TOP/maildir-fixtures/accounts.csv" || return 1
 	tail -n +2 "$TOP/maildir-fixtures/subaccounts.csv" | while IFS=, read -r account email notify can_open; do
 		set --
 		[ "$notify" = 1 ] && set -- "$@" --notify
