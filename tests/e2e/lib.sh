@@ -20,7 +20,7 @@ trap 'tap_cleanup' EXIT
 # tap_cleanup: stop what the test started, show the daemon's log if it failed, remove $WORK.
 tap_cleanup() {
 	stop_postfix
-	[ -z "$TICKETD_PID" ] || { kill -KILL "$TICKETD_PID"; wait "$TICKETD_PID"; } 2>/dev/null
+	[ -z "$TICKETD_PID" ] || stop_ticketd KILL 2>/dev/null || true
 	for pid in $SINK_PID $CLEANUP_PIDS; do kill "$pid" 2>/dev/null || true; done
 	[ "$tap_failed" -eq 0 ] || diag_ticketd_log
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
@@ -109,7 +109,12 @@ start_sink() {
 	wait_for_port "$SINK_PORT" 5
 }
 
-stop_sink() { [ -z "$SINK_PID" ] || { kill "$SINK_PID"; wait "$SINK_PID"; } 2>/dev/null; SINK_PID=; }
+stop_sink() {
+	[ -n "$SINK_PID" ] || return 0
+	kill "$SINK_PID" 2>/dev/null || true
+	wait "$SINK_PID" 2>/dev/null || true
+	SINK_PID=
+}
 
 # sink_count FIXED-STRING: how many received mails contain it.
 sink_count() { grep -lF -- "$1" "$WORK"/sink/* 2>/dev/null | wc -l | tr -d ' '; }
