@@ -63,7 +63,12 @@ sub template_sections {
 sub bytes { my ($text) = @_; utf8::encode($text) if utf8::is_utf8($text); return $text }
 
 # lines - text given for a section, as whole lines.
-sub lines { my ($text) = @_; return '' if !defined $text || $text eq ''; $text = bytes($text); return $text =~ /\n\z/ ? $text : "$text\n" }
+sub lines {
+	my ($text) = @_;
+	return '' if !defined $text || $text eq '';
+	$text = bytes($text);
+	return $text =~ /\n\z/ ? $text : "$text\n";
+}
 
 # render_config(SETTINGS) - the configuration text: staff ('' for none; the two agents by
 # default), departments (default all three), listen (of [lmtp]), sections (appended), and
