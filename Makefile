@@ -79,7 +79,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libticketd.a | $(BUILD)/tests
 	@echo "  TEST    $@"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
-# A stand-in for a parser bug, preloaded by tests/73-poison.t (never installed).
+# A stand-in for a parser bug, preloaded by tests/e2e/73-poison.t (never installed).
 $(BUILD)/tests/poison-shim.so: tests/support/poison-shim.c | $(BUILD)/tests
 	@echo "  SHIM    $@"
 	@$(CC) -shared -fPIC -O1 -Wall -Werror $(shell pkg-config --cflags gmime-3.0) -o $@ $< -ldl
