@@ -22,6 +22,7 @@
 #define EVENT_REFUSED   "refused"       /* a reply to a closed ticket was refused */
 #define EVENT_BOUNCING  "bouncing"      /* a bounce of ours named this recipient */
 #define EVENT_SWEEP     "sweep"         /* a [sweep] rule moved the ticket */
+#define EVENT_DELIVERY_FAILED "delivery_failed" /* a notification failed for good */
 /* Robot mail on a ticket is recorded under its mail class name: bounce, auto_reply, loop. */
 
 /* Outbox states (outbox.state). */

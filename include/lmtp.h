@@ -83,6 +83,23 @@ gboolean lmtp_session_busy(const lmtp_session *session);
 /* lmtp_session_pending - bytes received but not yet forming a complete command. */
 gsize lmtp_session_pending(const lmtp_session *session);
 
+/* Why the server ends a connection on its own; each reason has its one 421 reply. */
+typedef enum {
+	LMTP_CLOSE_BUSY,            /* past the connection cap: 421 4.3.2 */
+	LMTP_CLOSE_NO_SESSION,      /* no session could be started: 421 4.3.2 */
+	LMTP_CLOSE_SHUTDOWN,        /* the server is stopping: 421 4.3.2 */
+	LMTP_CLOSE_IDLE             /* the client was silent past the idle timeout: 421 4.4.2 */
+} lmtp_close_reason;
+
+/* lmtp_close_reply - the whole 421 line, CRLF included, for a client refused before any session. */
+const char *lmtp_close_reply(lmtp_close_reason reason);
+
+/* lmtp_session_close - queue the 421 for reason; the session is done, later input is ignored. */
+void lmtp_session_close(lmtp_session *session, lmtp_close_reason reason);
+
+/* lmtp_outcome_set - the reply text for one recipient: its ticket and action, or why not. */
+void lmtp_outcome_set(lmtp_outcome *outcome, const ingest_result *result);
+
 /* lmtp_reply_for - the one mapping from ingest_status to an LMTP reply code. */
 const char *lmtp_reply_for(ingest_status status);
 

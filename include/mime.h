@@ -65,7 +65,11 @@ typedef struct {
 
 	/* The first input limit the message went over, as a sentence; NULL when none. */
 	char *limit_exceeded;
-	/* Why the message was not parsed at all (see guard.h); NULL when it was. */
+	/*
+	 * Why the message was not parsed at all; NULL when it was. The daemon's
+	 * poisoned-message guard hands over an unparsed message (mime_unparsed) in place
+	 * of one the parser crashed on, or ran past its time on, too many times.
+	 */
 	char *unparsed;
 } parsed_message;
 

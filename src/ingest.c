@@ -9,7 +9,7 @@
 #include "code.h"
 #include "ingest.h"
 #include "log.h"
-#include "notify.h"
+#include "ticket.h"
 
 typedef enum { SENDER_UNKNOWN, SENDER_ACCOUNT, SENDER_SUBACCOUNT, SENDER_STAFF, SENDER_DISABLED } sender_role;
 
@@ -274,115 +274,52 @@ ingest_references(const parsed_message *message)
 	return g_string_free(chain, FALSE);
 }
 
-/* ingest_notify - queue one event's notifications in this transaction. */
-static gboolean
-ingest_notify(ingest_context *ctx, notify_kind kind, int64_t ticket_id, const char *old_status,
-              const char *new_status, const char *text, const char *linked_code)
-{
-	g_autofree char *references = ingest_references(ctx->message);
-	notify_event event = {
-		.kind = kind, .ticket_id = ticket_id, .actor = ctx->sender, .sender = ctx->sender,
-		.old_status = old_status, .new_status = new_status, .text = text,
-		.in_reply_to = ctx->message->message_id, .references = references,
-		.linked_code = linked_code,
-	};
+/* The mail as the ticket transitions see it: who changed what, and the message to keep. */
+typedef struct {
+	char *references;
+	store_message_row row;
+	ticket_message message;
+	ticket_change change;
+} ingest_transition;
 
-	return (notify_queue(ctx->config, ctx->store, &event, ctx->now, &ctx->error));
+static void
+ingest_transition_clear(ingest_transition *transition)
+{
+	g_free(transition->references);
 }
 
-/* ingest_store_message - the message, its raw bytes and its attachments, on a ticket. */
-static gboolean
-ingest_store_message(ingest_context *ctx, int64_t ticket_id, const char *direction, mail_class class)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ingest_transition, ingest_transition_clear)
+
+/* ingest_transition_init - this mail, of class, as the message and the change it makes. */
+static void
+ingest_transition_init(ingest_context *ctx, ingest_transition *transition, mail_class class)
 {
 	const parsed_message *message = ctx->message;
-	g_autofree char *references = ingest_references(message);
-	store_message_row row = {
-		.ticket_id = ticket_id, .direction = direction, .author = ctx->sender,
-		.message_id = message->message_id, .in_reply_to = message->in_reply_to,
-		.references = references, .subject = message->subject, .text = message->text,
+
+	transition->references = ingest_references(message);
+	transition->row = (store_message_row){
+		.author = ctx->sender, .message_id = message->message_id, .in_reply_to = message->in_reply_to,
+		.references = transition->references, .subject = message->subject, .text = message->text,
 		.new_text = message->new_text, .mail_class = mail_class_name(class),
 		.dedup_key = ctx->dedup_key, .raw = ctx->raw, .raw_length = ctx->length,
-		.created = ctx->now,
 	};
-	int64_t message_row;
-
-	if (!((message_row = store_message_add(ctx->store, &row, &ctx->error)) > 0))
-		return FALSE;
-	for (guint i = 0; i < message->attachments->len; i++) {
-		const mail_attachment *attachment = g_ptr_array_index(message->attachments, i);
-
-		if (!(store_attachment_add(ctx->store, message_row, attachment->filename,
-		                                        attachment->content_type, attachment->size,
-		                                        attachment->sha256, attachment->data, &ctx->error)))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* ingest_set_status - change a ticket's status and record the event. */
-static gboolean
-ingest_set_status(ingest_context *ctx, const store_ticket *ticket, const char *status, const char *kind)
-{
-	if (strcmp(ticket->status, status) == 0)
-		return TRUE;
-	return (store_ticket_set_status(ctx->store, ticket->id, status, ctx->now, &ctx->error)) &&
-	       (store_event_add(ctx->store, ticket->id, kind, ctx->sender, ticket->status,
-	                                     status, NULL, ctx->now, &ctx->error));
-}
-
-/* ingest_code_rand - random codes; $TICKETD_CODE_SEED makes them a function of the message. */
-static GRand *
-ingest_code_rand(const ingest_context *ctx)
-{
-	const char *seed = g_getenv("TICKETD_CODE_SEED");
-
-	if (seed == NULL || *seed == '\0')
-		return g_rand_new();
-	return g_rand_new_with_seed(g_str_hash(seed) ^ g_str_hash(ctx->dedup_key) ^
-	                            g_str_hash(ctx->department->slug));
-}
-
-/* ingest_open_ticket - a new ticket for an account, holding this message. */
-static int64_t
-ingest_open_ticket(ingest_context *ctx, int64_t account_id, char **code_out)
-{
-	g_autoptr(GRand) rand = ingest_code_rand(ctx);
-	g_autofree char *code = NULL;
-	const char *subject = *ctx->message->subject ? ctx->message->subject : "(sin asunto)";
-	int64_t ticket_id;
-
-	for (int tries = 0;; tries++) {
-		gboolean exists = FALSE;
-
-		g_free(code);
-		code = code_generate(ctx->config->code_mask, rand);
-		exists = store_code_exists(ctx->store, code, &ctx->error);
-		if (ctx->error != NULL)
-			return 0;
-		if (!exists)
-			break;
-		if (tries == 1000)
-			log_panic("no free ticket code for mask %s after 1000 tries", ctx->config->code_mask);
-	}
-	if (!((ticket_id = store_ticket_add(ctx->store, code, account_id, ctx->department->slug,
-	                                                 subject, "open", ctx->now, &ctx->error)) > 0) ||
-	    !(store_ticket_touch_customer(ctx->store, ticket_id, ctx->now, &ctx->error)) ||
-	    !ingest_store_message(ctx, ticket_id, "in", MAIL_NORMAL) ||
-	    !(store_event_add(ctx->store, ticket_id, "created", ctx->sender, NULL, "open",
-	                                   NULL, ctx->now, &ctx->error)))
-		return 0;
-	*code_out = g_steal_pointer(&code);
-	return ticket_id;
+	transition->message = (ticket_message){ &transition->row, message->attachments };
+	transition->change = (ticket_change){
+		.config = ctx->config, .store = ctx->store, .actor = ctx->sender, .now = ctx->now,
+		.sender = ctx->sender, .in_reply_to = message->message_id, .references = transition->references,
+		.department = ctx->department->slug, .code_seed = ctx->dedup_key,
+	};
 }
 
 /* ingest_new - a new ticket; confirmation to the sender and the account. */
 static void
 ingest_new(ingest_context *ctx, int64_t account_id, const char *why)
 {
+	g_auto(ingest_transition) transition = { 0 };
 	g_autofree char *code = NULL;
-	int64_t ticket_id = ingest_open_ticket(ctx, account_id, &code);
 
-	if (ticket_id == 0 || !ingest_notify(ctx, NOTIFY_CREATED, ticket_id, NULL, "open", NULL, NULL))
+	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
+	if (ticket_open(&transition.change, account_id, &transition.message, &code, &ctx->error) == 0)
 		return;
 	ingest_decided(ctx, ACTION_NEW, code, "%s", why);
 }
@@ -454,85 +391,43 @@ ingest_may_reply(sender_identity identity, const store_ticket *ticket)
 static void
 ingest_staff_reply(ingest_context *ctx, const store_ticket *ticket)
 {
-	if (!ingest_store_message(ctx, ticket->id, "out", MAIL_NORMAL) ||
-	    !ingest_set_status(ctx, ticket, "answered", "status") ||
-	    !ingest_notify(ctx, NOTIFY_STAFF_REPLY, ticket->id, ticket->status, "answered",
-	                   ctx->message->new_text, NULL))
+	g_auto(ingest_transition) transition = { 0 };
+	ticket_reply reply = { .text = ctx->message->new_text };
+
+	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
+	reply.mail = transition.message;
+	if (!ticket_staff_reply(&transition.change, ticket, &reply, &ctx->error))
 		return;
 	ingest_decided(ctx, ACTION_STAFF_REPLY, ticket->code, "staff reply by mail from %s", ctx->sender);
 }
 
-/* ingest_closed_reply - a customer writes to a closed ticket: the department's policy. */
+/* ingest_customer_reply - appended, reopened, or by a closed ticket's policy linked or refused. */
 static void
-ingest_closed_reply(ingest_context *ctx, const store_ticket *ticket)
+ingest_customer_reply(ingest_context *ctx, const store_ticket *ticket)
 {
-	const department_config *department = config_department_by_slug(ctx->config, ticket->department);
-	closed_reply_policy policy = department ? department->closed_reply : ctx->config->closed_reply;
+	g_auto(ingest_transition) transition = { 0 };
 	g_autofree char *code = NULL;
-	int64_t ticket_id;
+	ticket_reply_effect effect;
 
-	switch (policy) {
-	case CLOSED_REPLY_REOPEN:
-		return;                 /* the caller reopens */
-	case CLOSED_REPLY_NEW:
-		if ((ticket_id = ingest_open_ticket(ctx, ticket->account_id, &code)) == 0 ||
-		    !(store_event_add(ctx->store, ticket_id, "linked", ctx->sender, NULL, NULL,
-		                                   ticket->code, ctx->now, &ctx->error)) ||
-		    !ingest_notify(ctx, NOTIFY_NEW_LINKED, ticket_id, NULL, "open", NULL, ticket->code))
-			return;
+	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
+	if (!ticket_customer_reply(&transition.change, ticket, &transition.message, &effect, &code, &ctx->error))
+		return;
+	switch (effect) {
+	case TICKET_LINKED:
 		ingest_decided(ctx, ACTION_NEW_LINKED, code, "reply to closed ticket %s, closed_reply = new",
 		               ticket->code);
 		ctx->result->decision.linked_ticket = g_strdup(ticket->code);
 		return;
-	case CLOSED_REPLY_REJECT:
-		if (!ingest_store_message(ctx, ticket->id, "in", MAIL_NORMAL) ||
-		    !(store_event_add(ctx->store, ticket->id, "refused", ctx->sender, NULL, NULL,
-		                                   "reply to a closed ticket", ctx->now, &ctx->error)) ||
-		    !ingest_notify(ctx, NOTIFY_REFUSED, ticket->id, NULL, NULL, NULL, ticket->code))
-			return;
+	case TICKET_REFUSED:
 		ingest_decided(ctx, ACTION_REFUSE, ticket->code, "reply to closed ticket, closed_reply = reject");
 		return;
-	}
-}
-
-/* ingest_customer_reply - appended; resolved and (by policy) closed tickets reopen. */
-static void
-ingest_customer_reply(ingest_context *ctx, const store_ticket *ticket)
-{
-	gboolean closed = strcmp(ticket->status, "closed") == 0;
-	gboolean reopen = closed || strcmp(ticket->status, "resolved") == 0;
-
-	if (closed) {
-		ingest_closed_reply(ctx, ticket);
-		if (ctx->error != NULL || ctx->result->decision.reason != NULL)
-			return;
-	}
-	if (!ingest_store_message(ctx, ticket->id, "in", MAIL_NORMAL) ||
-	    !(store_ticket_touch_customer(ctx->store, ticket->id, ctx->now, &ctx->error)) ||
-	    !ingest_set_status(ctx, ticket, "customer_reply", reopen ? "reopened" : "status"))
+	case TICKET_REOPENED:
+		ingest_decided(ctx, ACTION_REOPEN, ticket->code, "reply reopened the ticket");
 		return;
-	if (reopen && !ingest_notify(ctx, NOTIFY_REOPENED, ticket->id, ticket->status, "customer_reply",
-	                             NULL, NULL))
+	case TICKET_REPLIED:
+		ingest_decided(ctx, ACTION_REPLY, ticket->code, "reply threaded to the ticket");
 		return;
-	ingest_decided(ctx, reopen ? ACTION_REOPEN : ACTION_REPLY, ticket->code, "%s",
-	               reopen ? "reply reopened the ticket" : "reply threaded to the ticket");
-}
-
-/* ingest_mark_bouncing - a bounce of our notification marks its recipient on the ticket. */
-static gboolean
-ingest_mark_bouncing(ingest_context *ctx)
-{
-	g_autofree char *recipient = NULL;
-	int64_t ticket_id = 0;
-	const char *original = ctx->message->original_message_id;
-
-	if (original == NULL ||
-	    !store_outbox_by_message_id(ctx->store, original, &recipient, &ticket_id, &ctx->error) || ticket_id == 0)
-		return ctx->error == NULL;
-	if (store_recipient_bouncing(ctx->store, ticket_id, recipient, &ctx->error) || ctx->error != NULL)
-		return ctx->error == NULL;
-	return store_event_add(ctx->store, ticket_id, "bouncing", ctx->sender, NULL, NULL, recipient, ctx->now,
-	                       &ctx->error);
+	}
 }
 
 /* ingest_machine_mail - bounces, auto-replies and loops: stored, never answered. */
@@ -541,13 +436,16 @@ ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, co
 {
 	g_autofree char *reason = g_strdup_printf("%s: stored, no ticket opened, nothing mailed",
 	                                          mail_class_name(class));
+	g_auto(ingest_transition) transition = { 0 };
 
-	if (class == MAIL_BOUNCE && !ingest_mark_bouncing(ctx))
+	ingest_transition_init(ctx, &transition, class);
+	/* A bounce of our notification marks its recipient on the ticket. */
+	if (class == MAIL_BOUNCE &&
+	    !ticket_mark_bouncing(&transition.change, ctx->message->original_message_id, &ctx->error))
 		return;
 	if (threaded) {
-		if (!ingest_store_message(ctx, ticket->id, "in", class) ||
-		    !(store_event_add(ctx->store, ticket->id, mail_class_name(class), ctx->sender,
-		                                   NULL, NULL, NULL, ctx->now, &ctx->error)))
+		if (!ticket_robot_mail(&transition.change, ticket, &transition.message, mail_class_name(class),
+		                       &ctx->error))
 			return;
 	} else if (!(store_hold_add(ctx->store, reason, ctx->sender, ctx->department->address,
 	                                         ctx->raw, ctx->length, ctx->now, &ctx->error) > 0)) {

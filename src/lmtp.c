@@ -153,6 +153,43 @@ lmtp_session_pending(const lmtp_session *session)
 	return session->line->len;
 }
 
+const char *
+lmtp_close_reply(lmtp_close_reason reason)
+{
+	switch (reason) {
+	case LMTP_CLOSE_BUSY:
+		return "421 4.3.2 Too many connections, try again later\r\n";
+	case LMTP_CLOSE_NO_SESSION:
+		return "421 4.3.2 Cannot start a session, try again later\r\n";
+	case LMTP_CLOSE_SHUTDOWN:
+		return "421 4.3.2 Service shutting down\r\n";
+	case LMTP_CLOSE_IDLE:
+		return "421 4.4.2 Idle timeout, closing connection\r\n";
+	}
+	return "421 4.3.2 Service shutting down\r\n";
+}
+
+void
+lmtp_session_close(lmtp_session *session, lmtp_close_reason reason)
+{
+	g_string_append(session->out, lmtp_close_reply(reason));
+	session->done = TRUE;
+}
+
+void
+lmtp_outcome_set(lmtp_outcome *outcome, const ingest_result *result)
+{
+	outcome->status = result->status;
+	if (result->status == INGEST_OK)
+		outcome->detail = g_strdup_printf("%s action=%s", result->decision.ticket ? result->decision.ticket
+		                                  : "-", ingest_action_name(result->decision.action));
+	else if (result->status == INGEST_TEMPFAIL)
+		outcome->detail = g_strdup("temporary failure, try again later");
+	else
+		outcome->detail = g_strdup(result->error ? result->error
+		                           : result->decision.reason ? result->decision.reason : "refused");
+}
+
 /*
  * lmtp_printable - text fit for a header or a reply line: printable ASCII, bounded.
  * Spaces are kept only when allowed; controls become spaces there, '?' elsewhere.

@@ -175,7 +175,7 @@ notify_queue_one(const ticketd_config *config, store *db, const notify_event *ev
 		.ticket_id = ticket->id, .recipient = recipient->address,
 		.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
 		.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
-		.mail = mail, .next_try = now, .created = now, .state = "queued",
+		.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
 	};
 
 	return store_outbox_add(db, &row, error) > 0 && store_message_id_add(db, message_id, ticket->id, error);
@@ -189,7 +189,7 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	g_autoptr(GBytes) nothing = g_bytes_new_static("", 0);
 	store_outbox_row row = {
 		.ticket_id = ticket->id, .recipient = (char *)address, .kind = (char *)event_notice_name(event->kind),
-		.envelope_from = "", .mail = nothing, .next_try = now, .created = now, .state = "suppressed",
+		.envelope_from = "", .mail = nothing, .next_try = now, .created = now, .state = OUTBOX_SUPPRESSED,
 		.last_error = (char *)reason,
 	};
 	g_autofree char *printable = log_printable(address, 254);
@@ -274,22 +274,22 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 	if (result == SMTP_SENT) {
 		log_info("outbox %" G_GINT64_FORMAT ": to=<%s>, message-id=<%s>, kind=%s, status=sent", row->id,
 		         printable, row->message_id, row->kind);
-		return store_outbox_mark(db, row->id, "sent", attempts, now, NULL, error);
+		return store_outbox_mark(db, row->id, OUTBOX_SENT, attempts, now, NULL, error);
 	}
 	if (result == SMTP_TEMPORARY && (row->attempts == 0 || now - row->created < config->smtp.retry_max_age)) {
 		int64_t next = now + notify_backoff(row->attempts);
 
 		log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, kind=%s, attempt %d, status=deferred (%s), "
 		            "next try in %" G_GINT64_FORMAT " s", row->id, printable, row->kind, attempts, why, next - now);
-		return store_outbox_mark(db, row->id, "queued", attempts, next, reason, error);
+		return store_outbox_mark(db, row->id, OUTBOX_QUEUED, attempts, next, reason, error);
 	}
 	if (result == SMTP_TEMPORARY)
 		detail = g_strdup_printf("gave up after %d attempts: %s", attempts, reason ? reason : "");
 	log_warning("outbox %" G_GINT64_FORMAT ": to=<%s>, kind=%s, status=failed (%s)", row->id, printable,
 	            row->kind, detail ? detail : why);
-	return store_outbox_mark(db, row->id, "failed", attempts, now, detail ? detail : reason, error) &&
+	return store_outbox_mark(db, row->id, OUTBOX_FAILED, attempts, now, detail ? detail : reason, error) &&
 	       (row->ticket_id == 0 ||
-	        store_event_add(db, row->ticket_id, "delivery_failed", "ticketd", NULL, NULL,
+	        store_event_add(db, row->ticket_id, EVENT_DELIVERY_FAILED, "ticketd", NULL, NULL,
 	                        detail ? detail : reason, now, error));
 }
 

@@ -1,62 +1,22 @@
 /*
- * store - ticketd's SQLite database: the schema and its migrations (PRAGMA user_version),
- * and every query the parts make, each a statement prepared once per handle and reset
- * after use. WAL with synchronous=FULL, so a commit is on disk before mail is
- * acknowledged; every write transaction is BEGIN IMMEDIATE, so several processes share it.
+ * store - ticketd's SQLite database handle: open and close, the pragmas, settings,
+ * checkpoints, write transactions and the savepoints that nest in them, what SQLite's
+ * errors mean, and the statement cache and binding helpers that the store_*.c files share
+ * (store_schema.c migrates; one file per part holds its queries). WAL with
+ * synchronous=FULL, so a commit is on disk before mail is acknowledged; every write
+ * transaction is BEGIN IMMEDIATE, so several processes share the database.
  */
-#include <sqlite3.h>
 #include <string.h>
 #include <time.h>
 
-#include "store.h"
+#include "log.h"
+#include "store-private.h"
 
 #define STORE_BUSY_TIMEOUT_MS   10000
 /* journal_size_limit: bytes of -wal kept after a checkpoint (64 MB). */
 #define STORE_JOURNAL_LIMIT_SQL "PRAGMA journal_size_limit = 67108864"
-#define STORE_SEARCH_LIMIT      50              /* hits when the caller asks for 0 */
-#define STORE_BLOB_CHUNK        (1024 * 1024)   /* bytes per sqlite3_blob_write() */
 
-/* The statements, prepared lazily (after migration) and kept for the handle's life. */
-typedef enum {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_PRAGMA_JOURNAL, ST_PRAGMA_SYNCHRONOUS, ST_PRAGMA_FOREIGN_KEYS, ST_PRAGMA_BUSY,
-	ST_PRAGMA_VERSION,
-	ST_DELIVERY_FIND, ST_DELIVERY_ADD,
-	ST_ACCOUNT_BY_EMAIL, ST_ACCOUNT_BY_ID, ST_ACCOUNT_ADD, ST_ACCOUNT_SET_DISABLED,
-	ST_ACCOUNT_LIST,
-	ST_SUB_BY_EMAIL, ST_SUB_ADD, ST_SUB_REMOVE, ST_SUB_LIST,
-	ST_CODE_EXISTS, ST_TICKET_ADD, ST_TICKET_BY_CODE, ST_TICKET_BY_ID, ST_TICKET_BY_MSGID,
-	ST_TICKET_SET_STATUS, ST_TICKET_SET_ASSIGNEE, ST_TICKET_SET_MERGED, ST_TICKET_TOUCH,
-	ST_TICKET_BUMP, ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE,
-	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_MESSAGE_LIST, ST_RAW_GET,
-	ST_BLOB_ADD, ST_BLOB_GET, ST_ATTACHMENT_ADD, ST_ATTACHMENT_LIST,
-	ST_EVENT_ADD, ST_EVENT_LIST, ST_HOLD_ADD, ST_SEARCH,
-	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
-	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT,
-	ST_INTAKE_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
-	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
-	ST_COUNT
-} stmt_id;
-
-#define ACCOUNT_COLUMNS "id, email, name, language, disabled"
-#define SUB_COLUMNS "id, account_id, email, notify, can_open"
-#define TICKET_SELECT \
-	"SELECT t.id, t.code, coalesce(t.account_id, 0), a.email, t.department, t.subject," \
-	" t.status, t.priority, t.assignee, coalesce(t.merged_into, 0), t.created, t.updated," \
-	" coalesce(t.last_customer, 0)," \
-	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)" \
-	" FROM tickets t LEFT JOIN accounts a ON a.id = t.account_id "
-#define TICKET_FILTER \
-	" (?2 IS NULL OR t.department = ?2) AND (?3 IS NULL OR a.email = ?3)" \
-	" AND (?4 IS NULL OR t.assignee = ?4) AND (?5 = 0 OR t.created >= ?5)" \
-	" AND (?6 = 0 OR t.created < ?6)" \
-	" ORDER BY coalesce(t.last_customer, t.created), t.id"
-#define MESSAGE_COLUMNS "id, ticket_id, direction, author, message_id, in_reply_to, refs," \
-	" subject, text, new_text, class, dedup_key, created"
-#define OUTBOX_COLUMNS "id, coalesce(ticket_id, 0), recipient, kind, message_id," \
-	" envelope_from, mail, attempts, next_try, created, state, last_error"
-
-static const char *const stmt_sql[ST_COUNT] = {
+static const char *const core_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -68,288 +28,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PRAGMA_FOREIGN_KEYS] = "PRAGMA foreign_keys",
 	[ST_PRAGMA_BUSY] = "PRAGMA busy_timeout",
 	[ST_PRAGMA_VERSION] = "PRAGMA user_version",
-	[ST_DELIVERY_FIND] = "SELECT d.action, t.code FROM deliveries d"
-		" LEFT JOIN tickets t ON t.id = d.ticket_id"
-		" WHERE d.dedup_key = ?1 AND d.department = ?2",
-	[ST_DELIVERY_ADD] = "INSERT INTO deliveries(dedup_key, department, action, ticket_id,"
-		" created) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_ACCOUNT_BY_EMAIL] = "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE email = ?1",
-	[ST_ACCOUNT_BY_ID] = "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ?1",
-	[ST_ACCOUNT_ADD] = "INSERT INTO accounts(email, name, language, created)"
-		" VALUES (?1, ?2, ?3, ?4)",
-	[ST_ACCOUNT_SET_DISABLED] = "UPDATE accounts SET disabled = ?2 WHERE id = ?1",
-	[ST_ACCOUNT_LIST] = "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY email",
-	[ST_SUB_BY_EMAIL] = "SELECT " SUB_COLUMNS " FROM subaccounts WHERE email = ?1",
-	[ST_SUB_ADD] = "INSERT INTO subaccounts(account_id, email, notify, can_open, created)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_SUB_REMOVE] = "DELETE FROM subaccounts WHERE email = ?1",
-	[ST_SUB_LIST] = "SELECT " SUB_COLUMNS " FROM subaccounts"
-		" WHERE ?1 = 0 OR account_id = ?1 ORDER BY email",
-	[ST_CODE_EXISTS] = "SELECT 1 FROM tickets WHERE code = ?1",
-	[ST_TICKET_ADD] = "INSERT INTO tickets(code, account_id, department, subject, status,"
-		" created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-	[ST_TICKET_BY_CODE] = TICKET_SELECT "WHERE t.code = ?1",
-	[ST_TICKET_BY_ID] = TICKET_SELECT "WHERE t.id = ?1",
-	[ST_TICKET_BY_MSGID] = TICKET_SELECT
-		"JOIN message_ids x ON x.ticket_id = t.id WHERE x.message_id = ?1",
-	[ST_TICKET_SET_STATUS] = "UPDATE tickets SET status = ?2, updated = max(updated, ?3)"
-		" WHERE id = ?1",
-	[ST_TICKET_SET_ASSIGNEE] = "UPDATE tickets SET assignee = ?2 WHERE id = ?1",
-	[ST_TICKET_SET_MERGED] = "UPDATE tickets SET merged_into = ?2 WHERE id = ?1",
-	[ST_TICKET_TOUCH] = "UPDATE tickets SET last_customer = ?2,"
-		" updated = max(updated, ?2) WHERE id = ?1",
-	[ST_TICKET_BUMP] = "UPDATE tickets SET updated = max(updated, ?2) WHERE id = ?1",
-	[ST_TICKET_LIST] = TICKET_SELECT "WHERE ?1 IS NULL AND" TICKET_FILTER,
-	[ST_TICKET_LIST_STATUS] = TICKET_SELECT "WHERE t.status = ?1 AND" TICKET_FILTER,
-	/* Idle since the later of the last status change and the last customer message. */
-	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
-		" AND max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id"
-		" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0)) <= ?2"
-		" ORDER BY t.id LIMIT ?3",
-	[ST_MESSAGE_ADD] = "INSERT INTO messages(ticket_id, direction, author, message_id,"
-		" in_reply_to, refs, subject, text, new_text, class, dedup_key, created)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_RAW_ADD] = "INSERT INTO raw_messages(message_id, bytes) VALUES (?1, ?2)",
-	[ST_MSGID_ADD] = "INSERT INTO message_ids(message_id, ticket_id) VALUES (?1, ?2)"
-		" ON CONFLICT(message_id) DO NOTHING",
-	[ST_MESSAGE_LIST] = "SELECT " MESSAGE_COLUMNS " FROM messages WHERE ticket_id = ?1"
-		" ORDER BY created, id",
-	[ST_RAW_GET] = "SELECT bytes FROM raw_messages WHERE message_id = ?1",
-	[ST_BLOB_ADD] = "INSERT INTO blobs(sha256, data, size) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT(sha256) DO NOTHING",
-	[ST_BLOB_GET] = "SELECT data FROM blobs WHERE sha256 = ?1",
-	[ST_ATTACHMENT_ADD] = "INSERT INTO attachments(message_id, position, filename,"
-		" content_type, size, sha256) VALUES (?1, (SELECT coalesce(max(position), 0) + 1"
-		" FROM attachments WHERE message_id = ?1), ?2, ?3, ?4, ?5)",
-	[ST_ATTACHMENT_LIST] = "SELECT a.message_id, a.filename, a.content_type, a.size,"
-		" a.sha256 FROM attachments a JOIN messages m ON m.id = a.message_id"
-		" WHERE m.ticket_id = ?1 ORDER BY m.created, m.id, a.position",
-	[ST_EVENT_ADD] = "INSERT INTO events(ticket_id, kind, actor, old_status, new_status,"
-		" detail, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_EVENT_LIST] = "SELECT id, kind, actor, old_status, new_status, detail, created"
-		" FROM events WHERE ticket_id = ?1 ORDER BY created, id",
-	[ST_HOLD_ADD] = "INSERT INTO held(reason, sender, recipient, raw, created)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)",
-	/* Best message per ticket: min() makes SQLite take the other columns from that row. */
-	[ST_SEARCH] = "WITH hits AS MATERIALIZED ("
-		" SELECT m.ticket_id AS ticket_id, bm25(messages_fts, 2.0, 1.0) AS score,"
-		" snippet(messages_fts, -1, '[', ']', '…', 12) AS snip"
-		" FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-		" WHERE messages_fts MATCH ?1)"
-		" SELECT t.code, t.subject, h.snip, min(h.score) AS best"
-		" FROM hits h JOIN tickets t ON t.id = h.ticket_id"
-		" GROUP BY h.ticket_id ORDER BY best, t.id LIMIT ?2",
-	[ST_OUTBOX_ADD] = "INSERT INTO outbox(ticket_id, recipient, kind, message_id,"
-		" envelope_from, mail, attempts, next_try, state, last_error, created)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_OUTBOX_DUE] = "SELECT id FROM outbox"
-		" WHERE (state = 'queued' AND next_try <= ?1)"
-		" OR (state = 'sending' AND lease_until <= ?1) ORDER BY next_try, id LIMIT 1",
-	[ST_OUTBOX_LEASE] = "UPDATE outbox SET state = 'sending', lease_until = ?2 WHERE id = ?1",
-	[ST_OUTBOX_GET] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
-	[ST_OUTBOX_MARK] = "UPDATE outbox SET state = ?2, attempts = ?3, next_try = ?4,"
-		" last_error = ?5,"
-		" lease_until = CASE WHEN ?2 = 'sending' THEN lease_until END,"
-		" sent = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent END WHERE id = ?1",
-	[ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox"
-		" WHERE ?1 = 0 OR state = 'failed' ORDER BY id",
-	[ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'queued', next_try = ?2, attempts = 0,"
-		" lease_until = NULL WHERE id = ?1 AND state = 'failed'",
-	/* Both counts stop at the limit the caller compares with: a flood costs no more. */
-	/* The terms after ?2 are those of the partial index outbox_automatic. */
-	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
-		" AND created >= ?2 AND kind <> 'staff_reply' AND state <> 'suppressed' LIMIT ?3)",
-	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author = ?1"
-		" AND created >= ?2 LIMIT ?3)) + (SELECT count(*) FROM (SELECT 1 FROM held WHERE sender = ?1"
-		" AND created >= ?2 LIMIT ?3))",
-	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
-	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1 AND kind = 'bouncing'"
-		" AND detail = ?2 COLLATE NOCASE",
-	[ST_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE source = ?1",
-	[ST_IMAP_STATE_SET] = "INSERT INTO imap_state(source, uidvalidity, last_uid, updated)"
-		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(source) DO UPDATE SET"
-		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
-		" updated = excluded.updated",
 };
-
-/* Schema version 1. Each step ends by recording its own version, in the same transaction. */
-static const char schema_v1[] =
-	"CREATE TABLE accounts ("
-	" id INTEGER PRIMARY KEY,"
-	" email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-	" name TEXT NOT NULL DEFAULT '',"
-	" language TEXT NOT NULL DEFAULT 'es',"
-	" disabled INTEGER NOT NULL DEFAULT 0,"
-	" created INTEGER NOT NULL);"
-	"CREATE TABLE subaccounts ("
-	" id INTEGER PRIMARY KEY,"
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-	" notify INTEGER NOT NULL DEFAULT 1,"
-	" can_open INTEGER NOT NULL DEFAULT 1,"
-	" created INTEGER NOT NULL);"
-	"CREATE INDEX subaccounts_account ON subaccounts(account_id);"
-	"CREATE TABLE tickets ("
-	" id INTEGER PRIMARY KEY,"
-	" code TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-	" account_id INTEGER REFERENCES accounts(id),"
-	" department TEXT NOT NULL,"
-	" subject TEXT NOT NULL DEFAULT '',"
-	" status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'answered',"
-	"  'customer_reply', 'on_hold', 'in_progress', 'pending', 'resolved', 'closed')),"
-	" priority TEXT NOT NULL DEFAULT 'medium',"
-	" assignee TEXT,"
-	" merged_into INTEGER REFERENCES tickets(id),"
-	" created INTEGER NOT NULL,"
-	" updated INTEGER NOT NULL,"
-	" last_customer INTEGER);"
-	"CREATE INDEX tickets_queue ON tickets(status, last_customer);"
-	"CREATE INDEX tickets_account ON tickets(account_id);"
-	"CREATE TABLE messages ("
-	" id INTEGER PRIMARY KEY,"
-	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
-	" direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'note')),"
-	" author TEXT NOT NULL DEFAULT '',"
-	" message_id TEXT,"
-	" in_reply_to TEXT,"
-	" refs TEXT,"
-	" subject TEXT NOT NULL DEFAULT '',"
-	" text TEXT NOT NULL DEFAULT '',"
-	" new_text TEXT NOT NULL DEFAULT '',"
-	" class TEXT NOT NULL DEFAULT 'normal',"
-	" dedup_key TEXT,"
-	" created INTEGER NOT NULL);"
-	"CREATE INDEX messages_ticket ON messages(ticket_id, created);"
-	"CREATE TABLE raw_messages ("
-	" message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,"
-	" bytes BLOB NOT NULL);"
-	"CREATE TABLE blobs ("
-	" sha256 TEXT PRIMARY KEY,"
-	" data BLOB NOT NULL,"
-	" size INTEGER NOT NULL);"
-	"CREATE TABLE attachments ("
-	" id INTEGER PRIMARY KEY,"
-	" message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
-	" position INTEGER NOT NULL,"
-	" filename TEXT NOT NULL DEFAULT '',"
-	" content_type TEXT NOT NULL DEFAULT 'application/octet-stream',"
-	" size INTEGER NOT NULL,"
-	" sha256 TEXT NOT NULL REFERENCES blobs(sha256),"
-	" UNIQUE (message_id, position));"
-	"CREATE INDEX attachments_sha256 ON attachments(sha256);"
-	"CREATE TABLE message_ids ("
-	" message_id TEXT PRIMARY KEY,"
-	" ticket_id INTEGER NOT NULL REFERENCES tickets(id)) WITHOUT ROWID;"
-	"CREATE TABLE deliveries ("
-	" dedup_key TEXT NOT NULL,"
-	" department TEXT NOT NULL,"
-	" action TEXT NOT NULL,"
-	" ticket_id INTEGER REFERENCES tickets(id),"
-	" created INTEGER NOT NULL,"
-	" PRIMARY KEY (dedup_key, department)) WITHOUT ROWID;"
-	"CREATE TABLE events ("
-	" id INTEGER PRIMARY KEY,"
-	" ticket_id INTEGER REFERENCES tickets(id),"
-	" kind TEXT NOT NULL,"
-	" actor TEXT NOT NULL DEFAULT '',"
-	" old_status TEXT,"
-	" new_status TEXT,"
-	" detail TEXT,"
-	" created INTEGER NOT NULL);"
-	"CREATE INDEX events_ticket ON events(ticket_id, created);"
-	"CREATE TABLE held ("
-	" id INTEGER PRIMARY KEY,"
-	" reason TEXT NOT NULL,"
-	" sender TEXT,"
-	" recipient TEXT,"
-	" raw BLOB NOT NULL,"
-	" created INTEGER NOT NULL);"
-	"CREATE TABLE outbox ("
-	" id INTEGER PRIMARY KEY,"
-	" ticket_id INTEGER REFERENCES tickets(id),"
-	" recipient TEXT NOT NULL COLLATE NOCASE,"
-	" kind TEXT NOT NULL,"
-	" message_id TEXT,"
-	" envelope_from TEXT NOT NULL DEFAULT '',"
-	" mail BLOB NOT NULL,"
-	" attempts INTEGER NOT NULL DEFAULT 0,"
-	" next_try INTEGER NOT NULL,"
-	" state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent',"
-	"  'failed', 'suppressed')),"
-	" lease_until INTEGER,"
-	" last_error TEXT,"
-	" created INTEGER NOT NULL,"
-	" sent INTEGER);"
-	"CREATE INDEX outbox_due ON outbox(state, next_try);"
-	"CREATE INDEX outbox_recipient ON outbox(recipient, created);"
-	"CREATE VIRTUAL TABLE messages_fts USING fts5(subject, text, content='messages',"
-	" content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
-	"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
-	" INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);"
-	" END;"
-	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
-	" INSERT INTO messages_fts(messages_fts, rowid, subject, text)"
-	"  VALUES ('delete', old.id, old.subject, old.text);"
-	" END;"
-	"CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, text ON messages BEGIN"
-	" INSERT INTO messages_fts(messages_fts, rowid, subject, text)"
-	"  VALUES ('delete', old.id, old.subject, old.text);"
-	" INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);"
-	" END;"
-	"PRAGMA application_id = 1953063787;"     /* "tick" */
-	"PRAGMA user_version = 1;";
-
-/* Schema version 2: what the per-sender intake limit and bounce tracking look up. */
-static const char schema_v2[] =
-	"CREATE INDEX messages_author ON messages(author, created);"
-	"CREATE INDEX held_sender ON held(sender, created);"
-	"CREATE INDEX outbox_message_id ON outbox(message_id);"
-	"PRAGMA user_version = 2;";
-
-/* Schema version 3: where each IMAP source stands, so a pass starts after the last UID done. */
-static const char schema_v3[] =
-	"CREATE TABLE imap_state ("
-	" source TEXT PRIMARY KEY,"
-	" uidvalidity INTEGER NOT NULL,"
-	" last_uid INTEGER NOT NULL,"
-	" updated INTEGER NOT NULL);"
-	"PRAGMA user_version = 3;";
-
-/*
- * Schema version 4: held keeps its raw bytes in the last column, the only place where
- * SQLite writes a zeroblob() in place instead of first building the whole record (a
- * held message may be 50 MB). The automatic mails per recipient are counted from an
- * index of their own, without stepping over the suppressed ones.
- */
-static const char schema_v4[] =
-	"CREATE TABLE held_v4 ("
-	" id INTEGER PRIMARY KEY,"
-	" reason TEXT NOT NULL,"
-	" sender TEXT,"
-	" recipient TEXT,"
-	" created INTEGER NOT NULL,"
-	" raw BLOB NOT NULL);"
-	"INSERT INTO held_v4(id, reason, sender, recipient, created, raw)"
-	" SELECT id, reason, sender, recipient, created, raw FROM held;"
-	"DROP TABLE held;"
-	"ALTER TABLE held_v4 RENAME TO held;"
-	"CREATE INDEX held_sender ON held(sender, created);"
-	"CREATE INDEX outbox_automatic ON outbox(recipient, created)"
-	" WHERE kind <> 'staff_reply' AND state <> 'suppressed';"
-	"PRAGMA user_version = 4;";
-
-/* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
-G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *stmt[ST_COUNT];
-};
-
-/* How a unit of work is made atomic: its own transaction, or a savepoint in the caller's. */
-typedef enum { TX_OWN, TX_SAVEPOINT } tx_kind;
 
 G_DEFINE_QUARK(ticketd-store-error-quark, store_error)
 
@@ -411,9 +90,9 @@ error_hint(int rc)
 	}
 }
 
-/* set_error - a GError naming the database, the operation, SQLite's words and a hint. */
-static void
-set_error(struct store *handle, int rc, const char *what, GError **error)
+/* store_set_error - a GError naming the database, the operation, SQLite's words and a hint. */
+void
+store_set_error(struct store *handle, int rc, const char *what, GError **error)
 {
 	const char *detail = handle->db != NULL ? sqlite3_errmsg(handle->db) : sqlite3_errstr(rc);
 
@@ -421,15 +100,39 @@ set_error(struct store *handle, int rc, const char *what, GError **error)
 	            handle->path, what, detail, error_hint(rc));
 }
 
-/* stmt_get - the cached statement, prepared on first use. */
-static sqlite3_stmt *
-stmt_get(struct store *handle, stmt_id id, GError **error)
+/* The parts' statement tables: each fills in only the ids of its own statements. */
+static const char *const *const part_sql[] = {
+	core_sql, store_account_sql, store_ticket_sql, store_message_sql,
+	store_intake_sql, store_search_sql, store_outbox_sql,
+};
+
+/* stmt_sql - the SQL of a statement id: exactly one part's table has it. */
+static const char *
+stmt_sql(store_stmt_id id)
+{
+	const char *sql = NULL;
+
+	for (gsize part = 0; part < G_N_ELEMENTS(part_sql); part++) {
+		if (part_sql[part][id] == NULL)
+			continue;
+		if (sql != NULL)
+			log_panic("store: statement %d has SQL in two parts", (int)id);
+		sql = part_sql[part][id];
+	}
+	if (sql == NULL)
+		log_panic("store: statement %d has no SQL", (int)id);
+	return sql;
+}
+
+/* store_stmt_get - the cached statement, prepared on first use. */
+sqlite3_stmt *
+store_stmt_get(struct store *handle, store_stmt_id id, GError **error)
 {
 	if (handle->stmt[id] == NULL) {
-		int rc = sqlite3_prepare_v3(handle->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		int rc = sqlite3_prepare_v3(handle->db, stmt_sql(id), -1, SQLITE_PREPARE_PERSISTENT,
 		                            &handle->stmt[id], NULL);
 		if (rc != SQLITE_OK) {
-			set_error(handle, rc, "preparing a statement", error);
+			store_set_error(handle, rc, "preparing a statement", error);
 			handle->stmt[id] = NULL;
 			return NULL;
 		}
@@ -437,44 +140,44 @@ stmt_get(struct store *handle, stmt_id id, GError **error)
 	return handle->stmt[id];
 }
 
-/* stmt_done - give the statement back: no open read, no data left bound. */
-static void
-stmt_done(sqlite3_stmt *stmt)
+/* store_stmt_done - give the statement back: no open read, no data left bound. */
+void
+store_stmt_done(sqlite3_stmt *stmt)
 {
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 }
 
-/* stmt_step - 1: a row to read (then call stmt_done), 0: no more rows, -1: error. */
-static int
-stmt_step(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_stmt_step - 1: a row to read (then call store_stmt_done), 0: no more rows, -1: error. */
+int
+store_stmt_step(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
 	int rc = sqlite3_step(stmt);
 
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
-		set_error(handle, rc, what, error);
-	stmt_done(stmt);
+		store_set_error(handle, rc, what, error);
+	store_stmt_done(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* stmt_run - run a statement that returns no rows we want. */
-static gboolean
-stmt_run(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_stmt_run - run a statement that returns no rows we want. */
+gboolean
+store_stmt_run(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
-	int result = stmt_step(handle, stmt, what, error);
+	int result = store_stmt_step(handle, stmt, what, error);
 
 	if (result == 1)
-		stmt_done(stmt);
+		store_stmt_done(stmt);
 	return result >= 0;
 }
 
-/* stmt_run_changed - run an UPDATE or DELETE; NOT_FOUND when it touched no row. */
-static gboolean
-stmt_run_changed(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_stmt_run_changed - run an UPDATE or DELETE; NOT_FOUND when it touched no row. */
+gboolean
+store_stmt_run_changed(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
-	if (!stmt_run(handle, stmt, what, error))
+	if (!store_stmt_run(handle, stmt, what, error))
 		return FALSE;
 	if (sqlite3_changes(handle->db) == 0) {
 		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
@@ -484,22 +187,22 @@ stmt_run_changed(struct store *handle, sqlite3_stmt *stmt, const char *what, GEr
 	return TRUE;
 }
 
-static void
-bind_text(sqlite3_stmt *stmt, int index, const char *text)
+void
+store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
 {
 	sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
-/* bind_text_or_empty - for NOT NULL text columns: NULL becomes "". */
-static void
-bind_text_or_empty(sqlite3_stmt *stmt, int index, const char *text)
+/* store_bind_text_or_empty - for NOT NULL text columns: NULL becomes "". */
+void
+store_bind_text_or_empty(sqlite3_stmt *stmt, int index, const char *text)
 {
-	bind_text(stmt, index, text != NULL ? text : "");
+	store_bind_text(stmt, index, text != NULL ? text : "");
 }
 
-/* bind_id - a row id, where 0 means none (NULL). */
-static void
-bind_id(sqlite3_stmt *stmt, int index, int64_t id)
+/* store_bind_id - a row id, where 0 means none (NULL). */
+void
+store_bind_id(sqlite3_stmt *stmt, int index, int64_t id)
 {
 	if (id == 0)
 		sqlite3_bind_null(stmt, index);
@@ -508,33 +211,33 @@ bind_id(sqlite3_stmt *stmt, int index, int64_t id)
 }
 
 /*
- * bind_bytes - exact bytes; a NULL or empty buffer becomes an empty BLOB, never NULL.
+ * store_bind_bytes - exact bytes; a NULL or empty buffer becomes an empty BLOB, never NULL.
  * Bound in place, not copied (a raw message may be 50 MB): every statement is stepped
- * within the call that binds it, and stmt_done() clears the bindings.
+ * within the call that binds it, and store_stmt_done() clears the bindings.
  */
-static gboolean
-bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, const void *data,
-           gsize length, GError **error)
+gboolean
+store_bind_bytes(struct store *handle, sqlite3_stmt *stmt, int index, const void *data,
+                 gsize length, GError **error)
 {
 	int rc = sqlite3_bind_blob64(stmt, index, data != NULL ? data : "", length,
 	                             SQLITE_STATIC);
 
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "binding bytes", error);
-		stmt_done(stmt);
+		store_set_error(handle, rc, "binding bytes", error);
+		store_stmt_done(stmt);
 		return FALSE;
 	}
 	return TRUE;
 }
 
-static char *
-column_text(sqlite3_stmt *stmt, int column)
+char *
+store_column_text(sqlite3_stmt *stmt, int column)
 {
 	return g_strdup((const char *)sqlite3_column_text(stmt, column));
 }
 
-static GBytes *
-column_bytes(sqlite3_stmt *stmt, int column)
+GBytes *
+store_column_bytes(sqlite3_stmt *stmt, int column)
 {
 	const void *data = sqlite3_column_blob(stmt, column);
 	int length = sqlite3_column_bytes(stmt, column);
@@ -553,7 +256,7 @@ pragma_text(struct store *handle, const char *sql, GError **error)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(stmt);
 		if (rc == SQLITE_ROW) {
-			value = column_text(stmt, 0);
+			value = store_column_text(stmt, 0);
 			rc = SQLITE_OK;
 		} else if (rc == SQLITE_DONE) {
 			value = g_strdup("");
@@ -561,7 +264,7 @@ pragma_text(struct store *handle, const char *sql, GError **error)
 		}
 	}
 	if (rc != SQLITE_OK)
-		set_error(handle, rc, sql, error);
+		store_set_error(handle, rc, sql, error);
 	sqlite3_finalize(stmt);
 	return value;
 }
@@ -593,60 +296,6 @@ configure(struct store *handle, GError **error)
 	return TRUE;
 }
 
-/* schema_version - PRAGMA user_version, or -1 on error. */
-static int
-schema_version(struct store *handle, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_PRAGMA_VERSION, error);
-	int version;
-
-	if (stmt == NULL || stmt_step(handle, stmt, "reading the schema version", error) != 1)
-		return -1;
-	version = sqlite3_column_int(stmt, 0);
-	stmt_done(stmt);
-	return version;
-}
-
-/* migrate_steps - inside the open transaction, bring the schema up to date. */
-static gboolean
-migrate_steps(struct store *handle, GError **error)
-{
-	int version = schema_version(handle, error);
-
-	if (version < 0)
-		return FALSE;
-	if (version > STORE_SCHEMA_VERSION) {
-		g_set_error(error, STORE_ERROR, STORE_ERROR_TOO_NEW,
-		            "database %s has schema version %d but this ticketd knows only up to "
-		            "version %d: run the newer ticketd that wrote it, or restore a backup",
-		            handle->path, version, STORE_SCHEMA_VERSION);
-		return FALSE;
-	}
-	for (int step = version; step < STORE_SCHEMA_VERSION; step++) {
-		int rc = sqlite3_exec(handle->db, migrations[step], NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			g_autofree char *what = g_strdup_printf("migrating the schema to version %d",
-			                                        step + 1);
-			set_error(handle, rc, what, error);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
-/* migrate - one BEGIN IMMEDIATE transaction, so two processes never migrate at once. */
-static gboolean
-migrate(struct store *handle, GError **error)
-{
-	if (!store_begin(handle, error))
-		return FALSE;
-	if (!migrate_steps(handle, error)) {
-		store_rollback(handle);
-		return FALSE;
-	}
-	return store_commit(handle, error);
-}
-
 store *
 store_open(const char *path, GError **error)
 {
@@ -657,13 +306,13 @@ store_open(const char *path, GError **error)
 	rc = sqlite3_open_v2(path, &handle->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "opening", error);
+		store_set_error(handle, rc, "opening", error);
 		store_close(handle);
 		return NULL;
 	}
 	sqlite3_extended_result_codes(handle->db, 1);
 	sqlite3_busy_timeout(handle->db, STORE_BUSY_TIMEOUT_MS);
-	if (!configure(handle, error) || !migrate(handle, error)) {
+	if (!configure(handle, error) || !store_schema_migrate(handle, error)) {
 		store_close(handle);
 		return NULL;
 	}
@@ -691,7 +340,7 @@ store_set_busy_timeout(store *handle, int milliseconds)
 char *
 store_setting(store *handle, const char *name, GError **error)
 {
-	static const struct { const char *name; stmt_id id; } known[] = {
+	static const struct { const char *name; store_stmt_id id; } known[] = {
 		{ "journal_mode", ST_PRAGMA_JOURNAL },
 		{ "synchronous", ST_PRAGMA_SYNCHRONOUS },
 		{ "foreign_keys", ST_PRAGMA_FOREIGN_KEYS },
@@ -704,11 +353,11 @@ store_setting(store *handle, const char *name, GError **error)
 	for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
 		if (strcmp(name, known[i].name) != 0)
 			continue;
-		if ((stmt = stmt_get(handle, known[i].id, error)) == NULL ||
-		    stmt_step(handle, stmt, "reading a setting", error) != 1)
+		if ((stmt = store_stmt_get(handle, known[i].id, error)) == NULL ||
+		    store_stmt_step(handle, stmt, "reading a setting", error) != 1)
 			return NULL;
-		value = column_text(stmt, 0);
-		stmt_done(stmt);
+		value = store_column_text(stmt, 0);
+		store_stmt_done(stmt);
 		return value;
 	}
 	g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
@@ -722,7 +371,7 @@ store_checkpoint(store *handle, GError **error)
 	int rc = sqlite3_wal_checkpoint_v2(handle->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "checkpointing the write-ahead log", error);
+		store_set_error(handle, rc, "checkpointing the write-ahead log", error);
 		return FALSE;
 	}
 	return TRUE;
@@ -730,11 +379,11 @@ store_checkpoint(store *handle, GError **error)
 
 /* run - run one of the cached statements that take no parameters. */
 static gboolean
-run(struct store *handle, stmt_id id, const char *what, GError **error)
+run(struct store *handle, store_stmt_id id, const char *what, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, id, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, id, error);
 
-	return stmt != NULL && stmt_run(handle, stmt, what, error);
+	return stmt != NULL && store_stmt_run(handle, stmt, what, error);
 }
 
 gboolean
@@ -760,9 +409,9 @@ store_rollback(store *handle)
 		run(handle, ST_ROLLBACK, "rolling back", NULL);
 }
 
-/* tx_enter - start a unit of work: own transaction when none is open, else a savepoint. */
-static gboolean
-tx_enter(struct store *handle, tx_kind *kind, GError **error)
+/* store_tx_enter - start a unit of work: own transaction when none is open, else a savepoint. */
+gboolean
+store_tx_enter(struct store *handle, store_tx_kind *kind, GError **error)
 {
 	if (sqlite3_get_autocommit(handle->db)) {
 		*kind = TX_OWN;
@@ -772,9 +421,9 @@ tx_enter(struct store *handle, tx_kind *kind, GError **error)
 	return run(handle, ST_SAVEPOINT, "starting a savepoint", error);
 }
 
-/* tx_leave - finish what tx_enter started: keep it when ok, else undo exactly it. */
-static gboolean
-tx_leave(struct store *handle, tx_kind kind, gboolean ok, GError **error)
+/* store_tx_leave - finish what store_tx_enter started: keep it when ok, else undo exactly it. */
+gboolean
+store_tx_leave(struct store *handle, store_tx_kind kind, gboolean ok, GError **error)
 {
 	if (kind == TX_OWN) {
 		if (ok)
@@ -792,153 +441,24 @@ tx_leave(struct store *handle, tx_kind kind, gboolean ok, GError **error)
 	return FALSE;
 }
 
-/* insert - run a prepared INSERT; the new rowid, or 0 on error. */
-static int64_t
-insert(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
+/* store_insert - run a prepared INSERT; the new rowid, or 0 on error. */
+int64_t
+store_insert(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
 {
-	if (!stmt_run(handle, stmt, what, error))
+	if (!store_stmt_run(handle, stmt, what, error))
 		return 0;
 	return sqlite3_last_insert_rowid(handle->db);
 }
 
-/* ---- Deliveries ---- */
-
-gboolean
-store_delivery_find(store *handle, const char *dedup_key, const char *department,
-                    char **action, char **ticket_code, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_DELIVERY_FIND, error);
-	int found;
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, dedup_key);
-	bind_text(stmt, 2, department);
-	found = stmt_step(handle, stmt, "looking up a delivery", error);
-	if (found != 1)
-		return FALSE;
-	if (action != NULL)
-		*action = column_text(stmt, 0);
-	if (ticket_code != NULL)
-		*ticket_code = column_text(stmt, 1);
-	stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_delivery_add(store *handle, const char *dedup_key, const char *department,
-                   const char *action, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_DELIVERY_ADD, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, dedup_key);
-	bind_text(stmt, 2, department);
-	bind_text(stmt, 3, action);
-	bind_id(stmt, 4, ticket_id);
-	sqlite3_bind_int64(stmt, 5, store_now());
-	return stmt_run(handle, stmt, "recording a delivery", error);
-}
-
-/* ---- Accounts and sub-accounts ---- */
-
-static void
-account_read(sqlite3_stmt *stmt, store_account *out)
-{
-	out->id = sqlite3_column_int64(stmt, 0);
-	out->email = column_text(stmt, 1);
-	out->name = column_text(stmt, 2);
-	out->language = column_text(stmt, 3);
-	out->disabled = sqlite3_column_int(stmt, 4) != 0;
-}
-
-/* account_lookup - run a one-row account query whose parameters are bound. */
-static gboolean
-account_lookup(struct store *handle, sqlite3_stmt *stmt, store_account *out, GError **error)
-{
-	if (stmt_step(handle, stmt, "looking up an account", error) != 1)
-		return FALSE;
-	if (out != NULL)
-		account_read(stmt, out);
-	stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_account_by_email(store *handle, const char *email, store_account *out, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_BY_EMAIL, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, email);
-	return account_lookup(handle, stmt, out, error);
-}
-
-gboolean
-store_account_by_id(store *handle, int64_t id, store_account *out, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_BY_ID, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	return account_lookup(handle, stmt, out, error);
-}
-
-int64_t
-store_account_add(store *handle, const char *email, const char *name,
-                  const char *language, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_ADD, error);
-
-	if (stmt == NULL)
-		return 0;
-	bind_text(stmt, 1, email);
-	bind_text_or_empty(stmt, 2, name);
-	bind_text(stmt, 3, language != NULL && *language != '\0' ? language : "es");
-	sqlite3_bind_int64(stmt, 4, store_now());
-	return insert(handle, stmt, "adding an account", error);
-}
-
-gboolean
-store_account_set_disabled(store *handle, int64_t id, gboolean disabled, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_SET_DISABLED, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int(stmt, 2, disabled ? 1 : 0);
-	return stmt_run_changed(handle, stmt, "disabling an account", error);
-}
-
-void
-store_account_clear(store_account *account)
-{
-	g_free(account->email);
-	g_free(account->name);
-	g_free(account->language);
-	memset(account, 0, sizeof *account);
-}
-
-static void
-account_free(gpointer account)
-{
-	store_account_clear(account);
-	g_free(account);
-}
-
-/* collect - run a bound query and turn each row into an element with read(). */
-static GPtrArray *
-collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3_stmt *),
-        GDestroyNotify free_func, const char *what, GError **error)
+/* store_collect - run a bound query and turn each row into an element with read(). */
+GPtrArray *
+store_collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3_stmt *),
+              GDestroyNotify free_func, const char *what, GError **error)
 {
 	GPtrArray *list = g_ptr_array_new_with_free_func(free_func);
 	int result;
 
-	while ((result = stmt_step(handle, stmt, what, error)) == 1)
+	while ((result = store_stmt_step(handle, stmt, what, error)) == 1)
 		g_ptr_array_add(list, read(stmt));
 	if (result < 0) {
 		g_ptr_array_unref(list);
@@ -947,1119 +467,22 @@ collect(struct store *handle, sqlite3_stmt *stmt, gpointer (*read)(sqlite3_stmt 
 	return list;
 }
 
-static gpointer
-account_new(sqlite3_stmt *stmt)
-{
-	store_account *account = g_new0(store_account, 1);
-
-	account_read(stmt, account);
-	return account;
-}
-
-GPtrArray *
-store_account_list(store *handle, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ACCOUNT_LIST, error);
-
-	if (stmt == NULL)
-		return NULL;
-	return collect(handle, stmt, account_new, account_free, "listing accounts", error);
-}
-
-static void
-subaccount_read(sqlite3_stmt *stmt, store_subaccount *out)
-{
-	out->id = sqlite3_column_int64(stmt, 0);
-	out->account_id = sqlite3_column_int64(stmt, 1);
-	out->email = column_text(stmt, 2);
-	out->notify = sqlite3_column_int(stmt, 3) != 0;
-	out->can_open = sqlite3_column_int(stmt, 4) != 0;
-}
-
-gboolean
-store_subaccount_by_email(store *handle, const char *email, store_subaccount *out, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_BY_EMAIL, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, email);
-	if (stmt_step(handle, stmt, "looking up a sub-account", error) != 1)
-		return FALSE;
-	if (out != NULL)
-		subaccount_read(stmt, out);
-	stmt_done(stmt);
-	return TRUE;
-}
-
-int64_t
-store_subaccount_add(store *handle, int64_t account_id, const char *email,
-                     gboolean notify, gboolean can_open, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_ADD, error);
-
-	if (stmt == NULL)
-		return 0;
-	sqlite3_bind_int64(stmt, 1, account_id);
-	bind_text(stmt, 2, email);
-	sqlite3_bind_int(stmt, 3, notify ? 1 : 0);
-	sqlite3_bind_int(stmt, 4, can_open ? 1 : 0);
-	sqlite3_bind_int64(stmt, 5, store_now());
-	return insert(handle, stmt, "adding a sub-account", error);
-}
-
-gboolean
-store_subaccount_remove(store *handle, const char *email, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_REMOVE, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, email);
-	return stmt_run_changed(handle, stmt, "removing a sub-account", error);
-}
-
-void
-store_subaccount_clear(store_subaccount *subaccount)
-{
-	g_free(subaccount->email);
-	memset(subaccount, 0, sizeof *subaccount);
-}
-
-static void
-subaccount_free(gpointer subaccount)
-{
-	store_subaccount_clear(subaccount);
-	g_free(subaccount);
-}
-
-static gpointer
-subaccount_new(sqlite3_stmt *stmt)
-{
-	store_subaccount *subaccount = g_new0(store_subaccount, 1);
-
-	subaccount_read(stmt, subaccount);
-	return subaccount;
-}
-
-/* store_subaccount_list - one account's sub-accounts, or everyone's when account_id is 0. */
-GPtrArray *
-store_subaccount_list(store *handle, int64_t account_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_SUB_LIST, error);
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, account_id);
-	return collect(handle, stmt, subaccount_new, subaccount_free, "listing sub-accounts",
-	               error);
-}
-
-/* ---- Tickets ---- */
-
-gboolean
-store_code_exists(store *handle, const char *code, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_CODE_EXISTS, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, code);
-	if (stmt_step(handle, stmt, "looking up a ticket code", error) != 1)
-		return FALSE;
-	stmt_done(stmt);
-	return TRUE;
-}
-
-int64_t
-store_ticket_add(store *handle, const char *code, int64_t account_id, const char *department,
-                 const char *subject, const char *status, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_ADD, error);
-
-	if (stmt == NULL)
-		return 0;
-	bind_text(stmt, 1, code);
-	bind_id(stmt, 2, account_id);
-	bind_text(stmt, 3, department);
-	bind_text_or_empty(stmt, 4, subject);
-	bind_text(stmt, 5, status != NULL ? status : "open");
-	sqlite3_bind_int64(stmt, 6, now);
-	return insert(handle, stmt, "adding a ticket", error);
-}
-
-static void
-ticket_read(sqlite3_stmt *stmt, store_ticket *out)
-{
-	out->id = sqlite3_column_int64(stmt, 0);
-	out->code = column_text(stmt, 1);
-	out->account_id = sqlite3_column_int64(stmt, 2);
-	out->account_email = column_text(stmt, 3);
-	out->department = column_text(stmt, 4);
-	out->subject = column_text(stmt, 5);
-	out->status = column_text(stmt, 6);
-	out->priority = column_text(stmt, 7);
-	out->assignee = column_text(stmt, 8);
-	out->merged_into = sqlite3_column_int64(stmt, 9);
-	out->created = sqlite3_column_int64(stmt, 10);
-	out->updated = sqlite3_column_int64(stmt, 11);
-	out->last_customer = sqlite3_column_int64(stmt, 12);
-	out->message_count = sqlite3_column_int(stmt, 13);
-}
-
-/* ticket_lookup - run a one-row ticket query whose parameters are bound. */
-static gboolean
-ticket_lookup(struct store *handle, sqlite3_stmt *stmt, store_ticket *out, GError **error)
-{
-	if (stmt_step(handle, stmt, "looking up a ticket", error) != 1)
-		return FALSE;
-	if (out != NULL)
-		ticket_read(stmt, out);
-	stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_ticket_by_code(store *handle, const char *code, store_ticket *out, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BY_CODE, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, code);
-	return ticket_lookup(handle, stmt, out, error);
-}
-
-gboolean
-store_ticket_by_id(store *handle, int64_t id, store_ticket *out, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BY_ID, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	return ticket_lookup(handle, stmt, out, error);
-}
-
-/* message_id_key - a Message-ID as the message_ids table keeps it: no blanks, no <>. */
-static char *
-message_id_key(const char *message_id)
-{
-	char *key = g_strstrip(g_strdup(message_id));
-	gsize length = strlen(key);
-
-	if (length >= 2 && key[0] == '<' && key[length - 1] == '>') {
-		memmove(key, key + 1, length - 2);
-		key[length - 2] = '\0';
-	}
-	return key;
-}
-
-gboolean
-store_ticket_by_message_id(store *handle, const char *message_id, store_ticket *out, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BY_MSGID, error);
-	g_autofree char *key = NULL;
-
-	if (stmt == NULL || message_id == NULL)
-		return FALSE;
-	key = message_id_key(message_id);
-	bind_text(stmt, 1, key);
-	return ticket_lookup(handle, stmt, out, error);
-}
-
-gboolean
-store_ticket_set_status(store *handle, int64_t ticket_id, const char *status,
-                        int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_STATUS, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, status);
-	sqlite3_bind_int64(stmt, 3, now);
-	return stmt_run_changed(handle, stmt, "changing a ticket's status", error);
-}
-
-/* store_ticket_set_assignee - NULL or "" leaves the ticket unassigned. */
-gboolean
-store_ticket_set_assignee(store *handle, int64_t ticket_id, const char *assignee, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_ASSIGNEE, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, assignee != NULL && *assignee != '\0' ? assignee : NULL);
-	return stmt_run_changed(handle, stmt, "assigning a ticket", error);
-}
-
-/* store_ticket_set_merged - into 0 undoes a merge. */
-gboolean
-store_ticket_set_merged(store *handle, int64_t ticket_id, int64_t into, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_SET_MERGED, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_id(stmt, 2, into);
-	return stmt_run_changed(handle, stmt, "merging a ticket", error);
-}
-
-/* store_ticket_touch_customer - the customer wrote now: the queue order starts from here. */
-gboolean
-store_ticket_touch_customer(store *handle, int64_t ticket_id, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_TOUCH, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	return stmt_run_changed(handle, stmt, "recording a customer message", error);
-}
-
-void
-store_ticket_clear(store_ticket *ticket)
-{
-	g_free(ticket->code);
-	g_free(ticket->account_email);
-	g_free(ticket->department);
-	g_free(ticket->subject);
-	g_free(ticket->status);
-	g_free(ticket->priority);
-	g_free(ticket->assignee);
-	memset(ticket, 0, sizeof *ticket);
-}
-
-static void
-ticket_free(gpointer ticket)
-{
-	store_ticket_clear(ticket);
-	g_free(ticket);
-}
-
-static gpointer
-ticket_new(sqlite3_stmt *stmt)
-{
-	store_ticket *ticket = g_new0(store_ticket, 1);
-
-	ticket_read(stmt, ticket);
-	return ticket;
-}
-
-/* store_ticket_list - NULL filter fields match anything; since <= created < until. */
-GPtrArray *
-store_ticket_list(store *handle, const store_ticket_filter *filter, GError **error)
-{
-	static const store_ticket_filter everything = { 0 };
-	sqlite3_stmt *stmt;
-
-	if (filter == NULL)
-		filter = &everything;
-	stmt = stmt_get(handle, filter->status != NULL ? ST_TICKET_LIST_STATUS : ST_TICKET_LIST,
-	                error);
-	if (stmt == NULL)
-		return NULL;
-	bind_text(stmt, 1, filter->status);
-	bind_text(stmt, 2, filter->department);
-	bind_text(stmt, 3, filter->account);
-	bind_text(stmt, 4, filter->assignee);
-	sqlite3_bind_int64(stmt, 5, filter->since);
-	sqlite3_bind_int64(stmt, 6, filter->until);
-	return collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
-}
-
-/* store_ticket_idle - up to limit unmerged tickets in status whose last status change
- * and last customer message are both at or before the time given, oldest first. */
-GPtrArray *
-store_ticket_idle(store *handle, const char *status, int64_t before, int limit, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_IDLE, error);
-
-	if (stmt == NULL)
-		return NULL;
-	bind_text(stmt, 1, status);
-	sqlite3_bind_int64(stmt, 2, before);
-	sqlite3_bind_int(stmt, 3, limit);
-	return collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
-}
-
-/* ---- Messages, raw bytes, attachments ---- */
-
-/* message_insert - the messages row alone; its id, or 0. */
-static int64_t
-message_insert(struct store *handle, const store_message_row *row, int64_t created,
-               GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_MESSAGE_ADD, error);
-
-	if (stmt == NULL)
-		return 0;
-	sqlite3_bind_int64(stmt, 1, row->ticket_id);
-	bind_text(stmt, 2, row->direction);
-	bind_text_or_empty(stmt, 3, row->author);
-	bind_text(stmt, 4, row->message_id);
-	bind_text(stmt, 5, row->in_reply_to);
-	bind_text(stmt, 6, row->references);
-	bind_text_or_empty(stmt, 7, row->subject);
-	bind_text_or_empty(stmt, 8, row->text);
-	bind_text_or_empty(stmt, 9, row->new_text);
-	bind_text(stmt, 10, row->mail_class != NULL ? row->mail_class : "normal");
-	bind_text(stmt, 11, row->dedup_key);
-	sqlite3_bind_int64(stmt, 12, created);
-	return insert(handle, stmt, "adding a message", error);
-}
-
-/*
- * blob_write - fill a zeroblob() column in chunks. A raw message goes in this way
- * because binding it would have SQLite build one more whole copy of it in memory.
- */
-static gboolean
-blob_write(struct store *handle, const char *table, const char *column, int64_t rowid,
-           const char *bytes, gsize length, GError **error)
-{
-	sqlite3_blob *blob = NULL;
-	int rc = SQLITE_OK;
-
-	if (length == 0)
-		return TRUE;
-	rc = sqlite3_blob_open(handle->db, "main", table, column, rowid, 1, &blob);
-	for (gsize at = 0; rc == SQLITE_OK && at < length; at += STORE_BLOB_CHUNK)
-		rc = sqlite3_blob_write(blob, bytes + at, (int)MIN(STORE_BLOB_CHUNK, length - at), (int)at);
-	sqlite3_blob_close(blob);
-	if (rc != SQLITE_OK) {
-		set_error(handle, rc, "writing the raw message", error);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-raw_insert(struct store *handle, int64_t id, const char *raw, gsize length, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_RAW_ADD, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_zeroblob64(stmt, 2, length);
-	return stmt_run(handle, stmt, "keeping the raw message", error) &&
-	       blob_write(handle, "raw_messages", "bytes", id, raw, length, error);
-}
-
-static gboolean
-ticket_bump(struct store *handle, int64_t ticket_id, int64_t when, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_TICKET_BUMP, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	sqlite3_bind_int64(stmt, 2, when);
-	return stmt_run(handle, stmt, "updating a ticket", error);
-}
-
-/* message_add_all - the message, its raw bytes, its Message-ID, the ticket's time. */
-static int64_t
-message_add_all(struct store *handle, const store_message_row *row, GError **error)
-{
-	int64_t created = row->created != 0 ? row->created : store_now();
-	int64_t id = message_insert(handle, row, created, error);
-
-	if (id == 0)
-		return 0;
-	if (row->raw != NULL && !raw_insert(handle, id, row->raw, row->raw_length, error))
-		return 0;
-	if (row->message_id != NULL && *row->message_id != '\0' &&
-	    !store_message_id_add(handle, row->message_id, row->ticket_id, error))
-		return 0;
-	if (!ticket_bump(handle, row->ticket_id, created, error))
-		return 0;
-	return id;
-}
-
-/* store_message_add - all of it or nothing; created 0 means now. Returns the row id, 0 on error. */
-int64_t
-store_message_add(store *handle, const store_message_row *row, GError **error)
-{
-	tx_kind kind;
-	int64_t id;
-
-	if (!tx_enter(handle, &kind, error))
-		return 0;
-	id = message_add_all(handle, row, error);
-	if (!tx_leave(handle, kind, id != 0, error))
-		return 0;
-	return id;
-}
-
-/* store_message_id_add - also for received ones; a Message-ID already known keeps its ticket. */
-gboolean
-store_message_id_add(store *handle, const char *message_id, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_MSGID_ADD, error);
-	g_autofree char *key = NULL;
-
-	if (stmt == NULL)
-		return FALSE;
-	key = message_id_key(message_id);
-	if (*key == '\0')
-		return TRUE;
-	bind_text(stmt, 1, key);
-	sqlite3_bind_int64(stmt, 2, ticket_id);
-	return stmt_run(handle, stmt, "remembering a Message-ID", error);
-}
-
-/* sha256_matches - whether data hashes to the hex digest given (any letter case). */
-static gboolean
-sha256_matches(GBytes *data, const char *sha256)
-{
-	g_autofree char *actual = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, data);
-
-	return g_ascii_strcasecmp(actual, sha256) == 0;
-}
-
-static gboolean
-blob_insert(struct store *handle, const char *sha256, GBytes *data, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_BLOB_ADD, error);
-	gsize size = 0;
-	const void *bytes = g_bytes_get_data(data, &size);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, sha256);
-	if (!bind_bytes(handle, stmt, 2, bytes, size, error))
-		return FALSE;
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)size);
-	return stmt_run(handle, stmt, "storing attachment data", error);
-}
-
-static gboolean
-attachment_insert(struct store *handle, int64_t message_id, const char *filename,
-                  const char *content_type, gsize size, const char *sha256, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ATTACHMENT_ADD, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, message_id);
-	bind_text_or_empty(stmt, 2, filename);
-	bind_text(stmt, 3, content_type != NULL ? content_type : "application/octet-stream");
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)size);
-	bind_text(stmt, 5, sha256);
-	return stmt_run(handle, stmt, "adding an attachment", error);
-}
-
-/*
- * store_attachment_add - the data is stored once per sha256 (lower-case hex; computed
- * when NULL). data may be NULL only when that sha256 is already stored.
- */
-gboolean
-store_attachment_add(store *handle, int64_t message_id, const char *filename,
-                     const char *content_type, gsize size, const char *sha256,
-                     GBytes *data, GError **error)
-{
-	g_autofree char *digest = NULL;
-	tx_kind kind;
-	gboolean ok;
-
-	if (sha256 == NULL && data == NULL) {
-		g_set_error(error, STORE_ERROR, STORE_ERROR_FAILED,
-		            "database %s: an attachment needs its data or its sha256", handle->path);
-		return FALSE;
-	}
-	digest = sha256 != NULL ? g_ascii_strdown(sha256, -1)
-	                        : g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, data);
-	if (data != NULL && !sha256_matches(data, digest)) {
-		g_set_error(error, STORE_ERROR, STORE_ERROR_FAILED,
-		            "database %s: attachment %s: the data does not match its sha256 %s",
-		            handle->path, filename != NULL ? filename : "", digest);
-		return FALSE;
-	}
-	if (!tx_enter(handle, &kind, error))
-		return FALSE;
-	ok = (data == NULL || blob_insert(handle, digest, data, error)) &&
-	     attachment_insert(handle, message_id, filename, content_type, size, digest, error);
-	return tx_leave(handle, kind, ok, error);
-}
-
-static void
-message_row_free(gpointer data)
-{
-	store_message_row *row = data;
-
-	g_free((char *)row->direction);
-	g_free((char *)row->author);
-	g_free((char *)row->message_id);
-	g_free((char *)row->in_reply_to);
-	g_free((char *)row->references);
-	g_free((char *)row->subject);
-	g_free((char *)row->text);
-	g_free((char *)row->new_text);
-	g_free((char *)row->mail_class);
-	g_free((char *)row->dedup_key);
-	g_free(row);
-}
-
-/* message_row_new - a thread row; raw stays NULL (store_raw_message() reads it). */
-static gpointer
-message_row_new(sqlite3_stmt *stmt)
-{
-	store_message_row *row = g_new0(store_message_row, 1);
-
-	row->id = sqlite3_column_int64(stmt, 0);
-	row->ticket_id = sqlite3_column_int64(stmt, 1);
-	row->direction = column_text(stmt, 2);
-	row->author = column_text(stmt, 3);
-	row->message_id = column_text(stmt, 4);
-	row->in_reply_to = column_text(stmt, 5);
-	row->references = column_text(stmt, 6);
-	row->subject = column_text(stmt, 7);
-	row->text = column_text(stmt, 8);
-	row->new_text = column_text(stmt, 9);
-	row->mail_class = column_text(stmt, 10);
-	row->dedup_key = column_text(stmt, 11);
-	row->created = sqlite3_column_int64(stmt, 12);
-	return row;
-}
-
-GPtrArray *
-store_message_list(store *handle, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_MESSAGE_LIST, error);
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	return collect(handle, stmt, message_row_new, message_row_free, "listing messages", error);
-}
-
-static void
-attachment_info_free(gpointer data)
-{
-	store_attachment_info *info = data;
-
-	g_free(info->filename);
-	g_free(info->content_type);
-	g_free(info->sha256);
-	g_free(info);
-}
-
-static gpointer
-attachment_info_new(sqlite3_stmt *stmt)
-{
-	store_attachment_info *info = g_new0(store_attachment_info, 1);
-
-	info->message_id = sqlite3_column_int64(stmt, 0);
-	info->filename = column_text(stmt, 1);
-	info->content_type = column_text(stmt, 2);
-	info->size = (gsize)sqlite3_column_int64(stmt, 3);
-	info->sha256 = column_text(stmt, 4);
-	return info;
-}
-
-/* store_attachment_list - a ticket's attachments in thread order, numbered from 1. */
-GPtrArray *
-store_attachment_list(store *handle, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_ATTACHMENT_LIST, error);
-	GPtrArray *list;
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	list = collect(handle, stmt, attachment_info_new, attachment_info_free,
-	               "listing attachments", error);
-	for (guint i = 0; list != NULL && i < list->len; i++)
-		((store_attachment_info *)g_ptr_array_index(list, i))->index = (int)i + 1;
-	return list;
-}
-
-/* bytes_lookup - one BLOB by a bound key; NULL with NOT_FOUND when there is none. */
-static GBytes *
-bytes_lookup(struct store *handle, sqlite3_stmt *stmt, const char *what, GError **error)
-{
-	GBytes *bytes;
-	int found = stmt_step(handle, stmt, what, error);
-
-	if (found == 0)
-		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
-		            "database %s: %s: no such row", handle->path, what);
-	if (found != 1)
-		return NULL;
-	bytes = column_bytes(stmt, 0);
-	stmt_done(stmt);
-	return bytes;
-}
-
-GBytes *
-store_attachment_data(store *handle, const char *sha256, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_BLOB_GET, error);
-	g_autofree char *digest = NULL;
-
-	if (stmt == NULL)
-		return NULL;
-	digest = g_ascii_strdown(sha256, -1);
-	bind_text(stmt, 1, digest);
-	return bytes_lookup(handle, stmt, "reading attachment data", error);
-}
-
-GBytes *
-store_raw_message(store *handle, int64_t message_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_RAW_GET, error);
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, message_id);
-	return bytes_lookup(handle, stmt, "reading a raw message", error);
-}
-
-/* ---- Events and held mail ---- */
-
-gboolean
-store_event_add(store *handle, int64_t ticket_id, const char *kind, const char *actor,
-                const char *old_status, const char *new_status, const char *detail,
-                int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_EVENT_ADD, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_id(stmt, 1, ticket_id);
-	bind_text(stmt, 2, kind);
-	bind_text_or_empty(stmt, 3, actor);
-	bind_text(stmt, 4, old_status);
-	bind_text(stmt, 5, new_status);
-	bind_text(stmt, 6, detail);
-	sqlite3_bind_int64(stmt, 7, now);
-	return stmt_run(handle, stmt, "recording an event", error);
-}
-
-static void
-event_free(gpointer data)
-{
-	store_event *event = data;
-
-	g_free(event->kind);
-	g_free(event->actor);
-	g_free(event->old_status);
-	g_free(event->new_status);
-	g_free(event->detail);
-	g_free(event);
-}
-
-static gpointer
-event_new(sqlite3_stmt *stmt)
-{
-	store_event *event = g_new0(store_event, 1);
-
-	event->id = sqlite3_column_int64(stmt, 0);
-	event->kind = column_text(stmt, 1);
-	event->actor = column_text(stmt, 2);
-	event->old_status = column_text(stmt, 3);
-	event->new_status = column_text(stmt, 4);
-	event->detail = column_text(stmt, 5);
-	event->created = sqlite3_column_int64(stmt, 6);
-	return event;
-}
-
-GPtrArray *
-store_event_list(store *handle, int64_t ticket_id, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_EVENT_LIST, error);
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	return collect(handle, stmt, event_new, event_free, "listing events", error);
-}
-
-int64_t
-store_hold_add(store *handle, const char *reason, const char *sender, const char *recipient,
-               const char *raw, gsize length, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_HOLD_ADD, error);
-	int64_t id;
-
-	if (stmt == NULL)
-		return 0;
-	bind_text_or_empty(stmt, 1, reason);
-	bind_text(stmt, 2, sender);
-	bind_text(stmt, 3, recipient);
-	sqlite3_bind_zeroblob64(stmt, 4, length);
-	sqlite3_bind_int64(stmt, 5, now);
-	if ((id = insert(handle, stmt, "holding a message", error)) == 0 ||
-	    !blob_write(handle, "held", "raw", id, raw, length, error))
-		return 0;
-	return id;
-}
-
-/* ---- Search ---- */
-
-/* search_append_word - one word as an FTS5 string ("" doubles a quote); '*' = prefix. */
-static void
-search_append_word(GString *expression, const char *word)
-{
-	gsize length = strlen(word);
-	gboolean prefix = FALSE;
-
-	while (length > 0 && word[length - 1] == '*') {
-		prefix = TRUE;
-		length--;
-	}
-	if (length == 0)
-		return;
-	if (expression->len > 0)
-		g_string_append_c(expression, ' ');
-	g_string_append_c(expression, '"');
-	for (gsize i = 0; i < length; i++) {
-		if (word[i] == '"')
-			g_string_append_c(expression, '"');
-		g_string_append_c(expression, word[i]);
-	}
-	g_string_append_c(expression, '"');
-	if (prefix)
-		g_string_append_c(expression, '*');
-}
-
-/* search_expression - the user's words, all required; nothing typed becomes FTS5 syntax. */
-static char *
-search_expression(const char *query)
-{
-	g_auto(GStrv) words = g_strsplit_set(query, " \t\r\n\f\v", -1);
-	GString *expression = g_string_new(NULL);
-
-	for (char **word = words; *word != NULL; word++)
-		search_append_word(expression, *word);
-	if (expression->len == 0) {
-		g_string_free(expression, TRUE);
-		return NULL;
-	}
-	return g_string_free(expression, FALSE);
-}
-
-static void
-search_hit_free(gpointer data)
-{
-	store_search_hit *hit = data;
-
-	g_free(hit->code);
-	g_free(hit->subject);
-	g_free(hit->snippet);
-	g_free(hit);
-}
-
-/* search_hit_new - rank is positive, larger is better (bm25 negated). */
-static gpointer
-search_hit_new(sqlite3_stmt *stmt)
-{
-	store_search_hit *hit = g_new0(store_search_hit, 1);
-
-	hit->code = column_text(stmt, 0);
-	hit->subject = column_text(stmt, 1);
-	hit->snippet = column_text(stmt, 2);
-	hit->rank = -sqlite3_column_double(stmt, 3);
-	return hit;
-}
-
-/* store_search - best matching message per ticket, best ticket first; limit 0 = 50. */
-GPtrArray *
-store_search(store *handle, const char *query, int limit, GError **error)
-{
-	g_autofree char *expression = search_expression(query != NULL ? query : "");
-	sqlite3_stmt *stmt;
-
-	if (expression == NULL)
-		return g_ptr_array_new_with_free_func(search_hit_free);
-	if ((stmt = stmt_get(handle, ST_SEARCH, error)) == NULL)
-		return NULL;
-	bind_text(stmt, 1, expression);
-	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : STORE_SEARCH_LIMIT);
-	return collect(handle, stmt, search_hit_new, search_hit_free, "searching", error);
-}
-
-/* ---- Outbox ---- */
-
-/* store_outbox_add - state NULL = queued, next_try 0 = now, created 0 = now. */
-int64_t
-store_outbox_add(store *handle, const store_outbox_row *row, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_ADD, error);
-	int64_t now = store_now();
-	gsize size = 0;
-	const void *mail = row->mail != NULL ? g_bytes_get_data(row->mail, &size) : NULL;
-
-	if (stmt == NULL)
-		return 0;
-	bind_id(stmt, 1, row->ticket_id);
-	bind_text(stmt, 2, row->recipient);
-	bind_text(stmt, 3, row->kind);
-	bind_text(stmt, 4, row->message_id);
-	bind_text_or_empty(stmt, 5, row->envelope_from);
-	if (!bind_bytes(handle, stmt, 6, mail, size, error))
-		return 0;
-	sqlite3_bind_int(stmt, 7, row->attempts);
-	sqlite3_bind_int64(stmt, 8, row->next_try != 0 ? row->next_try : now);
-	bind_text(stmt, 9, row->state != NULL ? row->state : "queued");
-	bind_text(stmt, 10, row->last_error);
-	sqlite3_bind_int64(stmt, 11, row->created != 0 ? row->created : now);
-	return insert(handle, stmt, "queueing a notification", error);
-}
-
-static gpointer
-outbox_row_new(sqlite3_stmt *stmt)
-{
-	store_outbox_row *row = g_new0(store_outbox_row, 1);
-
-	row->id = sqlite3_column_int64(stmt, 0);
-	row->ticket_id = sqlite3_column_int64(stmt, 1);
-	row->recipient = column_text(stmt, 2);
-	row->kind = column_text(stmt, 3);
-	row->message_id = column_text(stmt, 4);
-	row->envelope_from = column_text(stmt, 5);
-	row->mail = column_bytes(stmt, 6);
-	row->attempts = sqlite3_column_int(stmt, 7);
-	row->next_try = sqlite3_column_int64(stmt, 8);
-	row->created = sqlite3_column_int64(stmt, 9);
-	row->state = column_text(stmt, 10);
-	row->last_error = column_text(stmt, 11);
-	return row;
-}
-
-void
-store_outbox_row_free(store_outbox_row *row)
-{
-	if (row == NULL)
-		return;
-	g_free(row->recipient);
-	g_free(row->kind);
-	g_free(row->message_id);
-	g_free(row->envelope_from);
-	if (row->mail != NULL)
-		g_bytes_unref(row->mail);
-	g_free(row->state);
-	g_free(row->last_error);
-	g_free(row);
-}
-
-/* outbox_due - the id of one row to send now, 0 when none, -1 on error. */
-static int64_t
-outbox_due(struct store *handle, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_DUE, error);
-	int64_t id;
-	int found;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	if ((found = stmt_step(handle, stmt, "looking for due notifications", error)) != 1)
-		return found;
-	id = sqlite3_column_int64(stmt, 0);
-	stmt_done(stmt);
-	return id;
-}
-
-/* outbox_lease - mark the row sending until the lease ends and read it back. */
-static store_outbox_row *
-outbox_lease(struct store *handle, int64_t id, int64_t until, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_LEASE, error);
-	store_outbox_row *row;
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, until);
-	if (!stmt_run(handle, stmt, "leasing a notification", error) ||
-	    (stmt = stmt_get(handle, ST_OUTBOX_GET, error)) == NULL)
-		return NULL;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (stmt_step(handle, stmt, "reading a notification", error) != 1)
-		return NULL;
-	row = outbox_row_new(stmt);
-	stmt_done(stmt);
-	return row;
-}
-
-/*
- * store_outbox_claim - also takes back rows whose sender's lease ran out (it crashed).
- * The choice and the lease are one write transaction, so no row goes to two claimers.
- */
-store_outbox_row *
-store_outbox_claim(store *handle, int64_t now, int64_t lease, GError **error)
-{
-	store_outbox_row *row = NULL;
-	tx_kind kind;
-	int64_t id;
-
-	if (!tx_enter(handle, &kind, error))
-		return NULL;
-	id = outbox_due(handle, now, error);
-	if (id > 0)
-		row = outbox_lease(handle, id, now + lease, error);
-	if (!tx_leave(handle, kind, id == 0 || row != NULL, error)) {
-		store_outbox_row_free(row);
-		return NULL;
-	}
-	return row;
-}
-
-/* store_outbox_mark - a state other than sending ends the lease; sent records the time. */
-gboolean
-store_outbox_mark(store *handle, int64_t id, const char *state, int attempts,
-                  int64_t next_try, const char *last_error, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_MARK, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	bind_text(stmt, 2, state);
-	sqlite3_bind_int(stmt, 3, attempts);
-	sqlite3_bind_int64(stmt, 4, next_try);
-	bind_text(stmt, 5, last_error);
-	sqlite3_bind_int64(stmt, 6, store_now());
-	return stmt_run_changed(handle, stmt, "marking a notification", error);
-}
-
-static void
-outbox_row_free(gpointer row)
-{
-	store_outbox_row_free(row);
-}
-
-GPtrArray *
-store_outbox_list(store *handle, gboolean failed_only, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_LIST, error);
-
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_int(stmt, 1, failed_only ? 1 : 0);
-	return collect(handle, stmt, outbox_row_new, outbox_row_free, "listing the outbox", error);
-}
-
-/* store_outbox_retry - a failed row goes back to queued, due now, attempts from 0. */
-gboolean
-store_outbox_retry(store *handle, int64_t id, int64_t now, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_RETRY, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, now);
-	return stmt_run_changed(handle, stmt, "retrying a failed notification", error);
-}
-
-/* store_outbox_count_recent - counts every kind but staff_reply, and no suppressed row; -1 on error. */
+/* store_count_since - a count(*) query bound as (?1 address, ?2 since, ?3 limit); -1 on error. */
 int
-store_outbox_count_recent(store *handle, const char *recipient, int64_t since, int limit, GError **error)
+store_count_since(struct store *handle, store_stmt_id id, const char *address, int64_t since,
+                  int limit, const char *what, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_COUNT, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, id, error);
 	int count;
 
 	if (stmt == NULL)
 		return -1;
-	bind_text(stmt, 1, recipient);
+	store_bind_text(stmt, 1, address);
 	sqlite3_bind_int64(stmt, 2, since);
 	sqlite3_bind_int(stmt, 3, limit);
-	if (stmt_step(handle, stmt, "counting recent notifications", error) != 1)
+	if (store_stmt_step(handle, stmt, what, error) != 1)
 		return -1;
 	count = sqlite3_column_int(stmt, 0);
-	stmt_done(stmt);
+	store_stmt_done(stmt);
 	return count;
-}
-
-int
-store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_INTAKE_COUNT, error);
-	int count;
-
-	if (stmt == NULL)
-		return -1;
-	bind_text(stmt, 1, sender);
-	sqlite3_bind_int64(stmt, 2, since);
-	sqlite3_bind_int(stmt, 3, limit);
-	if (stmt_step(handle, stmt, "counting a sender's recent mail", error) != 1)
-		return -1;
-	count = sqlite3_column_int(stmt, 0);
-	stmt_done(stmt);
-	return count;
-}
-
-gboolean
-store_outbox_by_message_id(store *handle, const char *message_id, char **recipient, int64_t *ticket_id,
-                           GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_OUTBOX_BY_MSGID, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, message_id);
-	if (stmt_step(handle, stmt, "finding a notification by Message-ID", error) != 1)
-		return FALSE;
-	*recipient = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-	*ticket_id = sqlite3_column_int64(stmt, 1);
-	stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_recipient_bouncing(store *handle, int64_t ticket_id, const char *recipient, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_BOUNCING, error);
-	gboolean bouncing;
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, recipient);
-	if (stmt_step(handle, stmt, "checking a bouncing recipient", error) != 1)
-		return FALSE;
-	bouncing = sqlite3_column_int(stmt, 0) > 0;
-	stmt_done(stmt);
-	return bouncing;
-}
-
-/* ---- IMAP sources ---- */
-
-gboolean
-store_imap_state_get(store *handle, const char *source, uint32_t *uidvalidity,
-                     uint32_t *last_uid, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_GET, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, source);
-	if (stmt_step(handle, stmt, "reading an IMAP source's state", error) != 1)
-		return FALSE;
-	*uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
-	*last_uid = (uint32_t)sqlite3_column_int64(stmt, 1);
-	stmt_done(stmt);
-	return TRUE;
-}
-
-gboolean
-store_imap_state_set(store *handle, const char *source, uint32_t uidvalidity,
-                     uint32_t last_uid, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get(handle, ST_IMAP_STATE_SET, error);
-
-	if (stmt == NULL)
-		return FALSE;
-	bind_text(stmt, 1, source);
-	sqlite3_bind_int64(stmt, 2, uidvalidity);
-	sqlite3_bind_int64(stmt, 3, last_uid);
-	sqlite3_bind_int64(stmt, 4, store_now());
-	return stmt_run(handle, stmt, "recording an IMAP source's state", error);
 }

@@ -3,11 +3,12 @@
  * neither its last status change nor its last customer message is newer than the rule's
  * duration: a customer who wrote in the meantime keeps the ticket where it is.
  */
-#include <string.h>
-
 #include "log.h"
-#include "notify.h"
 #include "sweep.h"
+#include "ticket.h"
+
+/* Who the history names for a change no person made. */
+#define SWEEP_ACTOR "ticketd"
 
 /* sweep_duration - "72h" when whole hours, else seconds: for the event and the log. */
 static char *
@@ -25,15 +26,9 @@ sweep_ticket(const ticketd_config *config, store *db, const store_ticket *ticket
 {
 	g_autofree char *after = sweep_duration(rule->after);
 	g_autofree char *detail = g_strdup_printf("idle %s", after);
-	notify_event event = {
-		.kind = strcmp(rule->to, "closed") == 0 ? NOTIFY_AUTO_CLOSED : NOTIFY_STATUS,
-		.ticket_id = ticket->id, .actor = "ticketd",
-		.old_status = ticket->status, .new_status = rule->to,
-	};
+	ticket_change change = { .config = config, .store = db, .actor = SWEEP_ACTOR, .now = now };
 
-	if (!store_ticket_set_status(db, ticket->id, rule->to, now, error) ||
-	    !store_event_add(db, ticket->id, "sweep", "ticketd", ticket->status, rule->to, detail, now, error) ||
-	    !notify_queue(config, db, &event, now, error))
+	if (!ticket_sweep(&change, ticket, rule->to, detail, error))
 		return FALSE;
 	log_info("%s: sweep: %s -> %s, %s", ticket->code, ticket->status, rule->to, detail);
 	return TRUE;

@@ -7,6 +7,7 @@
 
 #include "compose.h"
 #include "mime.h"
+#include "status.h"
 
 static char *staff[] = { NULL };
 static ticketd_config config = {
@@ -16,7 +17,7 @@ static ticketd_config config = {
 
 static store_ticket ticket = {
 	.id = 1, .code = "KQZ-482913", .department = "soporte", .subject = "No funciona el correo",
-	.status = "open",
+	.status = STATUS_OPEN,
 };
 
 /* compose_text - a composed mail as a string, and its Message-ID. */
@@ -24,7 +25,7 @@ static char *
 compose_text(notify_kind kind, const store_ticket *t, const char *language, char **message_id)
 {
 	notify_event event = {
-		.kind = kind, .ticket_id = 1, .old_status = "open", .new_status = "answered",
+		.kind = kind, .ticket_id = 1, .old_status = STATUS_OPEN, .new_status = STATUS_ANSWERED,
 		.text = "Hemos reiniciado el servidor de correo. ¿Puede probar ahora?",
 		.in_reply_to = "m1@cliente.es", .references = "<m0@cliente.es> <m1@cliente.es>",
 	};
@@ -345,7 +346,7 @@ test_placeholders(void)
 	for (gsize l = 0; l < G_N_ELEMENTS(langs); l++)
 		for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
 			notify_event event = {
-				.kind = kinds[i], .ticket_id = 1, .old_status = "open", .new_status = "pending",
+				.kind = kinds[i], .ticket_id = 1, .old_status = STATUS_OPEN, .new_status = STATUS_PENDING,
 				.text = "Texto con {code} y\r\nun retorno", .linked_code = "ABC-123456",
 			};
 			compose_request request = {

@@ -293,6 +293,71 @@ test_busy(void)
 	g_string_free(state.trace, TRUE);
 }
 
+/* The 421 replies that end a connection the server closes on its own. */
+static void
+test_close_replies(void)
+{
+	static const struct {
+		lmtp_close_reason reason;
+		const char *reply;
+	} closes[] = {
+		{ LMTP_CLOSE_BUSY, "421 4.3.2 Too many connections, try again later\r\n" },
+		{ LMTP_CLOSE_NO_SESSION, "421 4.3.2 Cannot start a session, try again later\r\n" },
+		{ LMTP_CLOSE_SHUTDOWN, "421 4.3.2 Service shutting down\r\n" },
+		{ LMTP_CLOSE_IDLE, "421 4.4.2 Idle timeout, closing connection\r\n" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(closes); i++) {
+		test_state state = { g_string_new(NULL), g_string_new(NULL), 0 };
+		lmtp_settings settings = { .hostname = "lmtp.test", .max_message_size = 1000 };
+		lmtp_callbacks callbacks = { test_check, test_deliver, &state };
+		g_autoptr(lmtp_session) session = lmtp_session_new(&settings, &callbacks);
+		g_autofree char *expected = g_strconcat(GREET, closes[i].reply, NULL);
+
+		g_assert_cmpstr(lmtp_close_reply(closes[i].reason), ==, closes[i].reply);
+		lmtp_session_greeting(session);
+		lmtp_session_close(session, closes[i].reason);
+		g_assert_true(lmtp_session_done(session));
+		lmtp_session_feed(session, "NOOP\r\n", 6);             /* ignored: the session is over */
+		g_assert_cmpstr(lmtp_session_output(session)->str, ==, expected);
+		g_string_free(state.delivered, TRUE);
+		g_string_free(state.trace, TRUE);
+	}
+}
+
+/* The reply text for each ingest result: ticket and action, or why not. */
+static void
+test_outcome_detail(void)
+{
+	static const struct {
+		ingest_status status;
+		const char *ticket, *reason, *error;
+		const char *detail;
+	} results[] = {
+		{ INGEST_OK, "KQZ-000001", NULL, NULL, "KQZ-000001 action=new" },
+		{ INGEST_OK, NULL, NULL, NULL, "- action=new" },
+		{ INGEST_TEMPFAIL, NULL, NULL, "database is locked", "temporary failure, try again later" },
+		{ INGEST_PERMFAIL, NULL, "a reason", "unparsable", "unparsable" },
+		{ INGEST_REFUSED, NULL, "closed ticket", NULL, "closed ticket" },
+		{ INGEST_NOUSER, NULL, NULL, NULL, "refused" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(results); i++) {
+		ingest_result result = {
+			.status = results[i].status,
+			.decision = { .action = ACTION_NEW, .ticket = (char *)results[i].ticket,
+			              .reason = (char *)results[i].reason },
+			.error = (char *)results[i].error,
+		};
+		lmtp_outcome outcome = { 0 };
+
+		lmtp_outcome_set(&outcome, &result);
+		g_assert_cmpint(outcome.status, ==, results[i].status);
+		g_assert_cmpstr(outcome.detail, ==, results[i].detail);
+		g_free(outcome.detail);
+	}
+}
+
 /* test_feed_all - the replies to input fed in the given chunk sizes (0 = random). */
 static char *
 test_feed_all(const GString *input, gsize chunk, GRand *rand, GString *delivered)
@@ -368,5 +433,7 @@ main(int argc, char **argv)
 	g_test_add_func("/lmtp/trace-headers", test_trace_headers);
 	g_test_add_func("/lmtp/busy", test_busy);
 	g_test_add_func("/lmtp/random-cuts", test_random_cuts);
+	g_test_add_func("/lmtp/close-replies", test_close_replies);
+	g_test_add_func("/lmtp/outcome-detail", test_outcome_detail);
 	return g_test_run();
 }

@@ -1,0 +1,469 @@
+/*
+ * mime_header - header text to clean UTF-8 (GMime 3.2.13): charset fallback, RFC 2047
+ * encoded-words decoded one at a time around GMime bug #133, addresses with their
+ * display names, Message-ID and References lists, the Date; and the envelope fields of
+ * a parsed_message built from them.
+ */
+#include <string.h>
+
+#include "mime-private.h"
+
+/* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
+#define ENCODED_WORD_MAX 256
+
+/* windows-1252 code points for 0x80..0x9f; the five holes become U+FFFD. */
+static const gunichar cp1252_high[32] = {
+	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+};
+
+/*
+ * lenient_decode - valid UTF-8 sequences kept, every other byte read as windows-1252.
+ * Always succeeds, so it is the last resort for text whose charset lies or is missing.
+ */
+static char *
+lenient_decode(const char *bytes, gsize length)
+{
+	GString *out = g_string_sized_new(length + 16);
+	gsize i = 0;
+
+	while (i < length) {
+		guchar c = (guchar)bytes[i];
+		gunichar u;
+
+		if (c < 0x80) {
+			g_string_append_c(out, c == 0 ? ' ' : (char)c);
+			i++;
+			continue;
+		}
+		u = g_utf8_get_char_validated(bytes + i, (gssize)(length - i));
+		if (u != (gunichar)-1 && u != (gunichar)-2) {
+			const char *next = g_utf8_next_char(bytes + i);
+
+			g_string_append_len(out, bytes + i, next - (bytes + i));
+			i = (gsize)(next - bytes);
+			continue;
+		}
+		g_string_append_unichar(out, c < 0xa0 ? cp1252_high[c - 0x80] : (gunichar)c);
+		i++;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* mime_charset_is_utf8 - declared charsets whose valid-UTF-8 bytes are taken as is. */
+gboolean
+mime_charset_is_utf8(const char *charset)
+{
+	const char *canon;
+
+	if (charset == NULL || *charset == '\0')
+		return TRUE;
+	canon = g_mime_charset_canon_name(charset);
+	return g_ascii_strcasecmp(canon, "utf-8") == 0 ||
+	    g_ascii_strcasecmp(canon, "us-ascii") == 0;
+}
+
+char *
+mime_to_utf8(const char *bytes, gsize length, const char *charset)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *converted = NULL;
+	const char *iconv_name;
+	gsize written = 0;
+
+	if (bytes == NULL || length == 0)
+		return g_strdup("");
+	if (mime_charset_is_utf8(charset)) {
+		/* NUL fails validation, so such text goes the lenient way, NUL → space. */
+		if (g_utf8_validate(bytes, (gssize)length, NULL))
+			return g_strndup(bytes, length);
+		return lenient_decode(bytes, length);
+	}
+	/* iso-8859-1 is really windows-1252 in practice (€ and curly quotes). */
+	iconv_name = g_mime_charset_iconv_name(g_mime_charset_iso_to_windows(charset));
+	converted = g_convert(bytes, (gssize)length, "UTF-8", iconv_name, NULL, &written,
+	    &error);
+	if (converted == NULL || memchr(converted, '\0', written) != NULL ||
+	    !g_utf8_validate(converted, (gssize)written, NULL))
+		return lenient_decode(bytes, length);
+	return g_steal_pointer(&converted);
+}
+
+/* mime_is_control - C0, DEL and C1 code points. */
+gboolean
+mime_is_control(gunichar u)
+{
+	return u < 0x20 || (u >= 0x7f && u < 0xa0);
+}
+
+/* mime_header_clean - controls become spaces, ends trimmed; the input must be UTF-8. */
+char *
+mime_header_clean(const char *text)
+{
+	GString *out;
+	const char *p;
+
+	if (text == NULL)
+		return g_strdup("");
+	out = g_string_sized_new(strlen(text));
+	for (p = text; *p; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+
+		if (mime_is_control(u))
+			g_string_append_c(out, ' ');
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	return g_strstrip(g_string_free(out, FALSE));
+}
+
+/* mime_header_value_clean - any header text (maybe not UTF-8) to a clean string or NULL. */
+char *
+mime_header_value_clean(const char *value)
+{
+	g_autofree char *utf8 = NULL;
+
+	if (value == NULL)
+		return NULL;
+	utf8 = mime_to_utf8(value, strlen(value), NULL);
+	return mime_header_clean(utf8);
+}
+
+/* encoded_word_length - length of the RFC 2047 encoded-word starting at p, 0 if none. */
+static gsize
+encoded_word_length(const char *p)
+{
+	const char *q = p + 2;
+
+	if (p[0] != '=' || p[1] != '?')
+		return 0;
+	while (*q && *q != '?' && !g_ascii_isspace(*q))
+		q++;
+	if (*q != '?' || q == p + 2)
+		return 0;
+	q++;
+	if (*q == '\0' || strchr("BbQq", *q) == NULL || q[1] != '?')
+		return 0;
+	q += 2;
+	/* Mailers put unencoded spaces inside words; accept them up to the word's end. */
+	while (*q && !(q[0] == '?' && q[1] == '=') && q - p < ENCODED_WORD_MAX)
+		q++;
+	if (q[0] != '?' || q[1] != '=')
+		return 0;
+	return (gsize)(q + 2 - p);
+}
+
+/* decode_one_word - one encoded-word to UTF-8, on its own so #133 cannot bite. */
+static char *
+decode_one_word(const char *word, gsize length)
+{
+	g_autofree char *copy = g_strndup(word, length);
+	char *text = strchr(copy + 2, '?') + 1;
+	gboolean q_encoding = (*text == 'Q' || *text == 'q');
+	g_autofree char *decoded = NULL;
+	char *p, *w;
+
+	/* Stray spaces: in Q-encoding they meant '_' (a space); in base64, nothing. */
+	for (p = w = text + 2; *p; p++) {
+		if (*p != ' ' && *p != '\t')
+			*w++ = *p;
+		else if (q_encoding)
+			*w++ = '_';
+	}
+	*w = '\0';
+	decoded = g_mime_utils_header_decode_text(mime_parser_options, copy);
+
+	if (decoded == NULL)
+		return g_strdup("");
+	return mime_to_utf8(decoded, strlen(decoded), NULL);
+}
+
+/* mime_header_unfold - a raw header value without its CR and LF (folding keeps the blanks). */
+char *
+mime_header_unfold(const char *raw)
+{
+	GString *out = g_string_sized_new(strlen(raw));
+	const char *p;
+
+	for (p = raw; *p; p++)
+		if (*p != '\r' && *p != '\n')
+			g_string_append_c(out, *p);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * header_text_to_utf8 - raw 8-bit header text: UTF-8 if it is, else the charset the
+ * message's own text declares (mailers write both alike), else windows-1252.
+ */
+static char *
+header_text_to_utf8(const char *bytes, gsize length, const char *hint)
+{
+	g_autofree char *converted = NULL;
+	gsize written = 0;
+
+	if (g_utf8_validate(bytes, (gssize)length, NULL) || hint == NULL)
+		return mime_to_utf8(bytes, length, NULL);
+	converted = g_convert(bytes, (gssize)length, "UTF-8", g_mime_charset_iconv_name(hint),
+	    NULL, &written, NULL);
+	if (converted == NULL || memchr(converted, '\0', written) != NULL)
+		return mime_to_utf8(bytes, length, NULL);
+	return g_steal_pointer(&converted);
+}
+
+/*
+ * decode_words - walk a raw header value: runs of adjacent encoded-words are decoded
+ * word by word and joined without the whitespace between them (RFC 2047 6.2). With
+ * reencode, each run goes back out as one UTF-8 B-word for GMime's address parser.
+ * Literal 8-bit text is made UTF-8 either way.
+ */
+static char *
+decode_words(const char *raw, gboolean reencode, const char *hint)
+{
+	g_autofree char *value = mime_header_unfold(raw);
+	GString *out = g_string_new(NULL);
+	const char *p = value;
+
+	while (*p) {
+		const char *literal = p;
+		g_autoptr(GString) run = g_string_new(NULL);
+		gsize n = 0;
+
+		while (*p && (n = encoded_word_length(p)) == 0)
+			p++;
+		if (p > literal) {
+			g_autofree char *text = header_text_to_utf8(literal, (gsize)(p - literal),
+			    hint);
+
+			g_string_append(out, text);
+		}
+		while (n > 0) {
+			g_autofree char *word = decode_one_word(p, n);
+			const char *after = p + n;
+
+			g_string_append(run, word);
+			p = after;
+			while (*after == ' ' || *after == '\t')
+				after++;
+			n = encoded_word_length(after);
+			if (n > 0)
+				p = after;
+		}
+		if (run->len == 0)
+			continue;
+		if (reencode) {
+			g_autofree char *b64 = g_base64_encode((const guchar *)run->str, run->len);
+
+			g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
+		} else {
+			g_string_append_len(out, run->str, run->len);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* mime_header_decode - raw header value to clean UTF-8; hint as in header_text_to_utf8. */
+char *
+mime_header_decode(const char *raw, const char *hint)
+{
+	g_autofree char *decoded = NULL;
+
+	if (raw == NULL)
+		return g_strdup("");
+	if (mime_parser_options == NULL)
+		mime_init();
+	decoded = decode_words(raw, FALSE, hint);
+	return mime_header_clean(decoded);
+}
+
+char *
+mime_decode_header_words(const char *raw)
+{
+	return mime_header_decode(raw, NULL);
+}
+
+/* mime_header_raw - the raw (undecoded, folded) value of a header of obj, or NULL. */
+const char *
+mime_header_raw(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	GMimeHeader *header;
+
+	if (list == NULL)
+		return NULL;
+	header = g_mime_header_list_get_header(list, name);
+	return header ? g_mime_header_get_raw_value(header) : NULL;
+}
+
+/* mime_address_new - a cleaned, lower-cased address entry. */
+mail_address *
+mime_address_new(const char *name, const char *address)
+{
+	mail_address *a = g_new0(mail_address, 1);
+	g_autofree char *addr = mime_header_value_clean(address ? address : "");
+
+	a->name = mime_header_value_clean(name ? name : "");
+	a->address = g_utf8_strdown(addr, -1);
+	return a;
+}
+
+void
+mime_address_free(gpointer data)
+{
+	mail_address *a = data;
+
+	if (a == NULL)
+		return;
+	g_free(a->name);
+	g_free(a->address);
+	g_free(a);
+}
+
+/* flatten_addresses - mailboxes of list into out, group members in place of groups. */
+static void
+flatten_addresses(InternetAddressList *list, GPtrArray *out, int depth)
+{
+	int i, n;
+
+	if (list == NULL || depth > 8)
+		return;
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			flatten_addresses(internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			g_ptr_array_add(out, mime_address_new(internet_address_get_name(ia),
+			    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))));
+		}
+	}
+}
+
+/* comment_as_name - "addr (Name)", the RFC 822 way MTAs still sign bounces. */
+static void
+comment_as_name(mail_address *a, const char *value)
+{
+	const char *open = strchr(value, '('), *close = open ? strrchr(open, ')') : NULL;
+	g_autofree char *comment = NULL;
+
+	if (*a->name != '\0' || strchr(value, '<') != NULL || close == NULL)
+		return;
+	comment = g_strndup(open + 1, (gsize)(close - open - 1));
+	g_free(a->name);
+	a->name = mime_decode_header_words(comment);
+}
+
+/* parse_addresses - the addresses of one header, display names decoded per word. */
+static GPtrArray *
+parse_addresses(GMimeObject *obj, const char *name, const char *hint)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(mime_address_free);
+	const char *raw = mime_header_raw(obj, name);
+	g_autofree char *normalized = NULL;
+	InternetAddressList *list;
+
+	if (raw == NULL)
+		return out;
+	normalized = decode_words(raw, TRUE, hint);
+	list = internet_address_list_parse(mime_parser_options, normalized);
+	if (list != NULL) {
+		flatten_addresses(list, out, 0);
+		g_object_unref(list);
+	}
+	if (out->len == 1)
+		comment_as_name(g_ptr_array_index(out, 0), normalized);
+	return out;
+}
+
+/* mime_message_id_clean - a Message-ID without surrounding blanks and <>, NULL if empty. */
+char *
+mime_message_id_clean(const char *id)
+{
+	g_autofree char *clean = mime_header_value_clean(id);
+	char *p;
+	gsize len;
+
+	if (clean == NULL)
+		return NULL;
+	p = clean;
+	if (*p == '<')
+		p++;
+	len = strlen(p);
+	if (len > 0 && p[len - 1] == '>')
+		p[--len] = '\0';
+	return len > 0 ? g_strdup(g_strstrip(p)) : NULL;
+}
+
+/* parse_references - the ids of a References or In-Reply-To value, oldest first. */
+static GPtrArray *
+parse_references(const char *value)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GMimeReferences *refs;
+	int i;
+
+	if (value == NULL)
+		return out;
+	refs = g_mime_references_parse(mime_parser_options, value);
+	if (refs == NULL)
+		return out;
+	for (i = 0; i < g_mime_references_length(refs); i++) {
+		char *id = mime_message_id_clean(g_mime_references_get_message_id(refs, i));
+
+		if (id != NULL)
+			g_ptr_array_add(out, id);
+	}
+	g_mime_references_free(refs);
+	return out;
+}
+
+/* format_date - the Date header as ISO 8601 UTC, NULL when absent. */
+static char *
+format_date(GMimeMessage *msg)
+{
+	GDateTime *date = g_mime_message_get_date(msg);
+	g_autoptr(GDateTime) utc = NULL;
+
+	if (date == NULL || mime_header_raw(GMIME_OBJECT(msg), "Date") == NULL)
+		return NULL;
+	utc = g_date_time_to_utc(date);
+	return utc ? g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+/*
+ * mime_header_parse - the envelope fields of m: addresses, subject, ids and date; hint is
+ * the charset the body declares, for raw 8-bit header text (see header_text_to_utf8).
+ */
+void
+mime_header_parse(GMimeMessage *msg, const char *hint, parsed_message *m)
+{
+	GMimeObject *obj = GMIME_OBJECT(msg);
+	const char *subject = mime_header_raw(obj, "Subject");
+	g_autoptr(GPtrArray) from = parse_addresses(obj, "From", hint);
+	g_autoptr(GPtrArray) in_reply_to = parse_references(
+	    g_mime_object_get_header(obj, "In-Reply-To"));
+
+	if (from->len > 0) {
+		mime_address_free(m->from);
+		m->from = g_ptr_array_steal_index(from, 0);
+	}
+	g_ptr_array_unref(m->to);
+	m->to = parse_addresses(obj, "To", hint);
+	g_ptr_array_unref(m->cc);
+	m->cc = parse_addresses(obj, "Cc", hint);
+	g_ptr_array_unref(m->reply_to);
+	m->reply_to = parse_addresses(obj, "Reply-To", hint);
+	if (subject != NULL) {
+		g_free(m->subject);
+		m->subject = mime_header_decode(subject, hint);
+	}
+	m->message_id = mime_message_id_clean(g_mime_message_get_message_id(msg));
+	if (in_reply_to->len > 0)
+		m->in_reply_to = g_strdup(g_ptr_array_index(in_reply_to, 0));
+	g_ptr_array_unref(m->references);
+	m->references = parse_references(g_mime_object_get_header(obj, "References"));
+	m->date = format_date(msg);
+}
