@@ -83,8 +83,53 @@ char *kb_term(const char *language, const char *word);
 char *kb_fold(const char *text, gssize length);
 
 struct sqlite3;
+struct store;
 
 /* kb_tokenizer_register - make the KB_TOKENIZER available to FTS5 on this connection. */
 gboolean kb_tokenizer_register(struct sqlite3 *db, GError **error);
+
+/* What kb_import did. */
+typedef struct {
+	int added, updated, unchanged;
+} kb_import_counts;
+
+/*
+ * kb_import - the articles of each path (a .md file, or a directory's .md files), added
+ * or changed in place, in one transaction: one bad file and nothing is imported.
+ */
+gboolean kb_import(struct store *handle, char **paths, kb_import_counts *counts, GError **error);
+
+/* kb_remove - FALSE with STORE_ERROR_NOT_FOUND when there is no article id. */
+gboolean kb_remove(struct store *handle, const char *id, GError **error);
+
+/* Suggestions: at most this many, and none scoring below the threshold. */
+#define KB_SUGGESTIONS_MAX 3
+#define KB_THRESHOLD_DEFAULT 7.0
+/* Bytes of a mail's subject and text that are searched: what it asks is at the top. */
+#define KB_MAIL_TEXT_MAX 4096
+
+/* One article found for a mail or a query. */
+typedef struct {
+	char *id;
+	char *title;
+	char *url;
+	char *excerpt;              /* one line */
+	double score;               /* -BM25: higher is better */
+	char **matched;             /* the words of the mail it matched, as written */
+} kb_suggestion;
+
+void kb_suggestion_free(kb_suggestion *suggestion);
+
+/*
+ * kb_suggest - up to KB_SUGGESTIONS_MAX articles of department (NULL: any) in language
+ * that answer text (a mail's subject and new text), best first, none below threshold;
+ * an empty array when nothing is good enough. kb_suggestion * owned by the array.
+ */
+GPtrArray *kb_suggest(struct store *handle, const char *language, const char *department,
+                      const char *text, double threshold, GError **error);
+
+/* kb_search - like kb_suggest with no threshold and up to limit hits, for staff. */
+GPtrArray *kb_search(struct store *handle, const char *language, const char *department,
+                     const char *query, int limit, GError **error);
 
 #endif
