@@ -37,4 +37,14 @@ printf 'no header\n' > "$WORK/kb/malo.md"
 ctl kb import "$WORK/kb" 2>/dev/null; is $? 65 "a bad article: exit 65"
 is "$(sql "select count(*) from kb_articles where slug = 'ftp-cuentas'")" 0 "and nothing of that import was written"
 ctl kb 2>/dev/null; is $? 64 "no subcommand: exit 64"
+
+# the confirmation of a new ticket lists what suggest found, and nothing when nothing is
+ctl import "$WORK/m1" "$WORK/m2" > /dev/null; ok $? "both mails open tickets"
+created() { sql "select mail from outbox where kind = 'created' and ticket_id = (select id from tickets where subject = '$1')" | tr -d '\r'; }
+created correo > "$WORK/c1"
+created boletin > "$WORK/c2"
+grep -q '^- Configurar el correo en el iPhone o el iPad$' "$WORK/c1"; ok $? "the iPhone confirmation names the mobile-mail article"
+grep -q '^  https://ayuda.example.com/correo/iphone$' "$WORK/c1"; ok $? "with its link"
+is "$(grep -c 'centro de ayuda' "$WORK/c2")" 0 "the newsletter confirmation suggests nothing"
+grep -q '^Un saludo,$' "$WORK/c2"; ok $? "and reads as it always did"
 done_testing
