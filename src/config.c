@@ -526,7 +526,7 @@ config_is_staff(const ticketd_config *config, const char *address)
 	for (int i = 0; address != NULL && config->staff[i] != NULL; i++)
 		if (address_equal(config->staff[i], address))
 			return TRUE;
-	for (guint d = 0; address != NULL && d < config->departments->len; d++) {
+	for (guint d = 0; address != NULL && config->departments != NULL && d < config->departments->len; d++) {
 		const department_config *department = g_ptr_array_index(config->departments, d);
 
 		for (int i = 0; department->staff != NULL && department->staff[i] != NULL; i++)

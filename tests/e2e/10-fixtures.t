@@ -9,7 +9,7 @@ use JSON::PP;
 
 my $top = $ENV{TICKETD_TOP} // '.';
 my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my $work = `sh -c '. "$top/tests/e2e/lib.sh"; trap - EXIT; write_config; load_accounts && echo \$WORK'`;
+my $work = `sh -c '. "$top/tests/e2e/lib.sh"; trap - EXIT; write_config staff_unsigned_reply=yes; load_accounts && echo \$WORK'`;
 chomp $work;
 ok(-s "$work/ticketd.conf", 'configuration written, accounts loaded') or BAIL_OUT('no test setup');
 my $ctl = "$build/ticketctl -c $work/ticketd.conf";

@@ -34,6 +34,8 @@ database = $work/ticketd.db
 domain = example.com
 staff = agente1\@example.com
 templates = $top/etc/templates
+# The agents here answer by the older, weaker path: a staff From threading by subject tag.
+staff_unsigned_reply = yes
 
 [department:soporte]
 name = Soporte técnico
