@@ -18,14 +18,9 @@ deliver() {  # deliver RCPT FROM MESSAGE-ID SUBJECT BODY [EXTRA-HEADER]
 }
 
 head -c 32 /dev/urandom | base64 > "$WORK/secret"; chmod 600 "$WORK/secret"
-write_config "secret_file = $WORK/secret" "[department:hosting]
+write_config --smtp "" "secret_file = $WORK/secret" "[department:hosting]
 address = hosting@example.com
-staff = agente3@example.com
-
-[smtp]
-url = smtp://127.0.0.1:$SINK_PORT
-from = Soporte Example <soporte@example.com>
-timeout = 5"
+staff = agente3@example.com"
 ctl account add ana@cliente.es --name "Ana" >/dev/null
 ctl subaccount add --notify ana@cliente.es luis@cliente.es >/dev/null
 
