@@ -18,7 +18,8 @@ plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
 # config(SMTP-LINES) - one department, one agent; more lines for [smtp].
 sub config {
 	my ($extra) = @_;
-	write_config(staff => 'agente1@example.com', departments => 'soporte',
+	# The agent here answers by the older, weaker path: a staff From threading by subject tag.
+	write_config(staff => 'agente1@example.com', departments => 'soporte', ticketd => 'staff_unsigned_reply = yes',
 	             smtp => "envelope_from = soporte\@example.com\n" . ($extra // ''));
 }
 
