@@ -202,11 +202,48 @@ dsn_fields(GMimeObject *obj, parsed_message *m, int depth)
 	}
 }
 
+/* is_party - an address the report itself is from or to: the sender it returns to. */
+static gboolean
+is_party(const parsed_message *m, const char *address)
+{
+	guint i;
+
+	if (address_equal(address, m->from->address))
+		return TRUE;
+	for (i = 0; i < m->to->len; i++)
+		if (address_equal(address, ((mail_address *)g_ptr_array_index(m->to, i))->address))
+			return TRUE;
+	return FALSE;
+}
+
+/* failed_address - the first address of the text that is not the report's own parties. */
+static char *
+failed_address(const parsed_message *m)
+{
+	const char *p = m->text;
+	int tries;
+
+	for (tries = 0; tries < 16 && p != NULL && *p; tries++) {
+		char *found = first_address(p);
+		const char *at;
+
+		if (found == NULL)
+			return NULL;
+		if (!is_party(m, found))
+			return found;
+		/* Go on past this one: look again after its first occurrence (any case). */
+		at = strchr(p, '@');
+		g_free(found);
+		p = at ? at + 1 : NULL;
+	}
+	return NULL;
+}
+
 /*
  * text_bounce_facts - what a DSN that is no multipart/report (qmail, Exim, Exchange,
  * hosted services) says in its text: the first status code, the first address in it
- * ("<a@b>:" in qmail's, "a@b" on its own line in Exim's), the Message-ID of the copy it
- * quotes. Meaningful only when classify calls the message a bounce.
+ * that is not the sender it returns to ("<a@b>:" in qmail's, "a@b" on its own line in
+ * Exim's), the Message-ID of the copy it quotes. Meaningful only when classify calls the message a bounce.
  */
 static void
 text_bounce_facts(parsed_message *m)
@@ -218,7 +255,7 @@ text_bounce_facts(parsed_message *m)
 	if (m->bounce_status == NULL)
 		m->bounce_status = dsn_status(m->text);
 	if (m->bounce_recipient == NULL)
-		m->bounce_recipient = first_address(m->text);
+		m->bounce_recipient = failed_address(m);
 	if (m->original_message_id == NULL && (id = strstr(m->text, "\nMessage-ID:")) == NULL)
 		id = strstr(m->text, "\nMessage-Id:");
 	if (m->original_message_id == NULL && id != NULL) {

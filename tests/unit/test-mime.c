@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "ingest.h"
 #include "mime.h"
 
 typedef struct {
@@ -315,6 +316,79 @@ test_bounce_facts(void)
 	g_assert_cmpstr(m->original_message_id, ==, "n-1@ticketd.example.com");
 }
 
+/* golden_render - the fields a NNN.ref holds, one "key: value" a line, text escaped. */
+static char *
+golden_render(const parsed_message *m, const char *class, const char *signal)
+{
+	GString *out = g_string_new(NULL);
+	g_autoptr(GString) body = g_string_new(NULL);
+	const char *p;
+	guint i;
+
+	for (p = m->new_text; *p; p++)
+		if (*p == '\n' || *p == '\\')
+			g_string_append(body, *p == '\n' ? "\\n" : "\\\\");
+		else
+			g_string_append_c(body, *p);
+
+	g_string_append_printf(out, "from: %s\nname: %s\nmalformed: %s\nsubject: %s\nbody: %s\n",
+	                       m->from->address, m->from->name, m->from_malformed ? "yes" : "no", m->subject, body->str);
+	for (i = 0; i < m->attachments->len; i++) {
+		const mail_attachment *a = g_ptr_array_index(m->attachments, i);
+
+		g_string_append_printf(out, "attachment: %s\t%s\t%s\n", a->filename, a->content_type, a->sha256);
+	}
+	g_string_append_printf(out, "class: %s\nsignal: %s\n", class, signal);
+	if (m->bounce_recipient || m->bounce_status || m->original_message_id)
+		g_string_append_printf(out, "bounce: %s %s %s\n", m->bounce_recipient ? m->bounce_recipient : "-",
+		                       m->bounce_status ? m->bounce_status : "-",
+		                       m->original_message_id ? m->original_message_id : "-");
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * test_golden - tests/mime/NNN.eml against NNN.ref (Postfix's .in/.ref habit): what
+ * staff see of each kind of real mail. TICKETD_GOLDEN_WRITE=1 writes the .ref files,
+ * to be read and checked by a person before they are committed.
+ */
+static void
+test_golden(void)
+{
+	static char *staff[] = { NULL };
+	ticketd_config config = { .domain = "example.com", .staff = staff };
+	const char *top = g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".";
+	g_autofree char *dir = g_build_filename(top, "tests", "mime", NULL);
+	g_autoptr(GDir) listing = g_dir_open(dir, 0, NULL);
+	const char *entry;
+	guint checked = 0;
+
+	g_assert_nonnull(listing);
+	while ((entry = g_dir_read_name(listing)) != NULL) {
+		g_autofree char *eml = g_build_filename(dir, entry, NULL);
+		g_autofree char *ref = NULL, *raw = NULL, *want = NULL, *got = NULL;
+		g_autoptr(parsed_message) m = NULL;
+		const char *signal;
+		mail_class class;
+		gsize length;
+
+		if (!g_str_has_suffix(entry, ".eml"))
+			continue;
+		ref = g_strdup_printf("%.*s.ref", (int)(strlen(eml) - 4), eml);
+		g_assert_true(g_file_get_contents(eml, &raw, &length, NULL));
+		m = mime_parse(raw, length);
+		class = classify_explain(&config, m, NULL, &signal);
+		got = golden_render(m, mail_class_name(class), signal);
+		if (g_getenv("TICKETD_GOLDEN_WRITE") != NULL)
+			g_assert_true(g_file_set_contents(ref, got, -1, NULL));
+		if (!g_file_get_contents(ref, &want, NULL, NULL))
+			g_error("%s: no %s (write it with TICKETD_GOLDEN_WRITE=1 and check it)", entry, ref);
+		if (strcmp(got, want) != 0)
+			g_error("%s differs from %s:\n--- got\n%s--- want\n%s", entry, ref, got, want);
+		checked++;
+	}
+	g_assert_cmpuint(checked, >=, 8);
+}
+
 /* test_bad_date - an unparsable Date gives NULL, not the epoch. */
 static void
 test_bad_date(void)
@@ -368,6 +442,7 @@ main(int argc, char **argv)
 	g_test_add_func("/mime/bad-date", test_bad_date);
 	g_test_add_func("/mime/lenient-from", test_lenient_from);
 	g_test_add_func("/mime/bounce-facts", test_bounce_facts);
+	g_test_add_func("/mime/golden", test_golden);
 	rc = g_test_run();
 	mime_shutdown();
 	return rc;
