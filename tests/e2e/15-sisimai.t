@@ -8,15 +8,14 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
 eval { require Sisimai; 1 } or plan skip_all => 'Sisimai not installed (make deps installs libsisimai-perl)';
-
-my $work = `sh -c '. "$top/tests/e2e/lib.sh"; trap - EXIT; write_config && echo \$WORK'`;
-chomp $work;
-ok(-s "$work/ticketd.conf", 'configuration written') or BAIL_OUT('no test setup');
-END { system('rm', '-rf', $work) if $work && !$ENV{KEEP_WORK} }
+write_config();
+ok(-s $CONF, 'configuration written') or BAIL_OUT('no test setup');
+my $top = $TOP;
 
 my %known;
 if (open my $fh, '<', "$top/tests/mime/sisimai-known.tsv") {
@@ -47,7 +46,7 @@ my ($agree, $robots) = (0, 0);
 for my $path (@files) {
 	(my $name = $path) =~ s{^\Q$top\E/|^\Q$corpora\E/}{};
 	my ($want, $recipient) = referee($path);
-	my $json = `$build/ticketctl -c $work/ticketd.conf inspect -r soporte\@example.com '$path' 2>/dev/null`;
+	my $json = `$TICKETCTL -c $CONF inspect -r soporte\@example.com '$path' 2>/dev/null`;
 	my $got = eval { decode_json($json) } // {};
 	my $class = $got->{class} // 'none';
 	my $same = $want eq '' ? $class !~ /^(bounce|abuse_report)$/ : $class eq $want;
