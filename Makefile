@@ -40,7 +40,7 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              libglib2.0-dev libjson-glib-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
              libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libstemmer-dev \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
-             clang libclang-rt-14-dev valgrind
+             clang libclang-rt-14-dev valgrind libsisimai-perl
 
 .PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint lint-man \
         clean bench fuzz fuzz-build

@@ -584,7 +584,7 @@ ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const
 	};
 
 	memset(result, 0, sizeof *result);
-	result->class = classify_message(config, mail->message, mail->sender);
+	result->class = classify_explain(config, mail->message, mail->sender, &result->class_signal);
 	if (!ingest_route(&ctx)) {
 		result->failure = failure_permanent(FAILURE_NO_SUCH_USER);
 		result->error = g_strdup("no department has this address");

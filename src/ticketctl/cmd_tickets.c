@@ -65,6 +65,10 @@ inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_resu
 	}
 	json_builder_end_array(json);
 	ctl_json_string(json, "class", mail_class_name(result->class));
+	ctl_json_string(json, "signal", result->class_signal);
+	ctl_json_string(json, "bounce_recipient", message->bounce_recipient);
+	ctl_json_string(json, "bounce_status", message->bounce_status);
+	ctl_json_string(json, "original_message_id", message->original_message_id);
 	json_builder_set_member_name(json, "decision");
 	json_builder_begin_object(json);
 	ctl_json_string(json, "action", result->failure.class == FAILURE_TEMPORARY ? "tempfail" :
