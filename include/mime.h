@@ -38,6 +38,8 @@ typedef struct {
 
 typedef struct {
 	mail_address *from;         /* never NULL; empty fields when missing */
+	gboolean from_malformed;    /* From is not one clean mailbox: nobody may be identified by it */
+	guint from_count;           /* mailboxes in From */
 	GPtrArray *to;              /* mail_address * */
 	GPtrArray *cc;
 	GPtrArray *reply_to;
@@ -56,7 +58,7 @@ typedef struct {
 	char *precedence;
 	char *list_id;
 	char *loop;                 /* our own loop header, X-Ticketd-Loop */
-	char *authentication_results;
+	GPtrArray *authentication_results; /* char *, every such field, topmost first */
 	gboolean x_autoreply;       /* X-Autoreply or X-Autorespond present */
 	gboolean x_auto_response_suppress;
 	gboolean list_unsubscribe;

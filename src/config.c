@@ -450,6 +450,7 @@ config_free(ticketd_config *config)
 	g_free(config->code_mask);
 	g_free(config->subject_tag);
 	g_strfreev(config->staff);
+	g_strfreev(config->authserv_ids);
 	g_free(config->templates_dir);
 	g_free(config->language);
 	g_free(config->user);

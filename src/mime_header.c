@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "address.h"
 #include "mime-private.h"
 
 /* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
@@ -378,6 +379,61 @@ parse_addresses(GMimeObject *obj, const char *name, const char *hint)
 	return out;
 }
 
+/* bare_at_signs - '@' outside quoted strings and comments; -1 when a quote, comment or <> is open. */
+static int
+bare_at_signs(const char *text)
+{
+	int ats = 0, comment = 0, angle = 0;
+	gboolean quoted = FALSE;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\\' && (quoted || comment) && p[1] != '\0')
+			p++;
+		else if (quoted)
+			quoted = *p != '"';
+		else if (*p == '(')
+			comment++;
+		else if (comment > 0)
+			comment -= *p == ')';
+		else if (*p == '"')
+			quoted = TRUE;
+		else if (*p == '<' || *p == '>')
+			angle += *p == '<' ? 1 : -1;
+		else
+			ats += *p == '@';
+		if (angle < 0 || angle > 1)
+			return -1;
+	}
+	return quoted || comment > 0 || angle != 0 ? -1 : ats;
+}
+
+/*
+ * from_malformed - a From that names nobody for sure: more than one From field, an
+ * address that is not one, or '@' signs the parser dropped (GMime reads
+ * maria@cliente.es@evil.test as maria@cliente.es, silently).
+ */
+static gboolean
+from_malformed(GMimeObject *obj, const char *hint, const GPtrArray *from)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	const char *raw = mime_header_raw(obj, "From");
+	g_autofree char *normalized = NULL;
+	int fields = 0;
+
+	if (raw == NULL)
+		return FALSE;
+	for (int i = 0; i < g_mime_header_list_get_count(list); i++)
+		fields += g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(list, i)),
+		                             "From") == 0;
+	normalized = decode_words(raw, TRUE, hint);
+	if (fields != 1 || from->len == 0 || bare_at_signs(normalized) != (int)from->len)
+		return TRUE;
+	for (guint i = 0; i < from->len; i++)
+		if (!address_valid(((const mail_address *)g_ptr_array_index(from, i))->address))
+			return TRUE;
+	return FALSE;
+}
+
 /* mime_message_id_clean - a Message-ID without surrounding blanks and <>, NULL if empty. */
 char *
 mime_message_id_clean(const char *id)
@@ -446,6 +502,8 @@ mime_header_parse(GMimeMessage *msg, const char *hint, parsed_message *m)
 	g_autoptr(GPtrArray) in_reply_to = parse_references(
 	    g_mime_object_get_header(obj, "In-Reply-To"));
 
+	m->from_count = from->len;
+	m->from_malformed = from_malformed(obj, hint, from);
 	if (from->len > 0) {
 		mime_address_free(m->from);
 		m->from = g_ptr_array_steal_index(from, 0);
