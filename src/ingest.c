@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "authres.h"
 #include "code.h"
 #include "ingest-private.h"
 #include "log.h"
@@ -480,23 +481,26 @@ ingest_over_limits(ingest_context *ctx)
 }
 
 gboolean
-ingest_dmarc_passed(const parsed_message *message)
+ingest_dmarc_passed(const ingest_context *ctx, const char **why)
 {
-	g_autofree char *lower = message->authentication_results ?
-	                         g_ascii_strdown(message->authentication_results, -1) : NULL;
+	const char *at = strrchr(ctx->sender, '@');
 
-	return lower != NULL && strstr(lower, "dmarc=pass") != NULL;
+	return authres_dmarc_pass(ctx->config, ctx->message, at != NULL ? at + 1 : NULL, why);
 }
 
 /* ingest_gate - why a known sender's mail must only be held, or NULL. */
 static const char *
 ingest_gate(ingest_context *ctx, sender_identity identity)
 {
+	const char *why;
 	int recent;
 
-	if (ctx->config->require_dmarc_pass && identity.role != SENDER_UNKNOWN &&
-	    !ingest_dmarc_passed(ctx->message))
-		return "the From matches a known address but DMARC did not pass (require_dmarc_pass)";
+	if (ctx->config->require_dmarc_pass && identity.role != SENDER_UNKNOWN && !ingest_dmarc_passed(ctx, &why)) {
+		g_free(ctx->gate_reason);
+		ctx->gate_reason = g_strdup_printf("the From matches a known address but DMARC did not pass "
+		                                   "(require_dmarc_pass): %s", why);
+		return ctx->gate_reason;
+	}
 	/* 0 turns the limit off: the count below costs up to intake_per_hour index steps. */
 	if (identity.role == SENDER_STAFF || ctx->config->intake_per_hour == 0)
 		return NULL;
@@ -522,6 +526,12 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 
 	if (*ctx->sender == '\0') {
 		ingest_hold(ctx, "no From address");
+		return;
+	}
+	/* GMime keeps the first address of a From it cannot read whole: never take it for a person. */
+	if (ctx->message->from_malformed || ctx->message->from_count > 1) {
+		ingest_hold(ctx, ctx->message->from_count > 1 ? "the From holds more than one address: nobody is identified"
+		                                              : "the From is malformed: nobody is identified");
 		return;
 	}
 	identity = ingest_identify(ctx);
@@ -601,6 +611,7 @@ ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const
 	}
 	g_free(ctx.plus_detail);
 	g_free(ctx.dedup_key);
+	g_free(ctx.gate_reason);
 }
 
 void

@@ -29,6 +29,13 @@ is "$(sql "select count(*) from tickets t join accounts a on a.id = t.account_id
 	"intake_per_hour = 0 turns the limit off"
 
 write_config "require_dmarc_pass = yes"
+mail cliente@tienda.es d0@tienda.es "Consulta" "Authentication-Results: mx.example.com; dmarc=pass header.from=tienda.es" | deliver
+is $? 75 "require_dmarc_pass without authserv_id is a configuration error: the mail waits"
+tail -n 1 "$WORK/log" | grep -q 'ticketd.conf:1: \[ticketd\] authserv_id: require_dmarc_pass = yes needs the authserv-id'
+ok $? "and the error names the file and what to set"
+
+write_config "require_dmarc_pass = yes
+authserv_id = mx.example.com"
 "$TICKETCTL" -c "$CONF" account add cliente@tienda.es
 mail cliente@tienda.es d1@falso.es "Cambie mi contraseña" "Authentication-Results: mx.example.com; spf=fail; dmarc=fail header.from=tienda.es" | deliver
 is "$(sql "select count(*) from held where sender = 'cliente@tienda.es'")" 1 "a known From failing DMARC is held"
@@ -37,6 +44,14 @@ mail cliente@tienda.es d2@tienda.es "Consulta" | deliver
 is "$(sql "select count(*) from held where sender = 'cliente@tienda.es'")" 2 "without Authentication-Results it is held too"
 mail cliente@tienda.es d3@tienda.es "Consulta" "Authentication-Results: mx.example.com; dkim=pass; dmarc=pass header.from=tienda.es" | deliver
 is "$(sql "select count(*) from tickets t join accounts a on a.id = t.account_id where a.email = 'cliente@tienda.es'")" 1 "dmarc=pass opens the ticket"
+mail cliente@tienda.es d4@tienda.es "Consulta 2" "Authentication-Results: mx.evil.test; dmarc=pass header.from=tienda.es" | deliver
+is "$(sql "select count(*) from held where sender = 'cliente@tienda.es'")" 3 "a dmarc=pass another authserv-id wrote is not believed"
+mail cliente@tienda.es d5@tienda.es "Consulta 3" "Authentication-Results: mx.example.com; dmarc=pass header.from=evil.test" | deliver
+is "$(sql "select count(*) from held where sender = 'cliente@tienda.es'")" 4 "nor our MTA's pass for another header.from"
+grep -q 'action=hold.*reason=the From matches a known address but DMARC did not pass (require_dmarc_pass): dmarc=pass is for another header.from' "$WORK/log"
+ok $? "the log line says why it is held"
+mail 'cliente@tienda.es@evil.test' d6@evil.test "Consulta 4" "Authentication-Results: mx.example.com; dmarc=pass header.from=tienda.es" | deliver
+is "$(sql "select count(*) from held where reason like 'the From is malformed%'")" 1 "a From of two @ identifies nobody: held"
 
 write_config
 notification=$(sql "select message_id from outbox where recipient = 'cliente@tienda.es' limit 1")

@@ -56,6 +56,9 @@ typedef struct {
 	int tickets, messages, held;
 } ingest_case;
 
+/* Known senders must pass DMARC, as our MTA mx.example.com found it. */
+#define DMARC_CONFIG "require_dmarc_pass = yes\nauthserv_id = mx.example.com\n"
+
 #define OK FAILURE_OK, FAILURE_MESSAGE, "250 2.0.0", 0
 
 static const ingest_case cases[] = {
@@ -101,6 +104,37 @@ static const ingest_case cases[] = {
 	{ "store-failure-is-temporary", FALSE, NULL, NULL, TRUE, BASE_MAIL, NULL, CUSTOMER, "soporte@example.com",
 	  FAILURE_TEMPORARY, FAILURE_MESSAGE, "451 4.3.0", 75,
 	  MAIL_NORMAL, ACTION_NEW, TICKET_NONE, NULL, 0, 0, 0 },
+	{ "from-with-two-at-signs-held", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER "@evil.test", "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "from-unquoted-address-as-name-held", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER " <eve@evil.test>", "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "from-with-two-addresses-held", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER ", eve@evil.test", "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "dmarc-pass-of-our-mta-opens", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; spf=pass smtp.mailfrom=cliente-hosting.es;\r\n"
+	       "  dkim=pass (2048-bit key) header.d=cliente-hosting.es; dmarc=pass header.from=cliente-hosting.es\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 1, 1, 0 },
+	{ "dmarc-pass-of-another-authserv-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.evil.test; dmarc=pass header.from=cliente-hosting.es\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "dmarc-pass-for-another-header-from-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; dmarc=pass header.from=evil.test\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "dmarc-pass-only-in-a-comment-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; dmarc=fail (p=reject; dmarc=pass) "
+	       "header.from=cliente-hosting.es\r\n", "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "dmarc-forged-pass-under-our-fail-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; dmarc=fail header.from=cliente-hosting.es\r\n"
+	       "Authentication-Results: mx.example.com; dmarc=pass header.from=cliente-hosting.es\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
 	{ "fixture-new-ticket", FALSE, NULL, NULL, FALSE, NULL, "cur/001-sin-acceso-correo:2,S", NULL,
 	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 1, 1, 0 },
 	{ "fixture-dsn-bounce", FALSE, NULL, NULL, FALSE, NULL, "cur/024-rebote-dsn-postfix:2,S", NULL,
