@@ -23,6 +23,7 @@
 #define EVENT_BOUNCING  "bouncing"      /* a bounce of ours named this recipient */
 #define EVENT_SWEEP     "sweep"         /* a [sweep] rule moved the ticket */
 #define EVENT_DELIVERY_FAILED "delivery_failed" /* a notification failed for good */
+#define EVENT_MESSAGE_ID_REUSED "message_id_reused" /* a mail came with another mail's Message-ID */
 /* Robot mail on a ticket is recorded under its mail class name: bounce, auto_reply, loop. */
 
 /* Outbox states (outbox.state). */

@@ -182,8 +182,20 @@ static const char schema_v4[] =
 	" WHERE kind <> '" NOTICE_STAFF_REPLY "' AND state <> '" OUTBOX_SUPPRESSED "';"
 	"PRAGMA user_version = 4;";
 
+/*
+ * Schema version 5: intake_per_hour counts each mail against the identity that vouches
+ * for it (the From only when it is authenticated, else the envelope sender), which the
+ * messages and held tables do not keep. Counting starts afresh from here.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE intake ("
+	" identity TEXT NOT NULL COLLATE NOCASE,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX intake_identity ON intake(identity, created);"
+	"PRAGMA user_version = 5;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 /* schema_version - PRAGMA user_version, or -1 on error. */
