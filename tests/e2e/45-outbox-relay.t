@@ -4,13 +4,8 @@
 # marked sent even when the database is locked at that moment, so it never goes twice.
 . "$(dirname "$0")/lib.sh"
 
-sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$sink" ] || skip_all "smtp-sink (Postfix) is not installed"
-PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-write_config "" "[smtp]
-url = smtp://127.0.0.1:$PORT
-from = Soporte Example <soporte@example.com>
-timeout = 5"
+command -v smtp-sink >/dev/null || [ -x /usr/sbin/smtp-sink ] || skip_all "smtp-sink (Postfix) is not installed"
+write_config --smtp ""
 flush() { "$TICKETCTL" -c "$CONF" outbox flush 2>>"$WORK/ctl.err"; }
 "$TICKETCTL" -c "$CONF" account add ana@cliente.es
 printf 'From: ana@cliente.es\nTo: soporte@example.com\nSubject: Consulta\nMessage-ID: <o1@cliente.es>\n\nHola.\n' |
@@ -21,22 +16,17 @@ is "$(sql "select count(*) from outbox where state = 'queued'")" 1 "a confirmati
 out=$(flush); code=$?
 is "$code" 75 "outbox flush exits 75 when the relay is down"
 is "$out" "0 notifications sent" "and says nothing was sent"
-grep -q "relay smtp://127.0.0.1:$PORT took no mail" "$WORK/ctl.err"
+grep -q "relay smtp://127.0.0.1:$SINK_PORT took no mail" "$WORK/ctl.err"
 ok $? "the error names the relay"
 is "$(sql "select state || ' ' || attempts from outbox")" "queued 1" "the notification waits for the next run"
 
 # The relay is back, but sits on DATA for 3 s; meanwhile another writer holds the
 # database for 14 s, past the 10 s busy timeout of the mark that follows the 250.
-mkdir -p "$WORK/sink"
-"$sink" -u root -w 3 -d "$WORK/sink/%M." "127.0.0.1:$PORT" 10 &
-CLEANUP_PIDS="$CLEANUP_PIDS $!"
-sleep 0.5
+start_sink -w 3
 TICKETD_NOW=$(( $(date +%s) + 600 )) "$TICKETCTL" -c "$CONF" outbox flush >"$WORK/flush.out" 2>>"$WORK/ctl.err" &
 flusher=$!
-for _ in $(seq 50); do
-	[ "$(sql "select state from outbox")" = sending ] && break
-	sleep 0.1
-done
+leased() { [ "$(sql "select state from outbox")" = sending ]; }
+wait_for 5 leased
 is "$(sql "select state from outbox")" sending "the row is leased while it is sent"
 printf 'BEGIN IMMEDIATE;\nUPDATE accounts SET name = name;\n.shell sleep 14\nCOMMIT;\n' | sqlite3 "$WORK/ticketd.db" &
 locker=$!
@@ -48,7 +38,7 @@ is "$(sql "select state from outbox")" sent "the row is marked sent, not left to
 grep -q "marking it sent failed.*trying again" "$WORK/ctl.err"
 ok $? "the retried mark is logged"
 TICKETD_NOW=$(( $(date +%s) + 7200 )) "$TICKETCTL" -c "$CONF" outbox flush >/dev/null 2>>"$WORK/ctl.err"
-is "$(grep -l 'Message-I[Dd]:' "$WORK"/sink/* 2>/dev/null | wc -l | tr -d ' ')" 1 \
+is "$(sink_count 'o1@cliente.es')" 1 \
 	"after the lease would have ended the customer still has exactly one mail"
 
 done_testing
