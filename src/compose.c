@@ -9,6 +9,7 @@
 
 #include "code.h"
 #include "compose.h"
+#include "kb.h"
 #include "log.h"
 #include "status.h"
 
@@ -201,6 +202,30 @@ compose_department_address(const ticketd_config *config, const store_ticket *tic
 	return department ? department->address : config->smtp.from_address;
 }
 
+/*
+ * compose_suggestions - the {suggestions} block: a heading and, per article, its title,
+ * one line of excerpt and its link, ending in a blank line; "" when there are none, so
+ * a confirmation without articles reads as it always did.
+ */
+static char *
+compose_suggestions(const GPtrArray *suggestions, gboolean english)
+{
+	GString *out = g_string_new(NULL);
+
+	if (suggestions == NULL || suggestions->len == 0)
+		return g_string_free(out, FALSE);
+	g_string_append(out, english ?
+	                "These articles of our help centre may answer your question right away:\n\n" :
+	                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
+	                "ahora mismo:\n\n");
+	for (guint i = 0; i < suggestions->len; i++) {
+		const kb_suggestion *s = suggestions->pdata[i];
+		g_string_append_printf(out, "- %s\n  %s\n  %s\n", s->title, s->excerpt, s->url);
+	}
+	g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
+}
+
 /* compose_values - every {placeholder} of the templates and its text for this mail. */
 static GHashTable *
 compose_values(const ticketd_config *config, const compose_request *request, const char *lang)
@@ -225,6 +250,7 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
 	                                    : g_strdup(english ? "customer" : "cliente"));
 	g_hash_table_insert(values, "linked_code", g_strdup(event->linked_code ? event->linked_code : ""));
+	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english));
 	return values;
 }
 

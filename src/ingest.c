@@ -519,7 +519,7 @@ ingest_stored_as(ingest_context *ctx, const char *code)
 
 /*
  * ingest_delivered_before - a delivery row for this mail and department. Rows written
- * before schema 5 are keyed by the bare Message-ID: such a row is this mail only when
+ * before schema 6 are keyed by the bare Message-ID: such a row is this mail only when
  * its ticket holds a message with the Message-ID and this content; one without a ticket
  * (held) cannot be compared, and is taken for this mail as it was when it was written.
  */

@@ -8,6 +8,7 @@
 
 #include "address.h"
 #include "compose.h"
+#include "kb.h"
 #include "log.h"
 #include "notify.h"
 #include "smtp.h"
@@ -135,14 +136,37 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }
 
+/*
+ * notify_suggestions - the help-centre articles a new ticket's confirmation offers, for
+ * the words of the mail that opened it; NULL for other notices. A failed search only
+ * costs the suggestions: the confirmation goes out without them.
+ */
+static GPtrArray *
+notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
+                   const char *language)
+{
+	g_autoptr(GPtrArray) thread = NULL;
+	g_autofree char *words = NULL;
+	const store_message_row *first;
+
+	if (event->kind != NOTIFY_CREATED ||
+	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
+		return NULL;
+	first = thread->pdata[0];
+	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
+	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+}
+
 /* notify_queue_one - compose for one recipient and store the row. */
 static gboolean
 notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
                  const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
 {
+	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, recipient->language);
 	compose_request request = {
 		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
 		.recipient_name = recipient->name, .language = recipient->language, .event = event,
+		.suggestions = suggestions,
 	};
 	g_autofree char *message_id = NULL;
 	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);

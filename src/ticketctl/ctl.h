@@ -57,5 +57,6 @@ int ctl_search(ctl_context *ctx, int argc, char **argv);
 int ctl_attachment(ctl_context *ctx, int argc, char **argv);
 int ctl_export(ctl_context *ctx, int argc, char **argv);
 int ctl_fetch(ctl_context *ctx, int argc, char **argv);
+int ctl_kb(ctl_context *ctx, int argc, char **argv);
 
 #endif

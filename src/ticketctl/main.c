@@ -37,6 +37,7 @@ static const ctl_command commands[] = {
 	{ "department", ctl_department, "department list         the departments of the configuration" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
+	{ "kb", ctl_kb, "kb import|list|show|remove|search|suggest   the help centre" },
 };
 
 static void

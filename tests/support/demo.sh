@@ -24,6 +24,9 @@ start_sink
 echo "== accounts from maildir-fixtures/accounts.csv"
 load_accounts
 
+echo "== the help centre from maildir-fixtures/kb"
+"$BUILD/ticketctl" kb import "$TOP/maildir-fixtures/kb"
+
 [ "$(id -u)" = 0 ] && chown nobody "$DEMO"/ticketd.db*
 
 echo "== ticketd listening on 127.0.0.1:$LMTP_PORT (LMTP)"
@@ -69,6 +72,10 @@ echo "== the staff reply, as the customer received it"
 MAIL=$(grep -l "^Subject: .*\[Ticket #$FIRST\]" "$DEMO"/sink/* | xargs grep -l "Hemos reiniciado" | head -1)
 sed -n '/^From:/,/^$/p' "$MAIL" | grep -E '^(From|To|Reply-To|Subject|Message-Id|In-Reply-To):'
 perl -MMIME::QuotedPrint -0777 -ne 'my ($h, $b) = split /\r?\n\r?\n/, $_, 2; print decode_qp($b)' "$MAIL"
+
+echo "== a customer's mail about their iPhone, and the article its confirmation suggests"
+printf 'From: Ana <ana@cliente.es>\nTo: soporte@example.com\nSubject: correo en el movil\n\nno me funciona el correo en el iphone, no envia\n' > "$DEMO/iphone.eml"
+"$BUILD/ticketctl" kb suggest "$DEMO/iphone.eml"
 
 echo "== the same Maildir again: nothing is doubled"
 "$BUILD/ticketctl" import "$TOP/maildir-fixtures"

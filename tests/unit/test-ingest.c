@@ -518,7 +518,7 @@ test_intake_identity(fixture *f, gconstpointer data)
 	ingest_result_clear(&result);
 }
 
-/* A delivery recorded before schema 5 (keyed by the bare Message-ID) still stops a redelivery. */
+/* A delivery recorded before schema 6 (keyed by the bare Message-ID) still stops a redelivery. */
 static void
 test_legacy_delivery(fixture *f, gconstpointer data)
 {
