@@ -27,6 +27,7 @@ typedef struct {
 	char *plus_detail;
 	char *dedup_key;
 	char *gate_reason;          /* a hold reason made for this mail, when one was */
+	char *reused_from;          /* the ticket of another mail with this Message-ID */
 	const char *sender;         /* From address, lower case, "" when missing */
 	int64_t now;
 	ingest_result *result;

@@ -68,4 +68,36 @@ is "$(sql "select status from tickets where code = '$code'")" open "the ticket's
 is "$(sql "select state || ' ' || last_error from outbox where recipient = 'cliente@tienda.es' and kind = 'status'")" \
 	"suppressed mail to this address bounced" "no more notifications go to the bouncing address"
 
+# A flood forging a customer's From is counted against its envelope sender, not her.
+write_config "intake_per_hour = 3"
+"$TICKETCTL" -c "$CONF" account add maria@cliente.es
+for n in 1 2 3 4 5 6; do
+	mail maria@cliente.es "forged$n@evil.test" "Urgente $n" | deliver -f attacker@evil.test
+done
+is "$(sql "select count(*) from held where reason = 'over intake_per_hour'")" 6 "the forger's flood is held past the limit"
+grep -q 'warning:.*intake_per_hour.* counted for the envelope sender <attacker@evil.test>' "$WORK/log"
+ok $? "the warning names whom it was counted against"
+: > "$WORK/log"
+mail maria@cliente.es real1@cliente.es "Mi consulta de verdad" | deliver -f maria@cliente.es
+is "$(sql "select count(*) from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'real1@cliente.es'")" 1 \
+	"the customer's own mail still opens its ticket"
+for n in 2 3 4; do mail maria@cliente.es "real$n@cliente.es" "Consulta $n" | deliver -f maria@cliente.es; done
+is "$(sql "select count(*) from held where sender = 'maria@cliente.es' and reason = 'over intake_per_hour'")" 4 \
+	"her own fourth mail in the hour is held, with its reason"
+grep -q 'NOQUEUE: from=<maria@cliente.es>.*message-id=<real4@cliente.es>, action=hold.*reason=over intake_per_hour' "$WORK/log"
+ok $? "and its decision is logged with the reason"
+
+# The desk's own address in From never becomes a customer.
+write_config
+n=0
+for from in soporte@example.com facturacion+KQZ-482913@example.com; do
+	n=$((n + 1))
+	mail "$from" "desk$n@evil.test" "Cambio de titular" | deliver -f intruso@evil.test
+	is "$(sql "select count(*) from accounts where email = '$from'")" 0 "From: $from makes no account"
+	is "$(sql "select count(*) from held where sender = lower('$from') and reason like '%desk''s own addresses%'")" 1 \
+		"it is held with the reason"
+done
+grep -q "from=<soporte@example.com>.*action=hold.*reason=the From is one of the desk's own addresses" "$WORK/log"
+ok $? "the hold is logged with the reason"
+
 done_testing
