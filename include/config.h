@@ -39,6 +39,7 @@ typedef struct {
 } smtp_config;
 
 typedef struct {
+	gboolean allow_remote;      /* inet: listeners off the loopback (dangerous) */
 	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
 	int socket_mode;
 	char *socket_owner;
@@ -94,6 +95,7 @@ typedef struct {
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */
 	char *pid_file;
+	char *secret_file;          /* 32 random bytes, hex: the key of signed addresses */
 	GPtrArray *departments;     /* department_config * */
 	int sweep_interval;         /* seconds between two rounds of the daemon's sweeper */
 	GPtrArray *sweep_rules;     /* sweep_rule *, in file order */
@@ -110,6 +112,8 @@ const char *config_path(const char *from_command_line);
 
 ticketd_config *config_load(const char *path, GError **error);
 void config_free(ticketd_config *config);
+/* config_check_templates - templates/ and templates/LANG for every language exist; else file:line. */
+gboolean config_check_templates(const ticketd_config *config, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)
 
 /*

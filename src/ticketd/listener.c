@@ -190,6 +190,23 @@ listener_update(const ticketd_config *config, gboolean fatal)
 	return ok;
 }
 
+char **
+listener_socket_paths(void)
+{
+	GStrvBuilder *builder = g_strv_builder_new();
+	char **paths;
+
+	for (guint i = 0; listeners != NULL && i < listeners->len; i++) {
+		const listener *l = g_ptr_array_index(listeners, i);
+
+		if (l->path != NULL)
+			g_strv_builder_add(builder, l->path);
+	}
+	paths = g_strv_builder_end(builder);
+	g_strv_builder_unref(builder);
+	return paths;
+}
+
 guint
 listener_count(void)
 {

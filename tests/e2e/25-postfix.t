@@ -1,10 +1,14 @@
 #!/bin/sh
 # 25-postfix - a private Postfix instance (its own config, queue and data directories
 # under the test's work directory, SMTP on a loopback port; the system's Postfix is
-# not touched) receives mail over SMTP and delivers it over LMTP to ticketd, by unix
-# socket for soporte@ and by TCP for ventas@. Asserted from both sides: the tickets,
-# a threaded reply, status=sent in Postfix's log, a bounce for an unknown recipient,
-# and a deferral on a store failure that is delivered once the store works again.
+# not touched) built from the shipped etc/postfix/*.sample, once for each of their
+# layouts (relay domain, addresses in mydestination, virtual domain): the sample's
+# lines are used as written, only the one layout's lines uncommented. ticketd listens
+# where the samples say, private/ticketd-lmtp in the queue directory. Asserted from
+# both sides: a new mail, a tagged reply and a plus-address reply become one ticket,
+# status=sent in Postfix's log, postconf and postfix check print no warning, and (relay
+# layout) a bounce for an unknown recipient and a deferral on a store failure that is
+# delivered once the store works again; the socket is removed when ticketd stops.
 . "$(dirname "$0")/lib.sh"
 
 command -v postfix >/dev/null 2>&1 && command -v postconf >/dev/null 2>&1 \
@@ -15,9 +19,8 @@ getent passwd postfix >/dev/null || skip_all "no postfix user"
 
 PF=$WORK/postfix
 free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
-SMTP_PORT=$(free_port)
-LMTP_PORT=$(free_port)
 daemon_directory=$(postconf -dh daemon_directory)
+SOCKET=$PF/spool/private/ticketd-lmtp
 
 postfix_stop() {
 	[ -f "$PF/etc/main.cf" ] || return 0
@@ -29,22 +32,22 @@ postfix_stop() {
 }
 trap 'postfix_stop; tap_cleanup' EXIT
 
-# ticketd: drops to nobody, its unix socket owned by postfix as on a real system.
-write_config "user = nobody" "[lmtp]
-listen = unix:$WORK/lmtp.sock, inet:127.0.0.1:$LMTP_PORT
-socket_mode = 0660
-socket_owner = postfix"
-chmod 0755 "$WORK"
-chown nobody "$WORK"
-"$TICKETD" -f -c "$CONF" 2>"$WORK/ticketd.log" &
-TICKETD_PID=$!
-CLEANUP_PIDS="$TICKETD_PID"
-for _ in $(seq 50); do [ -S "$WORK/lmtp.sock" ] && break; sleep 0.1; done
-[ -S "$WORK/lmtp.sock" ]; ok $? "ticketd listens on $WORK/lmtp.sock and 127.0.0.1:$LMTP_PORT"
+# sample_lines LAYOUT - main.cf.sample's active lines and LAYOUT's "#L " lines, as written.
+sample_lines() {
+	awk -v want="$1" '
+		/^# Layout "/ { split($0, part, "\""); layout = part[2] }
+		/^#L / { if (layout == want) print substr($0, 4); next }
+		/^[^#]/ { print }' "$TOP/etc/postfix/main.cf.sample"
+}
 
-mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
-chown postfix "$PF/data"
-cat > "$PF/etc/main.cf" <<EOF
+# postfix_build LAYOUT - the instance's own lines (paths, ports, logging), then the samples.
+postfix_build() {
+	rm -rf "$PF"
+	chmod 0755 "$WORK"
+	mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
+	chown postfix "$PF/data"
+	SMTP_PORT=$(free_port)
+	cat > "$PF/etc/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $PF/spool
 data_directory = $PF/data
@@ -54,28 +57,22 @@ mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.test.invalid
 mydomain = test.invalid
-mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-relay_domains = example.com
-# The two setups of etc/postfix/: the unix socket, and loopback TCP for ventas@.
-transport_maps = inline:{ ventas@example.com=ticketd:inet:[127.0.0.1]:$LMTP_PORT, example.com=ticketd:unix:$WORK/lmtp.sock }
-ticketd_destination_concurrency_limit = 8
-ticketd_destination_recipient_limit = 50
 default_transport = discard
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 alias_maps =
 alias_database =
-local_recipient_maps =
 maillog_file = $PF/maillog
 maillog_file_prefixes = $PF
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 smtpd_banner = \$myhostname ESMTP
-EOF
-cat > "$PF/etc/master.cf" <<EOF
+CF
+	sample_lines "$1" >> "$PF/etc/main.cf"
+	cat > "$PF/etc/master.cf" <<CF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -91,15 +88,15 @@ showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
 lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-# The transport of etc/postfix/master.cf.sample, unchrooted: this instance has no chroot.
-sed -n '/^ticketd /,$p' "$TOP/etc/postfix/master.cf.sample" | sed 's/^\(ticketd *unix *- *- *\)y/\1n/' >> "$PF/etc/master.cf"
-postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "a private Postfix starts (config_directory $PF/etc)"
-for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
+CF
+	grep -v '^#' "$TOP/etc/postfix/master.cf.sample" >> "$PF/etc/master.cf"
+}
 
 # smtp_send FROM TO SUBJECT MESSAGE-ID - one mail over SMTP; prints Postfix's queue id.
 smtp_send() {
@@ -123,42 +120,77 @@ wait_log() {
 	echo "# not in the log: $1"; sed 's/^/# /' "$PF/maillog" | tail -5; return 1
 }
 
-qid=$(smtp_send ana@cliente.es soporte@example.com "No puedo enviar correos" p1@cliente.es)
-wait_log "$qid: to=<soporte@example.com>, relay=.*lmtp.sock.*status=sent \\(250 2.0.0"
-ok $? "Postfix delivered over the unix socket: status=sent"
-is "$(sql "select t.department || ' ' || t.status from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'p1@cliente.es'")" \
-	"soporte open" "the ticket exists, open, in soporte"
-code=$(sql "select t.code from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'p1@cliente.es'")
+ticket_of() { sql "select t.code from tickets t join messages m on m.ticket_id = t.id where m.message_id = '$1'"; }
 
-qid=$(smtp_send ana@cliente.es soporte@example.com "RE: [Ticket #$code] No puedo enviar correos" p2@cliente.es)
-wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "the reply is delivered"
-is "$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code'")" 2 "and threads into $code"
-is "$(sql "select status from tickets where code = '$code'")" customer_reply "which is now customer_reply"
+# ticketd_start - as the samples say: the socket in private/, owned by postfix, drop to nobody.
+ticketd_start() {
+	rm -f "$WORK/ticketd.db" "$WORK/ticketd.db-wal" "$WORK/ticketd.db-shm"
+	write_config "user = nobody" "[lmtp]
+listen = unix:$SOCKET
+socket_mode = 0660
+socket_owner = postfix"
+	chmod 0755 "$WORK"
+	chown nobody "$WORK"
+	"$TICKETD" -f -c "$CONF" 2>"$WORK/ticketd.log" &
+	TICKETD_PID=$!
+	CLEANUP_PIDS="$TICKETD_PID"
+	for _ in $(seq 50); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+	[ -S "$SOCKET" ]; ok $? "$layout: ticketd listens on private/ticketd-lmtp"
+}
 
-qid=$(smtp_send luis@tienda.es ventas@example.com "Presupuesto de hosting" v1@tienda.es)
-wait_log "$qid: to=<ventas@example.com>, relay=127.0.0.1\\[127.0.0.1\\]:$LMTP_PORT.*status=sent"
-ok $? "Postfix delivered over loopback TCP: status=sent"
-is "$(sql "select t.department from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'v1@tienda.es'")" \
-	ventas "a ticket in ventas"
+ticketd_stop() {
+	kill "$TICKETD_PID"; wait "$TICKETD_PID"; is $? 0 "$layout: ticketd stops on SIGTERM with exit 0"
+	CLEANUP_PIDS=
+	[ ! -e "$SOCKET" ]; ok $? "$layout: and removes its socket from Postfix's private/"
+	[ ! -e "$WORK/ticketd.pid" ]; ok $? "$layout: and its pid file"
+	grep -Eq "fatal|panic" "$WORK/ticketd.log"; is $? 1 "$layout: no fatal or panic in ticketd's log"
+}
 
-qid=$(smtp_send ana@cliente.es nadie@example.com "Hola" n1@cliente.es)
-wait_log "$qid: to=<nadie@example.com>.*dsn=5.1.1, status=bounced"; ok $? "an unknown recipient bounces: 550 5.1.1"
+# three_mails - new, tagged reply, plus-address reply: one ticket, threaded.
+three_mails() {
+	n=$1
+	qid=$(smtp_send ana@cliente.es soporte@example.com "No puedo enviar correos" "$n-1@cliente.es")
+	wait_log "$qid: to=<soporte@example.com>, relay=.*ticketd-lmtp.*status=sent \\(250 2.0.0"
+	ok $? "$layout: a new mail, status=sent over private/ticketd-lmtp"
+	code=$(ticket_of "$n-1@cliente.es")
+	is "$(sql "select department || ' ' || status from tickets where code = '$code'")" "soporte open" \
+		"$layout: it is a ticket, open, in soporte"
+	qid=$(smtp_send ana@cliente.es soporte@example.com "RE: [Ticket #$code] No puedo enviar correos" "$n-2@cliente.es")
+	wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "$layout: a tagged reply is delivered"
+	is "$(ticket_of "$n-2@cliente.es")" "$code" "$layout: and threads into $code"
+	qid=$(smtp_send ana@cliente.es "soporte+$code@example.com" "Otra cosa" "$n-3@cliente.es")
+	wait_log "$qid: to=<soporte\\+$code@example.com>.*status=sent"; ok $? "$layout: a plus-address reply is delivered"
+	is "$(ticket_of "$n-3@cliente.es")" "$code" "$layout: and threads into $code by its address"
+	is "$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code'")" 3 \
+		"$layout: three messages, one ticket"
+}
 
-# A store failure: Postfix defers (4.3.0), then delivers once the store works.
-sql "create trigger ticketd_test_fail before insert on tickets begin select raise(abort, 'injected failure'); end"
-qid=$(smtp_send eva@nueva.es soporte@example.com "Web caída" f1@nueva.es)
-wait_log "$qid: to=<soporte@example.com>.*dsn=4.3.0, status=deferred"; ok $? "a store failure: 451 4.3.0, Postfix defers"
-is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 0 "nothing of it was stored"
-sql "drop trigger ticketd_test_fail"
-postqueue -c "$PF/etc" -f
-wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "after postqueue -f it is delivered"
-is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 1 "and stored once"
+for layout in relay local virtual; do
+	postfix_build "$layout"
+	warnings=$( { postconf -c "$PF/etc" -n >/dev/null; postfix -c "$PF/etc" check; } 2>&1)
+	is "$warnings" "" "$layout: postconf -n and postfix check print no warning for the samples"
+	postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "$layout: a private Postfix starts (config_directory $PF/etc)"
+	for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
+	ticketd_start
+	three_mails "$layout"
+	if [ "$layout" = relay ]; then
+		qid=$(smtp_send ana@cliente.es nadie@example.com "Hola" n1@cliente.es)
+		wait_log "$qid: to=<nadie@example.com>.*dsn=5.1.1, status=bounced"; ok $? "an unknown recipient bounces: 550 5.1.1"
 
-grep -Eq "from=<ana@cliente.es>, to=<soporte@example.com>, message-id=<p1@cliente.es>, action=new, department=soporte" \
-	"$WORK/ticketd.log"; ok $? "ticketd logs one line per decision"
-grep -Eq "fatal|panic" "$WORK/ticketd.log"; is $? 1 "no fatal or panic in ticketd's log"
-
-postfix_stop
-kill "$TICKETD_PID"; wait "$TICKETD_PID"; is $? 0 "ticketd stops on SIGTERM with exit 0"
-CLEANUP_PIDS=
+		# A store failure: Postfix defers (4.3.0), then delivers once the store works.
+		sql "create trigger ticketd_test_fail before insert on tickets begin select raise(abort, 'injected failure'); end"
+		qid=$(smtp_send eva@nueva.es soporte@example.com "Web caída" f1@nueva.es)
+		wait_log "$qid: to=<soporte@example.com>.*dsn=4.3.0, status=deferred"; ok $? "a store failure: 451 4.3.0, Postfix defers"
+		is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 0 "nothing of it was stored"
+		sql "drop trigger ticketd_test_fail"
+		postqueue -c "$PF/etc" -f
+		wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "after postqueue -f it is delivered"
+		is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 1 "and stored once"
+		grep -Eq "from=<ana@cliente.es>, to=<soporte@example.com>, message-id=<relay-1@cliente.es>, action=new, department=soporte" \
+			"$WORK/ticketd.log"; ok $? "ticketd logs one line per decision"
+	fi
+	grep -q "warning" "$PF/maillog"; is $? 1 "$layout: Postfix logged no warning"
+	postfix_stop
+	ticketd_stop
+done
 done_testing
