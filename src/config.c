@@ -494,8 +494,8 @@ config_check_templates(const ticketd_config *config, GError **error)
 		lines = g_strsplit(text, "\n", -1);
 		source.lines = lines;
 		return config_fail(error, &source, "ticketd", "templates",
-		                   "%s: no such directory; point templates at the installed templates "
-		                   "(make install puts them in /etc/ticketd/templates)", missing);
+		                   "%s: no such directory; run make install (it puts them in /etc/ticketd/templates) "
+		                   "or set templates to where they are", missing);
 	}
 	return TRUE;
 }

@@ -38,6 +38,29 @@ status_valid(const char *status)
 	return status_find(status) != NULL;
 }
 
+/* status_same - a name or label as a person types it: case does not matter. */
+static gboolean
+status_same(const char *typed, const char *known)
+{
+	g_autofree char *a = g_utf8_casefold(typed, -1);
+	g_autofree char *b = g_utf8_casefold(known, -1);
+
+	return strcmp(a, b) == 0;
+}
+
+const char *
+status_from_text(const ticketd_config *config, const char *text)
+{
+	for (gsize i = 0; text != NULL && g_utf8_validate(text, -1, NULL) && i < G_N_ELEMENTS(statuses); i++) {
+		const char *name = statuses[i].name;
+
+		if (status_same(text, name) || status_same(text, status_label(config, name, "es")) ||
+		    status_same(text, status_label(config, name, "en")))
+			return name;
+	}
+	return NULL;
+}
+
 const char *
 status_label(const ticketd_config *config, const char *status, const char *lang)
 {

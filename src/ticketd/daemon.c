@@ -160,7 +160,7 @@ daemon_secret(const ticketd_config *config)
 	pw = config->user != NULL ? getpwnam(config->user) : NULL;
 	if (!secret_create(config->secret_file, pw != NULL ? pw->pw_gid : 0, &error))
 		log_fatal("[ticketd] secret_file %s; make it as make install does: "
-		          "(umask 027; od -An -tx1 -N32 /dev/urandom | tr -d ' \\n' > %s) && chgrp %s %s",
+		          "(umask 027; od -An -tx1 -N32 /dev/urandom | tr -d '[:space:]'; echo) > %s && chgrp %s %s",
 		          error->message, config->secret_file, config->user, config->secret_file);
 }
 

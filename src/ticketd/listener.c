@@ -173,8 +173,10 @@ listener_update(const ticketd_config *config, gboolean fatal)
 			}
 		}
 		if (kept == NULL && (kept = listener_open(spec, &config->lmtp, &error)) == NULL) {
-			if (fatal)
+			if (fatal) {
+				g_ptr_array_unref(next);    /* a failed start leaves no socket behind */
 				log_fatal("%s", error->message);
+			}
 			log_warning("%s", error->message);
 			ok = FALSE;
 			continue;

@@ -193,4 +193,37 @@ for layout in relay local virtual; do
 	postfix_stop
 	ticketd_stop
 done
+
+# The installed daemon with the installed sample configuration, only its paths moved
+# into $WORK (and its loopback port and relay, which must be free on this machine),
+# behind the relay layout: a mail to soporte@ becomes a ticket, and ticketd check is
+# content with the set-up.
+layout=installed
+ROOT=$WORK/root
+make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$ROOT" install >/dev/null 2>&1; ok $? "make install DESTDIR=$ROOT"
+postfix_build relay
+postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "installed: a private Postfix starts"
+for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
+user=ticketd
+getent passwd ticketd >/dev/null || user=nobody     # no ticketd user on this machine: the unprivileged one
+CONF=$ROOT/etc/ticketd/ticketd.conf
+sed -i -e "s|/var/lib/ticketd|$WORK/db|; s|/var/spool/postfix|$PF/spool|; s|/run/ticketd|$WORK/run|" \
+	-e "s|/etc/ticketd|$ROOT/etc/ticketd|; s|^user = ticketd|user = $user|; s|127.0.0.1:2424|127.0.0.1:$(free_port)|" \
+	-e "s|^url = smtp://127.0.0.1:25|url = smtp://127.0.0.1:$SMTP_PORT|" "$CONF"
+group=$(id -gn "$user")
+install -d -o "$user" -g "$group" -m 0750 "$WORK/db"
+chgrp "$group" "$CONF"
+"$ROOT/usr/local/sbin/ticketd" -c "$CONF" 2>"$WORK/ticketd.log"; ok $? "installed: ticketd starts in the background"
+for _ in $(seq 50); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+is "$(stat -c '%U:%G %a' "$ROOT/etc/ticketd/secret")" "root:$group 640" "installed: it made the secret, root:$group 0640"
+MAIL_CONFIG=$PF/etc "$ROOT/usr/local/sbin/ticketd" check -c "$CONF" >"$WORK/check" 2>&1; ok $? "installed: ticketd check is content"
+sed 's/^/# /' "$WORK/check"
+qid=$(smtp_send ana@cliente.es soporte@example.com "No puedo enviar correos" inst-1@cliente.es)
+wait_log "$qid: to=<soporte@example.com>, relay=.*ticketd-lmtp.*status=sent"; ok $? "installed: status=sent"
+is "$(sqlite3 "$WORK/db/ticketd.db" "select t.department from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'inst-1@cliente.es'")" \
+	soporte "installed: the mail to soporte@ is a ticket"
+kill "$(cat "$WORK/run/ticketd.pid")"
+for _ in $(seq 50); do [ -e "$WORK/run/ticketd.pid" ] || break; sleep 0.2; done
+[ ! -e "$SOCKET" ] && [ ! -e "$WORK/run/ticketd.pid" ]; ok $? "installed: a stop removes the socket and the pid file"
+postfix_stop
 done_testing
