@@ -186,7 +186,7 @@ POSTINST = getent group $(TICKETD_USER) >/dev/null || groupadd --system $(TICKET
 .PHONY: install-system install-postinst-note uninstall
 install-system:
 	$(POSTINST)
-	-command -v systemctl >/dev/null && [ -d /run/systemd/system ] && systemctl daemon-reload
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "make install: checking the set-up (ticketd check):"
 	@$(SBINDIR)/ticketd check -c $(SYSCONFDIR)/ticketd/ticketd.conf && echo "make install: ticketd check found nothing" || \
 	  echo "make install: fix what ticketd check says above, then: systemctl enable --now ticketd"
