@@ -22,7 +22,8 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # libetpan.pc carries non-PIE link flags (-no-pie from its build): link it by name.
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lpthread
+# libstemmer (Snowball) has no .pc file either.
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lstemmer -lpthread
 
 # libticketd.a holds the parts (src/*.c, no main); each program lives in its own folder
 # with its private headers, which the library cannot include.
@@ -42,19 +43,20 @@ DEPFILES  = $(LIB_OBJ:.o=.d) $(TICKETD_OBJ:.o=.d) $(TICKETCTL_OBJ:.o=.d) \
 # Debian packages the build, the tests and the demo need.
 DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              libglib2.0-dev libjson-glib-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
-             libetpan-dev libcurl4-gnutls-dev libgnutls28-dev \
+             libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libstemmer-dev \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
              clang libclang-rt-14-dev valgrind
 
-.PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint-man \
+.PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint lint-man \
         clean bench fuzz fuzz-build
 
 all: need-libraries $(BUILD)/ticketd $(BUILD)/ticketctl
 
 # A build never installs anything: it says what is missing and how to get it.
 need-libraries:
-	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] || { \
-	  echo "make: missing build libraries (pkg-config $(PKGS), libetpan);" \
+	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] \
+	  && [ -e /usr/include/libstemmer.h ] || { \
+	  echo "make: missing build libraries (pkg-config $(PKGS), libetpan, libstemmer);" \
 	       "run 'make deps' as root to install them" >&2; exit 1; }
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
@@ -84,7 +86,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libticketd.a | $(BUILD)/tests
 	@echo "  TEST    $@"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
-# A stand-in for a parser bug, preloaded by tests/73-poison.t (never installed).
+# A stand-in for a parser bug, preloaded by tests/e2e/73-poison.t (never installed).
 $(BUILD)/tests/poison-shim.so: tests/support/poison-shim.c | $(BUILD)/tests
 	@echo "  SHIM    $@"
 	@$(CC) -shared -fPIC -O1 -Wall -Werror $(shell pkg-config --cflags gmime-3.0) -o $@ $< -ldl
@@ -97,7 +99,7 @@ $(BUILD)/obj $(BUILD)/obj/ticketd $(BUILD)/obj/ticketctl $(BUILD)/tests $(BUILD)
 check: deps-if-missing
 	@$(MAKE) --no-print-directory test
 
-test: all $(UNITS) $(BUILD)/tests/poison-shim.so lint-man
+test: all $(UNITS) $(BUILD)/tests/poison-shim.so lint
 	TICKETD_BUILD=$(abspath $(BUILD)) TICKETD_TOP=$(CURDIR) \
 	  prove -f $(UNITS) $(E2E) :: --tap
 
@@ -131,6 +133,10 @@ demo: deps-if-missing
 bench: all
 	sh tests/support/bench.sh $(abspath $(BUILD))
 
+# The man pages are clean mdoc; no two public headers include each other, even indirectly.
+lint: lint-man
+	@sh tests/support/include-cycles.sh include
+
 lint-man:
 	mandoc -Tlint -W warning $(MANPAGES)
 
@@ -149,7 +155,7 @@ deps:
 
 deps-if-missing:
 	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] \
-	  && command -v prove >/dev/null && command -v mandoc >/dev/null \
+	  && [ -e /usr/include/libstemmer.h ] && command -v prove >/dev/null && command -v mandoc >/dev/null \
 	  && command -v postconf >/dev/null || $(MAKE) --no-print-directory deps
 
 # make install: as root, a daemon ready to start. With DESTDIR (packaging) only the

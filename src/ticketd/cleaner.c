@@ -11,10 +11,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon-private.h"
 #include "log.h"
+
+/* The cleaner, and this process's end of the pipe it waits on. */
+static pid_t cleaner_pid;
+static int cleaner_holder = -1;
 
 typedef struct {
 	char *path;
@@ -84,5 +89,19 @@ cleaner_start(char **paths)
 		cleaner_wait(holder[0], (const cleaner_file *)(void *)files->data, files->len);
 	}
 	close(holder[0]);
+	cleaner_pid = pid;
+	cleaner_holder = holder[1];
 	g_array_unref(files);
+}
+
+/* cleaner_finish - the daemon's last act: let go, and return once the files are gone. */
+void
+cleaner_finish(void)
+{
+	if (cleaner_holder < 0)
+		return;
+	close(cleaner_holder);
+	cleaner_holder = -1;
+	while (waitpid(cleaner_pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }

@@ -62,6 +62,8 @@ gboolean listener_poll(int wake_fd);
 
 /* cleaner_start - as root: a process that removes paths once every daemon process has ended. */
 void cleaner_start(char **paths);
+/* cleaner_finish - the supervisor, exiting: returns once the cleaner has removed them. */
+void cleaner_finish(void);
 
 /* session.c */
 

@@ -150,18 +150,23 @@ daemon_run_directory(const char *pid_file)
 
 /* daemon_secret - [ticketd] secret_file, made on the first start: readable by the daemon's group. */
 static void
-daemon_secret(const ticketd_config *config)
+daemon_secret(ticketd_config *config)
 {
 	struct passwd *pw;
 	g_autoptr(GError) error = NULL;
 
-	if (geteuid() != 0 || config->secret_file == NULL)
+	if (geteuid() != 0 || config->secret != NULL || config->secret_file == NULL)
 		return;
 	pw = config->user != NULL ? getpwnam(config->user) : NULL;
 	if (!secret_create(config->secret_file, pw != NULL ? pw->pw_gid : 0, &error))
 		log_fatal("[ticketd] secret_file %s; make it as make install does: "
 		          "(umask 027; od -An -tx1 -N32 /dev/urandom | tr -d '[:space:]'; echo) > %s && chgrp %s %s",
 		          error->message, config->secret_file, config->user, config->secret_file);
+	/* The configuration was read before the file existed: take the new key now. */
+	if ((config->secret = secret_load(config->secret_file, &error)) == NULL)
+		log_fatal("[ticketd] secret_file %s", error->message);
+	g_clear_pointer(&config->secret_problem, g_free);
+	log_info("made the secret %s", config->secret_file);
 }
 
 /* daemon_cleaner - sockets and pid file outlive the privilege drop: a root cleaner removes them. */
@@ -325,6 +330,7 @@ daemon_main(int argc, char **argv)
 	status = supervisor_run(&hooks, ready_fd);
 	if (pid_file != NULL && *pid_file != '\0')
 		unlink(pid_file);
+	cleaner_finish();
 	daemon_config_release(server.config);
 	log_info("stopped");
 	return status;

@@ -17,86 +17,8 @@ command -v postfix >/dev/null 2>&1 && command -v postconf >/dev/null 2>&1 \
 [ -x "$TICKETD" ] || skip_all "$TICKETD is not built"
 getent passwd postfix >/dev/null || skip_all "no postfix user"
 
-PF=$WORK/postfix
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
-daemon_directory=$(postconf -dh daemon_directory)
-SOCKET=$PF/spool/private/ticketd-lmtp
-
-postfix_stop() {
-	[ -f "$PF/etc/main.cf" ] || return 0
-	postfix -c "$PF/etc" stop >/dev/null 2>&1
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -s "$PF/spool/pid/master.pid" ] && kill -0 "$(cat "$PF/spool/pid/master.pid")" 2>/dev/null || break
-		sleep 0.5
-	done
-}
-trap 'postfix_stop; tap_cleanup' EXIT
-
-# sample_lines LAYOUT - main.cf.sample's active lines and LAYOUT's "#L " lines, as written.
-sample_lines() {
-	awk -v want="$1" '
-		/^# Layout "/ { split($0, part, "\""); layout = part[2] }
-		/^#L / { if (layout == want) print substr($0, 4); next }
-		/^[^#]/ { print }' "$TOP/etc/postfix/main.cf.sample"
-}
-
-# postfix_build LAYOUT - the instance's own lines (paths, ports, logging), then the samples.
-postfix_build() {
-	rm -rf "$PF"
-	chmod 0755 "$WORK"
-	mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
-	chown postfix "$PF/data"
-	SMTP_PORT=$(free_port)
-	cat > "$PF/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-daemon_directory = $daemon_directory
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.invalid
-mydomain = test.invalid
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-default_transport = discard
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-alias_maps =
-alias_database =
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-smtpd_banner = \$myhostname ESMTP
-CF
-	sample_lines "$1" >> "$PF/etc/main.cf"
-	cat > "$PF/etc/master.cf" <<CF
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-CF
-	grep -v '^#' "$TOP/etc/postfix/master.cf.sample" >> "$PF/etc/master.cf"
-}
+SOCKET=$WORK/postfix/spool/private/ticketd-lmtp
+trap 'stop_postfix; tap_cleanup' EXIT
 
 # smtp_send FROM TO SUBJECT MESSAGE-ID - one mail over SMTP; prints Postfix's queue id.
 smtp_send() {
@@ -122,25 +44,20 @@ wait_log() {
 
 ticket_of() { sql "select t.code from tickets t join messages m on m.ticket_id = t.id where m.message_id = '$1'"; }
 
-# ticketd_start - as the samples say: the socket in private/, owned by postfix, drop to nobody.
+# ticketd_start - as the samples say: the socket in private/, owned by postfix, drop to
+# the daemon's user.
 ticketd_start() {
 	rm -f "$WORK/ticketd.db" "$WORK/ticketd.db-wal" "$WORK/ticketd.db-shm"
-	write_config "user = nobody" "[lmtp]
-listen = unix:$SOCKET
-socket_mode = 0660
-socket_owner = postfix"
-	chmod 0755 "$WORK"
-	chown nobody "$WORK"
-	"$TICKETD" -f -c "$CONF" 2>"$WORK/ticketd.log" &
-	TICKETD_PID=$!
-	CLEANUP_PIDS="$TICKETD_PID"
-	for _ in $(seq 50); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+	write_config --listen "unix:$SOCKET" --lmtp "socket_mode = 0660
+socket_owner = postfix" "user = $(daemon_user)"
+	work_for_daemon
+	: > "$WORK/ticketd.log"
+	start_ticketd -n
 	[ -S "$SOCKET" ]; ok $? "$layout: ticketd listens on private/ticketd-lmtp"
 }
 
 ticketd_stop() {
-	kill "$TICKETD_PID"; wait "$TICKETD_PID"; is $? 0 "$layout: ticketd stops on SIGTERM with exit 0"
-	CLEANUP_PIDS=
+	stop_ticketd; is $? 0 "$layout: ticketd stops on SIGTERM with exit 0"
 	[ ! -e "$SOCKET" ]; ok $? "$layout: and removes its socket from Postfix's private/"
 	[ ! -e "$WORK/ticketd.pid" ]; ok $? "$layout: and its pid file"
 	grep -Eq "fatal|panic" "$WORK/ticketd.log"; is $? 1 "$layout: no fatal or panic in ticketd's log"
@@ -166,11 +83,8 @@ three_mails() {
 }
 
 for layout in relay local virtual; do
-	postfix_build "$layout"
-	warnings=$( { postconf -c "$PF/etc" -n >/dev/null; postfix -c "$PF/etc" check; } 2>&1)
-	is "$warnings" "" "$layout: postconf -n and postfix check print no warning for the samples"
-	postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "$layout: a private Postfix starts (config_directory $PF/etc)"
-	for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
+	start_postfix "$layout"; ok $? "$layout: a private Postfix from the samples starts, postconf -n and postfix check silent"
+	[ -s "$PF/warnings" ] && sed 's/^/# /' "$PF/warnings"
 	ticketd_start
 	three_mails "$layout"
 	if [ "$layout" = relay ]; then
@@ -190,7 +104,7 @@ for layout in relay local virtual; do
 			"$WORK/ticketd.log"; ok $? "ticketd logs one line per decision"
 	fi
 	grep -q "warning" "$PF/maillog"; is $? 1 "$layout: Postfix logged no warning"
-	postfix_stop
+	stop_postfix
 	ticketd_stop
 done
 
@@ -201,9 +115,7 @@ done
 layout=installed
 ROOT=$WORK/root
 make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$ROOT" install >/dev/null 2>&1; ok $? "make install DESTDIR=$ROOT"
-postfix_build relay
-postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "installed: a private Postfix starts"
-for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
+start_postfix relay; ok $? "installed: a private Postfix starts"
 user=ticketd
 getent passwd ticketd >/dev/null || user=nobody     # no ticketd user on this machine: the unprivileged one
 CONF=$ROOT/etc/ticketd/ticketd.conf
@@ -225,5 +137,5 @@ is "$(sqlite3 "$WORK/db/ticketd.db" "select t.department from tickets t join mes
 kill "$(cat "$WORK/run/ticketd.pid")"
 for _ in $(seq 50); do [ -e "$WORK/run/ticketd.pid" ] || break; sleep 0.2; done
 [ ! -e "$SOCKET" ] && [ ! -e "$WORK/run/ticketd.pid" ]; ok $? "installed: a stop removes the socket and the pid file"
-postfix_stop
+stop_postfix
 done_testing

@@ -20,11 +20,8 @@ PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, Loca
 # The set-up make install leaves, in $WORK: config and secret root:GROUP 0640, the
 # database directory nobody 0750, and a Postfix configuration of its own (MAIL_CONFIG).
 chmod 0755 "$WORK"
-write_config "user = nobody
-secret_file = $WORK/secret" "[lmtp]
-listen = unix:$WORK/pf/spool/private/ticketd-lmtp, inet:127.0.0.1:$PORT
-[smtp]
-url = smtp://127.0.0.1:$SINK_PORT"
+write_config --smtp "" --listen "unix:$WORK/pf/spool/private/ticketd-lmtp, inet:127.0.0.1:$PORT" "user = nobody
+secret_file = $WORK/secret"
 sed -i "s|^database = .*|database = $WORK/db/ticketd.db|" "$CONF"
 chgrp "$GROUP" "$CONF"
 (umask 027; od -An -tx1 -N32 /dev/urandom | tr -d '[:space:]' > "$WORK/secret"; echo >> "$WORK/secret")
