@@ -19,6 +19,7 @@ const config_choice config_closed_reply_choices[] = {
 	{ "reopen", CLOSED_REPLY_REOPEN }, { "new", CLOSED_REPLY_NEW }, { "reject", CLOSED_REPLY_REJECT },
 	{ NULL, 0 }
 };
+static const config_choice cc_choices[] = { { "watch", CC_WATCH }, { "ignore", CC_IGNORE }, { NULL, 0 } };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
 
@@ -114,6 +115,7 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_STR("subject_tag", ticketd_config, subject_tag, CONFIG_DEFAULT_SUBJECT_TAG, config_check_subject_tag),
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
+	CONFIG_CHOICE("cc", ticketd_config, cc, "watch", cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
 	CONFIG_OTHER("secret_file", "/etc/ticketd/secret", config_read_secret_file),
 	CONFIG_BOOL("staff_unsigned_reply", ticketd_config, staff_unsigned_reply, FALSE),
@@ -154,11 +156,12 @@ config_read_department_address(const config_section *section, const config_key *
 	return TRUE;
 }
 
-/* [department:SLUG]: name defaults to the slug, closed_reply to [ticketd]'s. */
+/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
 const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };
