@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "ingest.h"
 #include "log.h"
+#include "status.h"
 
 static void
 json_address(JsonBuilder *json, const mail_address *address)
@@ -65,6 +66,10 @@ inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_resu
 	}
 	json_builder_end_array(json);
 	ctl_json_string(json, "class", mail_class_name(result->class));
+	ctl_json_string(json, "signal", result->class_signal);
+	ctl_json_string(json, "bounce_recipient", message->bounce_recipient);
+	ctl_json_string(json, "bounce_status", message->bounce_status);
+	ctl_json_string(json, "original_message_id", message->original_message_id);
 	json_builder_set_member_name(json, "decision");
 	json_builder_begin_object(json);
 	ctl_json_string(json, "action", result->failure.class == FAILURE_TEMPORARY ? "tempfail" :
@@ -180,6 +185,11 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
+	if (status != NULL && (filter.status = status_from_word(ctx->config, status)) == NULL) {
+		fprintf(stderr, "ticketctl list: unknown status \"%s\"; use a name or label of ticketctl(1) STATUSES, "
+		        "e.g. open or Abierto\n", status);
+		return EX_USAGE;
+	}
 	if ((tickets = store_ticket_list(ctx->db, &filter, &error)) == NULL)
 		return ctl_store_error("listing tickets", error);
 	if (ctx->json) {
