@@ -349,7 +349,7 @@ department_free(gpointer data)
 	g_free(department);
 }
 
-/* config_load_department - one [department:SLUG]; name and closed_reply inherit. */
+/* config_load_department - one [department:SLUG]; name, closed_reply and cc inherit. */
 static gboolean
 config_load_department(const config_source *source, ticketd_config *config, const char *group,
                        GError **error)
@@ -365,6 +365,7 @@ config_load_department(const config_source *source, ticketd_config *config, cons
 		                   "a department slug is lower-case letters, digits, - and _");
 	department->name = g_strdup(slug);
 	department->closed_reply = config->closed_reply;
+	department->cc = config->cc;
 	return config_load_keys(&section, config_department_keys, error);
 }
 

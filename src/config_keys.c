@@ -21,6 +21,7 @@ const config_choice config_closed_reply_choices[] = {
 	{ "reopen", CLOSED_REPLY_REOPEN }, { "new", CLOSED_REPLY_NEW }, { "reject", CLOSED_REPLY_REJECT },
 	{ NULL, 0 }
 };
+static const config_choice cc_choices[] = { { "watch", CC_WATCH }, { "ignore", CC_IGNORE }, { NULL, 0 } };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
 
@@ -160,6 +161,7 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_STR("subject_tag", ticketd_config, subject_tag, CONFIG_DEFAULT_SUBJECT_TAG, config_check_subject_tag),
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
+	CONFIG_CHOICE("cc", ticketd_config, cc, "watch", cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
 	/* Beside the file by default (/etc/ticketd/secret); the daemon makes it on first start. */
 	CONFIG_OTHER("secret_file", "secret", config_read_secret_file),
@@ -204,11 +206,12 @@ config_read_department_address(const config_section *section, const config_key *
 	return TRUE;
 }
 
-/* [department:SLUG]: name defaults to the slug, closed_reply to [ticketd]'s. */
+/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
 const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };

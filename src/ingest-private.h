@@ -37,6 +37,7 @@ typedef struct {
 /* The mail as the ticket transitions see it: who changed what, and the message to keep. */
 typedef struct {
 	char *references;
+	GPtrArray *watchers;        /* char *: who the customer copied, NULL for other mail */
 	store_message_row row;
 	ticket_message message;
 	ticket_change change;

@@ -38,6 +38,7 @@ static const ctl_command commands[] = {
 	{ "sweep", ctl_sweep, "sweep [--now TIME]      apply the [sweep] timers once" },
 	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
+	{ "watcher", ctl_watcher, "watcher add|remove|list CODE [ADDRESS]   the people in copy of a ticket" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
