@@ -177,8 +177,6 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_STR("language", ticketd_config, language, "es", config_check_language),
 	CONFIG_STR("user", ticketd_config, user, "ticketd", NULL),
 	CONFIG_PATH("pid_file", ticketd_config, pid_file, "/run/ticketd/ticketd.pid", NULL),
-	/* Beside the file by default (/etc/ticketd/secret); made on the daemon's first start. */
-	CONFIG_PATH("secret_file", ticketd_config, secret_file, "secret", NULL),
 	{ NULL }
 };
 
