@@ -3,6 +3,7 @@
  * stdin; anything else runs the daemon (LMTP listeners, notifier, sweeper).
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "daemon.h"
 #include "deliver.h"
@@ -10,6 +11,8 @@
 int
 main(int argc, char **argv)
 {
+	/* Whatever umask started us: the database, its -wal and -shm hold customers' mail (0640). */
+	umask(027);
 	if (argc > 1 && strcmp(argv[1], "deliver") == 0)
 		return deliver_main(argc - 1, argv + 1);
 	return daemon_main(argc, argv);

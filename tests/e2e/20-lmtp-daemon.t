@@ -62,6 +62,7 @@ $extra_department
 [lmtp]
 listen = unix:$socket, inet:127.0.0.1:$port
 socket_mode = 0666
+allowed_users = ${\ scalar getpwuid($<)}
 max_connections = $max_connections
 idle_timeout = 2
 CONF

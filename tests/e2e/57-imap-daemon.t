@@ -7,11 +7,12 @@
 
 imap_setup || { echo "Bail out! private dovecot did not start: $(tail -3 "$D/dovecot.log" 2>/dev/null)"; exit 1; }
 LMTP_PORT=$(free_port)
-write_config "user = $(id -un)" "$(imap_section soporte "imaps://localhost:$IMAPS_PORT/INBOX" "ca_file=$D/test-ca.crt" after=seen)
+write_config "user = $(daemon_user)" "$(imap_section soporte "imaps://localhost:$IMAPS_PORT/INBOX" "ca_file=$D/test-ca.crt" after=seen)
 [lmtp]
 listen = inet:127.0.0.1:$LMTP_PORT"
 deliver_mail 1
 
+give_work_to_daemon
 "$TICKETD" -f -c "$CONF" 2>"$WORK/daemon.log" &
 DAEMON=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $DAEMON"

@@ -92,7 +92,7 @@ is "$(status_of ocho)" open "an open ticket is no rule's business"
 # Inside the daemon: the sweeper runs every [sweep] interval seconds, and the daemon's
 # own notifier mails the closing notice.
 LMTP_PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-write_config "user = $(id -un)" "$smtp
+write_config "user = $(daemon_user)" "$smtp
 [sweep]
 interval = 1
 rule = answered 72h closed
@@ -101,6 +101,7 @@ listen = inet:127.0.0.1:$LMTP_PORT"
 mail siete@cliente.es siete | deliver $T0
 echo "Hecho." | at $T0 "$TICKETCTL" -c "$CONF" reply "$(code_of siete)" >/dev/null
 ctl outbox flush >/dev/null 2>&1; sleep 1; rm -f "$WORK"/sink/*
+give_work_to_daemon
 "$TICKETD" -f -c "$CONF" 2>"$WORK/daemon.log" &
 DAEMON=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $DAEMON"

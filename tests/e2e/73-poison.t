@@ -19,6 +19,10 @@ plan skip_all => "$build/ticketd is not built" unless -x "$build/ticketd";
 plan skip_all => "$build/tests/poison-shim.so is not built" unless -e "$build/tests/poison-shim.so";
 
 my $work = tempdir('ticketd-poison.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
+if ($< == 0) {                  # ticketd started as root drops to nobody: its files are nobody's
+	chown((getpwnam('nobody'))[2, 3], $work);
+	chmod 0755, $work;
+}
 my $port = do { IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0')->sockport };
 my $daemon;
 END { local $?; if ($daemon) { kill 'KILL', $daemon; waitpid $daemon, 0 } }
@@ -43,7 +47,7 @@ database = $work/ticketd.db
 domain = example.com
 templates = $top/etc/templates
 pid_file = $work/ticketd.pid
-user = ${\ scalar getpwuid($<)}
+user = ${\ ($< == 0 ? 'nobody' : scalar getpwuid($<))}
 parse_failures = 2
 parse_timeout = 5
 

@@ -59,6 +59,20 @@ CONF
 	chmod 640 "$CONF"
 }
 
+# daemon_user: whom a test's daemon drops to. ticketd started as root refuses to stay
+# root, so as root that is nobody; otherwise the test's own user.
+daemon_user() { if [ "$(id -u)" = 0 ]; then echo nobody; else id -un; fi; }
+
+# give_work_to_daemon: as root, the work directory and the database become the daemon
+# user's, who creates the database's -wal and -shm next to it and removes the pid file.
+# The database is made now (empty is valid), so a test's sqlite3 polling cannot make it root's.
+give_work_to_daemon() {
+	[ "$(id -u)" = 0 ] || return 0
+	[ -e "$WORK/ticketd.db" ] || : > "$WORK/ticketd.db"
+	chown nobody "$WORK" "$WORK"/ticketd.db* 2>/dev/null
+	chmod 0755 "$WORK"
+}
+
 # load_accounts: the account holders and sub-accounts the fixtures were written for.
 load_accounts() {
 	"$TICKETCTL" -c "$CONF" account import "$TOP/maildir-fixtures/accounts.csv" >/dev/null || return 1
