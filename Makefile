@@ -41,7 +41,7 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
              clang libclang-rt-14-dev valgrind
 
-.PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint-man \
+.PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint lint-man \
         clean bench fuzz fuzz-build
 
 all: need-libraries $(BUILD)/ticketd $(BUILD)/ticketctl
@@ -79,7 +79,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libticketd.a | $(BUILD)/tests
 	@echo "  TEST    $@"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LIBS)
 
-# A stand-in for a parser bug, preloaded by tests/73-poison.t (never installed).
+# A stand-in for a parser bug, preloaded by tests/e2e/73-poison.t (never installed).
 $(BUILD)/tests/poison-shim.so: tests/support/poison-shim.c | $(BUILD)/tests
 	@echo "  SHIM    $@"
 	@$(CC) -shared -fPIC -O1 -Wall -Werror $(shell pkg-config --cflags gmime-3.0) -o $@ $< -ldl
@@ -92,7 +92,7 @@ $(BUILD)/obj $(BUILD)/obj/ticketd $(BUILD)/obj/ticketctl $(BUILD)/tests $(BUILD)
 check: deps-if-missing
 	@$(MAKE) --no-print-directory test
 
-test: all $(UNITS) $(BUILD)/tests/poison-shim.so lint-man
+test: all $(UNITS) $(BUILD)/tests/poison-shim.so lint
 	TICKETD_BUILD=$(abspath $(BUILD)) TICKETD_TOP=$(CURDIR) \
 	  prove -f $(UNITS) $(E2E) :: --tap
 
@@ -125,6 +125,10 @@ demo: deps-if-missing
 # LMTP throughput: ticketd against Dovecot's LMTP and smtp-sink (BENCH_MESSAGES=10000).
 bench: all
 	sh tests/support/bench.sh $(abspath $(BUILD))
+
+# The man pages are clean mdoc; no two public headers include each other, even indirectly.
+lint: lint-man
+	@sh tests/support/include-cycles.sh include
 
 lint-man:
 	mandoc -Tlint -W warning $(MANPAGES)

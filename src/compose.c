@@ -268,7 +268,12 @@ compose_add_mailbox(GMimeMessage *message, GMimeAddressType type, const char *na
 	g_object_unref(mailbox);
 }
 
-/* compose_body - UTF-8 whatever the content, quoted-printable (LIBRARIES.md 2.7). */
+/*
+ * compose_body - UTF-8 whatever the content, quoted-printable. The content is built by
+ * hand because g_mime_text_part_set_text() would pick the smallest charset that holds the
+ * text (iso-8859-1 for most Spanish) and 8bit; libcurl never asks for BODY=8BITMIME, so
+ * the mail must be 7-bit clean.
+ */
 static GMimeTextPart *
 compose_body(const char *text)
 {

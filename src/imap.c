@@ -1,7 +1,8 @@
 /*
  * imap - fetch mail from an [imap:NAME] mailbox with libetpan. libetpan checks no
  * certificate, sends CR/LF raw and keeps stale capabilities after STARTTLS, so this file
- * does those checks itself (see LIBRARIES.md §1). Exactly once: BODY.PEEK[], commit,
+ * does those checks itself: the certificate against the host name, CR/LF in every
+ * argument, capabilities asked again after STARTTLS (RFC 3501 §6.2.1). Exactly once: BODY.PEEK[], commit,
  * then \Seen/move/delete, then the last UID; a re-fetch is a duplicate to ingest.
  */
 #include <errno.h>

@@ -6,18 +6,17 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my $work = `sh -c '. "$top/tests/e2e/lib.sh"; trap - EXIT; write_config; load_accounts && echo \$WORK'`;
-chomp $work;
-ok(-s "$work/ticketd.conf", 'configuration written, accounts loaded') or BAIL_OUT('no test setup');
-my $ctl = "$build/ticketctl -c $work/ticketd.conf";
-END { system('rm', '-rf', $work) if $work && !$ENV{KEEP_WORK} }
+write_config();
+ok(load_accounts() && -s $CONF, 'configuration written, accounts loaded') or BAIL_OUT('no test setup');
+my $ctl = "$TICKETCTL -c $CONF";
 
 # The results, one line per (file, department).
 my (%results, %code);
-for (`$top/tests/support/feed-fixtures.pl $build/ticketctl $work/ticketd.conf $top/maildir-fixtures`) {
+for (`$TOP/tests/support/feed-fixtures.pl $TICKETCTL $CONF $TOP/maildir-fixtures`) {
 	chomp;
 	my ($path, $status, $class, $action, $ticket, $department) = split /\t/;
 	push @{$results{$path}}, { status => $status, class => $class, action => $action,
@@ -31,7 +30,7 @@ for my $path (keys %results) {
 	$code{name($path)} = $first->{ticket} if $first->{action} =~ /^new/;
 }
 
-open my $expected, '<', "$top/tests/e2e/fixtures.expected" or die "fixtures.expected: $!";
+open my $expected, '<', "$TOP/tests/e2e/fixtures.expected" or die "fixtures.expected: $!";
 my $cases = 0;
 while (<$expected>) {
 	next if /^#/ || /^\s*$/;
@@ -64,20 +63,20 @@ for my $path (@multi) {
 }
 
 # Everything again: nothing new, nothing doubled.
-my $before = `sqlite3 $work/ticketd.db 'select count(*) from tickets; select count(*) from messages'`;
-my $again = decode_json(scalar `$ctl --json import $top/maildir-fixtures`);
+my $before = `sqlite3 $WORK/ticketd.db 'select count(*) from tickets; select count(*) from messages'`;
+my $again = decode_json(scalar `$ctl --json import $TOP/maildir-fixtures`);
 is($again->{actions}{new} + $again->{actions}{reply} + $again->{actions}{reopen}, 0,
    'a second import makes no ticket and no reply');
 cmp_ok($again->{actions}{duplicate}, '>=', $again->{total} - $again->{actions}{hold} - $again->{actions}{drop}
        - $again->{actions}{reject}, 'a second import counts duplicates');
-is(`sqlite3 $work/ticketd.db 'select count(*) from tickets; select count(*) from messages'`, $before,
+is(`sqlite3 $WORK/ticketd.db 'select count(*) from tickets; select count(*) from messages'`, $before,
    'ticket and message counts unchanged');
 
 # The raw bytes are kept exactly.
-my ($first_file) = sort glob("$top/maildir-fixtures/cur/*");
-my $first_id = `sqlite3 $work/ticketd.db "select message_id from raw_messages order by message_id limit 1"`;
+my ($first_file) = sort glob("$TOP/maildir-fixtures/cur/*");
+my $first_id = `sqlite3 $WORK/ticketd.db "select message_id from raw_messages order by message_id limit 1"`;
 chomp $first_id;
-my $stored = `sqlite3 $work/ticketd.db "select hex(bytes) from raw_messages where message_id = $first_id"`;
+my $stored = `sqlite3 $WORK/ticketd.db "select hex(bytes) from raw_messages where message_id = $first_id"`;
 chomp $stored;
 open my $fh, '<:raw', $first_file or die;
 my $bytes = do { local $/; <$fh> };

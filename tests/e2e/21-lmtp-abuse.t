@@ -7,82 +7,32 @@
 use strict;
 use warnings;
 use Test::More;
-use IO::Socket::INET;
 use IO::Select;
-use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-plan skip_all => "$build/ticketd is not built" unless -x "$build/ticketd";
-my $work = tempdir('ticketd-abuse.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
+plan skip_all => "$TICKETD is not built" unless -x $TICKETD;
 my $as_root = $< == 0;
-my $user = $as_root ? 'nobody' : scalar getpwuid($<);
-if ($as_root) {
-	chown((getpwnam('nobody'))[2, 3], $work);
-	chmod 0755, $work;
-}
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0') or die; $s->sockport };
-my ($pid, $locker);
-END {
-	kill 'TERM', $locker if $locker;
-	if ($pid) { kill 'TERM', $pid; waitpid $pid, 0; }
-}
+work_for_daemon();
+my $locker;
+END { kill 'TERM', $locker if $locker }
 
-open my $conf, '>', "$work/ticketd.conf" or die;
-chmod 0640, "$work/ticketd.conf";
-print $conf <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-templates = $top/etc/templates
-pid_file = $work/ticketd.pid
-user = $user
-max_message_size = 100000
-
-[department:soporte]
-name = Soporte técnico
-address = soporte\@example.com
-
-[lmtp]
-listen = inet:127.0.0.1:$port
-max_connections = 20
-max_recipients = 10
-idle_timeout = 30
-CONF
-close $conf;
+write_config(staff => '', departments => 'soporte',
+             ticketd => "user = ${\ daemon_user()}\nmax_message_size = 100000",
+             lmtp => "max_connections = 20\nmax_recipients = 10\nidle_timeout = 30");
 
 # A short busy timeout, so a locked database answers 451 quickly.
 $ENV{TICKETD_BUSY_TIMEOUT} = 1000;
-$pid = fork // die;
-if ($pid == 0) {
-	open STDERR, '>>', "$work/ticketd.log" or die;
-	exec "$build/ticketd", '-f', '-c', "$work/ticketd.conf" or die;
-}
-my $up = 0;
-for (1 .. 100) { last if ($up = !!IO::Socket::INET->new("127.0.0.1:$port")); select undef, undef, undef, 0.05; }
-ok($up, 'the daemon is up') or BAIL_OUT('no daemon');
+ok(start_ticketd(), 'the daemon is up') or BAIL_OUT('no daemon');
 
+# connect_lmtp - a session past its greeting.
 sub connect_lmtp {
-	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 5) or die "connect: $!";
+	my $s = lmtp_connect();
 	$s->autoflush(1);
 	<$s>;                                   # greeting
 	return $s;
 }
-
-sub read_all {
-	my ($s) = @_;
-	my $text = '';
-	local $SIG{ALRM} = sub { die "timeout\n" };
-	alarm 60;
-	eval { while (defined(my $line = <$s>)) { $text .= $line; } };
-	alarm 0;
-	return $text;
-}
-
-sub talk { my ($s, @pieces) = @_; $s->print($_) for @pieces; return read_all($s); }
-
-# codes TEXT - the reply codes with their enhanced codes, continuation lines skipped.
-sub codes { return join ' ', map { /^(\d{3}) (\d\.\d\.\d)/ ? "$1/$2" : substr($_, 0, 3) } grep { !/^\d{3}-/ } split /\r\n/, $_[0]; }
 
 # nothing_after_354 SOCKET - the replies up to 354 came, and then none within half a second.
 sub nothing_after_354 {
@@ -95,47 +45,36 @@ sub nothing_after_354 {
 	return $buffer =~ /354 [^\n]*\n\z/ && !$select->can_read(0.5);
 }
 
-sub sql {
-	my ($query) = @_;
-	my @run = $as_root ? ('runuser', '-u', 'nobody', '--') : ();
-	open my $fh, '-|', @run, 'sqlite3', "$work/ticketd.db", $query or die;
-	local $/;
-	my $out = <$fh> // '';
-	close $fh;
-	$out =~ s/\s+\z//;
-	return $out;
-}
-
 sub mail {
 	my ($id, $subject) = @_;
 	return "From: Ana <ana\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: $subject\r\nMessage-ID: <$id>\r\n\r\nHola.\r\n";
 }
 
 my $start = "LHLO abuse.test\r\nMAIL FROM:<ana\@cliente.es>\r\nRCPT TO:<soporte\@example.com>\r\nDATA\r\n";
-my $lhlo = "250";                           # codes() keeps the last line of LHLO's reply
+my $lhlo = "250";                           # lmtp_codes() keeps the last line of LHLO's reply
 
-is(codes(talk(connect_lmtp(), "NOOP " . ('A' x 100_000) . "\r\nNOOP\r\nQUIT\r\n")), '500/5.5.2 250/2.0.0 221/2.0.0',
+is(lmtp_codes(lmtp_talk(connect_lmtp(), "NOOP " . ('A' x 100_000) . "\r\nNOOP\r\nQUIT\r\n")), '500/5.5.2 250/2.0.0 221/2.0.0',
    'a 100 kB command line: 500 5.5.2, and the session goes on');
-is(codes(talk(connect_lmtp(), ("\xff\x00" x 300_000) . "\r\nQUIT\r\n")), '500/5.5.2 221/2.0.0',
+is(lmtp_codes(lmtp_talk(connect_lmtp(), ("\xff\x00" x 300_000) . "\r\nQUIT\r\n")), '500/5.5.2 221/2.0.0',
    '600 kB of binary without a line end: 500 5.5.2, in sync again');
-is(codes(talk(connect_lmtp(), "NO\0OP\r\nQUIT\r\n")), '500/5.5.2 221/2.0.0', 'a NUL in a command: 500 5.5.2');
-is(codes(talk(connect_lmtp(), "HELO x\r\nEHLO x\r\nQUIT\r\n")), '500/5.5.1 500/5.5.1 221/2.0.0', 'HELO and EHLO: 500 5.5.1');
-is(codes(talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es>\r\nDATA\r\nQUIT\r\n")), "$lhlo 250/2.1.0 503/5.5.1 221/2.0.0",
+is(lmtp_codes(lmtp_talk(connect_lmtp(), "NO\0OP\r\nQUIT\r\n")), '500/5.5.2 221/2.0.0', 'a NUL in a command: 500 5.5.2');
+is(lmtp_codes(lmtp_talk(connect_lmtp(), "HELO x\r\nEHLO x\r\nQUIT\r\n")), '500/5.5.1 500/5.5.1 221/2.0.0', 'HELO and EHLO: 500 5.5.1');
+is(lmtp_codes(lmtp_talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es>\r\nDATA\r\nQUIT\r\n")), "$lhlo 250/2.1.0 503/5.5.1 221/2.0.0",
    'DATA without RCPT: 503 5.5.1');
-is(codes(talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es>\r\nRCPT TO:<nadie\@example.com>\r\nDATA\r\n"
+is(lmtp_codes(lmtp_talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es>\r\nRCPT TO:<nadie\@example.com>\r\nDATA\r\n"
               . "Subject: x\r\n.\r\nRSET\r\nQUIT\r\n")),
    "$lhlo 250/2.1.0 550/5.1.1 503/5.5.1 500/5.5.2 500/5.5.2 250/2.0.0 221/2.0.0",
    'pipelined after a rejected RCPT: 503 to DATA, the would-be content read as commands');
-is(codes(talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es> SIZE=100001\r\nMAIL FROM:<a\@b.es> FOO=1\r\nQUIT\r\n")),
+is(lmtp_codes(lmtp_talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es> SIZE=100001\r\nMAIL FROM:<a\@b.es> FOO=1\r\nQUIT\r\n")),
    "$lhlo 552/5.3.4 555/5.5.4 221/2.0.0", 'SIZE over the limit: 552 5.3.4; an unknown parameter: 555 5.5.4');
 {
-	my $text = talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es>\r\n" . join('', map { "RCPT TO:<soporte\@example.com>\r\n" } 1 .. 11)
+	my $text = lmtp_talk(connect_lmtp(), "LHLO x\r\nMAIL FROM:<a\@b.es>\r\n" . join('', map { "RCPT TO:<soporte\@example.com>\r\n" } 1 .. 11)
 	                . "RSET\r\nQUIT\r\n");
-	like(codes($text), qr/(250\/2\.1\.5 ){10}452\/4\.5\.3 250\/2\.0\.0/, 'the eleventh recipient: 452 4.5.3');
+	like(lmtp_codes($text), qr/(250\/2\.1\.5 ){10}452\/4\.5\.3 250\/2\.0\.0/, 'the eleventh recipient: 452 4.5.3');
 }
 {
 	my $big = "Subject: grande\r\n\r\n" . (('x' x 998) . "\r\n") x 150;
-	is(codes(talk(connect_lmtp(), $start, $big, ".\r\nNOOP\r\nQUIT\r\n")),
+	is(lmtp_codes(lmtp_talk(connect_lmtp(), $start, $big, ".\r\nNOOP\r\nQUIT\r\n")),
 	   "$lhlo 250/2.1.0 250/2.1.5 354 552/5.3.4 250/2.0.0 221/2.0.0", '150 kB over a 100 kB limit: read to the end, then 552 5.3.4');
 }
 
@@ -146,14 +85,14 @@ for my $case (["bare LF dot LF", "\n.\n"], ["bare CR dot CR", "\r.\r"], ["LF dot
 	my $s = connect_lmtp();
 	$s->print($start, mail($id, "fin falso"), "tail", $fake);
 	ok(nothing_after_354($s), "$name is not the end of data");
-	like(talk($s, "more\r\n.\r\nQUIT\r\n"), qr/250 2\.0\.0 <soporte/, "... CRLF.CRLF is");
+	like(lmtp_talk($s, "more\r\n.\r\nQUIT\r\n"), qr/250 2\.0\.0 <soporte/, "... CRLF.CRLF is");
 }
 is(sql("select count(*) from messages where message_id like 'end-%'"), 4, 'those four messages are stored');
 
 {
 	my $s = connect_lmtp();
 	$s->print($start, mail('nul@abuse.test', "con NUL"), "a\0b\r\n.\r\n", "QUIT\r\n");
-	like(read_all($s), qr/250 2\.0\.0/, 'NUL bytes inside the data are accepted');
+	like(lmtp_read_all($s), qr/250 2\.0\.0/, 'NUL bytes inside the data are accepted');
 }
 
 # A disconnect in the middle of DATA stores nothing.
@@ -164,7 +103,7 @@ is(sql("select count(*) from messages where message_id like 'end-%'"), 4, 'those
 	close $s;
 	select undef, undef, undef, 0.5;
 	is(sql("select count(*) from messages where message_id = 'cut\@abuse.test'"), 0, 'a disconnect inside DATA stores nothing');
-	like(talk(connect_lmtp(), "NOOP\r\nQUIT\r\n"), qr/250 2\.0\.0 Ok/, 'the daemon goes on');
+	like(lmtp_talk(connect_lmtp(), "NOOP\r\nQUIT\r\n"), qr/250 2\.0\.0 Ok/, 'the daemon goes on');
 }
 
 # A store that fails inside the transaction: 451 4.3.0 for that message only, also
@@ -177,14 +116,14 @@ is(sql("select count(*) from messages where message_id like 'end-%'"), 4, 'those
 		my $subject = $i % 2 ? "FALLA $i" : "bien $i";
 		$sessions[$i]->print($start, mail("batch$i\@abuse.test", $subject), ".\r\nQUIT\r\n");
 	}
-	my @got = map { read_all($_) } @sessions;
+	my @got = map { lmtp_read_all($_) } @sessions;
 	for my $i (0 .. $#got) {
 		like($got[$i], $i % 2 ? qr/\r\n451 4\.3\.0 <soporte/ : qr/\r\n250 2\.0\.0 <soporte/,
 		     $i % 2 ? "failing message $i: 451 4.3.0" : "good message $i beside it: 250 2.0.0");
 	}
 	is(sql("select count(*) from messages where message_id like 'batch%'"), 3, 'only the good ones are stored');
 	sql('drop trigger ticketd_test_fail');
-	like(talk(connect_lmtp(), $start, mail('batch1@abuse.test', 'FALLA 1'), ".\r\nQUIT\r\n"), qr/250 2\.0\.0/,
+	like(lmtp_talk(connect_lmtp(), $start, mail('batch1@abuse.test', 'FALLA 1'), ".\r\nQUIT\r\n"), qr/250 2\.0\.0/,
 	     'once the store works again, the retry is accepted');
 }
 
@@ -197,28 +136,25 @@ is(sql("select count(*) from messages where message_id like 'end-%'"), 4, 'those
 		open STDIN, '<&', $read or die;
 		open STDOUT, '>', '/dev/null';
 		my @run = $as_root ? ('runuser', '-u', 'nobody', '--') : ();
-		exec @run, 'sqlite3', "$work/ticketd.db" or die;
+		exec @run, 'sqlite3', "$WORK/ticketd.db" or die;
 	}
 	close $read;
 	$write->autoflush(1);
 	print $write "BEGIN IMMEDIATE;\nINSERT INTO accounts(email) SELECT 'lock\@abuse.test' WHERE 0;\n";
 	select undef, undef, undef, 0.5;
 	my $t0 = time;
-	my $text = talk(connect_lmtp(), $start, mail('locked@abuse.test', 'bloqueada'), ".\r\nQUIT\r\n");
+	my $text = lmtp_talk(connect_lmtp(), $start, mail('locked@abuse.test', 'bloqueada'), ".\r\nQUIT\r\n");
 	like($text, qr/\r\n451 4\.3\.0 <soporte/, 'a database locked by another process: 451 4.3.0');
 	diag('answered after ' . (time - $t0) . ' s (TICKETD_BUSY_TIMEOUT=1000 ms)');
 	print $write "COMMIT;\n.quit\n";
 	close $write;
 	waitpid $locker, 0;
 	undef $locker;
-	like(talk(connect_lmtp(), $start, mail('locked@abuse.test', 'bloqueada'), ".\r\nQUIT\r\n"), qr/250 2\.0\.0/,
+	like(lmtp_talk(connect_lmtp(), $start, mail('locked@abuse.test', 'bloqueada'), ".\r\nQUIT\r\n"), qr/250 2\.0\.0/,
 	     'unlocked, the retry is accepted');
 	is(sql("select count(*) from messages where message_id = 'locked\@abuse.test'"), 1, 'and stored once');
 }
 
-kill 'TERM', $pid;
-waitpid $pid, 0;
-is($? >> 8, 0, 'SIGTERM: exit 0');
-undef $pid;
-unlike(`cat $work/ticketd.log`, qr/panic|fatal/, 'no panic or fatal in the log');
+is(stop_ticketd(), 0, 'SIGTERM: exit 0');
+unlike(ticketd_log(), qr/panic|fatal/, 'no panic or fatal in the log');
 done_testing();

@@ -13,93 +13,17 @@ command -v postfix >/dev/null 2>&1 && command -v postconf >/dev/null 2>&1 \
 [ -x "$TICKETD" ] || skip_all "$TICKETD is not built"
 getent passwd postfix >/dev/null || skip_all "no postfix user"
 
-PF=$WORK/postfix
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
-SMTP_PORT=$(free_port)
-LMTP_PORT=$(free_port)
-daemon_directory=$(postconf -dh daemon_directory)
-
-postfix_stop() {
-	[ -f "$PF/etc/main.cf" ] || return 0
-	postfix -c "$PF/etc" stop >/dev/null 2>&1
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -s "$PF/spool/pid/master.pid" ] && kill -0 "$(cat "$PF/spool/pid/master.pid")" 2>/dev/null || break
-		sleep 0.5
-	done
-}
-trap 'postfix_stop; tap_cleanup' EXIT
-
 # ticketd: drops to nobody, its unix socket owned by postfix as on a real system.
-write_config "user = nobody" "[lmtp]
-listen = unix:$WORK/lmtp.sock, inet:127.0.0.1:$LMTP_PORT
-socket_mode = 0660
-socket_owner = postfix"
-chmod 0755 "$WORK"
-chown nobody "$WORK"
-"$TICKETD" -f -c "$CONF" 2>"$WORK/ticketd.log" &
-TICKETD_PID=$!
-CLEANUP_PIDS="$TICKETD_PID"
-for _ in $(seq 50); do [ -S "$WORK/lmtp.sock" ] && break; sleep 0.1; done
+write_config --listen "unix:$WORK/lmtp.sock, inet:127.0.0.1:$LMTP_PORT" \
+	--lmtp "socket_mode = 0660
+socket_owner = postfix" "user = $(daemon_user)"
+work_for_daemon
+start_ticketd
 [ -S "$WORK/lmtp.sock" ]; ok $? "ticketd listens on $WORK/lmtp.sock and 127.0.0.1:$LMTP_PORT"
 
-mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
-chown postfix "$PF/data"
-cat > "$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-daemon_directory = $daemon_directory
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.invalid
-mydomain = test.invalid
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relay_domains = example.com
 # The two setups of etc/postfix/: the unix socket, and loopback TCP for ventas@.
-transport_maps = inline:{ ventas@example.com=ticketd:inet:[127.0.0.1]:$LMTP_PORT, example.com=ticketd:unix:$WORK/lmtp.sock }
-ticketd_destination_concurrency_limit = 8
-ticketd_destination_recipient_limit = 50
-default_transport = discard
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-alias_maps =
-alias_database =
-local_recipient_maps =
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-smtpd_banner = \$myhostname ESMTP
-EOF
-cat > "$PF/etc/master.cf" <<EOF
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-# The transport of etc/postfix/master.cf.sample, unchrooted: this instance has no chroot.
-sed -n '/^ticketd /,$p' "$TOP/etc/postfix/master.cf.sample" | sed 's/^\(ticketd *unix *- *- *\)y/\1n/' >> "$PF/etc/master.cf"
-postfix -c "$PF/etc" start >/dev/null 2>&1; ok $? "a private Postfix starts (config_directory $PF/etc)"
-for _ in $(seq 50); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$SMTP_PORT')" && break; sleep 0.1; done
+start_postfix "inline:{ ventas@example.com=ticketd:inet:[127.0.0.1]:$LMTP_PORT, example.com=ticketd:unix:$WORK/lmtp.sock }"
+ok $? "a private Postfix starts (config_directory $PF/etc)"
 
 # smtp_send FROM TO SUBJECT MESSAGE-ID - one mail over SMTP; prints Postfix's queue id.
 smtp_send() {
@@ -158,7 +82,6 @@ grep -Eq "from=<ana@cliente.es>, to=<soporte@example.com>, message-id=<p1@client
 	"$WORK/ticketd.log"; ok $? "ticketd logs one line per decision"
 grep -Eq "fatal|panic" "$WORK/ticketd.log"; is $? 1 "no fatal or panic in ticketd's log"
 
-postfix_stop
-kill "$TICKETD_PID"; wait "$TICKETD_PID"; is $? 0 "ticketd stops on SIGTERM with exit 0"
-CLEANUP_PIDS=
+stop_postfix
+stop_ticketd; is $? 0 "ticketd stops on SIGTERM with exit 0"
 done_testing

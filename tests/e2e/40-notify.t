@@ -9,96 +9,21 @@ use utf8;
 use Test::More;
 binmode Test::More->builder->$_, ":encoding(UTF-8)" for qw(output failure_output todo_output);
 use JSON::PP;
-use MIME::QuotedPrint;
-use IO::Socket::INET;
-use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
-plan skip_all => 'smtp-sink (Postfix) is not installed' unless $sink_bin;
+plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
 
-my $work = tempdir('ticketd-notify.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0'); $s->sockport };
-my $conf = "$work/ticketd.conf";
-my $sink_pid;
-END { stop_sink() }
-
-sub write_config {
+# config(SMTP-LINES) - one department, one agent; more lines for [smtp].
+sub config {
 	my ($extra) = @_;
-	open my $fh, '>:encoding(UTF-8)', $conf or die;
-	chmod 0640, $conf;
-	print $fh <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-staff = agente1\@example.com
-templates = $top/etc/templates
-
-[department:soporte]
-name = Soporte técnico
-address = soporte\@example.com
-
-[smtp]
-url = smtp://127.0.0.1:$port
-from = Soporte Example <soporte\@example.com>
-envelope_from = soporte\@example.com
-timeout = 5
-${\ ($extra // '')}
-CONF
-	close $fh;
+	write_config(staff => 'agente1@example.com', departments => 'soporte',
+	             smtp => "envelope_from = soporte\@example.com\n" . ($extra // ''));
 }
 
-sub start_sink {
-	my @options = @_;
-	mkdir "$work/sink";
-	$sink_pid = fork // die;
-	if (!$sink_pid) {
-		exec $sink_bin, '-u', 'root', '-d', "$work/sink/%M.", @options, "127.0.0.1:$port", '10';
-		die "smtp-sink: $!";
-	}
-	for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$port"); select undef, undef, undef, 0.1 }
-}
-
-sub stop_sink {
-	return unless $sink_pid;
-	local $?;               # waitpid must not become the test's exit status
-	kill 'TERM', $sink_pid;
-	waitpid $sink_pid, 0;
-	$sink_pid = undef;
-}
-
-# received - the mails the sink has, as { rcpt, mail_from, headers => {lc name => value}, body }.
-sub received {
-	my @mails;
-	for my $file (sort glob("$work/sink/*")) {
-		open my $fh, '<', $file or die;
-		my $text = do { local $/; <$fh> };
-		my ($head, $body) = split /\r?\n\r?\n/, $text, 2;
-		$head =~ s/\r?\n[ \t]+/ /g;
-		my %headers;
-		for (split /\r?\n/, $head) { my ($n, $v) = /^([^:]+):\s*(.*)$/ or next; $headers{lc $n} //= $v }
-		my ($rcpt) = ($headers{'x-rcpt-args'} // '') =~ /<([^>]*)>/;
-		my ($from) = ($headers{'x-mail-args'} // '') =~ /<([^>]*)>/;
-		push @mails, { rcpt => $rcpt, mail_from => $from, headers => \%headers,
-		               body => decode_qp($body // ''), file => $file };
-	}
-	return @mails;
-}
-
-sub clear_sink { unlink glob("$work/sink/*") }
-sub ctl { my $cmd = join ' ', map { "'$_'" } @_; utf8::encode($cmd); return scalar `$build/ticketctl -c $conf $cmd` }
 sub flush { ctl('outbox', 'flush') }
 sub outbox { decode_json(ctl('--json', 'outbox', 'list', @_)) }
-sub sql { my ($q) = @_; my $r = `sqlite3 $work/ticketd.db "$q"`; chomp $r; $r }
-
-sub deliver {
-	my ($mail, @args) = @_;
-	open my $pipe, '|-', "$build/ticketd", 'deliver', '-c', $conf, @args or die;
-	print $pipe $mail;
-	close $pipe;
-	return $? >> 8;
-}
 
 sub mail {
 	my (%m) = @_;
@@ -107,19 +32,19 @@ sub mail {
 	     . "Date: Mon, 3 Feb 2025 10:00:00 +0100\nContent-Type: text/plain; charset=utf-8\n$headers\n$m{body}\n";
 }
 
-write_config();
+config();
 ctl('account', 'add', '--name', 'María García', 'maria@cliente-hosting.es');
 ctl('subaccount', 'add', '--notify', 'maria@cliente-hosting.es', 'contable@cliente-hosting.es');
 ctl('subaccount', 'add', 'maria@cliente-hosting.es', 'becario@cliente-hosting.es');
 start_sink();
 
 # A new ticket: the confirmation to the account and the sub-account that asked for mail.
-is(deliver(mail(from => 'María García <maria@cliente-hosting.es>', subject => 'No puedo enviar correos',
+is(ticketd_deliver(mail(from => 'María García <maria@cliente-hosting.es>', subject => 'No puedo enviar correos',
                 id => 'm1@cliente-hosting.es', body => 'Desde ayer el correo no sale.'),
            '-f', 'maria@cliente-hosting.es', '-r', 'soporte@example.com'), 0, 'a new mail is delivered');
 my $code = sql('select code from tickets');
 like(flush(), qr/^2 notifications sent/, 'outbox flush sends two confirmations');
-my @mails = received();
+my @mails = sink_messages();
 is_deeply([sort map { $_->{rcpt} } @mails], ['contable@cliente-hosting.es', 'maria@cliente-hosting.es'],
           'to the account and its notified sub-account, never the other sub-account');
 my ($confirmation) = grep { $_->{rcpt} eq 'maria@cliente-hosting.es' } @mails;
@@ -141,7 +66,7 @@ like($body, qr/departamento de Soporte técnico/, 'the body names the department
 like($body, qr/Estado: Abierto/, 'the status label is Spanish');
 
 # A reply to the notification with the tag edited away still threads by In-Reply-To.
-is(deliver(mail(from => 'maria@cliente-hosting.es', subject => 'Sigue igual', id => 'm2@cliente-hosting.es',
+is(ticketd_deliver(mail(from => 'maria@cliente-hosting.es', subject => 'Sigue igual', id => 'm2@cliente-hosting.es',
                 body => 'Sigue sin funcionar.', headers => { 'In-Reply-To' => $h->{'message-id'} }),
            '-r', 'soporte@example.com'), 0, 'a reply without the tag');
 is(sql("select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code'"), 2,
@@ -150,11 +75,11 @@ is(sql("select count(*) from outbox where state = 'queued'"), 0, 'a customer rep
 
 # A staff reply by mail reaches the customer as human mail, quote-stripped.
 clear_sink();
-deliver(mail(from => 'agente1@example.com', subject => "RE: [Ticket #$code] No puedo enviar correos",
+ticketd_deliver(mail(from => 'agente1@example.com', subject => "RE: [Ticket #$code] No puedo enviar correos",
              id => 'staff1@example.com', body => "Ya está arreglado, pruebe ahora.\n\nEl lun, 3 feb 2025 a las 10:00, María escribió:\n> Sigue sin funcionar."),
         '-r', 'soporte@example.com');
 flush();
-my ($staff) = grep { $_->{rcpt} eq 'maria@cliente-hosting.es' } received();
+my ($staff) = grep { $_->{rcpt} eq 'maria@cliente-hosting.es' } sink_messages();
 ok($staff, 'the staff reply reached the customer');
 my $staff_body = $staff->{body};
 utf8::decode($staff_body);
@@ -165,9 +90,9 @@ is($staff->{mail_from}, 'soporte@example.com', 'and goes with the configured env
 
 # Robots get nothing.
 my $rows = sql('select count(*) from outbox');
-deliver(mail(from => 'maria@cliente-hosting.es', subject => 'Fuera de la oficina', id => 'auto1@cliente-hosting.es',
+ticketd_deliver(mail(from => 'maria@cliente-hosting.es', subject => 'Fuera de la oficina', id => 'auto1@cliente-hosting.es',
              body => 'Estaré fuera.', headers => { 'Auto-Submitted' => 'auto-replied' }), '-r', 'soporte@example.com');
-deliver(mail(from => 'MAILER-DAEMON@mx.cliente-hosting.es', subject => 'Undelivered', id => 'dsn1@mx',
+ticketd_deliver(mail(from => 'MAILER-DAEMON@mx.cliente-hosting.es', subject => 'Undelivered', id => 'dsn1@mx',
              body => 'fallo'), '-f', '', '-r', 'soporte@example.com');
 is(sql('select count(*) from outbox'), $rows, 'an auto-reply and a bounce queue no notification');
 
@@ -185,7 +110,7 @@ start_sink();
 	local $ENV{TICKETD_NOW} = time + 7200;     # past any backoff
 	flush();
 }
-my @back = received();
+my @back = sink_messages();
 is(scalar @back, 4, 'once the server is up, every mail arrives');
 my %once;
 $once{$_->{headers}{'message-id'}}++ for @back;
@@ -198,13 +123,13 @@ clear_sink();
 start_sink('-r', 'RCPT');
 ctl('status', '--actor', 'agente1@example.com', $code, 'in_progress');
 flush();
-is(scalar(received()), 0, '4xx: nothing delivered');
+is(scalar(sink_messages()), 0, '4xx: nothing delivered');
 is(sql("select count(*) from outbox where state = 'queued' and attempts = 1 and last_error like '%4%'"), 2,
    '4xx: the rows are queued again with the reason');
 stop_sink();
 start_sink();
 { local $ENV{TICKETD_NOW} = time + 7200; flush(); }
-is(scalar(received()), 2, 'after the 4xx passes, they are delivered');
+is(scalar(sink_messages()), 2, 'after the 4xx passes, they are delivered');
 stop_sink();
 clear_sink();
 start_sink('-f', 'RCPT');
@@ -220,38 +145,38 @@ is(sql("select state from outbox where id = $failed->[0]{id}"), 'queued', 'outbo
 stop_sink();
 
 # Never mail a robot more than auto_per_hour automatic mails in an hour.
-write_config("auto_per_hour = 2");
+config("auto_per_hour = 2");
 start_sink();
 clear_sink();
 for my $n (1 .. 3) {
-	deliver(mail(from => 'robot@tienda-online.es', subject => "Pedido $n", id => "p$n\@tienda-online.es", body => 'x'),
+	ticketd_deliver(mail(from => 'robot@tienda-online.es', subject => "Pedido $n", id => "p$n\@tienda-online.es", body => 'x'),
 	        '-r', 'soporte@example.com');
 }
 flush();
-is(scalar(grep { $_->{rcpt} eq 'robot@tienda-online.es' } received()), 2, 'only auto_per_hour confirmations to one address');
+is(scalar(grep { $_->{rcpt} eq 'robot@tienda-online.es' } sink_messages()), 2, 'only auto_per_hour confirmations to one address');
 is(sql("select count(*) from outbox where recipient = 'robot\@tienda-online.es' and state = 'suppressed'"), 1,
    'the next one is suppressed, with its reason');
 
 # An auto-responder war: a robot that answers every mail it gets with a fresh mail, no
 # tag, no threading, no Auto-Submitted. The exchange must stop within the limit.
-write_config("auto_per_hour = 5");
+config("auto_per_hour = 5");
 clear_sink();
 my %answered;
 my $rounds = 0;
-deliver(mail(from => 'robot@autorespuestas.es', subject => 'Hola', id => 'r0@autorespuestas.es', body => 'x'),
+ticketd_deliver(mail(from => 'robot@autorespuestas.es', subject => 'Hola', id => 'r0@autorespuestas.es', body => 'x'),
         '-r', 'soporte@example.com');
 while ($rounds < 20) {
 	flush();
-	my @new = grep { $_->{rcpt} eq 'robot@autorespuestas.es' && !$answered{$_->{file}}++ } received();
+	my @new = grep { $_->{rcpt} eq 'robot@autorespuestas.es' && !$answered{$_->{file}}++ } sink_messages();
 	last unless @new;
 	$rounds++;
 	for my $n (1 .. @new) {
-		deliver(mail(from => 'robot@autorespuestas.es', subject => "Respuesta automática $rounds.$n",
+		ticketd_deliver(mail(from => 'robot@autorespuestas.es', subject => "Respuesta automática $rounds.$n",
 		             id => "r$rounds.$n\@autorespuestas.es", body => 'Gracias por su mensaje.'),
 		        '-r', 'soporte@example.com');
 	}
 }
 cmp_ok($rounds, '<=', 6, "the war stops by itself ($rounds rounds)");
-is(scalar(grep { $_->{rcpt} eq 'robot@autorespuestas.es' } received()), 5, 'the robot got auto_per_hour mails, no more');
+is(scalar(grep { $_->{rcpt} eq 'robot@autorespuestas.es' } sink_messages()), 5, 'the robot got auto_per_hour mails, no more');
 
 done_testing();

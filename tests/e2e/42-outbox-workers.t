@@ -6,71 +6,17 @@ use warnings;
 use utf8;
 
 use Test::More;
-use IO::Socket::INET;
-use File::Temp qw(tempdir);
-use POSIX qw(WNOHANG);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
-plan skip_all => 'smtp-sink (Postfix) is not installed' unless $sink_bin;
-
-my $work = tempdir('ticketd-workers.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0'); $s->sockport };
-my $conf = "$work/ticketd.conf";
-my $sink_pid;
-END { stop_sink() }
-
-open my $fh, '>:encoding(UTF-8)', $conf or die;
-chmod 0640, $conf;
-print $fh <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-templates = $top/etc/templates
-
-[department:soporte]
-name = Soporte técnico
-address = soporte\@example.com
-
-[smtp]
-url = smtp://127.0.0.1:$port
-from = Soporte Example <soporte\@example.com>
-timeout = 5
-auto_per_hour = 100
-CONF
-close $fh;
-
-sub start_sink {
-	my @options = @_;
-	mkdir "$work/sink";
-	$sink_pid = fork // die;
-	if (!$sink_pid) {
-		open STDOUT, '>', '/dev/null';
-		exec $sink_bin, '-u', 'root', '-d', "$work/sink/%M.", @options, "127.0.0.1:$port", '50';
-		die "smtp-sink: $!";
-	}
-	for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$port"); select undef, undef, undef, 0.1 }
-}
-
-sub stop_sink {
-	return unless $sink_pid;
-	local $?;
-	kill 'TERM', $sink_pid;
-	waitpid $sink_pid, 0;
-	$sink_pid = undef;
-}
+plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
+write_config(staff => '', departments => 'soporte', smtp => 'auto_per_hour = 100');
 
 # message_ids - the Message-ID of every mail the sink has.
 sub message_ids {
-	my @ids;
-	for my $file (grep { -s } glob("$work/sink/*")) {     # an interrupted session leaves an empty file
-		open my $in, '<', $file or die;
-		local $/;
-		my ($id) = <$in> =~ /^Message-Id:\s*(<[^>]+>)/mi;
-		push @ids, $id // 'none';
-	}
-	return @ids;
+	# an interrupted session leaves an empty file
+	return map { $_->{text} =~ /^Message-Id:\s*(<[^>]+>)/mi ? $1 : 'none' } grep { $_->{text} ne '' } sink_messages();
 }
 
 # flush_process - a ticketctl outbox flush of its own; its pid is ticketctl's, not a shell's.
@@ -78,20 +24,16 @@ sub flush_process {
 	my $pid = fork // die;
 	return $pid if $pid;
 	open STDOUT, '>', '/dev/null' or die;
-	open STDERR, '>>', "$work/ctl.err" or die;
-	exec "$build/ticketctl", '-c', $conf, 'outbox', 'flush';
+	open STDERR, '>>', "$WORK/ctl.err" or die;
+	exec $TICKETCTL, '-c', $CONF, 'outbox', 'flush';
 	exit 127;
 }
 
-sub ctl { my $cmd = join ' ', map { "'$_'" } @_; return scalar `$build/ticketctl -c $conf $cmd 2>>$work/ctl.err` }
-sub sql { my ($q) = @_; my $r = `sqlite3 $work/ticketd.db "$q"`; chomp $r; $r }
-
 sub deliver {
 	my ($n) = @_;
-	open my $pipe, '|-', "$build/ticketd deliver -c $conf -f ana\@cliente.es -r soporte\@example.com" or die;
-	print $pipe "From: ana\@cliente.es\nTo: soporte\@example.com\nSubject: Consulta $n\n"
-	          . "Message-ID: <c$n\@cliente.es>\nDate: Mon, 3 Feb 2025 10:00:00 +0100\n\nTexto $n\n";
-	close $pipe;
+	ticketd_deliver("From: ana\@cliente.es\nTo: soporte\@example.com\nSubject: Consulta $n\n"
+	                . "Message-ID: <c$n\@cliente.es>\nDate: Mon, 3 Feb 2025 10:00:00 +0100\n\nTexto $n\n",
+	                '-f', 'ana@cliente.es', '-r', 'soporte@example.com');
 }
 
 ctl('account', 'add', '--name', 'Ana', 'ana@cliente.es');
@@ -112,15 +54,12 @@ is(sql("select count(*) from outbox where state = 'sent'"), 30, 'every row is ma
 stop_sink();
 
 # A sender killed while the server sits on DATA: the row is leased, not lost.
-unlink glob("$work/sink/*");
+clear_sink();
 ctl('status', '--actor', 'agente@example.com', sql('select code from tickets order by id limit 1'), 'pending');
 is(sql("select count(*) from outbox where state = 'queued'"), 2, 'a status change queues two mails');
 start_sink('-w', '30');
 my $flush = flush_process();
-for (1 .. 100) {
-	last if sql("select count(*) from outbox where state = 'sending'") eq '1';
-	select undef, undef, undef, 0.1;
-}
+wait_for(10, sub { sql("select count(*) from outbox where state = 'sending'") eq '1' });
 is(sql("select count(*) from outbox where state = 'sending'"), 1, 'one row is being sent');
 kill 'KILL', $flush;
 waitpid $flush, 0;

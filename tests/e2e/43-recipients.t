@@ -10,68 +10,26 @@ use utf8;
 use Test::More;
 binmode Test::More->builder->$_, ":encoding(UTF-8)" for qw(output failure_output todo_output);
 use MIME::QuotedPrint;
-use IO::Socket::INET;
-use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
-plan skip_all => 'smtp-sink (Postfix) is not installed' unless $sink_bin;
-
-my $work = tempdir('ticketd-rcpt.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0'); $s->sockport };
-my $conf = "$work/ticketd.conf";
-my $sink_pid;
-END {
-	if ($sink_pid) { local $?; kill 'TERM', $sink_pid; waitpid $sink_pid, 0 }
-}
-
-open my $fh, '>:encoding(UTF-8)', $conf or die;
-chmod 0640, $conf;
-print $fh <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-staff = agente1\@example.com, jefa\@proveedor-externo.es
-templates = $top/etc/templates
-
-[department:soporte]
-name = Soporte técnico
-address = soporte\@example.com
-
-[smtp]
-url = smtp://127.0.0.1:$port
-from = Soporte Example <soporte\@example.com>
-envelope_from = rebotes\@example.com
-timeout = 5
-CONF
-close $fh;
-
-mkdir "$work/sink";
-$sink_pid = fork // die;
-if (!$sink_pid) {
-	open STDOUT, '>', '/dev/null';
-	exec $sink_bin, '-u', 'root', '-d', "$work/sink/%M.", "127.0.0.1:$port", '10';
-	die "smtp-sink: $!";
-}
-for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$port"); select undef, undef, undef, 0.1 }
-
-sub ctl { my $cmd = join ' ', map { "'$_'" } @_; utf8::encode($cmd); return scalar `$build/ticketctl -c $conf $cmd 2>>$work/ctl.err` }
-sub sql { my ($q) = @_; my $r = `sqlite3 $work/ticketd.db "$q"`; chomp $r; $r }
+plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
+write_config(staff => 'agente1@example.com, jefa@proveedor-externo.es', departments => 'soporte',
+             smtp => 'envelope_from = rebotes@example.com');
+start_sink();
 
 # mails - flush, then what the sink received since the last call: { rcpt => [kinds...] }.
 sub mails {
 	ctl('outbox', 'flush');
 	my %got;
-	for my $file (grep { -s } glob("$work/sink/*")) {
-		open my $in, '<', $file or die;
-		my $text = do { local $/; <$in> };
+	for my $text (map { $_->{text} } grep { $_->{text} ne '' } sink_messages()) {
 		my ($rcpt) = $text =~ /^X-Rcpt-Args: <([^>]*)>/m;
 		my ($from) = $text =~ /^X-Mail-Args: <([^>]*)>/m;
 		my ($auto) = $text =~ /^Auto-Submitted: (\S+)/m;
 		push @{$got{$rcpt}}, { from => $from, auto => $auto // 'none', text => $text };
-		unlink $file;
 	}
+	clear_sink();
 	return \%got;
 }
 sub rcpts { my ($got) = @_; return join ' ', sort keys %$got }
@@ -82,11 +40,7 @@ sub deliver {
 	my $mail = "From: $m{from}\nTo: soporte\@example.com\nSubject: $m{subject}\nMessage-ID: <$m{id}>\n"
 	         . "Date: Mon, 3 Feb 2025 10:00:00 +0100\nContent-Type: text/plain; charset=utf-8\n$headers\n$m{body}\n";
 	utf8::encode($mail);
-	open my $pipe, '|-', "$build/ticketd", 'deliver', '-c', $conf, '-f', $m{from}, '-r', 'soporte@example.com'
-		or die;
-	print $pipe $mail;
-	close $pipe;
-	return $? >> 8;
+	return ticketd_deliver($mail, '-f', $m{from}, '-r', 'soporte@example.com');
 }
 
 ctl('account', 'add', '--name', 'María García', 'maria@cliente.es');

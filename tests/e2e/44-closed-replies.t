@@ -8,78 +8,22 @@ use utf8;
 
 use Test::More;
 binmode Test::More->builder->$_, ":encoding(UTF-8)" for qw(output failure_output todo_output);
-use MIME::QuotedPrint;
-use IO::Socket::INET;
-use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
-plan skip_all => 'smtp-sink (Postfix) is not installed' unless $sink_bin;
-
-my $work = tempdir('ticketd-closed.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0'); $s->sockport };
-my $conf = "$work/ticketd.conf";
-my $sink_pid;
-END {
-	if ($sink_pid) { local $?; kill 'TERM', $sink_pid; waitpid $sink_pid, 0 }
-}
-
-open my $fh, '>:encoding(UTF-8)', $conf or die;
-chmod 0640, $conf;
-print $fh <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-staff = agente1\@example.com
-subject_tag = Caso
-templates = $top/etc/templates
-
-[department:soporte]
-name = Soporte técnico
-address = soporte\@example.com
-closed_reply = new
-
-[department:ventas]
-name = Ventas
-address = ventas\@example.com
-closed_reply = reject
-
-[smtp]
-url = smtp://127.0.0.1:$port
-from = Soporte Example <soporte\@example.com>
-timeout = 5
-CONF
-close $fh;
-
-mkdir "$work/sink";
-$sink_pid = fork // die;
-if (!$sink_pid) {
-	open STDOUT, '>', '/dev/null';
-	exec $sink_bin, '-u', 'root', '-d', "$work/sink/%M.", "127.0.0.1:$port", '10';
-	die "smtp-sink: $!";
-}
-for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$port"); select undef, undef, undef, 0.1 }
-
-sub ctl { my $cmd = join ' ', map { "'$_'" } @_; utf8::encode($cmd); return scalar `$build/ticketctl -c $conf $cmd 2>>$work/ctl.err` }
-sub sql { my ($q) = @_; my $r = `sqlite3 $work/ticketd.db "$q"`; chomp $r; utf8::decode($r); $r }
+plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
+write_config(staff => 'agente1@example.com', departments => 'soporte ventas', ticketd => 'subject_tag = Caso',
+             'department:soporte' => 'closed_reply = new', 'department:ventas' => 'closed_reply = reject',
+             smtp => '');
+start_sink();
 
 # mails - flush, then the mails received since the last call, headers unfolded, body decoded.
 sub mails {
 	ctl('outbox', 'flush');
-	my @mails;
-	for my $file (sort grep { -s } glob("$work/sink/*")) {
-		open my $in, '<', $file or die;
-		my $text = do { local $/; <$in> };
-		unlink $file;
-		my ($head, $body) = split /\r?\n\r?\n/, $text, 2;
-		$head =~ s/\r?\n[ \t]+/ /g;
-		my %h;
-		for (split /\r?\n/, $head) { my ($n, $v) = /^([^:]+):\s*(.*)$/ or next; $h{lc $n} //= $v }
-		my $decoded = decode_qp($body);
-		utf8::decode($decoded);
-		push @mails, { headers => \%h, body => $decoded };
-	}
+	my @mails = grep { $_->{text} ne '' } sink_messages();
+	clear_sink();
+	utf8::decode($_->{body}) for @mails;
 	return @mails;
 }
 
@@ -88,10 +32,7 @@ sub deliver {
 	my $mail = "From: maria\@cliente.es\nTo: $m{to}\nSubject: $m{subject}\nMessage-ID: <$m{id}>\n"
 	         . "Date: Mon, 3 Feb 2025 10:00:00 +0100\nContent-Type: text/plain; charset=utf-8\n\n$m{body}\n";
 	utf8::encode($mail);
-	open my $pipe, '|-', "$build/ticketd", 'deliver', '-c', $conf, '-f', 'maria@cliente.es', '-r', $m{to} or die;
-	print $pipe $mail;
-	close $pipe;
-	return $? >> 8;
+	return ticketd_deliver($mail, '-f', 'maria@cliente.es', '-r', $m{to});
 }
 
 ctl('account', 'add', '--name', 'María García', 'maria@cliente.es');

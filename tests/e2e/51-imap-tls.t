@@ -45,8 +45,8 @@ is "$(tickets)" 2 "and the mail is fetched"
 
 # A server whose default certificate is for another name; the right one only by SNI.
 deliver_mail 3
-dovecot_stop
-dovecot_start wrong.example localhost || echo "Bail out! dovecot did not restart"
+stop_dovecot
+start_dovecot wrong.example localhost || echo "Bail out! dovecot did not restart"
 "$TICKETCTL" -c "$CONF" fetch good --once >/dev/null 2>"$WORK/err"
 ok $? "SNI is sent with implicit TLS: the server picks the right certificate $(cat "$WORK/err")"
 deliver_mail 4

@@ -36,7 +36,7 @@ while (my $client = $listen->accept) {
 PERL
 perl "$WORK/cut-proxy.pl" "$IMAPS_PORT" 100000 "$WORK/proxy.port" &
 CLEANUP_PIDS="$CLEANUP_PIDS $!"
-i=0; while [ ! -s "$WORK/proxy.port" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+wait_for 5 test -s "$WORK/proxy.port"
 PROXY_PORT=$(cat "$WORK/proxy.port")
 
 write_config "" "$(imap_section soporte "imaps://localhost:$PROXY_PORT/INBOX" "ca_file=$D/test-ca.crt")"

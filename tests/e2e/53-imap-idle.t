@@ -42,9 +42,9 @@ is "$(mailbox_count Procesados)" 3 "every message was moved after its commit"
 doveadm -c "$DOVECOT_CONF" kick "$IMAP_USER" >/dev/null 2>&1
 wait_for 10 log_has "connection lost while idling\|ending IDLE failed"
 ok $? "the lost connection is noticed: $(grep -i "trying again" "$WORK/worker.log" | head -1)"
-dovecot_stop
+stop_dovecot
 sleep 6
-dovecot_start localhost || echo "Bail out! dovecot did not restart"
+start_dovecot localhost || echo "Bail out! dovecot did not restart"
 wait_for 30 sh -c "[ \$(grep -c 'waiting with IDLE' '$WORK/worker.log') -ge 2 ]"
 ok $? "the worker reconnects with backoff"
 is "$(grep -c "Connection refused\|connection to localhost.*failed" "$WORK/worker.log")" 1 \

@@ -33,7 +33,7 @@ for mode in nostarttls inject; do
 	rm -f "$WORK/fake.port"
 	perl "$WORK/fake-imap.pl" "$mode" "$WORK/fake.port" "$WORK/fake-$mode.log" &
 	CLEANUP_PIDS="$CLEANUP_PIDS $!"
-	i=0; while [ ! -s "$WORK/fake.port" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+	wait_for 5 test -s "$WORK/fake.port"
 	printf 'clave\n' > "$WORK/imap.secret"; chmod 600 "$WORK/imap.secret"
 	write_config "" "$(imap_section fake "imap://localhost:$(cat "$WORK/fake.port")/INBOX")"
 	timeout 30 "$TICKETCTL" -c "$CONF" fetch fake --once >/dev/null 2>"$WORK/err"

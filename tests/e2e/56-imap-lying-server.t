@@ -42,7 +42,7 @@ while (my $c = $listen->accept) {
 PERL
 perl "$WORK/liar.pl" "$WORK/liar.port" "$WORK/liar.log" &
 CLEANUP_PIDS="$CLEANUP_PIDS $!"
-i=0; while [ ! -s "$WORK/liar.port" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+wait_for 5 test -s "$WORK/liar.port"
 printf 'clave\n' > "$WORK/imap.secret"; chmod 600 "$WORK/imap.secret"
 write_config "max_message_size = 100000" \
 	"$(imap_section liar "imap://127.0.0.1:$(cat "$WORK/liar.port")/INBOX" insecure_plaintext=yes)"

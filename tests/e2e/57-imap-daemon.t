@@ -6,16 +6,13 @@
 . "$(dirname "$0")/imap-lib.sh"
 
 imap_setup || { echo "Bail out! private dovecot did not start: $(tail -3 "$D/dovecot.log" 2>/dev/null)"; exit 1; }
-LMTP_PORT=$(free_port)
-write_config "user = $(daemon_user)" "$(imap_section soporte "imaps://localhost:$IMAPS_PORT/INBOX" "ca_file=$D/test-ca.crt" after=seen)
-[lmtp]
-listen = inet:127.0.0.1:$LMTP_PORT"
+write_config --lmtp "" "user = $(daemon_user)" \
+	"$(imap_section soporte "imaps://localhost:$IMAPS_PORT/INBOX" "ca_file=$D/test-ca.crt" after=seen)"
 deliver_mail 1
 
-give_work_to_daemon
-"$TICKETD" -f -c "$CONF" 2>"$WORK/daemon.log" &
-DAEMON=$!
-CLEANUP_PIDS="$CLEANUP_PIDS $DAEMON"
+work_for_daemon
+database_for_daemon
+start_ticketd
 has_tickets() { [ "$(tickets)" -ge "$1" ]; }
 lmtp_answers() { perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new("127.0.0.1:'"$LMTP_PORT"'") or exit 1; exit(<$s> !~ /^220/)'; }
 
@@ -29,11 +26,11 @@ ok $? "mail APPENDed while the daemon idles becomes a ticket"
 echo "# APPEND -> ticket inside the daemon: $(( $(now_ms) - start )) ms"
 lmtp_answers
 ok $? "the LMTP listener answers while the IMAP worker idles"
-kill -TERM $DAEMON
-stopped() { ! kill -0 $DAEMON 2>/dev/null; }
+kill -TERM "$TICKETD_PID"
+stopped() { ! kill -0 "$TICKETD_PID" 2>/dev/null; }
 wait_for 10 stopped
 ok $? "SIGTERM stops the daemon and its IMAP worker"
-wait $DAEMON 2>/dev/null
+wait_ticketd 2>/dev/null
 is $? 0 "with exit status 0"
 
 done_testing

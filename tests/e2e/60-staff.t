@@ -15,10 +15,7 @@ ctl() { "$TICKETCTL" -c "$CONF" "$@"; }
 flush() { ctl outbox flush >/dev/null 2>&1; }
 sink_reset() { rm -f "$WORK"/sink/*; }
 
-write_config "" "[smtp]
-url = smtp://127.0.0.1:$SINK_PORT
-from = Soporte Example <soporte@example.com>
-timeout = 5"
+write_config --smtp ""
 ctl account add ana@cliente.es --name "Ana" >/dev/null 2>&1
 mail ana@cliente.es a1@cliente.es "No puedo enviar correos" "El correo no sale desde ayer." | deliver
 mail ana@cliente.es a2@cliente.es "Factura duplicada" "Me han cobrado dos veces." | deliver

@@ -15,12 +15,8 @@ deliver() { at "$1" "$TICKETD" deliver -c "$CONF" -r soporte@example.com 2>>"$WO
 ctl() { "$TICKETCTL" -c "$CONF" "$@"; }
 status_of() { sql "select status from tickets where subject = '$1'"; }
 code_of() { sql "select code from tickets where subject = '$1'"; }
-smtp="[smtp]
-url = smtp://127.0.0.1:$SINK_PORT
-from = Soporte Example <soporte@example.com>
-timeout = 5"
 
-write_config "" "$smtp"
+write_config --smtp ""
 for s in uno dos tres cuatro cinco; do mail "$s@cliente.es" "$s" | deliver $T0; done
 echo "Hecho." | at $T0 "$TICKETCTL" -c "$CONF" reply "$(code_of uno)" >/dev/null
 echo "¿Nos da la contraseña?" | at $T0 "$TICKETCTL" -c "$CONF" reply "$(code_of dos)" --status pending >/dev/null
@@ -49,9 +45,7 @@ is "$(TICKETD_NOW=$((T0 + 300 * H)) "$TICKETCTL" -c "$CONF" sweep)" "0 tickets c
 
 # Configured rules and labels.
 rm -f "$WORK/ticketd.db"*; rm -f "$WORK"/sink/*
-write_config "" "$smtp
-
-[sweep]
+write_config --smtp "" "" "[sweep]
 rule = on_hold 2h pending
 rule = pending 1d resolved
 
@@ -77,7 +71,7 @@ is "$(ctl sweep --now @$((T0 + 900 * H)))" "0 tickets changed" "rule = none turn
 # A backlog larger than one transaction (100 tickets): every ticket moves, each with
 # its event and its notification.
 rm -f "$WORK/ticketd.db"*
-write_config "" "$smtp"
+write_config --smtp ""
 mail ocho@cliente.es ocho | deliver $T0
 sql "with recursive n(i) as (select 1 union all select i + 1 from n where i < 250)
      insert into tickets(code, account_id, department, subject, status, created, updated)
@@ -91,20 +85,15 @@ is "$(status_of ocho)" open "an open ticket is no rule's business"
 
 # Inside the daemon: the sweeper runs every [sweep] interval seconds, and the daemon's
 # own notifier mails the closing notice.
-LMTP_PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
-write_config "user = $(daemon_user)" "$smtp
-[sweep]
+write_config --smtp "" --lmtp "" "user = $(daemon_user)" "[sweep]
 interval = 1
-rule = answered 72h closed
-[lmtp]
-listen = inet:127.0.0.1:$LMTP_PORT"
+rule = answered 72h closed"
 mail siete@cliente.es siete | deliver $T0
 echo "Hecho." | at $T0 "$TICKETCTL" -c "$CONF" reply "$(code_of siete)" >/dev/null
 ctl outbox flush >/dev/null 2>&1; sleep 1; rm -f "$WORK"/sink/*
-give_work_to_daemon
-"$TICKETD" -f -c "$CONF" 2>"$WORK/daemon.log" &
-DAEMON=$!
-CLEANUP_PIDS="$CLEANUP_PIDS $DAEMON"
+work_for_daemon
+database_for_daemon
+start_ticketd
 for _ in $(seq 150); do
 	[ "$(status_of siete)" = closed ] && [ "$(sink_count "[Ticket #$(code_of siete)]")" = 1 ] && break
 	sleep 0.1
@@ -113,7 +102,7 @@ is "$(status_of siete)" closed "the daemon's sweeper closes an answered ticket i
 is "$(sql "select actor from events e join tickets t on t.id = e.ticket_id where t.subject = 'siete' and e.kind = 'sweep'")" \
 	ticketd "as ticketd, in the ticket's history"
 is "$(sink_count "[Ticket #$(code_of siete)]")" 1 "and its notifier mails the notice"
-kill -TERM $DAEMON; wait $DAEMON; is $? 0 "the daemon stops cleanly"
+stop_ticketd; is $? 0 "the daemon stops cleanly"
 
 # Errors name the file and line.
 write_config "" "[sweep]

@@ -10,85 +10,21 @@ use strict;
 use warnings;
 use Test::More;
 use IO::Socket::INET;
-use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
-use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-plan skip_all => "$build/ticketd is not built" unless -x "$build/ticketd";
-my ($sink_bin) = grep { -x } map { "$_/smtp-sink" } split(/:/, $ENV{PATH}), '/usr/sbin';
-
-my $work = tempdir('ticketd-kill.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
-# ticketd started as root will not stay root: as root, it drops to nobody.
-my $user = $< == 0 ? 'nobody' : scalar getpwuid($<);
-if ($< == 0) {
-	chown((getpwnam('nobody'))[2, 3], $work);
-	chmod 0755, $work;
-}
+plan skip_all => "$TICKETD is not built" unless -x $TICKETD;
 my $messages = 600;
 my $kills = 15;
-my $port = free_port();
-my $smtp_port = free_port();
-my ($daemon, $sink, $client);
-END { local $?; for ($client, $daemon, $sink) { next unless $_; kill 'KILL', $_; waitpid $_, 0 } }
+my $client;
+END { local $?; if ($client) { kill 'KILL', $client; waitpid $client, 0 } }
 srand($ENV{TICKETD_KILL_SEED} // time);
 
-sub free_port {
-	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0') or die "port: $!";
-	return $s->sockport;
-}
-
-sub sql {
-	my ($query) = @_;
-	open my $fh, '-|', 'sqlite3', "$work/ticketd.db", $query or die;
-	local $/;
-	my $out = <$fh> // '';
-	close $fh;
-	$out =~ s/\s+\z//;
-	return $out;
-}
-
-open my $conf, '>', "$work/ticketd.conf" or die;
-chmod 0640, "$work/ticketd.conf";
-print $conf <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-templates = $top/etc/templates
-pid_file = $work/ticketd.pid
-user = $user
-
-[department:soporte]
-name = Soporte
-address = soporte\@example.com
-
-[lmtp]
-listen = inet:127.0.0.1:$port
-idle_timeout = 10
-
-[smtp]
-url = smtp://127.0.0.1:$smtp_port
-from = Soporte <soporte\@example.com>
-timeout = 5
-auto_per_hour = 100000
-CONF
-close $conf;
-
-# start_daemon - ticketd in the foreground, without its notifier; 1 once it answers.
-sub start_daemon {
-	$daemon = fork // die;
-	if ($daemon == 0) {
-		open STDERR, '>>', "$work/ticketd.log" or die;
-		exec "$build/ticketd", '-f', '-n', '-c', "$work/ticketd.conf" or die "exec: $!";
-	}
-	for (1 .. 200) {
-		return 1 if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1);
-		return 0 if waitpid($daemon, WNOHANG) == $daemon;
-		sleep 0.02;
-	}
-	return 0;
-}
+work_for_daemon();
+write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . daemon_user(),
+             lmtp => 'idle_timeout = 10', smtp => 'auto_per_hour = 100000');
 
 sub mail {
 	my ($n) = @_;
@@ -97,31 +33,24 @@ sub mail {
 	     . "Consulta numero $n.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 40);
 }
 
-# reply - one reply line (the last of a multi-line one), '' when the connection broke.
-sub reply {
-	my ($s) = @_;
-	while (defined(my $line = <$s>)) { return $line if $line =~ /^\d{3} /; }
-	return '';
-}
-
 # deliver_pending - one session delivering every message not yet acknowledged, one
 # transaction each; the numbers that got a 250 go to $acked. Stops at a broken session.
 sub deliver_pending {
 	my ($pending, $acked) = @_;
-	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 5) or return;
+	my $s = lmtp_connect(1) or return;
 	$s->autoflush(1);
-	return unless reply($s) =~ /^220/;
+	return unless lmtp_reply($s) =~ /^220/;
 	print $s "LHLO kill.test\r\n";
-	return unless reply($s) =~ /^250/;
+	return unless lmtp_reply($s) =~ /^250/;
 	for my $n (sort { $a <=> $b } keys %$pending) {
 		print $s "MAIL FROM:<cliente$n\@cliente.es>\r\n";
-		return unless reply($s) =~ /^250/;
+		return unless lmtp_reply($s) =~ /^250/;
 		print $s "RCPT TO:<soporte\@example.com>\r\n";
-		return unless reply($s) =~ /^250/;
+		return unless lmtp_reply($s) =~ /^250/;
 		print $s "DATA\r\n";
-		return unless reply($s) =~ /^354/;
+		return unless lmtp_reply($s) =~ /^354/;
 		print $s mail($n) . ".\r\n";
-		my $r = reply($s);
+		my $r = lmtp_reply($s);
 		return if $r eq '';
 		next unless $r =~ /^250/;
 		delete $pending->{$n};
@@ -131,7 +60,7 @@ sub deliver_pending {
 }
 
 # The client: like Postfix's queue, it tries again until every message got a 250.
-ok(start_daemon(), 'the daemon starts');
+ok(start_ticketd('-n'), 'the daemon starts');
 pipe my $acked_read, my $acked_write or die;
 $client = fork // die;
 if ($client == 0) {
@@ -160,11 +89,10 @@ while (defined(my $n = <$acked_read>)) {
 	push @acked, $n;
 	next unless @acked % $kill_every == 0 && @acked < $messages;
 	sleep rand 0.03;
-	kill 'KILL', $daemon;
-	waitpid $daemon, 0;
+	stop_ticketd('KILL');
 	# Its worker process dies with it (PR_SET_PDEATHSIG): wait until the port is free.
-	for (1 .. 200) { last unless IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port"); sleep 0.01 }
-	$restarts++ if start_daemon();
+	wait_for(2, sub { !IO::Socket::INET->new(PeerAddr => "127.0.0.1:$LMTP_PORT") });
+	$restarts++ if start_ticketd('-n');
 }
 cmp_ok($restarts, '>=', $kills - 1, "the daemon was killed and restarted $restarts times");
 waitpid $client, 0;
@@ -187,22 +115,14 @@ is(sql("select count(*) from tickets t where not exists (select 1 from messages 
 is(sql("select count(*) from messages m where not exists (select 1 from raw_messages r where r.message_id = m.id)"),
    0, 'no message without its raw bytes');
 is(sql('pragma integrity_check'), 'ok', 'the database is intact');
-kill 'TERM', $daemon;
-waitpid $daemon, 0;
-$daemon = 0;
+stop_ticketd();
 
 # ---- the notifier, killed while it sends ----
 SKIP: {
-	skip 'smtp-sink (Postfix) is not installed', 5 unless $sink_bin;
+	skip 'smtp-sink (Postfix) is not installed', 5 unless sink_program();
 	my $queued = sql("select count(*) from outbox where state = 'queued'");
 	cmp_ok($queued, '>=', $messages, "$queued notifications queued");
-	mkdir "$work/sink";
-	$sink = fork // die;
-	if (!$sink) {
-		exec $sink_bin, '-u', scalar(getpwuid($<)), '-d', "$work/sink/%M.", "127.0.0.1:$smtp_port", '10';
-		die "smtp-sink: $!";
-	}
-	for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$smtp_port"); sleep 0.1 }
+	start_sink();
 
 	# Each flush runs a lease (300 s) later than the one before, so it takes back what a
 	# killed flush left in state sending.
@@ -214,9 +134,9 @@ SKIP: {
 		my $pid = fork // die;
 		if (!$pid) {
 			open STDOUT, '>', '/dev/null';
-			open STDERR, '>>', "$work/flush.log";
+			open STDERR, '>>', "$WORK/flush.log";
 			$ENV{TICKETD_NOW} = int $now;
-			exec "$build/ticketctl", '-c', "$work/ticketd.conf", 'outbox', 'flush' or die;
+			exec $TICKETCTL, '-c', $CONF, 'outbox', 'flush' or die;
 		}
 		if (defined $kill_after) {
 			sleep $kill_after;
@@ -234,12 +154,8 @@ SKIP: {
 	is(sql("select count(*) from outbox where state <> 'sent'"), 0, 'every notification is marked sent');
 
 	my %received;
-	for my $file (glob "$work/sink/*") {
-		open my $fh, '<', $file or die;
-		while (<$fh>) {
-			last if /^\r?$/;
-			if (/^Message-ID:\s*<([^>]+)>/i) { $received{$1}++; last }
-		}
+	for my $mail (sink_messages()) {
+		$received{$1}++ if $mail->{head} =~ /^Message-ID:\s*<([^>]+)>/mi;
 	}
 	my @ids = split /\n/, sql("select message_id from outbox");
 	my @missing = grep { !$received{$_} } @ids;

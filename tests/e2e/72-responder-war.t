@@ -7,10 +7,6 @@
 
 start_sink
 ROBOT=robot@autoresponder.es
-smtp="[smtp]
-url = smtp://127.0.0.1:$SINK_PORT
-from = Soporte Example <soporte@example.com>
-timeout = 5"
 deliver() { "$TICKETD" deliver -v -c "$CONF" -f "$ROBOT" -r soporte@example.com 2>>"$WORK/log"; }
 robot_sent=0
 below() { [ "$1" -lt "$2" ]; ok $? "$3"; }     # below GOT LIMIT DESCRIPTION
@@ -57,7 +53,7 @@ war() {
 }
 
 # 1. The robot that opens a new ticket with every answer: intake_per_hour stops it.
-write_config "intake_per_hour = 5" "$smtp"
+write_config --smtp "" "intake_per_hour = 5"
 robot_mail "Alerta: disco al 90%"
 war new
 is "$GOT" 5 "a robot opening a ticket per answer gets 5 mails (intake_per_hour = 5), then nothing"
@@ -70,7 +66,7 @@ is "$(grep -c 'warning:.*intake_per_hour' "$WORK/log")" 1 "with one warning in t
 
 # 2. The robot that answers in the thread: a customer's reply is never answered.
 rm -f "$WORK"/ticketd.db*; : > "$WORK/log"; robot_sent=0
-write_config "" "$smtp"
+write_config --smtp ""
 robot_mail "Pedido 4411: estado"
 war threaded
 is "$GOT" 1 "a robot answering in the thread gets the confirmation only"
@@ -80,7 +76,7 @@ is "$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id 
 # 3. A robot that never stops opening tickets, under a high intake limit: auto_per_hour
 #    (default 10) caps the automatic mails it gets.
 rm -f "$WORK"/ticketd.db*; : > "$WORK/log"; robot_sent=0
-write_config "intake_per_hour = 1000" "$smtp"
+write_config --smtp "" "intake_per_hour = 1000"
 robot_mail "Alerta: disco al 91%"
 war new
 is "$GOT" 10 "a robot under a high intake limit gets auto_per_hour = 10 mails, then nothing"
@@ -91,7 +87,7 @@ is "$(sql "select last_error from outbox where recipient = '$ROBOT' and state = 
 
 # 4. A well-behaved auto-responder (Auto-Submitted: auto-replied) is never answered.
 rm -f "$WORK"/ticketd.db*; : > "$WORK/log"; robot_sent=0
-write_config "" "$smtp"
+write_config --smtp ""
 robot_mail "Alerta: disco al 92%"
 war threaded "Auto-Submitted: auto-replied"
 is "$GOT" 1 "an auto-reply gets nothing back: the robot got only the first confirmation"

@@ -9,64 +9,24 @@ use strict;
 use warnings;
 use Test::More;
 use IO::Socket::INET;
-use POSIX qw(:sys_wait_h);
+use POSIX ();
 use Time::HiRes qw(sleep time);
-use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
 
-my $top = $ENV{TICKETD_TOP} // '.';
-my $build = $ENV{TICKETD_BUILD} // "$top/build";
-plan skip_all => "$build/ticketd is not built" unless -x "$build/ticketd";
-plan skip_all => "$build/tests/poison-shim.so is not built" unless -e "$build/tests/poison-shim.so";
+plan skip_all => "$TICKETD is not built" unless -x $TICKETD;
+plan skip_all => "$BUILD/tests/poison-shim.so is not built" unless -e "$BUILD/tests/poison-shim.so";
 
-my $work = tempdir('ticketd-poison.XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP_WORK});
-if ($< == 0) {                  # ticketd started as root drops to nobody: its files are nobody's
-	chown((getpwnam('nobody'))[2, 3], $work);
-	chmod 0755, $work;
+work_for_daemon();
+write_config(staff => '', departments => 'soporte', lmtp => '',
+             ticketd => 'user = ' . daemon_user() . "\nparse_failures = 2\nparse_timeout = 5");
+{
+	local $ENV{LD_PRELOAD} = "$BUILD/tests/poison-shim.so";
+	local $ENV{ASAN_OPTIONS} = join ':', grep { defined } $ENV{ASAN_OPTIONS}, 'verify_asan_link_order=0';
+	start_ticketd('-n');
 }
-my $port = do { IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0')->sockport };
-my $daemon;
-END { local $?; if ($daemon) { kill 'KILL', $daemon; waitpid $daemon, 0 } }
-
-sub sql {
-	my ($query) = @_;
-	open my $fh, '-|', 'sqlite3', "$work/ticketd.db", $query or die;
-	local $/;
-	my $out = <$fh> // '';
-	close $fh;
-	$out =~ s/\s+\z//;
-	return $out;
-}
-
-sub log_text { open my $fh, '<', "$work/ticketd.log" or return ''; local $/; return <$fh> // '' }
-
-open my $conf, '>', "$work/ticketd.conf" or die;
-chmod 0640, "$work/ticketd.conf";
-print $conf <<"CONF";
-[ticketd]
-database = $work/ticketd.db
-domain = example.com
-templates = $top/etc/templates
-pid_file = $work/ticketd.pid
-user = ${\ ($< == 0 ? 'nobody' : scalar getpwuid($<))}
-parse_failures = 2
-parse_timeout = 5
-
-[department:soporte]
-name = Soporte
-address = soporte\@example.com
-
-[lmtp]
-listen = inet:127.0.0.1:$port
-CONF
-close $conf;
-
-$daemon = fork // die;
-if ($daemon == 0) {
-	open STDERR, '>', "$work/ticketd.log" or die;
-	$ENV{LD_PRELOAD} = "$build/tests/poison-shim.so";
-	$ENV{ASAN_OPTIONS} = join ':', grep { defined } $ENV{ASAN_OPTIONS}, 'verify_asan_link_order=0';
-	exec "$build/ticketd", '-f', '-n', '-c', "$work/ticketd.conf" or die "exec: $!";
-}
+my $daemon = $TICKETD_PID;
 
 sub mail {
 	my ($id, $subject) = @_;
@@ -74,39 +34,28 @@ sub mail {
 	     . "Message-ID: <$id\@cliente.es>\r\n\r\nHola.\r\n";
 }
 
-sub reply {
-	my ($s) = @_;
-	while (defined(my $line = <$s>)) { return $line if $line =~ /^\d{3} /; }
-	return '';
-}
-
 # deliver - one LMTP transaction; the reply to the data ('' when the connection broke).
 sub deliver {
 	my ($mail) = @_;
-	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 40) or return "connect: $!";
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$LMTP_PORT", Timeout => 40) or return "connect: $!";
 	$s->autoflush(1);
-	return 'no greeting' unless reply($s) =~ /^220/;
+	return 'no greeting' unless lmtp_reply($s) =~ /^220/;
 	for my $command ("LHLO poison.test", 'MAIL FROM:<cliente@cliente.es>', 'RCPT TO:<soporte@example.com>') {
 		print $s "$command\r\n";
-		return "refused: $command" unless reply($s) =~ /^250/;
+		return "refused: $command" unless lmtp_reply($s) =~ /^250/;
 	}
 	print $s "DATA\r\n";
-	return 'no 354' unless reply($s) =~ /^354/;
+	return 'no 354' unless lmtp_reply($s) =~ /^354/;
 	print $s $mail . ".\r\n";
-	my $r = reply($s);
+	my $r = lmtp_reply($s);
 	print $s "QUIT\r\n" if $r ne '';
 	return $r;
 }
 
 sub worker_pid { my $pid = `pgrep -P $daemon`; chomp $pid; return $pid }
 
-sub wait_for_log {
-	my ($pattern, $seconds) = @_;
-	for (1 .. $seconds * 20) { return 1 if log_text() =~ $pattern; sleep 0.05 }
-	return 0;
-}
+sub wait_for_log { my ($pattern, $seconds) = @_; return wait_for($seconds, sub { ticketd_log() =~ $pattern }) }
 
-for (1 .. 200) { last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port"); sleep 0.05 }
 like(deliver(mail('sano-1', 'Consulta normal')), qr/^250 /, 'a normal message is delivered');
 my $first_worker = worker_pid();
 ok($first_worker, "the supervisor ($daemon) runs a worker ($first_worker)");
@@ -114,7 +63,7 @@ ok($first_worker, "the supervisor ($daemon) runs a worker ($first_worker)");
 # A message that crashes the parser: the session breaks, no reply is a 250 or a 5xx.
 is(deliver(mail('veneno-1', 'VENENO-CRASH factura')), '', 'a crashing message: the connection breaks, no reply');
 ok(wait_for_log(qr/worker $first_worker was killed by signal 6/, 5), 'the worker death is logged');
-like(log_text(), qr/message sha256:[0-9a-f]{16}: the worker .* \(failure 1 of 2\)/, 'the message is blamed once');
+like(ticketd_log(), qr/message sha256:[0-9a-f]{16}: the worker .* \(failure 1 of 2\)/, 'the message is blamed once');
 ok(kill(0, $daemon), 'the supervisor is still running');
 like(deliver(mail('sano-2', 'Otra consulta')), qr/^250 /, 'the listener stayed: the next session is served');
 isnt(worker_pid(), $first_worker, 'by a new worker');
@@ -128,7 +77,7 @@ my $raw = sql("select cast(raw as text) from held where reason like '%parse_fail
 my $sent = mail('veneno-1', 'VENENO-CRASH factura') =~ s/\s+\z//r;       # sql() trims the end
 ok($raw =~ /^Return-Path: <cliente\@cliente\.es>\r\nReceived: / && substr($raw, -length $sent) eq $sent,
    'with its raw bytes, all of them, after the trace headers of the delivery');
-like(log_text(), qr/failed on it 2 times \(parse_failures\); it is not parsed again/, 'and a log line says why');
+like(ticketd_log(), qr/failed on it 2 times \(parse_failures\); it is not parsed again/, 'and a log line says why');
 like(deliver(mail('veneno-1', 'VENENO-CRASH factura')), qr/^250 /, 'a fourth delivery is accepted');
 is(sql("select count(*) from held where reason like '%parse_failures%'"), 1, 'and changes nothing');
 
@@ -142,25 +91,25 @@ like(deliver(mail('sano-3', 'Consulta durante el cuelgue')), qr/^250 /, 'while o
 cmp_ok(time - $t0, '<', 3, 'without waiting for it');
 waitpid $hung, 0;
 is($? >> 8, 0, 'the hung session breaks without a reply');
-like(log_text(), qr/worked on for more than 5 s \(parse_timeout\)/, 'the watchdog says why');
-like(log_text(), qr/was killed by signal 9 .*\n(?:.*\n)*?.*\(failure 1 of 2\)/, 'and the hanging message is blamed');
+like(ticketd_log(), qr/worked on for more than 5 s \(parse_timeout\)/, 'the watchdog says why');
+# The session breaks when the worker dies; the supervisor logs the blame once it has reaped it.
+my $blamed = qr/was killed by signal 9 .*\n(?:.*\n)*?.*\(failure 1 of 2\)/;
+wait_for_log($blamed, 5);
+like(ticketd_log(), $blamed, 'and the hanging message is blamed');
 like(deliver(mail('sano-4', 'Después del cuelgue')), qr/^250 /, 'a new worker serves the next session');
 
 # A worker killed by hand while idle: replaced, and no message is blamed.
-my $before = () = log_text() =~ /\(failure \d of 2\)/g;
+my $before = () = ticketd_log() =~ /\(failure \d of 2\)/g;
 my $idle = worker_pid();
 kill 'KILL', $idle;
 ok(wait_for_log(qr/worker $idle was killed by signal 9/, 5), 'an idle worker killed by hand is noticed');
 like(deliver(mail('sano-5', 'Tras matar al trabajador')), qr/^250 /, 'and replaced');
-my $after = () = log_text() =~ /\(failure \d of 2\)/g;
+my $after = () = ticketd_log() =~ /\(failure \d of 2\)/g;
 is($after, $before, 'no message is blamed for it');
 
 is(sql("select count(*) from tickets"), 5, 'the five normal messages opened their tickets, the poisoned none');
 is(sql("select count(*) from messages where message_id like 'veneno%' or message_id like 'cuelga%'"), 0,
    'no poisoned message was threaded');
 
-kill 'TERM', $daemon;
-waitpid $daemon, 0;
-is($? >> 8, 0, 'SIGTERM: the supervisor and its worker stop, exit 0');
-$daemon = 0;
+is(stop_ticketd(), 0, 'SIGTERM: the supervisor and its worker stop, exit 0');
 done_testing();

@@ -10,8 +10,8 @@
 [ "$(id -u)" = 0 ] || skip_all "another local user, and a daemon started as root, need root"
 command -v setpriv >/dev/null 2>&1 || skip_all "setpriv (util-linux) is not installed"
 
-PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
 SOCKET=$WORK/lmtp.sock
+umask 022                       # started by hand, not by the unit (UMask=0027)
 
 # lmtp_client unix:PATH|inet:PORT MODE: one dialogue; prints the replies after the greeting
 # (or the greeting itself when it is a refusal) and, last, the seconds it took.
@@ -57,34 +57,29 @@ client() { perl "$WORK/client.pl" "$@"; }
 as_nobody() { setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
 mode_of() { stat -c %a "$1"; }
 
-# start_daemon [LMTP-KEYS]: as installed, by root, under umask 022 (not the unit's 0027).
+# start_daemon [LMTP-LINES]: as installed, by root, on both kinds of listener.
 start_daemon() {
-	write_config "user = nobody" "[lmtp]
-listen = unix:$SOCKET, inet:127.0.0.1:$PORT
-socket_mode = 0666
+	write_config --listen "unix:$SOCKET, inet:127.0.0.1:$LMTP_PORT" \
+		--lmtp "socket_mode = 0666
 idle_timeout = 30
-${1:-}"
-	(umask 022; exec "$TICKETD" -f -c "$CONF" 2>>"$WORK/daemon.log") &
-	DAEMON=$!
-	CLEANUP_PIDS="$CLEANUP_PIDS $DAEMON"
-	for _ in $(seq 100); do [ -S "$SOCKET" ] && break; sleep 0.05; done
-	[ -S "$SOCKET" ]; ok $? "the daemon listens on $SOCKET"
+${1:-}" "user = $(daemon_user)"
+	start_ticketd
+	ok $? "the daemon listens on $SOCKET and 127.0.0.1:$LMTP_PORT"
 }
-give_work_to_daemon
-rm -f "$WORK/ticketd.db"
+work_for_daemon
 start_daemon
 
 # 4. Local users are Postfix: the kernel says who connects to the unix socket.
 out=$(as_nobody perl "$WORK/client.pl" "unix:$SOCKET" whole)
 case $out in "421 4.7.1 "*) r=0 ;; *) r=1 ;; esac
 ok $r "a local user not in allowed_users gets 421 4.7.1 on the unix socket"
-grep -q "reason=user-not-allowed pid=[0-9]* uid=65534 " "$WORK/daemon.log"
+grep -q "reason=user-not-allowed pid=[0-9]* uid=65534 " "$WORK/ticketd.log"
 ok $? "logged with the reason, the client's pid and uid"
 is "$(sql "select count(*) from messages")" 0 "and nothing it sent is stored"
 out=$(client "unix:$SOCKET" whole)
 case $out in "250 2.0.0 <soporte@example.com> "*) r=0 ;; *) r=1 ;; esac
 ok $r "root (in the default allowed_users) delivers on the unix socket"
-out=$(as_nobody perl "$WORK/client.pl" "inet:$PORT" whole)
+out=$(as_nobody perl "$WORK/client.pl" "inet:$LMTP_PORT" whole)
 case $out in "250 2.0.0 "*) r=0 ;; *) r=1 ;; esac
 ok $r "loopback TCP trusts every local user, as documented"
 
@@ -93,37 +88,37 @@ for f in ticketd.db ticketd.db-wal ticketd.db-shm; do
 	is "$(mode_of "$WORK/$f")" 640 "the running daemon's $f is 0640 under umask 022"
 done
 
-kill -TERM $DAEMON; wait $DAEMON
+stop_ticketd
 
 # 8. A slow client holds a slot forever: a trickle restarts no deadline.
 start_daemon "command_timeout = 2
 data_timeout = 2
 data_min_rate = 1000"
-out=$(client "inet:$PORT" command-trickle)
+out=$(client "inet:$LMTP_PORT" command-trickle)
 case $(echo "$out" | head -1) in "421 4.4.2 Command not completed in time"*) r=0 ;; *) r=1 ;; esac
 ok $r "a command line trickled a byte every 0.3 s is cut with 421 4.4.2"
 seconds=$(echo "$out" | tail -1)
 [ "${seconds%.*}" -lt 5 ]; ok $? "after command_timeout (2 s), not idle_timeout (30 s): ${seconds} s"
-out=$(client "inet:$PORT" data-trickle)
+out=$(client "inet:$LMTP_PORT" data-trickle)
 case $(echo "$out" | head -1) in "421 4.4.2 Message data too slow"*) r=0 ;; *) r=1 ;; esac
 ok $r "a message trickled a byte every 0.3 s is cut with 421 4.4.2"
 seconds=$(echo "$out" | tail -1)
 [ "${seconds%.*}" -lt 6 ]; ok $? "after data_timeout plus its rate's credit: ${seconds} s"
-grep -q "reason=command-timeout" "$WORK/daemon.log" && grep -q "reason=data-timeout" "$WORK/daemon.log"
+grep -q "reason=command-timeout" "$WORK/ticketd.log" && grep -q "reason=data-timeout" "$WORK/ticketd.log"
 ok $? "both cuts are logged with their reason"
 is "$(sql "select count(*) from messages where subject = 'data-trickle'")" 0 "the cut message is not stored"
-out=$(client "inet:$PORT" whole)
+out=$(client "inet:$LMTP_PORT" whole)
 case $out in "250 2.0.0 "*) r=0 ;; *) r=1 ;; esac
 ok $r "a client that sends at once is served as before"
-kill -TERM $DAEMON; wait $DAEMON
+stop_ticketd
 
 # 6, without the daemon: deliver and ticketctl make a new database 0640 too.
 rm -f "$WORK"/ticketd.db*
 printf 'From: <cliente@cliente.es>\nSubject: deliver\nMessage-ID: <deliver@cliente.es>\n\nHola.\n' |
-	(umask 022; exec "$TICKETD" deliver -c "$CONF" -r soporte@example.com)
+	"$TICKETD" deliver -c "$CONF" -r soporte@example.com
 is "$(mode_of "$WORK/ticketd.db")" 640 "ticketd deliver creates the database 0640 under umask 022"
 rm -f "$WORK"/ticketd.db*
-(umask 022; exec "$TICKETCTL" -c "$CONF" list >/dev/null)
+"$TICKETCTL" -c "$CONF" list >/dev/null
 is "$(mode_of "$WORK/ticketd.db")" 640 "ticketctl creates the database 0640 under umask 022"
 
 # 7. A configuration anyone could have written, with ticketd started as root.
@@ -135,7 +130,7 @@ start_refused() {   # start_refused STATUS DESCRIPTION: the daemon must exit wit
 	wait $pid
 	is $? "$1" "$2"
 }
-write_config "user = nobody"
+write_config "user = $(daemon_user)"
 chown nobody "$CONF"
 start_refused 78 "a configuration owned by another user is refused (exit 78)"
 grep -q "ticketd.conf belongs to uid 65534, and ticketd runs as root.*chown root" "$WORK/refused.log"
@@ -147,8 +142,7 @@ is $? 75 "ticketd deliver run as root refuses it with a temporary failure (the M
 chown root "$CONF"
 
 printf 'clave\n' > "$WORK/smtp.secret"; chmod 600 "$WORK/smtp.secret"; chown postfix "$WORK/smtp.secret"
-write_config "user = nobody" "[smtp]
-password_file = $WORK/smtp.secret"
+write_config --smtp "password_file = $WORK/smtp.secret" "user = $(daemon_user)"
 start_refused 78 "a password file owned by another user than root or the daemon's is refused"
 grep -q "smtp.secret belongs to uid $(id -u postfix)" "$WORK/refused.log"; ok $? "naming the secret file"
 chown nobody "$WORK/smtp.secret"
@@ -160,8 +154,7 @@ start_refused 78 "user = root is refused"
 grep -q "user = root: ticketd started as root must drop" "$WORK/refused.log"; ok $? "with the reason"
 
 # The pid file: never through a symbolic link, never into someone else's file.
-write_config "user = nobody" "[lmtp]
-listen = inet:127.0.0.1:$PORT"
+write_config --lmtp "" "user = $(daemon_user)"
 echo precious > "$WORK/victim"
 ln -s "$WORK/victim" "$WORK/ticketd.pid"
 start_refused 75 "a pid file that is a symbolic link is refused"

@@ -5,8 +5,6 @@ command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1 ||
 	skip_all "dovecot is not installed (make deps)"
 command -v openssl >/dev/null 2>&1 || { echo "Bail out! openssl is not installed (make deps)"; exit 1; }
 
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
-
 D=$WORK/dovecot
 DOVECOT_CONF=$D/dovecot.conf
 IMAP_USER=soporte@example.com
@@ -34,10 +32,10 @@ make_cert() {
 		-days 2 -extfile "$D/$1.ext" -out "$D/$1.crt" >/dev/null 2>&1
 }
 
-# dovecot_start [CERT-NAME [SNI-CERT-NAME]]: IMAP (STARTTLS) on $IMAP_PORT, IMAPS on
+# start_dovecot [CERT-NAME [SNI-CERT-NAME]]: IMAP (STARTTLS) on $IMAP_PORT, IMAPS on
 # $IMAPS_PORT; with a second name, that certificate is served to clients whose SNI asks for it.
 # $DOVECOT_EXTRA is appended to the configuration.
-dovecot_start() {
+start_dovecot() {
 	cert=${1:-localhost}
 	sni=${2:-}
 	mkdir -p "$D/run" "$D/state" "$D/mail"
@@ -91,13 +89,10 @@ EOF
 		"$sni" "$D/$sni.crt" "$D/$sni.key" >> "$DOVECOT_CONF"
 	dovecot -c "$DOVECOT_CONF" || return 1
 	CLEANUP_DOVECOT=$DOVECOT_CONF
-	i=0
-	while ! perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$IMAPS_PORT')" 2>/dev/null; do
-		i=$((i + 1)); [ $i -gt 50 ] && return 1; sleep 0.1
-	done
+	wait_for_port "$IMAPS_PORT" 5
 }
 
-dovecot_stop() {
+stop_dovecot() {
 	[ -n "${CLEANUP_DOVECOT:-}" ] && dovecot -c "$CLEANUP_DOVECOT" stop >/dev/null 2>&1
 	CLEANUP_DOVECOT=
 	i=0
@@ -106,7 +101,7 @@ dovecot_stop() {
 
 # tap_cleanup from lib.sh, plus our Dovecot.
 imap_cleanup() {
-	dovecot_stop
+	stop_dovecot
 	tap_cleanup
 }
 trap 'imap_cleanup' EXIT
@@ -116,7 +111,7 @@ imap_setup() {
 	mkdir -p "$D"
 	make_ca test && make_ca other &&
 	make_cert localhost test "DNS:localhost" &&
-	dovecot_start localhost || return 1
+	start_dovecot localhost || return 1
 	printf '%s\n' "$IMAP_PASSWORD" > "$WORK/imap.secret"
 	chmod 600 "$WORK/imap.secret"
 }
@@ -174,17 +169,4 @@ append_mail() {
 	} | openssl s_client -quiet -connect "127.0.0.1:$IMAPS_PORT" -servername localhost \
 		-CAfile "$D/test-ca.crt" > "$WORK/append.out" 2>/dev/null
 	grep -q '^b OK' "$WORK/append.out"
-}
-
-# now_ms: milliseconds since the epoch.
-now_ms() { perl -MTime::HiRes=time -e 'printf "%d\n", time * 1000'; }
-
-# wait_for SECONDS COMMAND...: run COMMAND every 20 ms until it succeeds; 1 on timeout.
-wait_for() {
-	limit=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt "$limit" ] || return 1
-		sleep 0.02
-	done
 }

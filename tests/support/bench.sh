@@ -13,12 +13,14 @@ BUILD=${1:-${TICKETD_BUILD:-$TOP/build}}
 MESSAGES=${BENCH_MESSAGES:-10000}
 SESSIONS=${BENCH_SESSIONS:-"1 8 20"}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ticketd-bench.XXXXXX")
+TICKETD_BUILD=$BUILD TICKETD_TOP=$TOP
+. "$TOP/tests/e2e/lib.sh"
 PIDS=
 cleanup() {
 	[ -n "${DOVECOT_CONF:-}" ] && dovecot -c "$DOVECOT_CONF" stop >/dev/null 2>&1
 	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
+	tap_cleanup
 	wait 2>/dev/null
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -27,37 +29,18 @@ for tool in smtp-source smtp-sink dovecot sqlite3 perl; do
 	command -v $tool >/dev/null 2>&1 || { echo "bench: $tool is not installed (make deps)" >&2; exit 1; }
 done
 [ -x "$BUILD/ticketd" ] || { echo "bench: $BUILD/ticketd is not built" >&2; exit 1; }
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
-T_PORT=$(free_port); D_PORT=$(free_port); S_PORT=$(free_port)
-RUN_USER=$(id -un)
-[ "$(id -u)" = 0 ] && RUN_USER=nobody && chown nobody "$WORK"
+T_PORT=$LMTP_PORT; D_PORT=$(free_port); S_PORT=$(free_port)
+RUN_USER=$(daemon_user)
+work_for_daemon
 chmod 0755 "$WORK"
 as_user() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
 
 # --- the three servers ---
-cat > "$WORK/ticketd.conf" <<EOF
-[ticketd]
-database = $WORK/ticketd.db
-domain = example.com
-templates = $TOP/etc/templates
-pid_file = $WORK/ticketd.pid
-user = $RUN_USER
+write_config --staff "" --departments soporte --lmtp "max_connections = 100" "user = $RUN_USER
 # smtp-source sends every message From one address: no flood limit, which would both
 # hold it and make every message count that sender's last hour.
-intake_per_hour = 0
-
-[department:soporte]
-name = Soporte técnico
-address = soporte@example.com
-
-[lmtp]
-listen = inet:127.0.0.1:$T_PORT
-max_connections = 100
-EOF
-chmod 640 "$WORK/ticketd.conf"
-"$BUILD/ticketd" -f -n -c "$WORK/ticketd.conf" 2>"$WORK/ticketd.log" &
-TICKETD_PID=$!
-PIDS="$PIDS $TICKETD_PID"
+intake_per_hour = 0"
+start_ticketd -n
 
 mkdir -p "$WORK/dovecot/run" "$WORK/dovecot/state" "$WORK/mail"
 chown "$RUN_USER" "$WORK/mail"
@@ -97,9 +80,7 @@ SINK_USER=
 [ "$(id -u)" = 0 ] && SINK_USER="-u nobody"
 smtp-sink $SINK_USER -L -c 127.0.0.1:$S_PORT 256 > "$WORK/sink.out" 2>&1 &
 PIDS="$PIDS $!"
-for port in $T_PORT $D_PORT $S_PORT; do
-	for _ in $(seq 100); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$port')" && break; sleep 0.1; done
-done
+for port in $T_PORT $D_PORT $S_PORT; do wait_for_port $port; done
 
 # --- measuring ---
 now() { date +%s.%N; }
@@ -231,7 +212,7 @@ echo "ticketd database: $(du -h "$WORK/ticketd.db" | cut -f1), $(landed ticketd)
 # open, as the sweeper leaves them: none is due for it during the run.
 BIG=${BENCH_BIG:-1000000}
 [ "$BIG" -gt 0 ] || exit 0
-kill "$TICKETD_PID"; wait "$TICKETD_PID" 2>/dev/null
+stop_ticketd 2>/dev/null
 t0=$(now)
 as_user sqlite3 "$WORK/ticketd.db" <<EOF || { echo "bench: prefill failed" >&2; exit 1; }
 PRAGMA synchronous = OFF;
@@ -264,10 +245,7 @@ COMMIT;
 INSERT INTO messages_fts(messages_fts) VALUES ('optimize');
 EOF
 echo "prefilled $BIG messages in $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }') s: $(du -h "$WORK/ticketd.db" | cut -f1)"
-"$BUILD/ticketd" -f -n -c "$WORK/ticketd.conf" 2>>"$WORK/ticketd.log" &
-TICKETD_PID=$!
-PIDS="$PIDS $TICKETD_PID"
-for _ in $(seq 100); do perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$T_PORT')" && break; sleep 0.1; done
+start_ticketd -n
 warm_up $T_PORT soporte@example.com
 printf '\n%-28s %8s %8s %8s\n' "load, $(landed ticketd) stored" ticketd landed rss
 for s in $SESSIONS; do

@@ -10,75 +10,31 @@ DEMO=$BUILD/demo
 rm -rf "$DEMO" && mkdir -p "$DEMO"
 DEMO=$(cd "$DEMO" && pwd)
 BUILD=$(cd "$BUILD" && pwd)
-export TICKETD_CONF="$DEMO/ticketd.conf"
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
-PORT=$(free_port)
-SMTP_PORT=$(free_port)
+# The end-to-end tests' harness, on the demo's directory, which stays.
+WORK=$DEMO KEEP_WORK=1 TICKETD_BUILD=$BUILD TICKETD_TOP=$TOP
+. "$TOP/tests/e2e/lib.sh"
+export TICKETD_CONF="$CONF"
 # Started as root, the daemon drops to an unprivileged user, as in production.
-USER_NAME=$(id -un)
-if [ "$(id -u)" = 0 ]; then USER_NAME=nobody; chown nobody "$DEMO"; fi
-cat > "$TICKETD_CONF" <<CONF
-[ticketd]
-database = $DEMO/ticketd.db
-domain = example.com
-staff = agente1@example.com, agente2@example.com
-templates = $TOP/etc/templates
-pid_file = $DEMO/ticketd.pid
-user = $USER_NAME
-
-[department:soporte]
-name = Soporte técnico
-address = soporte@example.com
-
-[department:facturacion]
-name = Facturación
-address = facturacion@example.com
-
-[department:ventas]
-name = Ventas
-address = ventas@example.com
-
-[lmtp]
-listen = inet:127.0.0.1:$PORT
-
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = Soporte Example <soporte@example.com>
-CONF
-chmod 640 "$TICKETD_CONF"            # ticketd refuses a configuration others may read
+work_for_daemon
+write_config --lmtp "" --smtp "" "user = $(daemon_user)"
 
 # A local SMTP sink stands for the customers' mailboxes: every mail lands in a file.
-mkdir -p "$DEMO/mailboxes"
-SINK_USER=; [ "$(id -u)" = 0 ] && SINK_USER="-u root"
-smtp-sink $SINK_USER -d "$DEMO/mailboxes/%M." "127.0.0.1:$SMTP_PORT" 10 &
-SINK=$!
+start_sink
 
 echo "== accounts from maildir-fixtures/accounts.csv"
-"$BUILD/ticketctl" account import "$TOP/maildir-fixtures/accounts.csv"
-tail -n +2 "$TOP/maildir-fixtures/subaccounts.csv" | while IFS=, read -r account email notify can_open; do
-	set --
-	[ "$notify" = 1 ] && set -- "$@" --notify
-	[ "$can_open" = 1 ] && set -- "$@" --can-open
-	"$BUILD/ticketctl" subaccount add "$@" "$account" "$email"
-done
+load_accounts
 
 [ "$(id -u)" = 0 ] && chown nobody "$DEMO"/ticketd.db*
 
-echo "== ticketd listening on 127.0.0.1:$PORT (LMTP)"
-"$BUILD/ticketd" -f -c "$TICKETD_CONF" 2> "$DEMO/ticketd.log" &
-DAEMON=$!
-trap 'kill $DAEMON $SINK 2>/dev/null' EXIT
-for i in $(seq 50); do
-	perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new('127.0.0.1:$PORT')" && break
-	sleep 0.1
-done
+echo "== ticketd listening on 127.0.0.1:$LMTP_PORT (LMTP)"
+start_ticketd
 
 echo "== delivering maildir-fixtures over LMTP, one message at a time"
 printf '%-44s %-12s %-12s %s\n' MESSAGE DEPARTMENT ACTION TICKET
-"$TOP/tests/support/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" --lmtp "127.0.0.1:$PORT" \
+"$TOP/tests/support/feed-fixtures.pl" "$BUILD/ticketctl" "$TICKETD_CONF" "$TOP/maildir-fixtures" --lmtp "127.0.0.1:$LMTP_PORT" \
 	> "$DEMO/delivered.tsv"
 awk -F'\t' '{ printf "%-44s %-12s %-12s %s\n", substr($1, 5, 44), $6, $4, $5 }' "$DEMO/delivered.tsv"
-kill $DAEMON; wait $DAEMON 2>/dev/null || true
+stop_ticketd 2>/dev/null || true
 echo "(the daemon's log, one line per decision, is in $DEMO/ticketd.log)"
 
 echo "== a staff member replies to the first ticket, then resolves it; the customer is told"
@@ -87,8 +43,7 @@ printf 'Hola:\n\nHemos reiniciado el servicio de correo; ya puede enviar con nor
 	"$BUILD/ticketctl" reply --actor agente1@example.com "$FIRST"
 "$BUILD/ticketctl" status --actor agente1@example.com "$FIRST" resolved
 "$BUILD/ticketctl" outbox flush
-kill $SINK; wait $SINK 2>/dev/null || true
-trap - EXIT
+stop_sink
 
 echo "== notifications received by the sink, by kind"
 "$BUILD/ticketctl" --json outbox list | perl -MJSON::PP -e '
@@ -106,12 +61,12 @@ echo "== notifications received by the sink, by kind"
 	printf "%-12s %5d  (%s)\n", "not sent", $other{$_}, $_ for sort keys %other;'
 echo
 echo "== the status change, as the customer received it"
-MAIL=$(grep -l "^Subject: \[Ticket #$FIRST\]" "$DEMO"/mailboxes/* | xargs grep -l "Auto-Submitted: auto-generated" | head -1)
+MAIL=$(grep -l "^Subject: \[Ticket #$FIRST\]" "$DEMO"/sink/* | xargs grep -l "Auto-Submitted: auto-generated" | head -1)
 sed -n '/^From:/,/^$/p' "$MAIL" | grep -E '^(From|To|Reply-To|Subject|Message-Id|In-Reply-To|Auto-Submitted):'
 perl -MMIME::QuotedPrint -0777 -ne 'my ($h, $b) = split /\r?\n\r?\n/, $_, 2; print decode_qp($b)' "$MAIL"
 
 echo "== the staff reply, as the customer received it"
-MAIL=$(grep -l "^Subject: .*\[Ticket #$FIRST\]" "$DEMO"/mailboxes/* | xargs grep -l "Hemos reiniciado" | head -1)
+MAIL=$(grep -l "^Subject: .*\[Ticket #$FIRST\]" "$DEMO"/sink/* | xargs grep -l "Hemos reiniciado" | head -1)
 sed -n '/^From:/,/^$/p' "$MAIL" | grep -E '^(From|To|Reply-To|Subject|Message-Id|In-Reply-To):'
 perl -MMIME::QuotedPrint -0777 -ne 'my ($h, $b) = split /\r?\n\r?\n/, $_, 2; print decode_qp($b)' "$MAIL"
 
