@@ -19,7 +19,8 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # libetpan.pc carries non-PIE link flags (-no-pie from its build): link it by name.
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lpthread
+# libstemmer (Snowball) has no .pc file either.
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lstemmer -lpthread
 
 # libticketd.a holds the parts (src/*.c, no main); each program lives in its own folder
 # with its private headers, which the library cannot include.
@@ -37,9 +38,9 @@ DEPFILES  = $(LIB_OBJ:.o=.d) $(TICKETD_OBJ:.o=.d) $(TICKETCTL_OBJ:.o=.d) \
 # Debian packages the build, the tests and the demo need.
 DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              libglib2.0-dev libjson-glib-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
-             libetpan-dev libcurl4-gnutls-dev libgnutls28-dev \
+             libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libstemmer-dev \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
-             clang libclang-rt-14-dev valgrind
+             clang libclang-rt-14-dev valgrind libsisimai-perl
 
 .PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint lint-man \
         clean bench fuzz fuzz-build
@@ -48,8 +49,9 @@ all: need-libraries $(BUILD)/ticketd $(BUILD)/ticketctl
 
 # A build never installs anything: it says what is missing and how to get it.
 need-libraries:
-	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] || { \
-	  echo "make: missing build libraries (pkg-config $(PKGS), libetpan);" \
+	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] \
+	  && [ -e /usr/include/libstemmer.h ] || { \
+	  echo "make: missing build libraries (pkg-config $(PKGS), libetpan, libstemmer);" \
 	       "run 'make deps' as root to install them" >&2; exit 1; }
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
@@ -148,7 +150,7 @@ deps:
 
 deps-if-missing:
 	@pkg-config --exists $(PKGS) && [ -e /usr/include/libetpan/libetpan.h ] \
-	  && command -v prove >/dev/null && command -v mandoc >/dev/null \
+	  && [ -e /usr/include/libstemmer.h ] && command -v prove >/dev/null && command -v mandoc >/dev/null \
 	  && command -v postconf >/dev/null || $(MAKE) --no-print-directory deps
 
 install: all

@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -48,7 +48,7 @@ typedef struct {
 	char *department;           /* slug */
 	char *subject;
 	char *status;               /* internal name: open, answered, ... */
-	char *priority;             /* low, medium, high */
+	char *priority;             /* low, medium, high, urgent */
 	char *assignee;             /* NULL when unassigned */
 	int64_t merged_into;        /* ticket id, 0 when not merged */
 	int64_t created;            /* unix seconds */
@@ -142,6 +142,9 @@ gboolean store_ticket_set_status(store *store, int64_t ticket_id, const char *st
                                  int64_t now, GError **error);
 gboolean store_ticket_set_assignee(store *store, int64_t ticket_id, const char *assignee, GError **error);
 gboolean store_ticket_set_merged(store *store, int64_t ticket_id, int64_t into, GError **error);
+/* store_ticket_set_priority - low, medium, high or urgent. */
+gboolean store_ticket_set_priority(store *store, int64_t ticket_id, const char *priority, GError **error);
+gboolean store_ticket_set_department(store *store, int64_t ticket_id, const char *department, GError **error);
 gboolean store_ticket_touch_customer(store *store, int64_t ticket_id, int64_t now, GError **error);
 void store_ticket_clear(store_ticket *ticket);
 
@@ -152,7 +155,7 @@ typedef struct {
 	const char *assignee;
 	int64_t since, until;       /* 0 = open-ended; compared with created */
 } store_ticket_filter;
-/* store_ticket_list - queue order: oldest last customer message first. */
+/* store_ticket_list - queue order: urgent, high, medium, low; then oldest last customer message. */
 GPtrArray *store_ticket_list(store *store, const store_ticket_filter *filter, GError **error);
 /* store_ticket_idle - up to limit tickets in status, not merged, with neither a status
  * change nor a customer message after before: what the sweeper may move. store_ticket * */

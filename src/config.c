@@ -370,6 +370,7 @@ department_free(gpointer data)
 	g_free(department->slug);
 	g_free(department->name);
 	g_free(department->address);
+	g_strfreev(department->staff);
 	g_free(department);
 }
 
@@ -505,6 +506,10 @@ config_free(ticketd_config *config)
 	g_free(config->code_mask);
 	g_free(config->subject_tag);
 	g_strfreev(config->staff);
+	g_free(config->secret_file);
+	if (config->secret != NULL)
+		g_bytes_unref(config->secret);
+	g_free(config->secret_problem);
 	g_free(config->templates_dir);
 	g_free(config->language);
 	g_free(config->user);
@@ -625,6 +630,13 @@ config_is_staff(const ticketd_config *config, const char *address)
 	for (int i = 0; address != NULL && config->staff[i] != NULL; i++)
 		if (address_equal(config->staff[i], address))
 			return TRUE;
+	for (guint d = 0; address != NULL && config->departments != NULL && d < config->departments->len; d++) {
+		const department_config *department = g_ptr_array_index(config->departments, d);
+
+		for (int i = 0; department->staff != NULL && department->staff[i] != NULL; i++)
+			if (address_equal(department->staff[i], address))
+				return TRUE;
+	}
 	return FALSE;
 }
 

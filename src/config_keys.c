@@ -9,6 +9,7 @@
 #include "address.h"
 #include "code.h"
 #include "config-private.h"
+#include "secret.h"
 #include "status.h"
 
 const config_choice config_unknown_sender_choices[] = {
@@ -58,20 +59,51 @@ config_check_subject_tag(const config_section *section, const config_key *key, G
 	return TRUE;
 }
 
-/* config_read_staff - staff = a@x, b@y: lower-case addresses, NULL-terminated. */
+/* config_staff_list - staff = a@x, b@y: lower-case addresses, NULL-terminated, in *out. */
 static gboolean
-config_read_staff(const config_section *section, const config_key *key, GError **error)
+config_staff_list(const config_section *section, const config_key *key, char ***out, GError **error)
 {
-	ticketd_config *config = section->config;
 	g_auto(GStrv) staff = g_key_file_get_string_list(section->source->keys, section->group, key->name,
 	                                                 NULL, NULL);
 
-	config->staff = g_new0(char *, staff ? g_strv_length(staff) + 1 : 1);
+	*out = g_new0(char *, staff ? g_strv_length(staff) + 1 : 1);
 	for (int i = 0; staff != NULL && staff[i] != NULL; i++) {
-		config->staff[i] = address_normalize(staff[i]);
-		if (!address_valid(config->staff[i]))
-			return config_key_fail(error, section, key, "\"%s\" is not an e-mail address", config->staff[i]);
+		(*out)[i] = address_normalize(staff[i]);
+		if (!address_valid((*out)[i]))
+			return config_key_fail(error, section, key, "\"%s\" is not an e-mail address", (*out)[i]);
 	}
+	return TRUE;
+}
+
+static gboolean
+config_read_staff(const config_section *section, const config_key *key, GError **error)
+{
+	return config_staff_list(section, key, &section->config->staff, error);
+}
+
+static gboolean
+config_read_department_staff(const config_section *section, const config_key *key, GError **error)
+{
+	return config_staff_list(section, key, &((department_config *)section->target)->staff, error);
+}
+
+/*
+ * config_read_secret_file - the key of signed staff addresses. A missing or unreadable
+ * file leaves signing off (said at each use, so a running desk keeps taking mail); one
+ * that others may read is refused here, because it lets anyone write as an agent.
+ */
+static gboolean
+config_read_secret_file(const config_section *section, const config_key *key, GError **error)
+{
+	ticketd_config *config = section->config;
+	g_autoptr(GError) problem = NULL;
+
+	config->secret_file = config_path_absolute(section->source, config_key_text(section, key));
+	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL)
+		return TRUE;
+	if (problem->code == SECRET_ERROR_UNSAFE)
+		return config_key_fail(error, section, key, "%s", problem->message);
+	config->secret_problem = g_strdup(problem->message);
 	return TRUE;
 }
 
@@ -84,6 +116,9 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
+	CONFIG_OTHER("secret_file", "/etc/ticketd/secret", config_read_secret_file),
+	CONFIG_BOOL("staff_unsigned_reply", ticketd_config, staff_unsigned_reply, FALSE),
+	CONFIG_INT("staff_attach_max", ticketd_config, staff_attach_max, 2097152, 0, 26214400),
 	CONFIG_INT("max_message_size", ticketd_config, max_message_size, 26214400, 1024, G_GINT64_CONSTANT(1) << 32),
 	CONFIG_INT("intake_per_hour", ticketd_config, intake_per_hour, 30, 0, 100000),
 	CONFIG_BOOL("require_dmarc_pass", ticketd_config, require_dmarc_pass, FALSE),
@@ -125,6 +160,7 @@ const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };
 

@@ -8,33 +8,10 @@
 #include <string.h>
 
 #include "code.h"
-#include "ingest.h"
+#include "ingest-private.h"
 #include "log.h"
-#include "ticket.h"
+#include "staff.h"
 
-typedef enum { SENDER_UNKNOWN, SENDER_ACCOUNT, SENDER_SUBACCOUNT, SENDER_STAFF, SENDER_DISABLED } sender_role;
-
-typedef struct {
-	sender_role role;
-	int64_t account_id;
-	gboolean can_open;
-} sender_identity;
-
-typedef struct {
-	const ticketd_config *config;
-	store *store;
-	const char *raw;
-	gsize length;
-	const parsed_message *message;
-	const ingest_envelope *envelope;
-	const department_config *department;
-	char *plus_detail;
-	char *dedup_key;
-	const char *sender;         /* From address, lower case, "" when missing */
-	int64_t now;
-	ingest_result *result;
-	GError *error;              /* the store failure that makes this temporary */
-} ingest_context;
 
 /* A thread never follows more merges than this: a loop in merged_into is our bug. */
 #define INGEST_MAX_MERGE_HOPS 16
@@ -121,8 +98,7 @@ ingest_content_key(const char *raw, gsize length)
 	return g_strconcat("sha256:", g_checksum_get_string(checksum), NULL);
 }
 
-/* ingest_decided - set the action, ticket and the one-sentence reason. */
-static void G_GNUC_PRINTF(4, 5)
+void
 ingest_decided(ingest_context *ctx, ingest_action action, const char *code, const char *format, ...)
 {
 	va_list args;
@@ -260,6 +236,8 @@ ingest_thread(ingest_context *ctx, store_ticket *ticket)
 
 	if (ctx->plus_detail != NULL && code_matches_mask(ctx->config->code_mask, ctx->plus_detail))
 		plus_code = g_ascii_strup(ctx->plus_detail, -1);
+	else
+		plus_code = ingest_signed_code(ctx);
 	found = ingest_by_code(ctx, subject_code, ticket) || ingest_by_code(ctx, plus_code, ticket) ||
 	        ingest_by_message_id(ctx, message->in_reply_to, ticket);
 	for (guint i = message->references->len; !found && i > 0; i--)
@@ -283,24 +261,13 @@ ingest_references(const parsed_message *message)
 	return g_string_free(chain, FALSE);
 }
 
-/* The mail as the ticket transitions see it: who changed what, and the message to keep. */
-typedef struct {
-	char *references;
-	store_message_row row;
-	ticket_message message;
-	ticket_change change;
-} ingest_transition;
-
-static void
+void
 ingest_transition_clear(ingest_transition *transition)
 {
 	g_free(transition->references);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ingest_transition, ingest_transition_clear)
-
-/* ingest_transition_init - this mail, of class, as the message and the change it makes. */
-static void
+void
 ingest_transition_init(ingest_context *ctx, ingest_transition *transition, mail_class class)
 {
 	const parsed_message *message = ctx->message;
@@ -345,8 +312,7 @@ ingest_new_account(ingest_context *ctx)
 	ingest_new(ctx, account_id, "new sender: account created, new ticket");
 }
 
-/* ingest_hold - kept raw, for a person to look at. */
-static void
+void
 ingest_hold(ingest_context *ctx, const char *reason)
 {
 	const char *recipient = ctx->envelope->recipient ? ctx->envelope->recipient : ctx->department->address;
@@ -366,7 +332,8 @@ ingest_unthreaded(ingest_context *ctx, sender_identity identity, const char *why
 		return;
 	}
 	if (identity.role == SENDER_STAFF) {
-		ingest_hold(ctx, "staff mail that threads to no ticket");
+		ingest_hold(ctx, "staff mail that threads to no ticket: open tickets by mail at your desk address "
+		            "(ticketctl staff address)");
 		return;
 	}
 	switch (ctx->config->unknown_sender) {
@@ -512,8 +479,7 @@ ingest_over_limits(ingest_context *ctx)
 	return TRUE;
 }
 
-/* ingest_dmarc_passed - the receiving MTA's Authentication-Results says dmarc=pass. */
-static gboolean
+gboolean
 ingest_dmarc_passed(const parsed_message *message)
 {
 	g_autofree char *lower = message->authentication_results ?
@@ -561,11 +527,18 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 	identity = ingest_identify(ctx);
 	if (ctx->error != NULL)
 		return;
+	if (ingest_is_signed(ctx)) {
+		ingest_signed(ctx);   /* its own proof of who wrote it */
+		return;
+	}
 	held = ingest_gate(ctx, identity);
 	if (ctx->error != NULL)
 		return;
 	if (held != NULL)
 		ingest_hold(ctx, held);
+	else if (threaded && identity.role == SENDER_STAFF && !ctx->config->staff_unsigned_reply)
+		ingest_hold(ctx, "staff mail to an unsigned address: answer through the signed Reply-To of a "
+		            "staff notice (staff_unsigned_reply = no)");
 	else if (threaded && ingest_may_reply(identity, ticket) && identity.role == SENDER_STAFF)
 		ingest_staff_reply(ctx, ticket);
 	else if (threaded && ingest_may_reply(identity, ticket))
@@ -611,7 +584,7 @@ ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const
 	};
 
 	memset(result, 0, sizeof *result);
-	result->class = classify_message(config, mail->message, mail->sender);
+	result->class = classify_explain(config, mail->message, mail->sender, &result->class_signal);
 	if (!ingest_route(&ctx)) {
 		result->failure = failure_permanent(FAILURE_NO_SUCH_USER);
 		result->error = g_strdup("no department has this address");

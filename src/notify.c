@@ -1,6 +1,7 @@
 /*
  * notify - ticket events to mail. notify_queue() picks the recipients of one event (the
- * account and the sub-accounts that asked for mail), refuses to mail robots and ourselves,
+ * account and the sub-accounts that asked for mail; for a staff notice the assignee or
+ * the department's staff, never the agent who acted), refuses to mail robots and ourselves,
  * and stores one composed mail per recipient in the outbox, in the caller's transaction.
  * notify_flush() sends what is due: 4xx and no connection retry with backoff, 5xx fails.
  */
@@ -8,9 +9,11 @@
 
 #include "address.h"
 #include "compose.h"
+#include "kb.h"
 #include "log.h"
 #include "notify.h"
 #include "smtp.h"
+#include "staff.h"
 
 /* Lease on a row being sent: a crashed sender's rows are taken again after it. It must
  * outlast the longest send, or a slow server would let a second worker send the row too. */
@@ -62,6 +65,53 @@ notify_always_to_sender(notify_kind kind)
 	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
 }
 
+/* notify_to_author - notices meant for the author of the change: the answers to their
+ * mail, what was wrong with their commands, a mail held in their name. */
+static gboolean
+notify_to_author(notify_kind kind)
+{
+	return notify_always_to_sender(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR || kind == NOTIFY_STAFF_HELD;
+}
+
+/*
+ * notify_staff_recipients - one named agent (assigned, held, command error), else the
+ * ticket's assignee, else its department's staff ([ticketd] staff included).
+ */
+static GPtrArray *
+notify_staff_recipients(const ticketd_config *config, const notify_event *event, const store_ticket *ticket)
+{
+	GPtrArray *recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+	g_autoptr(GPtrArray) agents = NULL;
+
+	if (event->agent != NULL || ticket->assignee != NULL) {
+		notify_add(recipients, event->agent ? event->agent : ticket->assignee, NULL, config->language);
+		return recipients;
+	}
+	agents = staff_of_department(config, ticket->department);
+	for (guint i = 0; i < agents->len; i++)
+		notify_add(recipients, g_ptr_array_index(agents, i), NULL, config->language);
+	return recipients;
+}
+
+/* notify_author_role - account, subaccount, staff or other: who wrote a staff notice's text. */
+static const char *
+notify_author_role(const ticketd_config *config, store *db, const store_ticket *ticket, const char *author)
+{
+	store_subaccount subaccount = { 0 };
+	const char *role = "other";
+
+	if (author == NULL)
+		return role;
+	if (ticket->account_email != NULL && address_equal(ticket->account_email, author))
+		return "account";
+	if (config_is_staff(config, author))
+		return "staff";
+	if (store_subaccount_by_email(db, author, &subaccount, NULL) && subaccount.account_id == ticket->account_id)
+		role = "subaccount";
+	store_subaccount_clear(&subaccount);
+	return role;
+}
+
 /*
  * notify_recipients - the account, its sub-accounts that asked for mail, the sender.
  * A disabled account gets nothing, nor do the sub-accounts it had authorized.
@@ -109,14 +159,20 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 
 	if (!address_valid(address))
 		return "invalid address";
-	if (address_is_ours(config, address))
+	/* Agents' mailboxes are often on the desk's own domain: for them only the desk's
+	 * addresses themselves count as ours. */
+	if (NOTIFY_IS_STAFF(event->kind) ? config_department_for(config, address, NULL) != NULL ||
+	                                   address_equal(address, config->smtp.from_address)
+	                                 : address_is_ours(config, address))
 		return "our own address";
 	if (address_is_robot(address))
 		return "a robot's address (bounce or no-reply)";
-	if (config_is_staff(config, address))
+	if (!NOTIFY_IS_STAFF(event->kind) && config_is_staff(config, address))
 		return "staff address";
+	if (NOTIFY_IS_STAFF(event->kind) && config->secret == NULL)
+		return "no key to sign the agent's reply address (secret_file)";
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
-	    !notify_always_to_sender(event->kind))
+	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
@@ -128,14 +184,38 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }
 
+/*
+ * notify_suggestions - the help-centre articles a new ticket's confirmation offers, for
+ * the words of the mail that opened it; NULL for other notices. A failed search only
+ * costs the suggestions: the confirmation goes out without them.
+ */
+static GPtrArray *
+notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
+                   const char *language)
+{
+	g_autoptr(GPtrArray) thread = NULL;
+	g_autofree char *words = NULL;
+	const store_message_row *first;
+
+	if (event->kind != NOTIFY_CREATED ||
+	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
+		return NULL;
+	first = thread->pdata[0];
+	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
+	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+}
+
 /* notify_queue_one - compose for one recipient and store the row. */
 static gboolean
 notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
                  const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
 {
+	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, recipient->language);
 	compose_request request = {
 		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
 		.recipient_name = recipient->name, .language = recipient->language, .event = event,
+		.suggestions = suggestions,
+		.author_role = NOTIFY_IS_STAFF(event->kind) ? notify_author_role(config, db, ticket, event->author) : NULL,
 	};
 	g_autofree char *message_id = NULL;
 	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);
@@ -162,7 +242,7 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
-	log_info("%s: to=<%s>, %s notification suppressed: %s", ticket->code, printable,
+	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", ticket->code, printable,
 	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
@@ -186,7 +266,9 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 
 	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
 		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
-	if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+	if (NOTIFY_IS_STAFF(event->kind))
+		recipients = notify_staff_recipients(config, event, &ticket);
+	else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return FALSE;
 	}

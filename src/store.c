@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kb.h"
 #include "log.h"
 #include "store-private.h"
 
@@ -312,7 +313,9 @@ store_open(const char *path, GError **error)
 	}
 	sqlite3_extended_result_codes(handle->db, 1);
 	sqlite3_busy_timeout(handle->db, STORE_BUSY_TIMEOUT_MS);
-	if (!configure(handle, error) || !store_schema_migrate(handle, error)) {
+	/* The help-centre index names its tokenizer: each connection must know it. */
+	if (!kb_tokenizer_register(handle->db, error) || !configure(handle, error) ||
+	    !store_schema_migrate(handle, error)) {
 		store_close(handle);
 		return NULL;
 	}

@@ -5,6 +5,7 @@
  * refused rather than guessed at.
  */
 #include "event.h"
+#include "kb.h"
 #include "status.h"
 #include "store-private.h"
 
@@ -182,8 +183,43 @@ static const char schema_v4[] =
 	" WHERE kind <> '" NOTICE_STAFF_REPLY "' AND state <> '" OUTBOX_SUPPRESSED "';"
 	"PRAGMA user_version = 4;";
 
+/* The index of one language, reading its text from kb_articles, and its vocabulary. */
+#define KB_FTS(lang) \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts_" lang " USING fts5(title, tags, body," \
+	" content='kb_articles', content_rowid='id', tokenize='" KB_TOKENIZER " " lang "');" \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab_" lang " USING fts5vocab(kb_fts_" lang ", 'row');"
+
+/*
+ * Schema version 5: the help centre. Each language has its own FTS5 index, since a
+ * tokenizer stems for one language; the index reads its text from kb_articles, and
+ * store_kb.c keeps it in step (not triggers: a trigger naming the index would make every
+ * ALTER TABLE from the sqlite3 shell, which has no kb tokenizer, fail). kb_words holds
+ * the words articles use, by trigram, for correcting a mail's misspellings.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE IF NOT EXISTS kb_articles ("
+	" id INTEGER PRIMARY KEY,"
+	" slug TEXT NOT NULL UNIQUE,"
+	" title TEXT NOT NULL,"
+	" language TEXT NOT NULL,"
+	" departments TEXT NOT NULL,"
+	" tags TEXT NOT NULL,"
+	" url TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" digest TEXT NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS kb_departments ("
+	" department TEXT NOT NULL,"
+	" article_id INTEGER NOT NULL REFERENCES kb_articles(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (department, article_id)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS kb_departments_article ON kb_departments(article_id);"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_words USING fts5(word, language UNINDEXED, tokenize='trigram');"
+	KB_FTS("es")
+	KB_FTS("en")
+	"PRAGMA user_version = 5;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 /* schema_version - PRAGMA user_version, or -1 on error. */

@@ -16,7 +16,7 @@ typedef struct {
 	int total;
 	int done;
 	int counts[ACTION_DUPLICATE + 1];
-	int classes[MAIL_LOOP + 1];
+	int classes[MAIL_CLASS_COUNT];
 	int failed;                 /* could not be stored now: try again */
 	JsonBuilder *json;          /* per-message results, with --json */
 } import_tally;
@@ -149,8 +149,10 @@ import_summary_text(const import_tally *tally)
 	       tally->counts[ACTION_DROP]);
 	if (tally->failed)
 		printf(", %d failed (run the import again)", tally->failed);
-	printf("\nby class: %d normal, %d bounce, %d auto_reply, %d loop\n", tally->classes[MAIL_NORMAL],
-	       tally->classes[MAIL_BOUNCE], tally->classes[MAIL_AUTO_REPLY], tally->classes[MAIL_LOOP]);
+	printf("\nby class:");
+	for (int c = 0; c < MAIL_CLASS_COUNT; c++)
+		printf("%s %d %s", c ? "," : "", tally->classes[c], mail_class_name(c));
+	printf("\n");
 }
 
 static void
@@ -170,7 +172,7 @@ import_summary_json(import_tally *tally)
 	json_builder_end_object(json);
 	json_builder_set_member_name(json, "classes");
 	json_builder_begin_object(json);
-	for (int c = 0; c <= MAIL_LOOP; c++) {
+	for (int c = 0; c < MAIL_CLASS_COUNT; c++) {
 		json_builder_set_member_name(json, mail_class_name(c));
 		json_builder_add_int_value(json, tally->classes[c]);
 	}

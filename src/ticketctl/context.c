@@ -128,3 +128,34 @@ ctl_parse_time(const char *text)
 	when = g_date_time_new(zone, y, m, d, hh, mm, 0);
 	return when ? g_date_time_to_unix(when) : -1;
 }
+
+char *
+ctl_read_text(const char *command, const char *file)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	char buffer[8192];
+	size_t got;
+	char *contents = NULL;
+	gsize length = 0;
+
+	if (file != NULL && !g_file_get_contents(file, &contents, &length, &error)) {
+		fprintf(stderr, "ticketctl %s: %s\n", command, error->message);
+		return NULL;
+	}
+	if (file != NULL)
+		g_string_append_len(text, contents, (gssize)length);
+	while (file == NULL && text->len <= CTL_TEXT_MAX && (got = fread(buffer, 1, sizeof buffer, stdin)) > 0)
+		g_string_append_len(text, buffer, (gssize)got);
+	g_free(contents);
+	if (text->len > CTL_TEXT_MAX || !g_utf8_validate(text->str, (gssize)text->len, NULL)) {
+		fprintf(stderr, "ticketctl %s: the text must be UTF-8 and at most %d bytes\n", command, CTL_TEXT_MAX);
+		return NULL;
+	}
+	g_strstrip(text->str);
+	if (*text->str == '\0') {
+		fprintf(stderr, "ticketctl %s: the text is empty; give it with --file FILE or on stdin\n", command);
+		return NULL;
+	}
+	return g_strdup(text->str);
+}

@@ -28,6 +28,9 @@ static const ctl_command commands[] = {
 	{ "assign", ctl_assign, "assign CODE AGENT       assign a ticket (AGENT none unassigns)" },
 	{ "close", ctl_close_ticket, "close CODE              close a ticket; the customer is told" },
 	{ "reopen", ctl_reopen, "reopen CODE             reopen a resolved or closed ticket" },
+	{ "open", ctl_open_ticket, "open --account ADDRESS --subject TEXT   open a ticket for a customer" },
+	{ "priority", ctl_priority, "priority CODE P         set a ticket's priority (low medium high urgent)" },
+	{ "staff", ctl_staff, "staff address AGENT     an agent's personal signed desk address" },
 	{ "merge", ctl_merge, "merge CODE INTO-CODE    later replies to either land in INTO-CODE" },
 	{ "search", ctl_search, "search QUERY            full-text search, accents ignored, ranked" },
 	{ "attachment", ctl_attachment, "attachment CODE N       write attachment N's bytes to stdout" },
@@ -38,6 +41,7 @@ static const ctl_command commands[] = {
 	{ "department", ctl_department, "department list         the departments of the configuration" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
+	{ "kb", ctl_kb, "kb import|list|show|remove|search|suggest   the help centre" },
 };
 
 static void

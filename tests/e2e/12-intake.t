@@ -15,8 +15,10 @@ is "$(sql "select count(*) from tickets t join accounts a on a.id = t.account_id
 	"a sender over intake_per_hour opens no more tickets"
 is "$(sql "select count(*) from held where sender = 'flood@robot.es' and reason = 'over intake_per_hour'")" 3 "its mail is kept, held"
 is "$(grep -c 'warning:.*intake_per_hour' "$WORK/log")" 1 "and one warning is logged, not one per mail"
-is "$(sql "select count(*) from outbox o join tickets t on t.id = o.ticket_id join accounts a on a.id = t.account_id where a.email = 'flood@robot.es'")" 3 \
+is "$(sql "select count(*) from outbox o join tickets t on t.id = o.ticket_id join accounts a on a.id = t.account_id where a.email = 'flood@robot.es' and o.kind not like 'staff_%'")" 3 \
 	"held mail triggers no notification"
+is "$(sql "select count(*) from outbox o join tickets t on t.id = o.ticket_id join accounts a on a.id = t.account_id where a.email = 'flood@robot.es' and o.kind like 'staff_%'")" 6 \
+	"nor any staff notice beyond one per agent for each ticket opened"
 mail flood@robot.es f7@robot.es "Pedido 7" | TICKETD_NOW=$(( $(date +%s) + 3700 )) "$TICKETD" deliver -c "$CONF" -r soporte@example.com
 is "$(sql "select count(*) from tickets t join accounts a on a.id = t.account_id where a.email = 'flood@robot.es'")" 4 \
 	"an hour later the sender is heard again"

@@ -6,7 +6,8 @@
 # with an attachment, unique per message, sent by a client that also times every
 # reply (p99). Checks that every message landed; prints msg/s, ticketd/Dovecot, p99
 # latency and peak RSS. A benchmark: it reports, it does not fail CI.
-#   usage: sh tests/support/bench.sh [BUILD-DIR]     (environment: BENCH_MESSAGES, BENCH_SESSIONS)
+#   usage: sh tests/support/bench.sh [BUILD-DIR]     (environment: BENCH_MESSAGES, BENCH_SESSIONS,
+#   BENCH_BIG, BENCH_KB)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-${TICKETD_BUILD:-$TOP/build}}
@@ -40,6 +41,22 @@ write_config --staff "" --departments soporte --lmtp "max_connections = 100" "us
 # smtp-source sends every message From one address: no flood limit, which would both
 # hold it and make every message count that sender's last hour.
 intake_per_hour = 0"
+# BENCH_KB=N: a help centre of N articles (the samples, copied), so every confirmation
+# is searched for suggestions as in production.
+if [ "${BENCH_KB:-0}" -gt 0 ]; then
+	mkdir -p "$WORK/kb"
+	i=0
+	while [ "$i" -lt "$BENCH_KB" ]; do
+		for f in "$TOP"/maildir-fixtures/kb/*.md; do
+			[ "$i" -lt "$BENCH_KB" ] || break
+			sed 's/^departments: .*/departments: soporte/' "$f" > "$WORK/kb/$(basename "$f" .md)-$i.md"
+			i=$((i + 1))
+		done
+	done
+	"$BUILD/ticketctl" -c "$CONF" kb import "$WORK/kb" ||
+		{ echo "bench: importing the help centre failed" >&2; exit 1; }
+	chown "$RUN_USER" "$WORK"/ticketd.db*
+fi
 start_ticketd -n
 
 mkdir -p "$WORK/dovecot/run" "$WORK/dovecot/state" "$WORK/mail"

@@ -1023,7 +1023,7 @@ test_migrate_held_from_v3(fixture *f, gconstpointer data)
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 4);
+	g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
 	g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM held WHERE reason = 'unknown sender'"
 	                        " AND sender = 'a@b.es' AND created = 1700000000"), ==, 1);
 	g_assert_cmpint(raw_int(f->path, "SELECT length(raw) FROM held"), ==, sizeof raw - 1);
