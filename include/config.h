@@ -109,6 +109,7 @@ typedef struct {
 	int parse_failures;         /* worker deaths on one message before it is held unparsed */
 	int parse_timeout;          /* seconds one message may be parsed and decided */
 	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
+	char **authserv_ids;        /* our MTA's authserv-id(s): the Authentication-Results trusted */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */

@@ -101,6 +101,13 @@ void ingest_result_clear(ingest_result *result);
 void ingest_result_defer(ingest_result *result, const char *why);
 
 /*
+ * ingest_result_uncommitted - the commit of an applied decision failed: a temporary
+ * failure whose error says why and what the decision had been, naming no ticket (its
+ * code was never committed).
+ */
+void ingest_result_uncommitted(ingest_result *result, const char *why);
+
+/*
  * ingest_header_recipients - without an envelope (Maildir import, deliver without -r):
  * the To and Cc addresses that reach a department, one per department. The strings
  * belong to message.
@@ -115,9 +122,9 @@ GPtrArray *ingest_header_recipients(const ticketd_config *config, const parsed_m
 void ingest_log(const inbound *mail, const char *recipient, const ingest_result *result);
 
 /*
- * ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none,
- * not counting the trace headers (Return-Path, Received, Delivered-To, X-Original-To)
- * a retried delivery may carry differently, nor CR before LF.
+ * ingest_dedup_key - what makes two deliveries the same mail: "sha256:<hex>" of the raw
+ * bytes, Message-ID included, not counting the trace headers (Return-Path, Received,
+ * Delivered-To, X-Original-To) a retried delivery may carry differently, nor CR before LF.
  */
 char *ingest_dedup_key(const parsed_message *message, const char *raw, gsize length);
 

@@ -69,7 +69,7 @@ typedef struct {
 	char *precedence;
 	char *list_id;
 	char *loop;                 /* our own loop header, X-Ticketd-Loop */
-	char *authentication_results;
+	GPtrArray *authentication_results; /* char *, every such field, topmost first */
 	gboolean x_autoreply;       /* X-Autoreply or X-Autorespond present */
 	gboolean x_auto_response_suppress;
 	gboolean list_unsubscribe;

@@ -510,6 +510,7 @@ config_free(ticketd_config *config)
 	if (config->secret != NULL)
 		g_bytes_unref(config->secret);
 	g_free(config->secret_problem);
+	g_strfreev(config->authserv_ids);
 	g_free(config->templates_dir);
 	g_free(config->language);
 	g_free(config->user);

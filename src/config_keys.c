@@ -107,6 +107,38 @@ config_read_secret_file(const config_section *section, const config_key *key, GE
 	return TRUE;
 }
 
+/*
+ * config_read_authserv_id - authserv_id = mx.example.com[, mx2.example.com]: the hosts
+ * whose Authentication-Results are believed. require_dmarc_pass without one could pass
+ * no mail of a known sender at all, so it is refused at start rather than found out
+ * from a held queue full of customers.
+ */
+static gboolean
+config_read_authserv_id(const config_section *section, const config_key *key, GError **error)
+{
+	ticketd_config *config = section->config;
+	g_autofree char *text = config_key_text(section, key);
+	g_auto(GStrv) words = g_strsplit_set(text != NULL ? text : "", ", \t", -1);
+	GStrvBuilder *builder = g_strv_builder_new();
+
+	for (int i = 0; words[i] != NULL; i++) {
+		if (*words[i] == '\0')
+			continue;
+		if (strpbrk(words[i], ";()\"\\") != NULL) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key, "\"%s\" is not an authserv-id (a host name, "
+			                       "as your MTA writes it first in Authentication-Results)", words[i]);
+		}
+		g_strv_builder_add(builder, words[i]);
+	}
+	config->authserv_ids = g_strv_builder_end(builder);
+	g_strv_builder_unref(builder);
+	if (config->require_dmarc_pass && config->authserv_ids[0] == NULL)
+		return config_key_fail(error, section, key, "require_dmarc_pass = yes needs the authserv-id your "
+		                       "MTA writes in Authentication-Results, e.g. authserv_id = mx.%s", config->domain);
+	return TRUE;
+}
+
 /* [ticketd]: the daemon and the rules every department shares. */
 const config_key config_ticketd_keys[] = {
 	CONFIG_PATH("database", ticketd_config, database, "/var/lib/ticketd/ticketd.db", NULL),
@@ -122,6 +154,7 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_INT("max_message_size", ticketd_config, max_message_size, 26214400, 1024, G_GINT64_CONSTANT(1) << 32),
 	CONFIG_INT("intake_per_hour", ticketd_config, intake_per_hour, 30, 0, 100000),
 	CONFIG_BOOL("require_dmarc_pass", ticketd_config, require_dmarc_pass, FALSE),
+	CONFIG_OTHER("authserv_id", NULL, config_read_authserv_id),
 	CONFIG_INT("parse_failures", ticketd_config, parse_failures, 3, 1, 100),
 	CONFIG_INT("parse_timeout", ticketd_config, parse_timeout, 60, 5, 3600),
 	CONFIG_PATH("templates", ticketd_config, templates_dir, "/etc/ticketd/templates", NULL),

@@ -58,7 +58,7 @@ ingest_staff_proof(ingest_context *ctx, const char *agent, const char *what)
 		                       "(forged, or another ticket's or agent's token)", what);
 	if (!address_equal(agent, ctx->sender))
 		return g_strdup_printf("signed address of %s for %s, but the From is %s", agent, what, ctx->sender);
-	if (ctx->config->require_dmarc_pass && !ingest_dmarc_passed(ctx->message))
+	if (ctx->config->require_dmarc_pass && !ingest_dmarc_passed(ctx, NULL))
 		return g_strdup_printf("signed address of %s for %s, but DMARC did not pass (require_dmarc_pass)",
 		                       agent, what);
 	return NULL;

@@ -333,7 +333,8 @@ parsed_message_free(parsed_message *m)
 	g_free(m->precedence);
 	g_free(m->list_id);
 	g_free(m->loop);
-	g_free(m->authentication_results);
+	if (m->authentication_results != NULL)
+		g_ptr_array_unref(m->authentication_results);
 	g_free(m->report_type);
 	g_free(m->original_message_id);
 	g_free(m->bounce_recipient);

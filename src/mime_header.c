@@ -601,6 +601,47 @@ from_value_parse(const char *raw, const char *hint, guint *count, gboolean *malf
 	return mime_address_new(first->name, first->address);
 }
 
+/* bare_at_signs - '@' outside quoted strings and comments; -1 when a quote, comment or <> is open. */
+static int
+bare_at_signs(const char *text)
+{
+	int ats = 0, comment = 0, angle = 0;
+	gboolean quoted = FALSE;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\\' && (quoted || comment) && p[1] != '\0')
+			p++;
+		else if (quoted)
+			quoted = *p != '"';
+		else if (*p == '(')
+			comment++;
+		else if (comment > 0)
+			comment -= *p == ')';
+		else if (*p == '"')
+			quoted = TRUE;
+		else if (*p == '<' || *p == '>')
+			angle += *p == '<' ? 1 : -1;
+		else
+			ats += *p == '@';
+		if (angle < 0 || angle > 1)
+			return -1;
+	}
+	return quoted || comment > 0 || angle != 0 ? -1 : ats;
+}
+
+/*
+ * from_sound - a From value that names its sender for sure: as many bare '@' as
+ * addresses read (GMime reads maria@cliente.es@evil.test as maria@cliente.es, silently),
+ * and an address the one validator accepts.
+ */
+static gboolean
+from_sound(const char *value, const char *hint, guint count, const mail_address *address)
+{
+	g_autofree char *normalized = decode_words(value, TRUE, hint);
+
+	return bare_at_signs(normalized) == (int)count && address_valid(address->address);
+}
+
 /*
  * parse_from - the sender: the first From that names an address (a second From after a
  * broken one, as some spam tools write), else the Reply-To, which is where a person
@@ -620,6 +661,8 @@ parse_from(GMimeObject *obj, const char *hint, parsed_message *m)
 
 		if (a == NULL)
 			continue;
+		/* Two From fields name nobody for sure either (RFC 5322 §3.6 allows one). */
+		malformed |= values->len > 1 || !from_sound(g_ptr_array_index(values, i), hint, count, a);
 		mime_address_free(m->from);
 		m->from = a;
 		m->from_count = count;

@@ -267,6 +267,23 @@ text_bounce_facts(parsed_message *m)
 	}
 }
 
+/* all_values - the cleaned value of every field called name, topmost first. */
+static GPtrArray *
+all_values(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *header = g_mime_header_list_get_header_at(list, i);
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(header), name) == 0)
+			g_ptr_array_add(out, mime_header_value_clean(g_mime_header_get_value(header)));
+	}
+	return out;
+}
+
 /* mime_report_parse - the top-level headers classify looks at, and a report's fields. */
 void
 mime_report_parse(GMimeMessage *msg, parsed_message *m)
@@ -280,8 +297,7 @@ mime_report_parse(GMimeMessage *msg, parsed_message *m)
 	m->precedence = mime_header_value_clean(g_mime_object_get_header(obj, "Precedence"));
 	m->list_id = mime_header_value_clean(g_mime_object_get_header(obj, "List-Id"));
 	m->loop = mime_header_value_clean(g_mime_object_get_header(obj, "X-Ticketd-Loop"));
-	m->authentication_results = mime_header_value_clean(
-	    g_mime_object_get_header(obj, "Authentication-Results"));
+	m->authentication_results = all_values(obj, "Authentication-Results");
 	m->x_autoreply = mime_header_raw(obj, "X-Autoreply") != NULL ||
 	    mime_header_raw(obj, "X-Autorespond") != NULL;
 	m->x_auto_response_suppress = mime_header_raw(obj, "X-Auto-Response-Suppress") != NULL;

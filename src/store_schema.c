@@ -218,8 +218,22 @@ static const char schema_v5[] =
 	KB_FTS("en")
 	"PRAGMA user_version = 5;";
 
+/*
+ * Schema version 6: intake_per_hour counts each mail against the identity that vouches
+ * for it (the From only when it is authenticated, else the envelope sender), which the
+ * messages and held tables do not keep. Counting starts afresh from here.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE intake ("
+	" identity TEXT NOT NULL COLLATE NOCASE,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX intake_identity ON intake(identity, created);"
+	"PRAGMA user_version = 6;";
+
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5 };
+static const char *const migrations[] = {
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6
+};
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 /* schema_version - PRAGMA user_version, or -1 on error. */

@@ -1,7 +1,8 @@
 /*
  * ctl_import - `ticketctl import DIR|FILE...`: every message of a Maildir (cur/ and new/,
  * in name order) or the named files, through the same ingest path as LMTP. A progress
- * bar on a terminal, then a summary by action and by class.
+ * bar on a terminal, then a summary by action and by class. A message whose parse runs
+ * past parse_timeout is held raw, and the import goes on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -128,7 +129,7 @@ import_one(ctl_context *ctx, const char *file, const department_config *mailbox,
 		ingest_result_clear(&result);
 		return;
 	}
-	mail = inbound_new("import", raw, length, NULL);
+	mail = inbound_new_within("import", raw, length, NULL, ctx->config->parse_timeout);
 	if (inbound_recipients_from_headers(mail, ctx->config) == 0)
 		inbound_add_recipient(mail, mailbox->address);
 	for (guint i = 0; i < mail->recipients->len; i++) {
@@ -230,5 +231,6 @@ ctl_import(ctl_context *ctx, int argc, char **argv)
 		import_summary_json(&tally);
 	else
 		import_summary_text(&tally);
-	return tally.failed ? EX_TEMPFAIL : EX_OK;
+	ctl_close(ctx);
+	return inbound_exit_code(tally.failed ? EX_TEMPFAIL : EX_OK);
 }
