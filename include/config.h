@@ -41,6 +41,7 @@ typedef struct {
 } smtp_config;
 
 typedef struct {
+	gboolean allow_remote;      /* inet: listeners off the loopback (dangerous) */
 	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
 	int socket_mode;
 	char *socket_owner;
@@ -141,6 +142,9 @@ gboolean config_check_root_owned(const ticketd_config *config, GError **error);
 
 /* config_user_allowed - may a process of uid connect to the unix listeners ([lmtp] allowed_users)? */
 gboolean config_user_allowed(const lmtp_config *lmtp, uid_t uid);
+
+/* config_check_templates - templates/ and templates/LANG for every language exist; else file:line. */
+gboolean config_check_templates(const ticketd_config *config, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)
 
 /*

@@ -19,6 +19,7 @@ typedef enum {
 	STORE_ERROR_TOO_NEW,        /* database written by a newer ticketd */
 	STORE_ERROR_CONSTRAINT,     /* a uniqueness or foreign key rule */
 	STORE_ERROR_NOT_FOUND,
+	STORE_ERROR_READONLY,       /* this user may not write the database or its directory */
 	STORE_ERROR_FAILED          /* anything else */
 } store_error_code;
 

@@ -55,6 +55,9 @@ void ingest_decided(ingest_context *ctx, ingest_action action, const char *code,
 /* ingest_hold - kept raw, for a person to look at. */
 void ingest_hold(ingest_context *ctx, const char *reason);
 
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean ingest_from_unsound(const parsed_message *message);
+
 /* ingest_dmarc_passed - our MTA's Authentication-Results say DMARC passed for the From's
  * domain (RFC 8601, authserv_id); *why says why not, when why is not NULL. */
 gboolean ingest_dmarc_passed(const ingest_context *ctx, const char **why);

@@ -686,6 +686,13 @@ ingest_gate(ingest_context *ctx, sender_identity identity)
 	return ingest_over_intake(ctx) ? "over intake_per_hour" : NULL;
 }
 
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean
+ingest_from_unsound(const parsed_message *message)
+{
+	return message->from_malformed || message->from_count > 1;
+}
+
 /* ingest_person_mail - mail from a person: a reply, a staff reply, or a new ticket. */
 static void
 ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *ticket)
@@ -697,8 +704,13 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 		ingest_hold(ctx, "no From address");
 		return;
 	}
+	/* A signed address has its own proof of who wrote it, and tells the agent it names. */
+	if (ingest_is_signed(ctx)) {
+		ingest_signed(ctx);
+		return;
+	}
 	/* GMime keeps the first address of a From it cannot read whole: never take it for a person. */
-	if (ctx->message->from_malformed || ctx->message->from_count > 1) {
+	if (ingest_from_unsound(ctx->message)) {
 		ingest_hold(ctx, ctx->message->from_count > 1 ? "the From holds more than one address: nobody is identified"
 		                                              : "the From is malformed: nobody is identified");
 		return;
@@ -706,10 +718,6 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 	identity = ingest_identify(ctx);
 	if (ctx->error != NULL)
 		return;
-	if (ingest_is_signed(ctx)) {
-		ingest_signed(ctx);   /* its own proof of who wrote it */
-		return;
-	}
 	held = ingest_gate(ctx, identity);
 	if (ctx->error != NULL)
 		return;

@@ -61,7 +61,7 @@ test_defaults(void)
 	g_assert_cmpint(config->lmtp.max_recipients, ==, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS);
 	g_assert_cmpint(config->lmtp.socket_mode, ==, 0660);
 	/* Postfix's socket only: loopback TCP would let every local user deliver. */
-	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd");
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd-lmtp");
 	g_assert_null(config->lmtp.listen[1]);
 	g_assert_true(config_user_allowed(&config->lmtp, 0));
 	g_assert_true(getpwnam("postfix") == NULL || config_user_allowed(&config->lmtp, getpwnam("postfix")->pw_uid));
@@ -107,7 +107,7 @@ test_full_sample(void)
 	g_assert_false(config_is_staff(config, "cliente@example.org"));
 	g_assert_cmpint(config_department_by_slug(config, "facturacion")->closed_reply, ==, CLOSED_REPLY_NEW);
 	g_assert_cmpint(config_department_by_slug(config, "soporte")->closed_reply, ==, CLOSED_REPLY_REOPEN);
-	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd");
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd-lmtp");
 	g_assert_null(config->lmtp.listen[1]);
 	g_assert_cmpstr(config->smtp.from_name, ==, "Soporte Example");
 }
