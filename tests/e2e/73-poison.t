@@ -52,7 +52,9 @@ sub deliver {
 	return $r;
 }
 
-sub worker_pid { my $pid = `pgrep -P $daemon`; chomp $pid; return $pid }
+# worker_pid - the supervisor's child that runs as the daemon's user (as root, the other
+# child is the cleaner, which keeps root to remove the sockets and the pid file).
+sub worker_pid { my $pid = `pgrep -P $daemon -u ${\ daemon_user()}`; chomp $pid; return $pid }
 
 sub wait_for_log { my ($pattern, $seconds) = @_; return wait_for($seconds, sub { ticketd_log() =~ $pattern }) }
 
