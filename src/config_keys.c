@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "address.h"
@@ -101,10 +102,14 @@ config_read_secret_file(const config_section *section, const config_key *key, GE
 {
 	ticketd_config *config = section->config;
 	g_autoptr(GError) problem = NULL;
+	struct stat st;
 
 	config->secret_file = config_path_absolute(section->source, config_key_text(section, key));
-	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL)
+	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL) {
+		if (stat(config->secret_file, &st) == 0)    /* for config_check_root_owned */
+			config_file_note(config, config->secret_file, &st, TRUE);
 		return TRUE;
+	}
 	if (problem->code == SECRET_ERROR_UNSAFE)
 		return config_key_fail(error, section, key, "%s", problem->message);
 	config->secret_problem = g_strdup(problem->message);
@@ -267,14 +272,52 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 	return TRUE;
 }
 
-/* [lmtp]: where Postfix delivers, and how much one client may ask. */
+/*
+ * config_read_allowed_users - user names, resolved now (and at each reload) to the uids
+ * the unix listeners accept. A name written here must exist; of the default list, a
+ * user this system lacks (no Postfix installed) is only left out.
+ */
+static gboolean
+config_read_allowed_users(const config_section *section, const config_key *key, GError **error)
+{
+	lmtp_config *lmtp = section->target;
+	g_autofree char *written = config_string(section->source, section->group, key->name, NULL);
+	g_auto(GStrv) names = g_strsplit_set(written != NULL ? written : key->text, ", ", -1);
+
+	lmtp->allowed_uids = g_array_new(FALSE, FALSE, sizeof(uid_t));
+	for (int i = 0; names[i] != NULL; i++) {
+		const struct passwd *pw;
+
+		if (*names[i] == '\0')
+			continue;           /* what a ", " separator leaves */
+		if ((pw = getpwnam(names[i])) != NULL)
+			g_array_append_val(lmtp->allowed_uids, pw->pw_uid);
+		else if (written != NULL)
+			return config_key_fail(error, section, key, "\"%s\": no such user; name the users whose "
+			                       "processes deliver here (Postfix's mail_owner)", names[i]);
+	}
+	if (lmtp->allowed_uids->len == 0)
+		return config_key_fail(error, section, key, "no user could deliver over the unix socket; "
+		                       "name Postfix's mail_owner (postfix)");
+	return TRUE;
+}
+
+/*
+ * [lmtp]: where Postfix delivers, who may, and how much one client may ask. The
+ * deadlines follow Postfix's smtpd (smtpd_per_request_deadline, smtpd_min_data_rate
+ * = 500): a client that trickles bytes restarts no timer.
+ */
 const config_key config_lmtp_keys[] = {
 	CONFIG_BOOL("allow_remote", lmtp_config, allow_remote, FALSE),
-	CONFIG_OTHER("listen", "inet:127.0.0.1:2424", config_read_listen),
+	CONFIG_OTHER("listen", "unix:/var/spool/postfix/private/ticketd-lmtp", config_read_listen),
 	CONFIG_INT("socket_mode", lmtp_config, socket_mode, 0660, 0, 0777),
 	CONFIG_STR("socket_owner", lmtp_config, socket_owner, NULL, NULL),
+	CONFIG_OTHER("allowed_users", "postfix, root", config_read_allowed_users),
 	CONFIG_INT("max_connections", lmtp_config, max_connections, 50, 1, 10000),
 	CONFIG_INT("idle_timeout", lmtp_config, idle_timeout, 300, 1, 3600),
+	CONFIG_INT("command_timeout", lmtp_config, command_timeout, 60, 1, 3600),
+	CONFIG_INT("data_timeout", lmtp_config, data_timeout, 300, 1, 86400),
+	CONFIG_INT("data_min_rate", lmtp_config, data_min_rate, 500, 0, 1 << 30),
 	CONFIG_INT("max_recipients", lmtp_config, max_recipients, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS, 1, 1000),
 	{ NULL }
 };

@@ -50,7 +50,9 @@ ctl_open(ctl_context *ctx)
 {
 	g_autoptr(GError) error = NULL;
 
-	if ((ctx->config = config_load(config_path(ctx->config_file), &error)) == NULL) {
+	/* Run as root, only a configuration root wrote may say which database root writes. */
+	if ((ctx->config = config_load(config_path(ctx->config_file), &error)) == NULL ||
+	    (geteuid() == 0 && !config_check_root_owned(ctx->config, &error))) {
 		fprintf(stderr, "ticketctl: %s\n", error->message);
 		return EX_CONFIG;
 	}

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "ctl.h"
@@ -61,6 +62,7 @@ main(int argc, char **argv)
 	int i;
 	int code;
 
+	umask(027);                 /* a database it creates holds customers' mail: 0640 */
 	log_open("ticketctl", LOG_TO_STDERR);
 	log_set_quiet(g_getenv("TICKETD_VERBOSE") == NULL);   /* one line per decision on request */
 	/* Global options come before the command. */
