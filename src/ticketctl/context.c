@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "ctl.h"
+#include "mime.h"
 
 int
 ctl_open(ctl_context *ctx)
@@ -17,6 +18,7 @@ ctl_open(ctl_context *ctx)
 		fprintf(stderr, "ticketctl: %s\n", error->message);
 		return EX_CONFIG;
 	}
+	mime_set_fallback_charsets((const char *const *)ctx->config->fallback_charsets);
 	if ((ctx->db = store_open(ctx->config->database, &error)) == NULL)
 		return ctl_store_error("opening the database", error);
 	return EX_OK;
