@@ -115,6 +115,7 @@ typedef struct {
 	int parse_timeout;          /* seconds one message may be parsed and decided */
 	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
 	char **authserv_ids;        /* our MTA's authserv-id(s): the Authentication-Results trusted */
+	char **fallback_charsets;   /* for text without a charset or with a wrong one, in order */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */

@@ -575,6 +575,7 @@ config_free(ticketd_config *config)
 		g_bytes_unref(config->secret);
 	g_free(config->secret_problem);
 	g_strfreev(config->authserv_ids);
+	g_strfreev(config->fallback_charsets);
 	g_free(config->templates_dir);
 	g_free(config->language);
 	g_free(config->user);

@@ -53,6 +53,76 @@ lenient_decode(const char *bytes, gsize length)
 	return g_string_free(out, FALSE);
 }
 
+/*
+ * The configured fallback charsets ([ticketd] fallback_charsets), tried in order on text
+ * that declares none or whose declared charset does not convert. Guarded: a reload
+ * replaces the list while parses run in other threads.
+ */
+static GMutex fallback_lock;
+static char **fallback_charsets;
+
+void
+mime_set_fallback_charsets(const char *const *charsets)
+{
+	char **old;
+
+	g_mutex_lock(&fallback_lock);
+	old = fallback_charsets;
+	fallback_charsets = charsets != NULL ? g_strdupv((char **)charsets) : NULL;
+	g_mutex_unlock(&fallback_lock);
+	g_strfreev(old);
+}
+
+/* convert_whole - bytes read as charset, or NULL unless every byte converts to clean UTF-8. */
+static char *
+convert_whole(const char *bytes, gsize length, const char *charset)
+{
+	g_autofree char *converted = NULL;
+	gsize written = 0;
+
+	converted = g_convert(bytes, (gssize)length, "UTF-8", charset, NULL, &written, NULL);
+	if (converted == NULL || memchr(converted, '\0', written) != NULL ||
+	    !g_utf8_validate(converted, (gssize)written, NULL))
+		return NULL;
+	return g_steal_pointer(&converted);
+}
+
+/*
+ * fallback_decode - the first configured charset that reads every byte, else the
+ * lenient reading, which always succeeds.
+ */
+static char *
+fallback_decode(const char *bytes, gsize length)
+{
+	char *text = NULL;
+
+	g_mutex_lock(&fallback_lock);
+	for (int i = 0; text == NULL && fallback_charsets != NULL && fallback_charsets[i]; i++)
+		text = convert_whole(bytes, length, fallback_charsets[i]);
+	g_mutex_unlock(&fallback_lock);
+	return text != NULL ? text : lenient_decode(bytes, length);
+}
+
+/*
+ * has_utf8_sequence - some multi-byte UTF-8 in text that is not all UTF-8: a writer
+ * that mixes (a quoted Latin-1 line in a UTF-8 reply) is read byte by byte instead, so
+ * the UTF-8 it did write is not turned into mojibake by a single-byte fallback.
+ */
+static gboolean
+has_utf8_sequence(const char *bytes, gsize length)
+{
+	for (gsize i = 0; i < length; i++) {
+		gunichar u;
+
+		if ((guchar)bytes[i] < 0xc2)
+			continue;
+		u = g_utf8_get_char_validated(bytes + i, (gssize)(length - i));
+		if (u != (gunichar)-1 && u != (gunichar)-2)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* mime_charset_is_utf8 - declared charsets whose valid-UTF-8 bytes are taken as is. */
 gboolean
 mime_charset_is_utf8(const char *charset)
@@ -96,10 +166,7 @@ charset_iconv_name(const char *charset)
 char *
 mime_to_utf8(const char *bytes, gsize length, const char *charset)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *converted = NULL;
-	const char *iconv_name;
-	gsize written = 0;
+	char *converted;
 
 	if (bytes == NULL || length == 0)
 		return g_strdup("");
@@ -107,15 +174,14 @@ mime_to_utf8(const char *bytes, gsize length, const char *charset)
 		/* NUL fails validation, so such text goes the lenient way, NUL → space. */
 		if (g_utf8_validate(bytes, (gssize)length, NULL))
 			return g_strndup(bytes, length);
-		return lenient_decode(bytes, length);
+		if (memchr(bytes, '\0', length) != NULL || has_utf8_sequence(bytes, length))
+			return lenient_decode(bytes, length);
+		/* No charset, or "utf-8"/"us-ascii" over 8-bit text: a lie or a default. */
+		return fallback_decode(bytes, length);
 	}
-	iconv_name = charset_iconv_name(charset);
-	converted = g_convert(bytes, (gssize)length, "UTF-8", iconv_name, NULL, &written,
-	    &error);
-	if (converted == NULL || memchr(converted, '\0', written) != NULL ||
-	    !g_utf8_validate(converted, (gssize)written, NULL))
-		return lenient_decode(bytes, length);
-	return g_steal_pointer(&converted);
+	/* An unknown name or invalid sequences: the declared charset is wrong. */
+	converted = convert_whole(bytes, length, charset_iconv_name(charset));
+	return converted != NULL ? converted : fallback_decode(bytes, length);
 }
 
 /* mime_is_control - C0, DEL and C1 code points. */
@@ -238,21 +304,17 @@ mime_header_unfold(const char *raw)
 
 /*
  * header_text_to_utf8 - raw 8-bit header text: UTF-8 if it is, else the charset the
- * message's own text declares (mailers write both alike), else windows-1252.
+ * message's own text declares (mailers write both alike), else the fallback list.
  */
 static char *
 header_text_to_utf8(const char *bytes, gsize length, const char *hint)
 {
-	g_autofree char *converted = NULL;
-	gsize written = 0;
+	char *converted;
 
 	if (g_utf8_validate(bytes, (gssize)length, NULL) || hint == NULL)
 		return mime_to_utf8(bytes, length, NULL);
-	converted = g_convert(bytes, (gssize)length, "UTF-8", charset_iconv_name(hint), NULL,
-	    &written, NULL);
-	if (converted == NULL || memchr(converted, '\0', written) != NULL)
-		return mime_to_utf8(bytes, length, NULL);
-	return g_steal_pointer(&converted);
+	converted = convert_whole(bytes, length, charset_iconv_name(hint));
+	return converted != NULL ? converted : mime_to_utf8(bytes, length, NULL);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "mime.h"
 
 /* The configuration ctl_open loaded: error hints name its database and user. */
 static const ticketd_config *opened;
@@ -57,6 +58,7 @@ ctl_open(ctl_context *ctx)
 		return EX_CONFIG;
 	}
 	opened = ctx->config;
+	mime_set_fallback_charsets((const char *const *)ctx->config->fallback_charsets);
 	if ((ctx->db = store_open(ctx->config->database, &error)) == NULL)
 		return ctl_store_error("opening the database", error);
 	return ctl_database_owner(ctx->config);

@@ -251,6 +251,7 @@ daemon_reload(void *data)
 		log_warning("reload: database changes take effect at restart");
 	listener_update(fresh, FALSE);
 	guard_configure(fresh->parse_failures, fresh->parse_timeout);
+	mime_set_fallback_charsets((const char *const *)fresh->fallback_charsets);
 	ref = g_atomic_rc_box_new0(daemon_config_ref);
 	ref->config = fresh;
 	g_mutex_lock(&server.lock);
@@ -357,6 +358,7 @@ daemon_main(int argc, char **argv)
 	if ((config = config_load(config_file, &error)) == NULL || !config_check_templates(config, &error) ||
 	    !daemon_check_root(config, &error))
 		log_fatal_status(EX_CONFIG, "%s", error->message);
+	mime_set_fallback_charsets((const char *const *)config->fallback_charsets);
 	if (!foreground)
 		ready_fd = daemon_detach();
 	g_mutex_init(&server.lock);

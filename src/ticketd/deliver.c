@@ -166,6 +166,7 @@ deliver_main(int argc, char **argv)
 	}
 	deliver_alarm(config);
 	mime_init();
+	mime_set_fallback_charsets((const char *const *)config->fallback_charsets);
 	if ((db = store_open(config->database, &error)) == NULL) {
 		log_warning("%s", error->message);
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);

@@ -191,6 +191,8 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":1: [ticketd] authserv_id: require_dmarc_pass = yes needs the authserv-id your MTA writes" },
 	{ "[ticketd]\ndomain = example.com\nauthserv_id = mx.example.com; dmarc=pass\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] authserv_id: \"mx.example.com;\" is not an authserv-id" },
+	{ "[ticketd]\ndomain = example.com\nfallback_charsets = gb18030, latin-42\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] fallback_charsets: \"latin-42\" is not a charset this system's iconv reads" },
 	{ "[ticketd]\ndomain = example.com\nparse_timeout = 4\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] parse_timeout: \"4\" is not a number from 5 to 3600" },
 	{ "[ticketd]\ndomain = example.com\n[department:soporte]\nname = Soporte\n",
