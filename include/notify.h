@@ -13,6 +13,14 @@
 #include "mime.h"
 #include "store.h"
 
+/*
+ * A notice staff wrote is sent with its own return path, envelope_from's local part
+ * plus NOTIFY_VERP_DETAIL and its outbox id (soporte+bounce-42@example.com), so that
+ * its bounce names the row even when the DSN quotes nothing of it (VERP). Automatic
+ * notices keep the null sender RFC 3834 section 3.3 asks of them.
+ */
+#define NOTIFY_VERP_DETAIL "bounce-"
+
 /* notify_queue - outbox rows for one event, in the caller's open transaction. */
 gboolean notify_queue(const ticketd_config *config, store *store, const notify_event *event,
                       int64_t now, GError **error);

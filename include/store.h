@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -226,11 +226,39 @@ gboolean store_outbox_retry(store *store, int64_t id, int64_t now, GError **erro
 /* store_outbox_count_recent - automatic mails to one address since a time, counted up to limit. */
 int store_outbox_count_recent(store *store, const char *recipient, int64_t since, int limit, GError **error);
 void store_outbox_row_free(store_outbox_row *row);
-/* store_outbox_by_message_id - the recipient and ticket of a notification we sent. */
-gboolean store_outbox_by_message_id(store *store, const char *message_id, char **recipient,
-                                    int64_t *ticket_id, GError **error);
-/* store_recipient_bouncing - a bounce of ours marked this recipient on the ticket. */
-gboolean store_recipient_bouncing(store *store, int64_t ticket_id, const char *recipient, GError **error);
+/* store_outbox_set_envelope_from - the row's own return path (VERP), known once it has an id. */
+gboolean store_outbox_set_envelope_from(store *store, int64_t id, const char *envelope_from, GError **error);
+
+/* What the bounces answering our notices said of an address (store_address.c). */
+typedef struct {
+	char *address;
+	char *status;               /* the DSN's RFC 3463 status, "" when it gave none */
+	gboolean permanent;         /* mail to the address stops until it writes in again */
+	int64_t bounced;            /* when the bounce came */
+	int64_t outbox_id;          /* the notice it answered */
+	int64_t ticket_id;
+} store_address_state;
+
+/* store_outbox_bounced - the notice a bounce answers: the outbox row outbox_id (from a
+ * VERP return path) or else the one of message_id, whose recipient is failed (or the
+ * only one). FALSE and no error when none is ours. */
+gboolean store_outbox_bounced(store *store, int64_t outbox_id, const char *message_id, const char *failed,
+                              store_address_state *state, GError **error);
+/* store_address_bounce_set - record a bounce on the address; *was_permanent says it was already. */
+gboolean store_address_bounce_set(store *store, const store_address_state *state, gboolean *was_permanent,
+                                  GError **error);
+/* store_address_get - the address's state; FALSE and no error when it has none. */
+gboolean store_address_get(store *store, const char *address, store_address_state *state, GError **error);
+/* store_address_clear - it wrote in, or staff said so: mail to it is tried again.
+ * NOT_FOUND when there was no state. */
+gboolean store_address_clear(store *store, const char *address, GError **error);
+/* store_address_bouncing - the address bounced for good: its reason, an interned string. */
+const char *store_address_bouncing(store *store, const char *address, GError **error);
+/* store_address_list - every address with a state, store_address_state *, newest first. */
+GPtrArray *store_address_list(store *store, GError **error);
+void store_address_state_clear(store_address_state *state);
+void store_address_state_free(store_address_state *state);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(store_address_state, store_address_state_clear)
 
 /* Watchers: people in copy of a ticket, mailed with its notices, who may reply to it. */
 gboolean store_watcher_add(store *store, int64_t ticket_id, const char *email, int64_t now, GError **error);

@@ -130,9 +130,18 @@ gboolean ticket_merge(const ticket_change *change, const store_ticket *from, con
 gboolean ticket_robot_mail(const ticket_change *change, const store_ticket *ticket,
                            const ticket_message *message, const char *mail_class, GError **error);
 
-/* ticket_mark_bouncing - a bounce returned our notification original_id: its recipient
- * is marked on the ticket once, with EVENT_BOUNCING. */
-gboolean ticket_mark_bouncing(const ticket_change *change, const char *original_id, GError **error);
+/*
+ * ticket_bounce_record (ticket_bounce.c) - a bounce that answers one of our notices, by
+ * the VERP plus detail it was addressed to (NULL: none) or by the DSN's original
+ * Message-ID, is recorded on the notice's recipient with its status. A permanent one
+ * stops mail to the address and tells the desk, once. One that answers nothing of
+ * ours changes nothing.
+ */
+gboolean ticket_bounce_record(const ticket_change *change, const parsed_message *message,
+                              const char *plus_detail, GError **error);
+/* ticket_bounce_forget - the address takes mail again (why: "it wrote in", "unbounce by
+ * ana"): its bounces are forgotten, with a log line when there were any. */
+gboolean ticket_bounce_forget(store *db, const char *address, const char *why, GError **error);
 
 /* ticket_set_priority - low, medium, high or urgent; EVENT_PRIORITY, no mail. */
 gboolean ticket_set_priority(const ticket_change *change, const store_ticket *ticket, const char *priority,

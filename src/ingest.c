@@ -317,7 +317,7 @@ ingest_customer_transition(ingest_context *ctx, ingest_transition *transition)
 	ingest_transition_init(ctx, transition, MAIL_NORMAL);
 	transition->watchers = watcher_from_mail(ctx->config, ctx->store, ctx->department, ctx->message, &ctx->error);
 	transition->change.watchers = transition->watchers;
-	return transition->watchers != NULL;
+	return transition->watchers != NULL && ticket_bounce_forget(ctx->store, ctx->sender, "it wrote in", &ctx->error);
 }
 
 /* ingest_new - a new ticket; confirmation to the sender and the account. */
@@ -460,9 +460,9 @@ ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, co
 	g_auto(ingest_transition) transition = { 0 };
 
 	ingest_transition_init(ctx, &transition, class);
-	/* A bounce of our notification marks its recipient on the ticket. */
+	/* A bounce of our notification is recorded on the address it failed for. */
 	if (class == MAIL_BOUNCE &&
-	    !ticket_mark_bouncing(&transition.change, ctx->message->original_message_id, &ctx->error))
+	    !ticket_bounce_record(&transition.change, ctx->message, ctx->plus_detail, &ctx->error))
 		return;
 	if (threaded) {
 		if (!ticket_robot_mail(&transition.change, ticket, &transition.message, mail_class_name(class),

@@ -182,6 +182,7 @@ static const char *
 notify_suppressed(const ticketd_config *config, store *db, const notify_event *event,
                   const char *address, int64_t now, GError **error)
 {
+	const char *bounced;
 	int recent;
 
 	if (!address_valid(address))
@@ -201,8 +202,8 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
-	if (store_recipient_bouncing(db, event->ticket_id, address, error))
-		return "mail to this address bounced";
+	if ((bounced = store_address_bouncing(db, address, error)) != NULL)
+		return bounced;
 	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
@@ -230,6 +231,20 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	first = thread->pdata[0];
 	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
 	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+}
+
+/* notify_verp - a return path of the row's own (NOTIFY_VERP_DETAIL), when it has one at all. */
+static gboolean
+notify_verp(store *db, const store_outbox_row *row, GError **error)
+{
+	const char *at = strrchr(row->envelope_from, '@');
+	g_autofree char *verp = NULL;
+
+	if (at == NULL)
+		return TRUE;
+	verp = g_strdup_printf("%.*s+" NOTIFY_VERP_DETAIL "%" G_GINT64_FORMAT "%s", (int)(at - row->envelope_from),
+	                       row->envelope_from, row->id, at);
+	return store_outbox_set_envelope_from(db, row->id, verp, error);
 }
 
 /*
@@ -267,7 +282,7 @@ notify_queue_mail(const ticketd_config *config, store *db, const notify_event *e
 			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
 		};
 
-		if (store_outbox_add(db, &row, error) <= 0)
+		if ((row.id = store_outbox_add(db, &row, error)) <= 0 || !notify_verp(db, &row, error))
 			return FALSE;
 	}
 	return store_message_id_add(db, message_id, ticket->id, error);

@@ -39,9 +39,11 @@ typedef enum {
 	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
 	/* store_search.c: full-text search */
 	ST_SEARCH,
-	/* store_outbox.c: the outbox and bounce marks */
+	/* store_outbox.c: the outbox */
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
-	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
+	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_SET_ENVELOPE,
+	/* store_address.c: what bounces said of an address */
+	ST_OUTBOX_BOUNCED, ST_ADDRESS_SET, ST_ADDRESS_GET, ST_ADDRESS_CLEAR, ST_ADDRESS_LIST,
 	/* store_watcher.c: a ticket's watchers and the chain of its thread */
 	ST_WATCHER_ADD, ST_WATCHER_REMOVE, ST_WATCHER_LIST, ST_WATCHER_IS, ST_THREAD_IDS,
 	ST_COUNT
@@ -55,6 +57,7 @@ extern const char *const store_intake_sql[ST_COUNT];    /* store_intake.c */
 extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 extern const char *const store_outbox_sql[ST_COUNT];    /* store_outbox.c */
 extern const char *const store_watcher_sql[ST_COUNT];   /* store_watcher.c */
+extern const char *const store_address_sql[ST_COUNT];   /* store_address.c */
 
 struct store {
 	sqlite3 *db;

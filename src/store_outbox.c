@@ -1,8 +1,8 @@
 /*
  * store_outbox - the composed notifications waiting for SMTP: queueing, the claim that
  * leases one due row to one sender (and takes back a lease whose sender died), marking
- * the outcome, retries, the count of recent automatic mail to an address, and the bounce
- * marks that stop mail to a recipient of a ticket.
+ * the outcome, retries, the count of recent automatic mail to an address, and the
+ * notification a Message-ID names.
  */
 #include "event.h"
 #include "store-private.h"
@@ -33,10 +33,7 @@ const char *const store_outbox_sql[ST_COUNT] = {
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
 		" AND created >= ?2 AND kind <> '" NOTICE_STAFF_REPLY "'"
 		" AND state <> '" OUTBOX_SUPPRESSED "' LIMIT ?3)",
-	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
-	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1"
-		" AND kind = '" EVENT_BOUNCING "'"
-		" AND detail = ?2 COLLATE NOCASE",
+	[ST_OUTBOX_SET_ENVELOPE] = "UPDATE outbox SET envelope_from = ?2 WHERE id = ?1",
 };
 
 /* store_outbox_add - state NULL = queued, next_try 0 = now, created 0 = now. */
@@ -221,37 +218,13 @@ store_outbox_count_recent(store *handle, const char *recipient, int64_t since, i
 }
 
 gboolean
-store_outbox_by_message_id(store *handle, const char *message_id, char **recipient, int64_t *ticket_id,
-                           GError **error)
+store_outbox_set_envelope_from(store *handle, int64_t id, const char *envelope_from, GError **error)
 {
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_BY_MSGID, error);
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_SET_ENVELOPE, error);
 
 	if (stmt == NULL)
 		return FALSE;
-	store_bind_text(stmt, 1, message_id);
-	if (store_stmt_step(handle, stmt, "finding a notification by Message-ID", error) != 1)
-		return FALSE;
-	*recipient = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-	*ticket_id = sqlite3_column_int64(stmt, 1);
-	store_stmt_done(stmt);
-	return TRUE;
-}
-
-/* ---- Bounce marks ---- */
-
-gboolean
-store_recipient_bouncing(store *handle, int64_t ticket_id, const char *recipient, GError **error)
-{
-	sqlite3_stmt *stmt = store_stmt_get(handle, ST_BOUNCING, error);
-	gboolean bouncing;
-
-	if (stmt == NULL)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	store_bind_text(stmt, 2, recipient);
-	if (store_stmt_step(handle, stmt, "checking a bouncing recipient", error) != 1)
-		return FALSE;
-	bouncing = sqlite3_column_int(stmt, 0) > 0;
-	store_stmt_done(stmt);
-	return bouncing;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, envelope_from);
+	return store_stmt_run_changed(handle, stmt, "setting a notification's return path", error);
 }

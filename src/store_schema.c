@@ -243,9 +243,24 @@ static const char schema_v7[] =
 	"CREATE INDEX IF NOT EXISTS outbox_ticket ON outbox(ticket_id, created);"
 	"PRAGMA user_version = 7;";
 
+/*
+ * Schema version 8: what ticketd last heard of mail to an address, from the bounces
+ * that answer its notices. The old per-ticket "bouncing" events stay as history and
+ * stop nothing any more: they were written for every bounce, "mailbox full" included.
+ */
+static const char schema_v8[] =
+	"CREATE TABLE IF NOT EXISTS address_state ("
+	" address TEXT PRIMARY KEY COLLATE NOCASE,"
+	" status TEXT NOT NULL,"
+	" permanent INTEGER NOT NULL,"
+	" bounced INTEGER NOT NULL,"
+	" outbox_id INTEGER,"
+	" ticket_id INTEGER) WITHOUT ROWID;"
+	"PRAGMA user_version = 8;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *const migrations[] = {
-	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

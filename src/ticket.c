@@ -466,35 +466,3 @@ ticket_robot_mail(const ticket_change *change, const store_ticket *ticket, const
 	       store_event_add(change->store, ticket->id, mail_class, change->actor, NULL, NULL, NULL, change->now,
 	                       error);
 }
-
-/* ticket_tell_bounce - the desk learns that the customer no longer gets our mail. */
-static gboolean
-ticket_tell_bounce(const ticket_change *change, int64_t ticket_id, const char *recipient, GError **error)
-{
-	g_autofree char *reason = g_strdup_printf("mail to %s bounced for good", recipient);
-	notify_event event = { .kind = NOTIFY_STAFF_BOUNCE, .ticket_id = ticket_id, .reason = reason };
-
-	return ticket_notify(change, &event, error);
-}
-
-gboolean
-ticket_mark_bouncing(const ticket_change *change, const char *original_id, GError **error)
-{
-	g_autofree char *recipient = NULL;
-	g_autoptr(GError) lookup = NULL;
-	int64_t ticket_id = 0;
-
-	if (original_id == NULL)
-		return TRUE;
-	if (!store_outbox_by_message_id(change->store, original_id, &recipient, &ticket_id, &lookup) ||
-	    ticket_id == 0 || store_recipient_bouncing(change->store, ticket_id, recipient, &lookup) ||
-	    lookup != NULL) {
-		if (lookup == NULL)
-			return TRUE;
-		g_propagate_error(error, g_steal_pointer(&lookup));
-		return FALSE;
-	}
-	return store_event_add(change->store, ticket_id, EVENT_BOUNCING, change->actor, NULL, NULL, recipient,
-	                       change->now, error) &&
-	       ticket_tell_bounce(change, ticket_id, recipient, error);
-}

@@ -1,7 +1,8 @@
 /*
  * ctl_accounts - customer accounts, their authorized sub-accounts and the departments:
- * `account add|list|show|disable|import`, `subaccount add|remove`, `department list`.
- * `account import FILE.csv` lets a hosting panel sync its customer list in one transaction.
+ * `account add|list|show|disable|import|unbounce`, `subaccount add|remove`, `department
+ * list`. `account import FILE.csv` lets a hosting panel sync its customer list in one
+ * transaction; `account unbounce` lets mail go again to an address that bounced for good.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "address.h"
 #include "ctl.h"
 #include "log.h"
+#include "ticket.h"
 
 /* account_address_ok - lower-cased in place, and one the notifier will mail. */
 static gboolean
@@ -170,22 +172,54 @@ account_import(ctl_context *ctx, int argc, char **argv)
 }
 
 static void
-account_json(JsonBuilder *json, const store_account *account)
+account_json(JsonBuilder *json, const store_account *account, const store_address_state *bounce)
 {
 	json_builder_begin_object(json);
 	ctl_json_string(json, "email", account->email);
 	ctl_json_string(json, "name", account->name);
 	ctl_json_string(json, "language", account->language);
 	ctl_json_bool(json, "disabled", account->disabled);
+	ctl_json_bounce(json, bounce);
 	json_builder_end_object(json);
+}
+
+/* account_bounce - the state bounces left on address, or none (all NULL) when it has none. */
+static const store_address_state *
+account_bounce(GHashTable *bounces, const char *address, const store_address_state *none)
+{
+	const store_address_state *state = g_hash_table_lookup(bounces, address);
+
+	return state != NULL ? state : none;
+}
+
+/* account_bounces - the addresses bounces said something of, by address; NULL after saying why. */
+static GHashTable *
+account_bounces(ctl_context *ctx, GPtrArray **states)
+{
+	g_autoptr(GError) error = NULL;
+	GHashTable *by_address;
+
+	if ((*states = store_address_list(ctx->db, &error)) == NULL) {
+		ctl_store_error("reading bounces", error);
+		return NULL;
+	}
+	by_address = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < (*states)->len; i++) {
+		store_address_state *state = g_ptr_array_index(*states, i);
+
+		g_hash_table_insert(by_address, state->address, state);
+	}
+	return by_address;
 }
 
 static int
 account_list(ctl_context *ctx, int argc, char **argv)
 {
-	g_autoptr(GPtrArray) accounts = NULL;
+	g_autoptr(GPtrArray) accounts = NULL, states = NULL;
+	g_autoptr(GHashTable) bounces = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonBuilder) json = json_builder_new();
+	const store_address_state none = { 0 };
 	int code;
 
 	if (!ctl_parse(ctx, "", "List the accounts.", NULL, &argc, &argv))
@@ -194,16 +228,21 @@ account_list(ctl_context *ctx, int argc, char **argv)
 		return code;
 	if ((accounts = store_account_list(ctx->db, &error)) == NULL)
 		return ctl_store_error("listing accounts", error);
+	if ((bounces = account_bounces(ctx, &states)) == NULL)
+		return EX_TEMPFAIL;
 	json_builder_begin_array(json);
 	for (guint i = 0; i < accounts->len; i++) {
 		const store_account *account = g_ptr_array_index(accounts, i);
+		const store_address_state *bounce = account_bounce(bounces, account->email, &none);
 		g_autofree char *name = log_printable(account->name, 60);
+		g_autofree char *bounce_text = bounce->address != NULL ? ctl_bounce_text(bounce) : NULL;
 
 		if (ctx->json)
-			account_json(json, account);
+			account_json(json, account, bounce);
 		else
-			printf("%-40s %-3s %-8s %s\n", account->email, account->language,
-			       account->disabled ? "disabled" : "active", name);
+			printf("%-40s %-3s %-8s %s%s%s\n", account->email, account->language,
+			       account->disabled ? "disabled" : "active", name, bounce_text ? "  " : "",
+			       bounce_text ? bounce_text : "");
 	}
 	json_builder_end_array(json);
 	if (ctx->json)
@@ -229,15 +268,70 @@ account_lookup(ctl_context *ctx, const char *command, char *email, store_account
 	return EX_NOINPUT;
 }
 
+/* account_bounce_line - "  ana@… bounces for good (DSN 5.1.1, …)" when bounces said anything. */
+static void
+account_bounce_line(const char *address, const store_address_state *state)
+{
+	g_autofree char *text = state->address != NULL ? ctl_bounce_text(state) : NULL;
+
+	if (text != NULL)
+		printf("  %s %s\n", address, text);
+}
+
+static void
+account_show_json(const store_account *account, GPtrArray *subaccounts, GHashTable *bounces)
+{
+	const store_address_state none = { 0 };
+	g_autoptr(JsonBuilder) json = json_builder_new();
+
+	json_builder_begin_object(json);
+	json_builder_set_member_name(json, "account");
+	account_json(json, account, account_bounce(bounces, account->email, &none));
+	json_builder_set_member_name(json, "subaccounts");
+	json_builder_begin_array(json);
+	for (guint i = 0; i < subaccounts->len; i++) {
+		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
+
+		json_builder_begin_object(json);
+		ctl_json_string(json, "email", sub->email);
+		ctl_json_bool(json, "notify", sub->notify);
+		ctl_json_bool(json, "can_open", sub->can_open);
+		ctl_json_bounce(json, account_bounce(bounces, sub->email, &none));
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+	json_builder_end_object(json);
+	ctl_print_json(json);
+}
+
+static void
+account_show_text(const store_account *account, GPtrArray *subaccounts, GHashTable *bounces)
+{
+	const store_address_state none = { 0 };
+
+	printf("%s  %s  language=%s  %s\n", account->email, account->name, account->language,
+	       account->disabled ? "disabled" : "active");
+	account_bounce_line(account->email, account_bounce(bounces, account->email, &none));
+	for (guint i = 0; i < subaccounts->len; i++) {
+		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
+
+		printf("  sub-account %s%s%s\n", sub->email, sub->notify ? " notify" : "",
+		       sub->can_open ? " can-open" : "");
+		account_bounce_line(sub->email, account_bounce(bounces, sub->email, &none));
+	}
+}
+
 static int
 account_show(ctl_context *ctx, int argc, char **argv)
 {
 	store_account account = { 0 };
-	g_autoptr(GPtrArray) subaccounts = NULL;
+	g_autoptr(GPtrArray) subaccounts = NULL, states = NULL;
+	g_autoptr(GHashTable) bounces = NULL;
 	g_autoptr(GError) error = NULL;
 	int code;
 
-	if (!ctl_parse(ctx, "EMAIL", "Show an account and its sub-accounts.", NULL, &argc, &argv))
+	if (!ctl_parse(ctx, "EMAIL", "Show an account, its sub-accounts and what bounces said of them.", NULL,
+	               &argc, &argv))
 		return EX_USAGE;
 	if (argc != 2)
 		return EX_USAGE;
@@ -247,37 +341,58 @@ account_show(ctl_context *ctx, int argc, char **argv)
 		store_account_clear(&account);
 		return ctl_store_error("reading sub-accounts", error);
 	}
-	if (ctx->json) {
-		g_autoptr(JsonBuilder) json = json_builder_new();
-
-		json_builder_begin_object(json);
-		json_builder_set_member_name(json, "account");
-		account_json(json, &account);
-		json_builder_set_member_name(json, "subaccounts");
-		json_builder_begin_array(json);
-		for (guint i = 0; i < subaccounts->len; i++) {
-			const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
-
-			json_builder_begin_object(json);
-			ctl_json_string(json, "email", sub->email);
-			ctl_json_bool(json, "notify", sub->notify);
-			ctl_json_bool(json, "can_open", sub->can_open);
-			json_builder_end_object(json);
-		}
-		json_builder_end_array(json);
-		json_builder_end_object(json);
-		ctl_print_json(json);
-	} else {
-		printf("%s  %s  language=%s  %s\n", account.email, account.name, account.language,
-		       account.disabled ? "disabled" : "active");
-		for (guint i = 0; i < subaccounts->len; i++) {
-			const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
-
-			printf("  sub-account %s%s%s\n", sub->email, sub->notify ? " notify" : "",
-			       sub->can_open ? " can-open" : "");
-		}
+	if ((bounces = account_bounces(ctx, &states)) == NULL) {
+		store_account_clear(&account);
+		return EX_TEMPFAIL;
 	}
+	if (ctx->json)
+		account_show_json(&account, subaccounts, bounces);
+	else
+		account_show_text(&account, subaccounts, bounces);
 	store_account_clear(&account);
+	return EX_OK;
+}
+
+typedef struct { const char *address; const char *actor; } unbounce_fields;
+
+static gboolean
+account_unbounce_write(ctl_context *ctx, gpointer data, GError **error)
+{
+	unbounce_fields *fields = data;
+	g_autofree char *why = g_strdup_printf("ticketctl account unbounce by %s", fields->actor);
+
+	g_auto(store_address_state) state = { 0 };
+
+	if (!store_address_get(ctx->db, fields->address, &state, error)) {
+		if (error != NULL && *error == NULL)
+			g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no bounce is recorded for %s "
+			            "(ticketctl account show lists an account's)", fields->address);
+		return FALSE;
+	}
+	return ticket_bounce_forget(ctx->db, fields->address, why, error);
+}
+
+/* account_unbounce - mail goes again to an address that bounced (any address, account or not). */
+static int
+account_unbounce(ctl_context *ctx, int argc, char **argv)
+{
+	unbounce_fields fields = { .actor = g_get_user_name() };
+	int code;
+
+	if (!ctl_parse(ctx, "ADDRESS", "Mail an address that bounced for good again.", NULL, &argc, &argv))
+		return EX_USAGE;
+	if (argc != 2)
+		return EX_USAGE;
+	if (!account_address_ok(argv[1])) {
+		fprintf(stderr, "ticketctl account unbounce: \"%s\" is not an e-mail address\n", argv[1]);
+		return EX_USAGE;
+	}
+	if ((code = ctl_open(ctx)) != EX_OK)
+		return code;
+	fields.address = argv[1];
+	if ((code = account_write(ctx, "clearing the address's bounces", account_unbounce_write, &fields)) != EX_OK)
+		return code;
+	printf("%s will be mailed again\n", argv[1]);
 	return EX_OK;
 }
 
@@ -323,7 +438,9 @@ ctl_account(ctl_context *ctx, int argc, char **argv)
 		return account_disable(ctx, argc - 1, argv + 1);
 	if (strcmp(verb, "import") == 0)
 		return account_import(ctx, argc - 1, argv + 1);
-	fprintf(stderr, "usage: ticketctl account add|list|show|disable|import ...\n");
+	if (strcmp(verb, "unbounce") == 0)
+		return account_unbounce(ctx, argc - 1, argv + 1);
+	fprintf(stderr, "usage: ticketctl account add|list|show|disable|import|unbounce ...\n");
 	return EX_USAGE;
 }
 

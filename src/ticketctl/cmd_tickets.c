@@ -208,11 +208,12 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 
 static void
 show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GPtrArray *events,
-          GPtrArray *attachments)
+          GPtrArray *attachments, const store_address_state *bounce)
 {
 	json_builder_begin_object(json);
 	json_builder_set_member_name(json, "ticket");
 	list_json_ticket(json, ticket);
+	ctl_json_bounce(json, bounce);
 	json_builder_set_member_name(json, "messages");
 	json_builder_begin_array(json);
 	for (guint i = 0; i < messages->len; i++) {
@@ -265,13 +266,18 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 }
 
 static void
-show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments)
+show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments,
+          const store_address_state *bounce)
 {
 	g_autofree char *subject = log_printable(ticket->subject, 200);
+	g_autofree char *bounces = bounce->address != NULL ? ctl_bounce_text(bounce) : NULL;
 
-	printf("%s  %s\nstatus: %s   priority: %s   department: %s   account: %s   assignee: %s\n\n", ticket->code,
+	printf("%s  %s\nstatus: %s   priority: %s   department: %s   account: %s   assignee: %s\n", ticket->code,
 	       subject, ticket->status, ticket->priority, ticket->department, ticket->account_email,
 	       ticket->assignee ? ticket->assignee : "-");
+	if (bounces != NULL)
+		printf("%s %s\n", ticket->account_email, bounces);
+	printf("\n");
 	for (guint i = 0; i < messages->len; i++) {
 		const store_message_row *row = g_ptr_array_index(messages, i);
 		g_autofree char *when = ctl_time(row->created);
@@ -302,6 +308,7 @@ int
 ctl_show(ctl_context *ctx, int argc, char **argv)
 {
 	store_ticket ticket = { 0 };
+	g_auto(store_address_state) bounce = { 0 };
 	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *code_upper = NULL;
@@ -324,17 +331,18 @@ ctl_show(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((messages = store_message_list(ctx->db, ticket.id, &error)) == NULL ||
 	    (events = store_event_list(ctx->db, ticket.id, &error)) == NULL ||
-	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL) {
+	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL ||
+	    (!store_address_get(ctx->db, ticket.account_email, &bounce, &error) && error != NULL)) {
 		store_ticket_clear(&ticket);
 		return ctl_store_error("reading the ticket", error);
 	}
 	if (ctx->json) {
 		g_autoptr(JsonBuilder) json = json_builder_new();
 
-		show_json(json, &ticket, messages, events, attachments);
+		show_json(json, &ticket, messages, events, attachments, &bounce);
 		ctl_print_json(json);
 	} else {
-		show_text(&ticket, messages, events, attachments);
+		show_text(&ticket, messages, events, attachments, &bounce);
 	}
 	store_ticket_clear(&ticket);
 	return EX_OK;

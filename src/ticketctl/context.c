@@ -175,6 +175,33 @@ ctl_time(int64_t seconds)
 	return local ? g_date_time_format(local, "%Y-%m-%d %H:%M") : g_strdup("?");
 }
 
+char *
+ctl_bounce_text(const store_address_state *state)
+{
+	g_autofree char *when = ctl_time(state->bounced);
+
+	return g_strdup_printf("%s (DSN %s, %s, notice %" G_GINT64_FORMAT ")",
+	                       state->permanent ? "bounces for good: not mailed until it writes in or is unbounced"
+	                                        : "last bounce temporary: still mailed",
+	                       *state->status != '\0' ? state->status : "without status", when, state->outbox_id);
+}
+
+void
+ctl_json_bounce(JsonBuilder *builder, const store_address_state *state)
+{
+	json_builder_set_member_name(builder, "bounce");
+	if (state->address == NULL) {
+		json_builder_add_null_value(builder);
+		return;
+	}
+	json_builder_begin_object(builder);
+	ctl_json_string(builder, "status", state->status);
+	ctl_json_bool(builder, "permanent", state->permanent);
+	ctl_json_int(builder, "bounced", state->bounced);
+	ctl_json_int(builder, "outbox_id", state->outbox_id);
+	json_builder_end_object(builder);
+}
+
 int64_t
 ctl_parse_time(const char *text)
 {

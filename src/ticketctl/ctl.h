@@ -36,6 +36,11 @@ void ctl_json_bool(JsonBuilder *builder, const char *name, gboolean value);
 char *ctl_time(int64_t seconds);
 /* ctl_parse_time - "2025-02-03", "2025-02-03 10:15", ISO 8601 or @unix; -1 when invalid. */
 int64_t ctl_parse_time(const char *text);
+/* ctl_bounce_text - what bounces said of an address, one line: "bounces for good (DSN
+ * 5.1.1, 2026-12-01 10:15, notice 42)" or "last bounce temporary (...)". */
+char *ctl_bounce_text(const store_address_state *state);
+/* ctl_json_bounce - member "bounce": the state as an object, null when state->address is NULL. */
+void ctl_json_bounce(JsonBuilder *builder, const store_address_state *state);
 
 #define CTL_TEXT_MAX (1024 * 1024)          /* a reply, note or first message, bytes */
 /* ctl_read_text - the text of a reply, note or first message: --file, else stdin; UTF-8,

@@ -37,7 +37,7 @@ static const ctl_command commands[] = {
 	{ "attachment", ctl_attachment, "attachment CODE N       write attachment N's bytes to stdout" },
 	{ "export", ctl_export, "export CODE --format mbox|json   the thread with the raw messages" },
 	{ "sweep", ctl_sweep, "sweep [--now TIME]      apply the [sweep] timers once" },
-	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
+	{ "account", ctl_account, "account add|list|show|disable|import|unbounce   customer accounts" },
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
 	{ "watcher", ctl_watcher, "watcher add|remove|list CODE [ADDRESS]   the people in copy of a ticket" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 12-intake - what a public address needs: a per-sender intake limit that holds the
 # flood with one warning, DMARC required of known senders when configured, and bounces
-# of our notifications marking the recipient instead of threading as replies.
+# of our notifications recorded on the recipient's address instead of threading as replies.
 . "$(dirname "$0")/lib.sh"
 
 mail() {     # mail FROM MESSAGE-ID SUBJECT [EXTRA-HEADER]
@@ -59,14 +59,15 @@ code=$(sql "select t.code from tickets t join accounts a on a.id = t.account_id 
 printf 'From: MAILER-DAEMON@mx.tienda.es\nTo: soporte@example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <dsn1@mx.tienda.es>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nNo existe el buzón.\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.tienda.es\n\nFinal-Recipient: rfc822; cliente@tienda.es\nAction: failed\nStatus: 5.1.1\n--b\nContent-Type: text/rfc822-headers\n\nFrom: soporte@example.com\nTo: cliente@tienda.es\nSubject: [Ticket #%s] Consulta\nMessage-ID: <%s>\n--b--\n' "$code" "$notification" |
 	"$TICKETD" deliver -c "$CONF" -f "" -r soporte@example.com
 ok $? "a bounce of our notification is taken"
-is "$(sql "select detail from events e join tickets t on t.id = e.ticket_id where t.code = '$code' and e.kind = 'bouncing'")" \
-	"cliente@tienda.es" "it marks the recipient as bouncing on the ticket"
+is "$(sql "select status || ' ' || permanent from address_state where address = 'cliente@tienda.es'")" \
+	"5.1.1 1" "it records the permanent failure on the recipient's address"
 is "$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code' and m.class = 'bounce'")" 1 \
 	"it is stored on the ticket as a bounce, not as a customer reply"
 is "$(sql "select status from tickets where code = '$code'")" open "the ticket's status is untouched"
 "$TICKETCTL" -c "$CONF" status --actor agente1@example.com "$code" resolved
 is "$(sql "select state || ' ' || last_error from outbox where recipient = 'cliente@tienda.es' and kind = 'status'")" \
-	"suppressed mail to this address bounced" "no more notifications go to the bouncing address"
+	"suppressed the address bounced for good (DSN 5.1.1): it is mailed again when it writes in, or after ticketctl account unbounce" \
+	"no more notifications go to the bouncing address"
 
 # A flood forging a customer's From is counted against its envelope sender, not her.
 write_config "intake_per_hour = 3"
