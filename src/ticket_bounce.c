@@ -98,10 +98,12 @@ ticket_bounce_record(const ticket_change *change, const parsed_message *message,
 		return TRUE;
 	if (!store_outbox_bounced(change->store, verp, message->original_message_id, message->bounce_recipient,
 	                          &state, &lookup)) {
-		if (lookup == NULL)
-			log_info("bounce: answers no notice of ours (outbox=%" G_GINT64_FORMAT "): nothing recorded", verp);
-		g_propagate_error(error, g_steal_pointer(&lookup));
-		return error == NULL || *error == NULL;
+		if (lookup != NULL) {
+			g_propagate_error(error, g_steal_pointer(&lookup));
+			return FALSE;
+		}
+		log_info("bounce: answers no notice of ours (outbox=%" G_GINT64_FORMAT "): nothing recorded", verp);
+		return TRUE;
 	}
 	g_free(state.status);
 	state.status = g_strdup(status);
