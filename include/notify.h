@@ -15,9 +15,11 @@
 
 /*
  * A notice staff wrote is sent with its own return path, envelope_from's local part
- * plus NOTIFY_VERP_DETAIL and its outbox id (soporte+bounce-42@example.com), so that
- * its bounce names the row even when the DSN quotes nothing of it (VERP). Automatic
- * notices keep the null sender RFC 3834 section 3.3 asks of them.
+ * plus NOTIFY_VERP_DETAIL, its outbox id and a token over both and the recipient
+ * (soporte+bounce-42.k3f9q2ab@example.com, see staff_token), so that its bounce names
+ * the row even when the DSN quotes nothing of it (VERP), and nobody who did not get
+ * the bounce can forge one that silences the customer. Automatic notices keep the
+ * null sender RFC 3834 section 3.3 asks of them.
  */
 #define NOTIFY_VERP_DETAIL "bounce-"
 

@@ -233,17 +233,18 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
 }
 
-/* notify_verp - a return path of the row's own (NOTIFY_VERP_DETAIL), when it has one at all. */
+/* notify_verp - a signed return path of the row's own, when it has one at all and there is a key. */
 static gboolean
-notify_verp(store *db, const store_outbox_row *row, GError **error)
+notify_verp(const ticketd_config *config, store *db, const store_outbox_row *row, GError **error)
 {
 	const char *at = strrchr(row->envelope_from, '@');
+	g_autofree char *detail = g_strdup_printf(NOTIFY_VERP_DETAIL "%" G_GINT64_FORMAT, row->id);
+	g_autofree char *token = at != NULL ? staff_token(config, detail, row->recipient) : NULL;
 	g_autofree char *verp = NULL;
 
-	if (at == NULL)
+	if (token == NULL)
 		return TRUE;
-	verp = g_strdup_printf("%.*s+" NOTIFY_VERP_DETAIL "%" G_GINT64_FORMAT "%s", (int)(at - row->envelope_from),
-	                       row->envelope_from, row->id, at);
+	verp = g_strdup_printf("%.*s+%s.%s%s", (int)(at - row->envelope_from), row->envelope_from, detail, token, at);
 	return store_outbox_set_envelope_from(db, row->id, verp, error);
 }
 
@@ -282,7 +283,7 @@ notify_queue_mail(const ticketd_config *config, store *db, const notify_event *e
 			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
 		};
 
-		if ((row.id = store_outbox_add(db, &row, error)) <= 0 || !notify_verp(db, &row, error))
+		if ((row.id = store_outbox_add(db, &row, error)) <= 0 || !notify_verp(config, db, &row, error))
 			return FALSE;
 	}
 	return store_message_id_add(db, message_id, ticket->id, error);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "staff.h"
 #include "ticket-private.h"
 
 /* The widest RFC 3463 status: class "." subject "." detail, each of up to three digits. */
@@ -43,21 +44,58 @@ bounce_permanent(const char *status)
 	return status[0] == '5' && strcmp(status + 1, ".2.2") != 0;
 }
 
-/* bounce_verp_id - the outbox id a VERP plus detail ("bounce-42") names, 0 when none. */
+/* bounce_verp_id - the outbox id a VERP plus detail ("bounce-42.k3f9q2ab") names, 0 when
+ * none; *token is what follows the dot. */
 static int64_t
-bounce_verp_id(const char *plus_detail)
+bounce_verp_id(const char *plus_detail, const char **token)
 {
-	const char *digits;
-	gsize length = strlen(NOTIFY_VERP_DETAIL);
-	guint64 id = 0;
+	gsize length = strlen(NOTIFY_VERP_DETAIL), digits;
 
 	if (plus_detail == NULL || g_ascii_strncasecmp(plus_detail, NOTIFY_VERP_DETAIL, length) != 0)
 		return 0;
-	digits = plus_detail + length;
-	if (*digits == '\0' || strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 18)
+	plus_detail += length;
+	digits = strspn(plus_detail, "0123456789");
+	if (digits == 0 || digits > 18 || plus_detail[digits] != '.')
 		return 0;
-	id = g_ascii_strtoull(digits, NULL, 10);
-	return (int64_t)id;
+	*token = plus_detail + digits + 1;
+	return (int64_t)g_ascii_strtoull(plus_detail, NULL, 10);
+}
+
+/* bounce_verp_signed - the token is the one the notice to recipient was sent with;
+ * compared in constant time. */
+static gboolean
+bounce_verp_signed(const ticketd_config *config, int64_t id, const char *recipient, const char *token)
+{
+	g_autofree char *detail = g_strdup_printf(NOTIFY_VERP_DETAIL "%" G_GINT64_FORMAT, id);
+	g_autofree char *want = staff_token(config, detail, recipient);
+	guchar differ = 0;
+
+	if (want == NULL || strlen(token) != strlen(want))
+		return FALSE;
+	for (gsize i = 0; want[i] != '\0'; i++)
+		differ |= (guchar)(want[i] ^ g_ascii_tolower(token[i]));
+	return differ == 0;
+}
+
+/* bounce_notice - the notice a bounce answers: its signed VERP row, else the Message-ID's. */
+static gboolean
+bounce_notice(const ticket_change *change, const parsed_message *message, const char *plus_detail,
+              store_address_state *state, GError **error)
+{
+	const char *token = NULL;
+	int64_t verp = bounce_verp_id(plus_detail, &token);
+
+	if (verp != 0 && store_outbox_bounced(change->store, verp, NULL, NULL, state, error)) {
+		if (bounce_verp_signed(change->config, verp, state->address, token))
+			return TRUE;
+		log_info("bounce: outbox=%" G_GINT64_FORMAT ": the return path's token does not verify: "
+		         "matched by Message-ID instead", verp);
+		store_address_state_clear(state);
+	}
+	if ((error != NULL && *error != NULL) || message->original_message_id == NULL)
+		return FALSE;
+	return store_outbox_bounced(change->store, 0, message->original_message_id, message->bounce_recipient,
+	                            state, error);
 }
 
 /* bounce_tell - the desk learns that the ticket's customer no longer gets our mail. */
@@ -89,20 +127,16 @@ ticket_bounce_record(const ticket_change *change, const parsed_message *message,
                      GError **error)
 {
 	g_auto(store_address_state) state = { 0 };
-	int64_t verp = bounce_verp_id(plus_detail);
 	g_autoptr(GError) lookup = NULL;
 	gboolean was_permanent = FALSE;
 	const char *status = bounce_status(message->bounce_status);
 
-	if (verp == 0 && message->original_message_id == NULL)
-		return TRUE;
-	if (!store_outbox_bounced(change->store, verp, message->original_message_id, message->bounce_recipient,
-	                          &state, &lookup)) {
+	if (!bounce_notice(change, message, plus_detail, &state, &lookup)) {
 		if (lookup != NULL) {
 			g_propagate_error(error, g_steal_pointer(&lookup));
 			return FALSE;
 		}
-		log_info("bounce: answers no notice of ours (outbox=%" G_GINT64_FORMAT "): nothing recorded", verp);
+		log_info("bounce: answers no notice of ours: nothing recorded");
 		return TRUE;
 	}
 	g_free(state.status);

@@ -28,8 +28,11 @@ sink_reset() { rm -f "$WORK"/sink/*; }
 to_ana() { grep -l '^X-Rcpt-Args: <ana@cliente.es>' "$WORK"/sink/* 2>/dev/null | wc -l | tr -d ' '; }
 reply() { echo "$2" | ctl reply "$1" --actor agente1@example.com >/dev/null; flush; }
 last_reply_id() { sql "select max(id) from outbox where kind = 'staff_reply' and recipient = '$1'"; }
+verp() { sql "select envelope_from from outbox where id = $1"; }
 
-write_config --smtp ""
+# The key that signs the return paths (and the agents' addresses).
+head -c 32 /dev/urandom | base64 > "$WORK/secret"; chmod 600 "$WORK/secret"
+write_config --smtp "" "secret_file = $WORK/secret"
 ctl account add ana@cliente.es --name "Ana" >/dev/null
 ctl account add luis@otro.es --name "Luis" >/dev/null
 mail ana@cliente.es a1@cliente.es "No llega el correo" | deliver -r soporte@example.com
@@ -41,9 +44,11 @@ ok $? "the confirmation (automatic) goes out with the null sender"
 # A staff reply carries its own return path, and a 5.1.1 to it stops mail to the address.
 sink_reset; reply "$A" "Ya está."
 id=$(last_reply_id ana@cliente.es)
-grep -qF "<soporte+bounce-$id@example.com>" "$WORK"/sink/*
-ok $? "the staff reply's envelope sender names its outbox row (VERP)"
-dsn 5.1.1 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "soporte+bounce-$id@example.com"
+grep -q "^X-Mail-Args: <soporte+bounce-$id\.[a-z2-7]\{8\}@example.com>" "$WORK"/sink/*
+ok $? "the staff reply's envelope sender names its outbox row, signed (VERP)"
+dsn 5.1.1 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "soporte+bounce-$id.aaaaaaaa@example.com"
+is "$(sql "select count(*) from address_state")" 0 "a bounce to a VERP address with a forged token records nothing"
+dsn 5.1.1 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "$(verp "$id")"
 ok $? "the bounce to the VERP address is taken"
 is "$(sql "select status || ' ' || permanent || ' ' || outbox_id from address_state where address = 'ana@cliente.es'")" \
 	"5.1.1 1 $id" "it is matched by the return path and recorded on the address, permanent"
@@ -63,7 +68,7 @@ is "$(sql "select state from outbox where id = (select max(id) from outbox where
 	suppressed "it is recorded as suppressed"
 like_reason=$(sql "select last_error from outbox where id = (select max(id) from outbox where recipient = 'ana@cliente.es')")
 case "$like_reason" in *"bounced for good (DSN 5.1.1)"*) ok 0 "with the bounce as the reason";; *) ok 1 "reason: $like_reason";; esac
-dsn 5.1.1 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "soporte+bounce-$id@example.com"
+dsn 5.1.1 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "$(verp "$id")"
 is "$(sql "select count(*) from outbox where kind = 'staff_bounce'")" 2 "a second bounce tells the desk nothing new"
 
 # The customer writing in again lets the next reply through.
@@ -75,7 +80,7 @@ is "$(to_ana)" 1 "the next staff reply reaches the SMTP server"
 
 # So does account unbounce.
 id=$(last_reply_id ana@cliente.es)
-dsn 5.1.2 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "soporte+bounce-$id@example.com"
+dsn 5.1.2 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "$(verp "$id")"
 is "$(sql "select permanent from address_state where address = 'ana@cliente.es'")" 1 "5.1.2 (no such domain) is permanent"
 told=$(sql "select count(*) from outbox where kind = 'staff_bounce'")
 ctl account unbounce ana@cliente.es >"$WORK/out"; ok $? "account unbounce: exit 0"
@@ -86,7 +91,7 @@ grep -q "no bounce is recorded for ana@cliente.es" "$WORK/err"; ok $? "and it sa
 
 # Mailbox full is temporary: the next reply is tried.
 id=$(last_reply_id ana@cliente.es)
-dsn 5.2.2 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "soporte+bounce-$id@example.com"
+dsn 5.2.2 ana@cliente.es "" "Undelivered Mail Returned to Sender" | deliver -f "" -r "$(verp "$id")"
 is "$(sql "select status || ' ' || permanent from address_state where address = 'ana@cliente.es'")" "5.2.2 0" \
 	"mailbox full is recorded, not permanent"
 is "$(sql "select count(*) from outbox where kind = 'staff_bounce'")" "$told" "and the desk is not told"

@@ -803,6 +803,53 @@ claim_until_empty(gpointer data)
 	return NULL;
 }
 
+/* A bounce finds its notice by VERP id, or by Message-ID and the failed recipient among
+ * the notice's rows; the address keeps the last status until it is cleared. */
+static void
+test_address_bounce(fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	int64_t ana = queue_mail(f->store, "ana@cliente.es", "staff_reply", 1000);
+	int64_t luis = queue_mail(f->store, "luis@cliente.es", "staff_reply", 1000);
+	g_auto(store_address_state) state = { 0 };
+	g_autoptr(GPtrArray) list = NULL;
+	gboolean was = TRUE;
+
+	g_assert_true(store_outbox_bounced(f->store, luis, NULL, NULL, &state, &error));
+	g_assert_cmpstr(state.address, ==, "luis@cliente.es");
+	store_address_state_clear(&state);
+	g_assert_true(store_outbox_bounced(f->store, 0, "n@example.com", "ANA@cliente.es", &state, &error));
+	g_assert_cmpint(state.outbox_id, ==, ana);
+	store_address_state_clear(&state);
+	/* Two rows, no failed recipient named (or another): no guess. */
+	g_assert_false(store_outbox_bounced(f->store, 0, "n@example.com", NULL, &state, &error));
+	g_assert_false(store_outbox_bounced(f->store, 0, "n@example.com", "otra@cliente.es", &state, &error));
+	g_assert_no_error(error);
+
+	state = (store_address_state){ .address = g_strdup("Ana@Cliente.es"), .status = g_strdup("5.2.2"),
+	                               .bounced = 2000, .outbox_id = ana };
+	g_assert_true(store_address_bounce_set(f->store, &state, &was, &error));
+	g_assert_false(was);
+	g_assert_null(store_address_bouncing(f->store, "ana@cliente.es", &error));    /* temporary */
+	state.permanent = TRUE;
+	g_free(state.status);
+	state.status = g_strdup("5.1.1");
+	g_assert_true(store_address_bounce_set(f->store, &state, &was, &error));
+	g_assert_false(was);
+	g_assert_true(store_address_bounce_set(f->store, &state, &was, &error));
+	g_assert_true(was);
+	g_assert_nonnull(strstr(store_address_bouncing(f->store, "ANA@cliente.es", &error), "DSN 5.1.1"));
+	list = store_address_list(f->store, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(list->len, ==, 1);
+	g_assert_cmpstr(((store_address_state *)list->pdata[0])->address, ==, "ana@cliente.es");
+	g_assert_true(store_address_clear(f->store, "ana@cliente.es", &error));
+	g_assert_null(store_address_bouncing(f->store, "ana@cliente.es", &error));
+	g_assert_false(store_address_clear(f->store, "ana@cliente.es", &error));
+	g_assert_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+}
+
 static void
 test_outbox_concurrent(fixture *f, gconstpointer data)
 {
@@ -1083,6 +1130,7 @@ main(int argc, char **argv)
 		{ "/store/outbox/claim", test_outbox_claim },
 		{ "/store/outbox/lease-expired", test_outbox_lease_expired },
 		{ "/store/outbox/mark", test_outbox_mark },
+		{ "/store/address/bounce", test_address_bounce },
 		{ "/store/outbox/concurrent", test_outbox_concurrent },
 		{ "/store/outbox/processes", test_outbox_processes },
 		{ "/store/rollback", test_rollback },
