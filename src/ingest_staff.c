@@ -38,14 +38,9 @@ ingest_signed_code(const ingest_context *ctx)
 static void
 ingest_staff_hold(ingest_context *ctx, const store_ticket *ticket, const char *agent, const char *reason)
 {
-	g_auto(ingest_transition) transition = { 0 };
-
-	ingest_hold(ctx, reason);
-	if (ctx->error != NULL || agent == NULL || ticket == NULL)
-		return;
-	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
-	ticket_tell_held(&transition.change, ticket->id, agent, reason, &ctx->error);
-	if (ctx->result->decision.ticket == NULL)
+	ingest_hold_for(ctx, reason, ticket, agent);
+	if (ctx->error == NULL && ticket != NULL && ctx->result->decision.action == ACTION_HOLD &&
+	    ctx->result->decision.ticket == NULL)
 		ctx->result->decision.ticket = g_strdup(ticket->code);
 }
 

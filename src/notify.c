@@ -27,6 +27,7 @@ typedef struct {
 	char *address;
 	char *name;
 	char *language;
+	const char *unmailed;       /* a rule of who is mailed left this one out: why */
 } notify_recipient;
 
 static void
@@ -65,12 +66,20 @@ notify_always_to_sender(notify_kind kind)
 	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
 }
 
+/* notify_held_reply - the answer to a held mail: to its sender alone, no ticket needed. */
+static gboolean
+notify_held_reply(notify_kind kind)
+{
+	return kind == NOTIFY_HELD_SUBACCOUNT || kind == NOTIFY_HELD_UNKNOWN;
+}
+
 /* notify_to_author - notices meant for the author of the change: the answers to their
  * mail, what was wrong with their commands, a mail held in their name. */
 static gboolean
 notify_to_author(notify_kind kind)
 {
-	return notify_always_to_sender(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR || kind == NOTIFY_STAFF_HELD;
+	return notify_always_to_sender(kind) || notify_held_reply(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR ||
+	       kind == NOTIFY_STAFF_HELD;
 }
 
 /*
@@ -143,8 +152,11 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	for (guint i = 0; i < subaccounts->len; i++) {
 		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
 
-		if (sub->notify)
-			notify_add(recipients, sub->email, NULL, account.language);
+		notify_add(recipients, sub->email, NULL, account.language);
+		/* Listed all the same, so that who was not told is on record with the reason. */
+		if (!sub->notify)
+			((notify_recipient *)g_ptr_array_index(recipients, recipients->len - 1))->unmailed =
+				"no notify right";
 	}
 	store_account_clear(&account);
 	return g_steal_pointer(&recipients);
@@ -174,9 +186,11 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
+	/* A bounce stops every notice, a person's too: the address does not take our mail. */
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
-	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
+	/* auto_per_hour is against robots answering robots: a person's action is always told. */
+	if (!compose_automatic(event->kind) || event->person || (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
 	                                            config->smtp.auto_per_hour + 1, error)) < 0)
@@ -223,10 +237,11 @@ notify_queue_one(const ticketd_config *config, store *db, const notify_event *ev
 		.ticket_id = ticket->id, .recipient = recipient->address,
 		.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
 		.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
-		.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
+		.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED, .person = event->person,
 	};
 
-	return store_outbox_add(db, &row, error) > 0 && store_message_id_add(db, message_id, ticket->id, error);
+	return store_outbox_add(db, &row, error) > 0 &&
+	       (ticket->id == 0 || store_message_id_add(db, message_id, ticket->id, error));
 }
 
 /* notify_record_suppressed - a row that says who was not mailed, and why. */
@@ -242,7 +257,8 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
-	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", ticket->code, printable,
+	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", *ticket->code ? ticket->code : "NOQUEUE",
+	         printable,
 	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
@@ -257,6 +273,25 @@ notify_log_author(const store_ticket *ticket, const notify_event *event, const c
 	         event_notice_name(event->kind), NOTIFY_AUTHOR);
 }
 
+/*
+ * notify_ticket - the ticket a notice is about; for held mail that reached no ticket, one
+ * made of the department and subject alone (code "", id 0), so the sender and the
+ * department's staff are told all the same. FALSE when there is nothing to tell about.
+ */
+static gboolean
+notify_ticket(store *db, const notify_event *event, store_ticket *ticket, GError **error)
+{
+	if (event->ticket_id != 0 || (event->kind != NOTIFY_STAFF_HELD && !notify_held_reply(event->kind)))
+		return store_ticket_by_id(db, event->ticket_id, ticket, error);
+	if (event->department == NULL)
+		return FALSE;
+	ticket->code = g_strdup("");
+	ticket->department = g_strdup(event->department);
+	ticket->subject = g_strdup(event->subject ? event->subject : "");
+	ticket->status = g_strdup("");
+	return TRUE;
+}
+
 gboolean
 notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
 {
@@ -264,17 +299,21 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 	g_autoptr(GPtrArray) recipients = NULL;
 	gboolean ok = TRUE;
 
-	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
+	if (!notify_ticket(db, event, &ticket, error))
 		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
 	if (NOTIFY_IS_STAFF(event->kind))
 		recipients = notify_staff_recipients(config, event, &ticket);
-	else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+	else if (notify_held_reply(event->kind)) {
+		recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+		notify_add(recipients, event->sender, NULL, config->language);
+	} else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return FALSE;
 	}
 	for (guint i = 0; ok && i < recipients->len; i++) {
 		const notify_recipient *recipient = g_ptr_array_index(recipients, i);
-		const char *reason = notify_suppressed(config, db, event, recipient->address, now, error);
+		const char *reason = recipient->unmailed ? recipient->unmailed
+		                     : notify_suppressed(config, db, event, recipient->address, now, error);
 
 		if (error != NULL && *error != NULL)
 			ok = FALSE;

@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "ingest.h"
 #include "log.h"
+#include "status.h"
 
 static void
 json_address(JsonBuilder *json, const mail_address *address)
@@ -134,34 +135,87 @@ list_json_ticket(JsonBuilder *json, const store_ticket *ticket)
 	json_builder_end_object(json);
 }
 
-/* list_print_table - the columns a person scans: code, status, department, priority, count, subject. */
+/* list_age - how long since the customer's last word (or the opening): "3d4h", "2h5m", "40m". */
+static char *
+list_age(const store_ticket *ticket, int64_t now)
+{
+	int64_t age = MAX(now - (ticket->last_customer ? ticket->last_customer : ticket->created), 0);
+
+	if (age >= 86400)
+		return g_strdup_printf("%" G_GINT64_FORMAT "d%" G_GINT64_FORMAT "h", age / 86400, age % 86400 / 3600);
+	if (age >= 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h%" G_GINT64_FORMAT "m", age / 3600, age % 3600 / 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT "m", age / 60);
+}
+
+/* list_print_table - the columns a person scans: code, status, department, priority, age, count, subject. */
 static void
 list_print_table(GPtrArray *tickets)
 {
-	printf("%-12s %-16s %-12s %-8s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "PRIORITY", "MSGS",
-	       "LAST CUSTOMER", "ACCOUNT", "SUBJECT");
+	int64_t now = store_now();
+
+	printf("%-12s %-16s %-12s %-8s %6s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "PRIORITY", "AGE",
+	       "MSGS", "LAST CUSTOMER", "ACCOUNT", "SUBJECT");
 	for (guint i = 0; i < tickets->len; i++) {
 		const store_ticket *ticket = g_ptr_array_index(tickets, i);
 		g_autofree char *when = ctl_time(ticket->last_customer ? ticket->last_customer : ticket->created);
+		g_autofree char *age = list_age(ticket, now);
 		g_autofree char *subject = log_printable(ticket->subject, 60);
 		g_autofree char *account = log_printable(ticket->account_email, 28);
 
-		printf("%-12s %-16s %-12s %-8s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
-		       ticket->priority, ticket->message_count, when, account, subject);
+		printf("%-12s %-16s %-12s %-8s %6s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
+		       ticket->priority, age, ticket->message_count, when, account, subject);
 	}
 	printf("%u tickets\n", tickets->len);
+}
+
+/*
+ * list_statuses - the --status values (repeated or comma-separated, internal names or
+ * labels) as "a,b"; without any, every status but closed unless --all. NULL after saying
+ * which word is no status.
+ */
+static char *
+list_statuses(const ticketd_config *config, char **words, gboolean all)
+{
+	static const char *const statuses[] = {
+		STATUS_OPEN, STATUS_ANSWERED, STATUS_CUSTOMER_REPLY, STATUS_ON_HOLD, STATUS_IN_PROGRESS,
+		STATUS_PENDING, STATUS_RESOLVED, STATUS_CLOSED,
+	};
+	GString *out = g_string_new(NULL);
+
+	for (int i = 0; words != NULL && words[i] != NULL; i++) {
+		g_auto(GStrv) parts = g_strsplit(words[i], ",", -1);
+
+		for (int j = 0; parts[j] != NULL; j++) {
+			const char *status = status_from_word(config, g_strstrip(parts[j]));
+
+			if (status == NULL) {
+				fprintf(stderr, "ticketctl list: --status %s is no status; use one of open answered "
+				        "customer_reply on_hold in_progress pending resolved closed, or their labels\n", parts[j]);
+				g_string_free(out, TRUE);
+				return NULL;
+			}
+			g_string_append_printf(out, "%s%s", out->len ? "," : "", status);
+		}
+	}
+	for (gsize i = 0; out->len == 0 && !all && i < G_N_ELEMENTS(statuses) - 1; i++)
+		g_string_append_printf(out, "%s%s", i ? "," : "", statuses[i]);
+	return g_string_free(out, FALSE);
 }
 
 int
 ctl_list(ctl_context *ctx, int argc, char **argv)
 {
-	g_autofree char *status = NULL, *department = NULL, *account = NULL, *assignee = NULL;
+	g_autofree char *department = NULL, *account = NULL, *assignee = NULL, *statuses = NULL;
 	g_autofree char *since = NULL, *until = NULL;
+	g_auto(GStrv) status = NULL;
+	gboolean all = FALSE;
 	GOptionEntry options[] = {
-		{ "status", 0, 0, G_OPTION_ARG_STRING, &status, "only this status", "STATUS" },
+		{ "status", 0, 0, G_OPTION_ARG_STRING_ARRAY, &status, "only these statuses (repeatable, or a,b)", "STATUS" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "closed tickets too", NULL },
 		{ "department", 0, 0, G_OPTION_ARG_STRING, &department, "only this department", "SLUG" },
 		{ "account", 0, 0, G_OPTION_ARG_STRING, &account, "only this account", "EMAIL" },
-		{ "assignee", 0, 0, G_OPTION_ARG_STRING, &assignee, "only tickets assigned to", "AGENT" },
+		{ "assignee", 0, 0, G_OPTION_ARG_STRING, &assignee, "only tickets assigned to (none: unassigned)", "AGENT" },
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "created at or after", "DATE" },
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "created before", "DATE" },
 		{ NULL }
@@ -171,15 +225,19 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	int code;
 
-	if (!ctl_parse(ctx, "", "Tickets in queue order: oldest last customer message first.", options, &argc, &argv))
+	if (!ctl_parse(ctx, "", "Open tickets in queue order: higher priority, then oldest customer word first.",
+	               options, &argc, &argv))
 		return EX_USAGE;
-	filter = (store_ticket_filter){ status, department, account, assignee, 0, 0 };
+	if ((code = ctl_open(ctx)) != EX_OK)
+		return code;
+	if ((statuses = list_statuses(ctx->config, status, all)) == NULL)
+		return EX_USAGE;
+	filter = (store_ticket_filter){ *statuses ? statuses : NULL, department, account,
+	                                assignee && strcmp(assignee, "none") == 0 ? "" : assignee, 0, 0 };
 	if ((since && (filter.since = ctl_parse_time(since)) < 0) || (until && (filter.until = ctl_parse_time(until)) < 0)) {
 		fprintf(stderr, "ticketctl list: dates look like 2025-02-03 or \"2025-02-03 10:15\"\n");
 		return EX_USAGE;
 	}
-	if ((code = ctl_open(ctx)) != EX_OK)
-		return code;
 	if ((tickets = store_ticket_list(ctx->db, &filter, &error)) == NULL)
 		return ctl_store_error("listing tickets", error);
 	if (ctx->json) {
