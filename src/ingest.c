@@ -426,13 +426,14 @@ ingest_unthreaded(ingest_context *ctx, sender_identity identity, const char *why
 		            "(ticketctl staff address)");
 		return;
 	}
+	/* Known, but not allowed to open: a person decides, whatever unknown_sender says. */
+	if (identity.role != SENDER_UNKNOWN) {
+		ingest_hold(ctx, identity.role == SENDER_DISABLED ? "sender's account is disabled" : INGEST_HELD_SUBACCOUNT);
+		return;
+	}
 	switch (ctx->config->unknown_sender) {
 	case UNKNOWN_SENDER_CREATE:
-		if (identity.role == SENDER_UNKNOWN)
-			ingest_new_account(ctx);
-		else
-			ingest_hold(ctx, identity.role == SENDER_DISABLED ? "sender's account is disabled"
-			                                                   : INGEST_HELD_SUBACCOUNT);
+		ingest_new_account(ctx);
 		return;
 	case UNKNOWN_SENDER_HOLD:
 		ingest_hold(ctx, INGEST_HELD_UNKNOWN);

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "ctl.h"
+#include "event.h"
 #include "ingest.h"
 #include "log.h"
 #include "status.h"
@@ -254,10 +255,39 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	return EX_OK;
 }
 
+/* show_notice_of - whether a notice belongs to the event before next: notices are queued
+ * in the transaction of their event, so at its time, before any later event. */
+static gboolean
+show_notice_of(const store_outbox_row *row, const store_event *next)
+{
+	return next == NULL || row->created < next->created;
+}
+
+/* show_json_notices - an event's notices: recipient, kind, state, and why one was not sent. */
+static void
+show_json_notices(JsonBuilder *json, GPtrArray *notices, guint *n, const store_event *next)
+{
+	json_builder_set_member_name(json, "notices");
+	json_builder_begin_array(json);
+	for (; *n < notices->len && show_notice_of(notices->pdata[*n], next); (*n)++) {
+		const store_outbox_row *row = notices->pdata[*n];
+
+		json_builder_begin_object(json);
+		ctl_json_string(json, "recipient", row->recipient);
+		ctl_json_string(json, "kind", row->kind);
+		ctl_json_string(json, "state", row->state);
+		ctl_json_string(json, "reason", strcmp(row->state, OUTBOX_SUPPRESSED) == 0 ? row->last_error : NULL);
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+}
+
 static void
 show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GPtrArray *events,
-          GPtrArray *attachments)
+          GPtrArray *attachments, GPtrArray *notices)
 {
+	guint n = 0;
+
 	json_builder_begin_object(json);
 	json_builder_set_member_name(json, "ticket");
 	list_json_ticket(json, ticket);
@@ -291,6 +321,7 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 		ctl_json_string(json, "new_status", event->new_status);
 		ctl_json_string(json, "detail", event->detail);
 		ctl_json_int(json, "created", event->created);
+		show_json_notices(json, notices, &n, i + 1 < events->len ? g_ptr_array_index(events, i + 1) : NULL);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);
@@ -313,7 +344,8 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 }
 
 static void
-show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments)
+show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments,
+          GPtrArray *notices)
 {
 	g_autofree char *subject = log_printable(ticket->subject, 200);
 
@@ -336,13 +368,23 @@ show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GP
 
 		printf("attachment %d: %s (%s, %zu bytes)\n", info->index, name, info->content_type, info->size);
 	}
-	for (guint i = 0; i < events->len; i++) {
+	for (guint i = 0, n = 0; i < events->len; i++) {
 		const store_event *event = g_ptr_array_index(events, i);
+		const store_event *next = i + 1 < events->len ? g_ptr_array_index(events, i + 1) : NULL;
 		g_autofree char *when = ctl_time(event->created);
 
 		printf("event %s %s %s%s%s%s\n", when, event->kind, event->actor ? event->actor : "",
 		       event->new_status ? " → " : "", event->new_status ? event->new_status : "",
 		       event->detail ? event->detail : "");
+		for (; n < notices->len && show_notice_of(notices->pdata[n], next); n++) {
+			const store_outbox_row *row = notices->pdata[n];
+			g_autofree char *to = log_printable(row->recipient, 254);
+
+			if (strcmp(row->state, OUTBOX_SUPPRESSED) == 0)
+				printf("  not mailed: %s (%s) %s\n", to, row->last_error ? row->last_error : "", row->kind);
+			else
+				printf("  mailed: %s %s (%s)\n", to, row->kind, row->state);
+		}
 	}
 }
 
@@ -350,7 +392,7 @@ int
 ctl_show(ctl_context *ctx, int argc, char **argv)
 {
 	store_ticket ticket = { 0 };
-	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL;
+	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL, notices = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *code_upper = NULL;
 	int code;
@@ -372,17 +414,18 @@ ctl_show(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((messages = store_message_list(ctx->db, ticket.id, &error)) == NULL ||
 	    (events = store_event_list(ctx->db, ticket.id, &error)) == NULL ||
-	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL) {
+	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL ||
+	    (notices = store_outbox_since(ctx->db, ticket.id, 0, &error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return ctl_store_error("reading the ticket", error);
 	}
 	if (ctx->json) {
 		g_autoptr(JsonBuilder) json = json_builder_new();
 
-		show_json(json, &ticket, messages, events, attachments);
+		show_json(json, &ticket, messages, events, attachments, notices);
 		ctl_print_json(json);
 	} else {
-		show_text(&ticket, messages, events, attachments);
+		show_text(&ticket, messages, events, attachments, notices);
 	}
 	store_ticket_clear(&ticket);
 	return EX_OK;
