@@ -38,6 +38,7 @@ ingest_signed_code(const ingest_context *ctx)
 static void
 ingest_staff_hold(ingest_context *ctx, const store_ticket *ticket, const char *agent, const char *reason)
 {
+	ctx->hold_quietly = agent == NULL;     /* a token of no agent: no one to tell of it */
 	ingest_hold_for(ctx, reason, ticket, agent);
 	if (ctx->error == NULL && ticket != NULL && ctx->result->decision.action == ACTION_HOLD &&
 	    ctx->result->decision.ticket == NULL)
@@ -84,6 +85,7 @@ ingest_staff_ticket(ingest_context *ctx, const store_ticket *ticket, const char 
 		                                          commands->customer ? "#cliente belongs on the desk address" : "");
 
 		g_strchomp(reason);
+		ctx->hold_quietly = TRUE;       /* the agent is answered with the problems instead */
 		ingest_hold(ctx, reason);
 		if (ctx->error == NULL)
 			ticket_tell_command_error(&transition.change, ticket, reason, &ctx->error);

@@ -41,22 +41,23 @@ notify_recipient_free(gpointer data)
 	g_free(recipient);
 }
 
-/* notify_add - one recipient, once. */
-static void
+/* notify_add - one recipient, once; the new one, NULL when it was there already. */
+static notify_recipient *
 notify_add(GPtrArray *recipients, const char *address, const char *name, const char *language)
 {
 	notify_recipient *recipient;
 
 	if (address == NULL || *address == '\0')
-		return;
+		return NULL;
 	for (guint i = 0; i < recipients->len; i++)
 		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
-			return;
+			return NULL;
 	recipient = g_new0(notify_recipient, 1);
 	recipient->address = g_ascii_strdown(address, -1);
 	recipient->name = g_strdup(name ? name : "");
 	recipient->language = g_strdup(language ? language : "es");
 	g_ptr_array_add(recipients, recipient);
+	return recipient;
 }
 
 /* notify_always_to_sender - the answers to one mail go to whoever wrote it. */
@@ -152,11 +153,11 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	for (guint i = 0; i < subaccounts->len; i++) {
 		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
 
-		notify_add(recipients, sub->email, NULL, account.language);
+		notify_recipient *added = notify_add(recipients, sub->email, NULL, account.language);
+
 		/* Listed all the same, so that who was not told is on record with the reason. */
-		if (!sub->notify)
-			((notify_recipient *)g_ptr_array_index(recipients, recipients->len - 1))->unmailed =
-				"no notify right";
+		if (added != NULL && !sub->notify)
+			added->unmailed = "no notify right";
 	}
 	store_account_clear(&account);
 	return g_steal_pointer(&recipients);

@@ -199,7 +199,9 @@ list_statuses(const ticketd_config *config, char **words, gboolean all)
 			g_string_append_printf(out, "%s%s", out->len ? "," : "", status);
 		}
 	}
-	for (gsize i = 0; out->len == 0 && !all && i < G_N_ELEMENTS(statuses) - 1; i++)
+	if (out->len > 0 || all)
+		return g_string_free(out, FALSE);
+	for (gsize i = 0; i < G_N_ELEMENTS(statuses) - 1; i++)     /* all but the last: closed */
 		g_string_append_printf(out, "%s%s", i ? "," : "", statuses[i]);
 	return g_string_free(out, FALSE);
 }

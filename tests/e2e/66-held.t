@@ -107,6 +107,7 @@ is "$(ctl --json list --status open --status closed | grep -c '"code"')" 2 "and 
 ctl list --status nada 2>/dev/null; is $? 64 "an unknown status: exit 64"
 ctl assign "$A" agente2@example.com >/dev/null
 is "$(ctl --json list --assignee none | grep -c '"code"')" 1 "--assignee none: the unassigned open one"
+is "$(ctl --json list | grep -c '"code"')" 2 "list shows every ticket that is not closed"
 ctl reply "$A" --actor agente1@example.com --file /dev/stdin <<EOT >/dev/null
 Hecho.
 EOT
