@@ -40,6 +40,7 @@ typedef struct {
 } smtp_config;
 
 typedef struct {
+	gboolean allow_remote;      /* inet: listeners off the loopback (dangerous) */
 	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
 	int socket_mode;
 	char *socket_owner;
@@ -96,6 +97,7 @@ typedef struct {
 	int parse_failures;         /* worker deaths on one message before it is held unparsed */
 	int parse_timeout;          /* seconds one message may be parsed and decided */
 	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
+	char **authserv_ids;        /* our MTA's authserv-id(s): the Authentication-Results trusted */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */
@@ -116,6 +118,8 @@ const char *config_path(const char *from_command_line);
 
 ticketd_config *config_load(const char *path, GError **error);
 void config_free(ticketd_config *config);
+/* config_check_templates - templates/ and templates/LANG for every language exist; else file:line. */
+gboolean config_check_templates(const ticketd_config *config, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)
 
 /*

@@ -25,6 +25,7 @@
 #define EVENT_DELIVERY_FAILED "delivery_failed" /* a notification failed for good */
 #define EVENT_PRIORITY  "priority"      /* a person set the priority (detail: the new one) */
 #define EVENT_DEPARTMENT "department"   /* moved to another department (detail: its slug) */
+#define EVENT_MESSAGE_ID_REUSED "message_id_reused" /* a mail came with another mail's Message-ID */
 /* Robot mail on a ticket is recorded under its mail class name: bounce, auto_reply, loop. */
 
 /* Outbox states (outbox.state). */

@@ -26,6 +26,8 @@ typedef struct {
 	const department_config *department;
 	char *plus_detail;
 	char *dedup_key;
+	char *gate_reason;          /* a hold reason made for this mail, when one was */
+	char *reused_from;          /* the ticket of another mail with this Message-ID */
 	const char *sender;         /* From address, lower case, "" when missing */
 	int64_t now;
 	ingest_result *result;
@@ -59,8 +61,12 @@ void ingest_hold(ingest_context *ctx, const char *reason);
  * Released by a person, the same reason holds it no more: it goes in instead. */
 void ingest_hold_for(ingest_context *ctx, const char *reason, const store_ticket *ticket, const char *agent);
 
-/* ingest_dmarc_passed - the receiving MTA's Authentication-Results says dmarc=pass. */
-gboolean ingest_dmarc_passed(const parsed_message *message);
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean ingest_from_unsound(const parsed_message *message);
+
+/* ingest_dmarc_passed - our MTA's Authentication-Results say DMARC passed for the From's
+ * domain (RFC 8601, authserv_id); *why says why not, when why is not NULL. */
+gboolean ingest_dmarc_passed(const ingest_context *ctx, const char **why);
 
 /* ingest_signed - mail to an agent's signed address (soporte+CODE.token@, +desk.token@):
  * the agent's reply, commands or ticket for a customer, or held with the reason. */

@@ -22,6 +22,13 @@
 /* The author of a change gets no copy of their own words. */
 #define NOTIFY_AUTHOR "the author of the change"
 #define NOTIFY_BACKOFF_MAX 3600
+/*
+ * Marking a row sent after the relay said 250 is tried this often, a second apart, on a
+ * busy or full database: a row left sending is sent again once its lease ends. Each try
+ * first waits out the store's busy timeout (10 s); all of them stay inside the lease.
+ */
+#define NOTIFY_MARK_TRIES 12
+G_STATIC_ASSERT(NOTIFY_MARK_TRIES * 11 < NOTIFY_LEASE_MIN);
 
 typedef struct {
 	char *address;
@@ -348,6 +355,35 @@ notify_lease(const ticketd_config *config)
 	return MAX(longest, NOTIFY_LEASE_MIN);
 }
 
+/* notify_retryable - a store error that waiting may cure: busy, or full. */
+static gboolean
+notify_retryable(const GError *error)
+{
+	return error != NULL && error->domain == STORE_ERROR &&
+	       (error->code == STORE_ERROR_BUSY || error->code == STORE_ERROR_FULL);
+}
+
+/* notify_mark_sent - the relay took the mail: the mark must hold, or it goes out twice. */
+static gboolean
+notify_mark_sent(store *db, const store_outbox_row *row, int attempts, int64_t now, GError **error)
+{
+	for (int try = 1;; try++) {
+		g_autoptr(GError) local = NULL;
+
+		if (store_outbox_mark(db, row->id, OUTBOX_SENT, attempts, now, NULL, &local))
+			return TRUE;
+		if (try == NOTIFY_MARK_TRIES || !notify_retryable(local)) {
+			log_warning("outbox %" G_GINT64_FORMAT ": sent, but not marked sent after %d tries (%s): "
+			            "it goes out once more when its lease ends", row->id, try, local->message);
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		log_warning("outbox %" G_GINT64_FORMAT ": sent; marking it sent failed (%s), trying again",
+		            row->id, local->message);
+		g_usleep(G_USEC_PER_SEC);
+	}
+}
+
 /*
  * notify_settle - record the outcome of one attempt. A temporary failure is retried until
  * the row is retry_max_age old; the first attempt after `outbox retry` always is.
@@ -364,7 +400,7 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 	if (result == FAILURE_OK) {
 		log_info("outbox %" G_GINT64_FORMAT ": to=<%s>, message-id=<%s>, kind=%s, status=sent", row->id,
 		         printable, row->message_id, row->kind);
-		return store_outbox_mark(db, row->id, OUTBOX_SENT, attempts, now, NULL, error);
+		return notify_mark_sent(db, row, attempts, now, error);
 	}
 	if (result == FAILURE_TEMPORARY && (row->attempts == 0 || now - row->created < config->smtp.retry_max_age)) {
 		int64_t next = now + notify_backoff(row->attempts);
@@ -383,13 +419,19 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 	                        detail ? detail : reason, now, error));
 }
 
+int
+notify_flush(const ticketd_config *config, store *db, GError **error)
+{
+	return notify_flush_report(config, db, NULL, error);
+}
+
 /*
- * notify_flush - claim, send, mark, until nothing is due. One SMTP client (so one
+ * notify_flush_report - claim, send, mark, until nothing is due. One SMTP client (so one
  * connection) for the whole run. When no server answers at all, or TLS or login fails,
  * the rest wait for the next run instead of each failing the same way.
  */
 int
-notify_flush(const ticketd_config *config, store *db, GError **error)
+notify_flush_report(const ticketd_config *config, store *db, gboolean *relay_down, GError **error)
 {
 	g_autoptr(smtp_client) client = NULL;
 	int64_t lease = notify_lease(config);
@@ -416,10 +458,12 @@ notify_flush(const ticketd_config *config, store *db, GError **error)
 			/* TLS, login or setup: every other row would fail the same way. */
 			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
 			            config->smtp.url, reason);
-			break;
+		} else if (smtp_last_reply(client) != 0) {
+			continue;
 		}
-		if (smtp_last_reply(client) == 0)
-			break;
+		if (relay_down != NULL)
+			*relay_down = TRUE;
+		break;
 	}
 	return error != NULL && *error != NULL ? -1 : sent;
 }

@@ -33,8 +33,9 @@ typedef enum {
 	/* store_message.c: messages, raw bytes, attachments and held mail */
 	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_TICKET_BUMP, ST_MESSAGE_LIST, ST_RAW_GET,
 	ST_BLOB_ADD, ST_BLOB_GET, ST_ATTACHMENT_ADD, ST_ATTACHMENT_LIST, ST_HOLD_ADD,
+	ST_MESSAGE_HAS_KEY,
 	/* store_intake.c: deliveries, a sender's recent mail, IMAP sources */
-	ST_DELIVERY_FIND, ST_DELIVERY_ADD, ST_INTAKE_COUNT,
+	ST_DELIVERY_FIND, ST_DELIVERY_ADD, ST_DELIVERY_ANY, ST_INTAKE_COUNT, ST_INTAKE_ADD, ST_INTAKE_PRUNE,
 	ST_IMAP_STATE_GET, ST_IMAP_STATE_SET,
 	/* store_search.c: full-text search */
 	ST_SEARCH,

@@ -219,12 +219,24 @@ static const char schema_v5[] =
 	"PRAGMA user_version = 5;";
 
 /*
- * Schema version 6: what became of held mail (released into a ticket or discarded, by
+ * Schema version 6: intake_per_hour counts each mail against the identity that vouches
+ * for it (the From only when it is authenticated, else the envelope sender), which the
+ * messages and held tables do not keep. Counting starts afresh from here.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE intake ("
+	" identity TEXT NOT NULL COLLATE NOCASE,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX intake_identity ON intake(identity, created);"
+	"PRAGMA user_version = 6;";
+
+/*
+ * Schema version 7: what became of held mail (released into a ticket or discarded, by
  * whom, when), kept beside held so its raw bytes stay the last column; and which outbox
  * rows are automatic mail, the only ones auto_per_hour counts: a notice a person caused
  * is not (a status change or close at ticketctl, like a staff reply).
  */
-static const char schema_v6[] =
+static const char schema_v7[] =
 	"CREATE TABLE held_outcome ("
 	" held_id INTEGER PRIMARY KEY REFERENCES held(id),"
 	" action TEXT NOT NULL CHECK (action IN ('released', 'discarded')),"
@@ -237,10 +249,12 @@ static const char schema_v6[] =
 	"DROP INDEX outbox_automatic;"
 	"CREATE INDEX outbox_automatic ON outbox(recipient, created)"
 	" WHERE automatic = 1 AND state <> '" OUTBOX_SUPPRESSED "';"
-	"PRAGMA user_version = 6;";
+	"PRAGMA user_version = 7;";
 
 /* migrations[n] takes a database from version n to n + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6 };
+static const char *const migrations[] = {
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
+};
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 
 /* schema_version - PRAGMA user_version, or -1 on error. */

@@ -67,6 +67,10 @@ inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_resu
 	}
 	json_builder_end_array(json);
 	ctl_json_string(json, "class", mail_class_name(result->class));
+	ctl_json_string(json, "signal", result->class_signal);
+	ctl_json_string(json, "bounce_recipient", message->bounce_recipient);
+	ctl_json_string(json, "bounce_status", message->bounce_status);
+	ctl_json_string(json, "original_message_id", message->original_message_id);
 	json_builder_set_member_name(json, "decision");
 	json_builder_begin_object(json);
 	ctl_json_string(json, "action", result->failure.class == FAILURE_TEMPORARY ? "tempfail" :
@@ -191,8 +195,8 @@ list_statuses(const ticketd_config *config, char **words, gboolean all)
 			const char *status = status_from_word(config, g_strstrip(parts[j]));
 
 			if (status == NULL) {
-				fprintf(stderr, "ticketctl list: --status %s is no status; use one of open answered "
-				        "customer_reply on_hold in_progress pending resolved closed, or their labels\n", parts[j]);
+				fprintf(stderr, "ticketctl list: unknown status \"%s\"; use a name or label of ticketctl(1) "
+				        "STATUSES, e.g. open or Abierto\n", parts[j]);
 				g_string_free(out, TRUE);
 				return NULL;
 			}

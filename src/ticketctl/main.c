@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "mime.h"
+#include "version.h"
 
 typedef struct {
 	const char *name;
@@ -48,7 +49,7 @@ static const ctl_command commands[] = {
 static void
 ctl_usage(FILE *out)
 {
-	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n       ticketctl --help | --version\n\ncommands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(out, "  %s\n", commands[i].summary);
 	fprintf(out, "\n`ticketctl COMMAND --help` shows a command's options; see ticketctl(1).\n");
@@ -71,6 +72,9 @@ main(int argc, char **argv)
 			ctx.config_file = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			ctl_usage(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("ticketctl %s\n", TICKETD_VERSION);
 			return EX_OK;
 		} else {
 			fprintf(stderr, "ticketctl: unknown option %s\n", argv[i]);

@@ -159,7 +159,8 @@ is(sql("select count(*) from outbox where recipient = 'robot\@tienda-online.es' 
    'the next one is suppressed, with its reason');
 
 # An auto-responder war: a robot that answers every mail it gets with a fresh mail, no
-# tag, no threading, no Auto-Submitted. The exchange must stop within the limit.
+# tag, no threading, no Auto-Submitted, no subject an auto-reply is known by. The
+# exchange must stop within the limit.
 config("auto_per_hour = 5");
 clear_sink();
 my %answered;
@@ -172,7 +173,7 @@ while ($rounds < 20) {
 	last unless @new;
 	$rounds++;
 	for my $n (1 .. @new) {
-		ticketd_deliver(mail(from => 'robot@autorespuestas.es', subject => "Respuesta automática $rounds.$n",
+		ticketd_deliver(mail(from => 'robot@autorespuestas.es', subject => "Su mensaje $rounds.$n",
 		             id => "r$rounds.$n\@autorespuestas.es", body => 'Gracias por su mensaje.'),
 		        '-r', 'soporte@example.com');
 	}

@@ -993,8 +993,9 @@ test_migrate_from_v2(fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	store_close(f->store);
 	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; DROP INDEX outbox_automatic; DROP TABLE held_outcome;"
-	                             " ALTER TABLE outbox DROP COLUMN automatic; PRAGMA user_version = 2", NULL, NULL, NULL),
+	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; DROP INDEX outbox_automatic; DROP TABLE intake;"
+	                             " DROP TABLE held_outcome; ALTER TABLE outbox DROP COLUMN automatic;"
+	                             " PRAGMA user_version = 2", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);
@@ -1023,7 +1024,7 @@ test_migrate_held_from_v3(fixture *f, gconstpointer data)
 	                             "INSERT INTO held_v3 SELECT id, reason, sender, recipient, raw, created FROM held;"
 	                             "DROP TABLE held; ALTER TABLE held_v3 RENAME TO held;"
 	                             "CREATE INDEX held_sender ON held(sender, created);"
-	                             "DROP INDEX outbox_automatic; ALTER TABLE outbox DROP COLUMN automatic;"
+	                             "DROP INDEX outbox_automatic; DROP TABLE intake; ALTER TABLE outbox DROP COLUMN automatic;"
 	                             " PRAGMA user_version = 3", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
