@@ -38,14 +38,10 @@ ingest_signed_code(const ingest_context *ctx)
 static void
 ingest_staff_hold(ingest_context *ctx, const store_ticket *ticket, const char *agent, const char *reason)
 {
-	g_auto(ingest_transition) transition = { 0 };
-
-	ingest_hold(ctx, reason);
-	if (ctx->error != NULL || agent == NULL || ticket == NULL)
-		return;
-	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
-	ticket_tell_held(&transition.change, ticket->id, agent, reason, &ctx->error);
-	if (ctx->result->decision.ticket == NULL)
+	ctx->hold_quietly = agent == NULL;     /* a token of no agent: no one to tell of it */
+	ingest_hold_for(ctx, reason, ticket, agent);
+	if (ctx->error == NULL && ticket != NULL && ctx->result->decision.action == ACTION_HOLD &&
+	    ctx->result->decision.ticket == NULL)
 		ctx->result->decision.ticket = g_strdup(ticket->code);
 }
 
@@ -92,6 +88,7 @@ ingest_staff_ticket(ingest_context *ctx, const store_ticket *ticket, const char 
 		                                          commands->customer ? "#cliente belongs on the desk address" : "");
 
 		g_strchomp(reason);
+		ctx->hold_quietly = TRUE;       /* the agent is answered with the problems instead */
 		ingest_hold(ctx, reason);
 		if (ctx->error == NULL)
 			ticket_tell_command_error(&transition.change, ticket, reason, &ctx->error);

@@ -35,6 +35,7 @@ typedef struct {
 	char *address;
 	char *name;
 	char *language;
+	const char *unmailed;       /* a rule of who is mailed left this one out: why */
 } notify_recipient;
 
 static void
@@ -48,22 +49,23 @@ notify_recipient_free(gpointer data)
 	g_free(recipient);
 }
 
-/* notify_add - one recipient, once. */
-static void
+/* notify_add - one recipient, once; the new one, NULL when it was there already. */
+static notify_recipient *
 notify_add(GPtrArray *recipients, const char *address, const char *name, const char *language)
 {
 	notify_recipient *recipient;
 
 	if (address == NULL || *address == '\0')
-		return;
+		return NULL;
 	for (guint i = 0; i < recipients->len; i++)
 		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
-			return;
+			return NULL;
 	recipient = g_new0(notify_recipient, 1);
 	recipient->address = g_ascii_strdown(address, -1);
 	recipient->name = g_strdup(name ? name : "");
 	recipient->language = g_strdup(language ? language : "es");
 	g_ptr_array_add(recipients, recipient);
+	return recipient;
 }
 
 /* notify_always_to_sender - the answers to one mail go to whoever wrote it. */
@@ -73,12 +75,20 @@ notify_always_to_sender(notify_kind kind)
 	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
 }
 
+/* notify_held_reply - the answer to a held mail: to its sender alone, no ticket needed. */
+static gboolean
+notify_held_reply(notify_kind kind)
+{
+	return kind == NOTIFY_HELD_SUBACCOUNT || kind == NOTIFY_HELD_UNKNOWN;
+}
+
 /* notify_to_author - notices meant for the author of the change: the answers to their
  * mail, what was wrong with their commands, a mail held in their name. */
 static gboolean
 notify_to_author(notify_kind kind)
 {
-	return notify_always_to_sender(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR || kind == NOTIFY_STAFF_HELD;
+	return notify_always_to_sender(kind) || notify_held_reply(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR ||
+	       kind == NOTIFY_STAFF_HELD;
 }
 
 /*
@@ -169,8 +179,11 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	for (guint i = 0; i < subaccounts->len; i++) {
 		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
 
-		if (sub->notify)
-			notify_add(recipients, sub->email, NULL, account.language);
+		notify_recipient *added = notify_add(recipients, sub->email, NULL, account.language);
+
+		/* Listed all the same, so that who was not told is on record with the reason. */
+		if (added != NULL && !sub->notify)
+			added->unmailed = "no notify right";
 	}
 	ok = notify_add_watchers(db, event, ticket, recipients, account.language, error);
 	store_account_clear(&account);
@@ -201,9 +214,11 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
+	/* A bounce stops every notice, a person's too: the address does not take our mail. */
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
-	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
+	/* auto_per_hour is against robots answering robots: a person's action is always told. */
+	if (!compose_automatic(event->kind) || event->person || (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
 	                                            config->smtp.auto_per_hour + 1, error)) < 0)
@@ -264,13 +279,13 @@ notify_queue_mail(const ticketd_config *config, store *db, const notify_event *e
 			.ticket_id = ticket->id, .recipient = ((notify_recipient *)g_ptr_array_index(mailed, i))->address,
 			.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
 			.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
-			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
+			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED, .person = event->person,
 		};
 
 		if (store_outbox_add(db, &row, error) <= 0)
 			return FALSE;
 	}
-	return store_message_id_add(db, message_id, ticket->id, error);
+	return ticket->id == 0 || store_message_id_add(db, message_id, ticket->id, error);
 }
 
 /* notify_record_suppressed - a row that says who was not mailed, and why. */
@@ -286,7 +301,8 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
-	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", ticket->code, printable,
+	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", *ticket->code ? ticket->code : "NOQUEUE",
+	         printable,
 	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
@@ -323,6 +339,25 @@ notify_queue_mailed(const ticketd_config *config, store *db, const notify_event 
 	return TRUE;
 }
 
+/*
+ * notify_ticket - the ticket a notice is about; for held mail that reached no ticket, one
+ * made of the department and subject alone (code "", id 0), so the sender and the
+ * department's staff are told all the same. FALSE when there is nothing to tell about.
+ */
+static gboolean
+notify_ticket(store *db, const notify_event *event, store_ticket *ticket, GError **error)
+{
+	if (event->ticket_id != 0 || (event->kind != NOTIFY_STAFF_HELD && !notify_held_reply(event->kind)))
+		return store_ticket_by_id(db, event->ticket_id, ticket, error);
+	if (event->department == NULL)
+		return FALSE;
+	ticket->code = g_strdup("");
+	ticket->department = g_strdup(event->department);
+	ticket->subject = g_strdup(event->subject ? event->subject : "");
+	ticket->status = g_strdup("");
+	return TRUE;
+}
+
 gboolean
 notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
 {
@@ -331,17 +366,21 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 	g_autoptr(GPtrArray) mailed = g_ptr_array_new();
 	gboolean ok = TRUE;
 
-	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
+	if (!notify_ticket(db, event, &ticket, error))
 		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
 	if (NOTIFY_IS_STAFF(event->kind))
 		recipients = notify_staff_recipients(config, event, &ticket);
-	else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+	else if (notify_held_reply(event->kind)) {
+		recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+		notify_add(recipients, event->sender, NULL, config->language);
+	} else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return FALSE;
 	}
 	for (guint i = 0; ok && i < recipients->len; i++) {
 		notify_recipient *recipient = g_ptr_array_index(recipients, i);
-		const char *reason = notify_suppressed(config, db, event, recipient->address, now, error);
+		const char *reason = recipient->unmailed ? recipient->unmailed
+		                     : notify_suppressed(config, db, event, recipient->address, now, error);
 
 		if (error != NULL && *error != NULL)
 			ok = FALSE;

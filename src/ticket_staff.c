@@ -99,15 +99,19 @@ ticket_staff_mail(const ticket_change *change, const store_ticket *ticket, const
 }
 
 gboolean
-ticket_tell_held(const ticket_change *change, int64_t ticket_id, const char *agent, const char *reason,
-                 GError **error)
+ticket_tell_held(const ticket_change *change, const ticket_held *held, GError **error)
 {
 	notify_event event = {
-		.kind = NOTIFY_STAFF_HELD, .ticket_id = ticket_id, .agent = agent, .reason = reason,
-		.author = change->sender,
+		.kind = NOTIFY_STAFF_HELD, .ticket_id = held->ticket_id, .agent = held->agent, .reason = held->reason,
+		.author = change->sender, .held_id = held->id, .department = change->department,
+		.subject = held->subject,
+	};
+	notify_event answer = {
+		.kind = held->sender_notice, .ticket_id = 0, .reason = held->reason, .held_id = held->id,
+		.department = change->department, .subject = held->subject,
 	};
 
-	return ticket_notify(change, &event, error);
+	return ticket_notify(change, &event, error) && (!held->tell_sender || ticket_notify(change, &answer, error));
 }
 
 gboolean
