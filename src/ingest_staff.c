@@ -80,18 +80,18 @@ ingest_staff_change(ingest_context *ctx, ingest_transition *transition, const ch
 static void
 ingest_staff_ticket(ingest_context *ctx, const store_ticket *ticket, const char *agent)
 {
-	g_autoptr(staff_commands) commands = staff_command_parse(ctx->config, ctx->message->new_text);
+	g_autoptr(staff_commands) commands = staff_command_parse(ctx->config, ctx->message->new_text, STAFF_AT_TICKET);
 	g_auto(ingest_transition) transition = { 0 };
 
 	ingest_staff_change(ctx, &transition, agent);
-	if (commands->problems->len > 0 || commands->customer != NULL) {
-		g_autofree char *reason = g_strdup_printf("commands not applied: %s%s", commands->problems->str,
-		                                          commands->customer ? "#cliente belongs on the desk address" : "");
+	if (commands->problem_list->len > 0) {
+		g_autofree char *reason = g_strdup_printf("commands not applied: %s", commands->problems->str);
+		/* Staff notices are written in the desk's language: so is what went wrong. */
+		g_autofree char *report = staff_command_report(ctx->config, commands, ctx->config->language);
 
-		g_strchomp(reason);
-		ingest_hold(ctx, reason);
+		ingest_hold(ctx, g_strchomp(reason));
 		if (ctx->error == NULL)
-			ticket_tell_command_error(&transition.change, ticket, reason, &ctx->error);
+			ticket_tell_command_error(&transition.change, ticket, g_strchomp(report), &ctx->error);
 		g_free(ctx->result->decision.ticket);
 		ctx->result->decision.ticket = g_strdup(ticket->code);
 		return;
@@ -137,7 +137,7 @@ ingest_desk_account(ingest_context *ctx, const char *customer)
 static void
 ingest_staff_desk(ingest_context *ctx, const char *agent)
 {
-	g_autoptr(staff_commands) commands = staff_command_parse(ctx->config, ctx->message->new_text);
+	g_autoptr(staff_commands) commands = staff_command_parse(ctx->config, ctx->message->new_text, STAFF_AT_DESK);
 	g_auto(ingest_transition) transition = { 0 };
 	g_autofree char *code = NULL;
 	ticket_opening opening = { .subject = ctx->message->subject, .attachments = ctx->message->attachments };
@@ -188,8 +188,14 @@ ingest_signed(ingest_context *ctx)
 			ingest_hold(ctx, "signed address for no such ticket");
 		return;
 	}
+	/* The token was made for the code in the address: a notice sent before a merge
+	 * still answers, and the mail lands on the ticket that survived it. */
+	if (!desk && !ingest_follow_merges(ctx, &ticket)) {
+		store_ticket_clear(&ticket);
+		return;
+	}
 	agent = staff_token_agent(ctx->config, code, token);
-	if ((why = ingest_staff_proof(ctx, agent, desk ? "the desk" : ticket.code)) != NULL)
+	if ((why = ingest_staff_proof(ctx, agent, desk ? "the desk" : code)) != NULL)
 		ingest_staff_hold(ctx, desk ? NULL : &ticket, agent, why);
 	else if (desk)
 		ingest_staff_desk(ctx, agent);

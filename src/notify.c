@@ -191,10 +191,17 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }
 
+/* The help-centre articles of one event, searched once per language of its recipients. */
+typedef struct {
+	GPtrArray *articles;
+	const char *language;
+} notify_suggested;
+
 /*
  * notify_suggestions - the help-centre articles a new ticket's confirmation offers, for
- * the words of the mail that opened it; NULL for other notices. A failed search only
- * costs the suggestions: the confirmation goes out without them.
+ * the words of the mail that opened it, and the staff notice of it lists (so an agent
+ * can answer with one); NULL for other notices. A failed search only costs the
+ * suggestions: the notice goes out without them.
  */
 static GPtrArray *
 notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
@@ -204,7 +211,7 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	g_autofree char *words = NULL;
 	const store_message_row *first;
 
-	if (event->kind != NOTIFY_CREATED ||
+	if ((event->kind != NOTIFY_CREATED && event->kind != NOTIFY_STAFF_NEW) ||
 	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
 		return NULL;
 	first = thread->pdata[0];
@@ -212,12 +219,27 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
 }
 
+/* notify_suggested_in - the event's suggestions in language, searched only when the
+ * previous recipient read another language. */
+static const GPtrArray *
+notify_suggested_in(notify_suggested *suggested, store *db, const notify_event *event, const store_ticket *ticket,
+                    const char *language)
+{
+	if (suggested->language == NULL || strcmp(suggested->language, language) != 0) {
+		g_clear_pointer(&suggested->articles, g_ptr_array_unref);
+		suggested->articles = notify_suggestions(db, event, ticket, language);
+		suggested->language = language;
+	}
+	return suggested->articles;
+}
+
 /* notify_queue_one - compose for one recipient and store the row. */
 static gboolean
 notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
-                 const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
+                 const store_ticket *ticket, const notify_recipient *recipient, notify_suggested *suggested,
+                 int64_t now, GError **error)
 {
-	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, recipient->language);
+	const GPtrArray *suggestions = notify_suggested_in(suggested, db, event, ticket, recipient->language);
 	compose_request request = {
 		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
 		.recipient_name = recipient->name, .language = recipient->language, .event = event,
@@ -269,6 +291,7 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 {
 	store_ticket ticket = { 0 };
 	g_autoptr(GPtrArray) recipients = NULL;
+	notify_suggested suggested = { 0 };
 	gboolean ok = TRUE;
 
 	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
@@ -290,8 +313,9 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 		else if (reason != NULL)
 			ok = notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
 		else
-			ok = notify_queue_one(config, db, event, &ticket, recipient, now, error);
+			ok = notify_queue_one(config, db, event, &ticket, recipient, &suggested, now, error);
 	}
+	g_clear_pointer(&suggested.articles, g_ptr_array_unref);
 	store_ticket_clear(&ticket);
 	return ok;
 }
