@@ -174,4 +174,35 @@ grep -q '^  https://ayuda.example.com/correo/iphone$' "$WORK/k1"; ok $? "with it
 grep -q 'https://ayuda.example.com/correo/iphone' $(to ana@cliente.es); ok $? "and the customer's confirmation offers the same"
 grep -q '^Nuevo ticket' "$WORK/n1" && ! grep -q 'centro de ayuda' "$WORK/n1"; ok $? "a new ticket with nothing to suggest has no such block"
 
+# 11. forwarding a customer's mail to the desk address opens a ticket for that customer
+sink_reset
+deliver "$DESK" agente1@example.com fw1@example.com "Fwd: Dominio caducado" \
+	"#prioridad alta\nLlamó también por teléfono, es urgente.\n\n---------- Forwarded message ---------\nFrom: Pedro Gómez <pedro@otro.es>\nDate: Mon, 3 Feb 2025 at 09:00\nSubject: Dominio caducado\nTo: <agente1@example.com>\n\n\nMi dominio otro.es ha caducado y la web no carga.\n"
+F=$(sql "select code from tickets where subject = 'Dominio caducado'")
+[ -n "$F" ]; ok $? "an inline forward at the desk address opens a ticket under the forwarded subject ($F)"
+is "$(sql "select a.email || ' ' || t.priority from tickets t join accounts a on a.id = t.account_id where t.code = '$F'")" \
+	"pedro@otro.es high" "for the forwarded From, a new account (unknown_sender = create), with the agent's #prioridad"
+is "$(sql "select m.direction || ' ' || m.author || ' ' || m.new_text from messages m join tickets t on t.id = m.ticket_id where t.code = '$F' order by m.id")" \
+	"in pedro@otro.es Mi dominio otro.es ha caducado y la web no carga.
+note agente1@example.com Llamó también por teléfono, es urgente." "the customer's words are the first message, the agent's lines above the forward a note"
+flush
+grep -q "$F" $(to pedro@otro.es) 2>/dev/null; ok $? "the customer gets the confirmation with the code"
+text $(to pedro@otro.es) | grep -q "teléfono"; is $? 1 "and not the agent's note"
+text "$(to agente2@example.com)" | grep -q "^Mi dominio otro.es ha caducado"; ok $? "the other agents are told, with the customer's text"
+is "$(grep -l "$F" $(to agente1@example.com) 2>/dev/null | wc -l | tr -d ' ')" 0 "the forwarding agent is not"
+
+sink_reset
+printf 'From: agente1@example.com\nTo: %s\nSubject: RV: Certificado\nMessage-ID: <fw2@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="fw"\n\n--fw\nContent-Type: text/plain; charset=utf-8\n\nOs reenvío lo de Ana.\n\n--fw\nContent-Type: message/rfc822\n\nFrom: Ana <ana@cliente.es>\nTo: agente1@example.com\nSubject: Certificado SSL caducado\nMessage-ID: <ssl1@cliente.es>\nDate: Mon, 3 Feb 2025 09:00:00 +0100\n\nEl certificado de mi web ha caducado.\n\n--fw--\n' "$DESK" |
+	"$TICKETD" deliver -c "$CONF" -r "$DESK" 2>>"$WORK/stderr"
+S=$(sql "select code from tickets where subject = 'Certificado SSL caducado'")
+is "$(sql "select m.direction || ' ' || m.author || ' ' || m.new_text from messages m join tickets t on t.id = m.ticket_id where t.code = '$S' order by m.id")" \
+	"in ana@cliente.es El certificado de mi web ha caducado.
+note agente1@example.com Os reenvío lo de Ana." "a forwarded .eml opens a ticket for its From, the agent's text a note"
+flush
+grep -l "$S" $(to ana@cliente.es) >/dev/null 2>&1; ok $? "and its customer gets the code"
+
+deliver "$DESK" agente1@example.com fw3@example.com "Nada" "Sin cliente ni reenvío."
+is "$(sql "select count(*) from held where reason like '%needs #cliente ADDRESS on its first line, or a customer''s mail forwarded%'")" 1 \
+	"a desk mail with neither #cliente nor a forward is held with its reason"
+
 done_testing
