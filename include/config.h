@@ -17,12 +17,15 @@
 
 typedef enum { UNKNOWN_SENDER_CREATE, UNKNOWN_SENDER_REJECT, UNKNOWN_SENDER_HOLD } unknown_sender_policy;
 typedef enum { CLOSED_REPLY_REOPEN, CLOSED_REPLY_NEW, CLOSED_REPLY_REJECT } closed_reply_policy;
+/* What the people in copy of a customer's mail become: the ticket's watchers, or nothing. */
+typedef enum { CC_WATCH, CC_IGNORE } cc_policy;
 
 typedef struct {
 	char *slug;                 /* [department:SLUG] */
 	char *name;                 /* "Soporte técnico" */
 	char *address;              /* soporte@example.com, lower case */
 	closed_reply_policy closed_reply; /* per department, defaults to [ticketd] closed_reply */
+	cc_policy cc;               /* per department, defaults to [ticketd] cc */
 	char **staff;               /* its own agents, lower case, NULL-terminated; [ticketd] staff too */
 } department_config;
 
@@ -40,6 +43,7 @@ typedef struct {
 } smtp_config;
 
 typedef struct {
+	gboolean allow_remote;      /* inet: listeners off the loopback (dangerous) */
 	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
 	int socket_mode;
 	char *socket_owner;
@@ -85,6 +89,7 @@ typedef struct {
 	char *subject_tag;          /* "Ticket" → "[Ticket #KQZ-482913]" */
 	unknown_sender_policy unknown_sender;
 	closed_reply_policy closed_reply;
+	cc_policy cc;
 	char **staff;               /* lower-case addresses, NULL-terminated: every department's */
 	char *secret_file;          /* the key of signed staff addresses */
 	GBytes *secret;             /* its bytes; NULL when it could not be read */
@@ -117,6 +122,8 @@ const char *config_path(const char *from_command_line);
 
 ticketd_config *config_load(const char *path, GError **error);
 void config_free(ticketd_config *config);
+/* config_check_templates - templates/ and templates/LANG for every language exist; else file:line. */
+gboolean config_check_templates(const ticketd_config *config, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)
 
 /*

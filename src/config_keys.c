@@ -3,6 +3,8 @@
  * goes, its bounds, and the check that makes a written value safe to use. ticketd.conf(5)
  * documents these rows; rows are read in order, so a key may depend on one above it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "address.h"
@@ -19,8 +21,11 @@ const config_choice config_closed_reply_choices[] = {
 	{ "reopen", CLOSED_REPLY_REOPEN }, { "new", CLOSED_REPLY_NEW }, { "reject", CLOSED_REPLY_REJECT },
 	{ NULL, 0 }
 };
+static const config_choice cc_choices[] = { { "watch", CC_WATCH }, { "ignore", CC_IGNORE }, { NULL, 0 } };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
+
+const char *const config_languages[] = { "es", "en", NULL };
 
 const char *const config_sweep_default_rules[] = {
 	STATUS_ANSWERED "," STATUS_PENDING " 72h " STATUS_CLOSED, STATUS_RESOLVED " 72h " STATUS_CLOSED, NULL
@@ -138,6 +143,16 @@ config_read_authserv_id(const config_section *section, const config_key *key, GE
 	return TRUE;
 }
 
+/* config_check_language - one that has templates and labels: es or en, not a locale name. */
+static gboolean
+config_check_language(const config_section *section, const config_key *key, GError **error)
+{
+	if (!g_strv_contains(config_languages, section->config->language))
+		return config_key_fail(error, section, key, "unknown language \"%s\"; write es or en",
+		                       section->config->language);
+	return TRUE;
+}
+
 /* [ticketd]: the daemon and the rules every department shares. */
 const config_key config_ticketd_keys[] = {
 	CONFIG_PATH("database", ticketd_config, database, "/var/lib/ticketd/ticketd.db", NULL),
@@ -146,8 +161,10 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_STR("subject_tag", ticketd_config, subject_tag, CONFIG_DEFAULT_SUBJECT_TAG, config_check_subject_tag),
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
+	CONFIG_CHOICE("cc", ticketd_config, cc, "watch", cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
-	CONFIG_OTHER("secret_file", "/etc/ticketd/secret", config_read_secret_file),
+	/* Beside the file by default (/etc/ticketd/secret); the daemon makes it on first start. */
+	CONFIG_OTHER("secret_file", "secret", config_read_secret_file),
 	CONFIG_BOOL("staff_unsigned_reply", ticketd_config, staff_unsigned_reply, FALSE),
 	CONFIG_INT("staff_attach_max", ticketd_config, staff_attach_max, 2097152, 0, 26214400),
 	CONFIG_INT("max_message_size", ticketd_config, max_message_size, 26214400, 1024, G_GINT64_CONSTANT(1) << 32),
@@ -157,9 +174,11 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_INT("parse_failures", ticketd_config, parse_failures, 3, 1, 100),
 	CONFIG_INT("parse_timeout", ticketd_config, parse_timeout, 60, 5, 3600),
 	CONFIG_PATH("templates", ticketd_config, templates_dir, "/etc/ticketd/templates", NULL),
-	CONFIG_STR("language", ticketd_config, language, "es", NULL),
+	CONFIG_STR("language", ticketd_config, language, "es", config_check_language),
 	CONFIG_STR("user", ticketd_config, user, "ticketd", NULL),
 	CONFIG_PATH("pid_file", ticketd_config, pid_file, "/run/ticketd/ticketd.pid", NULL),
+	/* Beside the file by default (/etc/ticketd/secret); made on the daemon's first start. */
+	CONFIG_PATH("secret_file", ticketd_config, secret_file, "secret", NULL),
 	{ NULL }
 };
 
@@ -187,16 +206,39 @@ config_read_department_address(const config_section *section, const config_key *
 	return TRUE;
 }
 
-/* [department:SLUG]: name defaults to the slug, closed_reply to [ticketd]'s. */
+/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
 const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };
 
-/* config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. */
+/* config_loopback - host (as in inet:host:port, maybe [bracketed]) is a loopback address. */
+static gboolean
+config_loopback(const char *hostport)
+{
+	const char *colon = strrchr(hostport, ':');
+	g_autofree char *host = g_strndup(hostport, colon != NULL ? (gsize)(colon - hostport) : strlen(hostport));
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (*host == '[' && g_str_has_suffix(host, "]")) {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/*
+ * config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. LMTP
+ * has no authentication and is meant for the local MTA alone (RFC 2033, section 5):
+ * an address off the loopback needs allow_remote = yes.
+ */
 static gboolean
 config_read_listen(const config_section *section, const config_key *key, GError **error)
 {
@@ -213,6 +255,13 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 			return config_key_fail(error, section, key, "\"%s\" is neither unix:/path nor inet:host:port",
 			                       words[i]);
 		}
+		if (g_str_has_prefix(words[i], "inet:") && !lmtp->allow_remote && !config_loopback(words[i] + 5)) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key,
+			                       "\"%s\" is not a loopback address: LMTP must not face the network; "
+			                       "use inet:127.0.0.1:PORT, or set allow_remote = yes (dangerous)",
+			                       words[i]);
+		}
 		g_strv_builder_add(builder, words[i]);
 	}
 	lmtp->listen = g_strv_builder_end(builder);
@@ -222,6 +271,7 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 
 /* [lmtp]: where Postfix delivers, and how much one client may ask. */
 const config_key config_lmtp_keys[] = {
+	CONFIG_BOOL("allow_remote", lmtp_config, allow_remote, FALSE),
 	CONFIG_OTHER("listen", "inet:127.0.0.1:2424", config_read_listen),
 	CONFIG_INT("socket_mode", lmtp_config, socket_mode, 0660, 0, 0777),
 	CONFIG_STR("socket_owner", lmtp_config, socket_owner, NULL, NULL),

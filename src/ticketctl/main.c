@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "mime.h"
+#include "version.h"
 
 typedef struct {
 	const char *name;
@@ -37,6 +38,7 @@ static const ctl_command commands[] = {
 	{ "sweep", ctl_sweep, "sweep [--now TIME]      apply the [sweep] timers once" },
 	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
+	{ "watcher", ctl_watcher, "watcher add|remove|list CODE [ADDRESS]   the people in copy of a ticket" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
@@ -46,7 +48,7 @@ static const ctl_command commands[] = {
 static void
 ctl_usage(FILE *out)
 {
-	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n       ticketctl --help | --version\n\ncommands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(out, "  %s\n", commands[i].summary);
 	fprintf(out, "\n`ticketctl COMMAND --help` shows a command's options; see ticketctl(1).\n");
@@ -69,6 +71,9 @@ main(int argc, char **argv)
 			ctx.config_file = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			ctl_usage(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("ticketctl %s\n", TICKETD_VERSION);
 			return EX_OK;
 		} else {
 			fprintf(stderr, "ticketctl: unknown option %s\n", argv[i]);

@@ -99,7 +99,7 @@ test_full_sample(void)
 	g_assert_false(config_is_staff(config, "cliente@example.org"));
 	g_assert_cmpint(config_department_by_slug(config, "facturacion")->closed_reply, ==, CLOSED_REPLY_NEW);
 	g_assert_cmpint(config_department_by_slug(config, "soporte")->closed_reply, ==, CLOSED_REPLY_REOPEN);
-	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd");
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd-lmtp");
 	g_assert_cmpstr(config->lmtp.listen[1], ==, "inet:127.0.0.1:2424");
 	g_assert_cmpstr(config->smtp.from_name, ==, "Soporte Example");
 }
