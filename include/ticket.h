@@ -151,11 +151,16 @@ typedef struct {
 	const GPtrArray *attachments; /* mail_attachment *, or NULL */
 	const char *priority;       /* NULL: medium */
 	const store_message_row *mail; /* the agent's mail when it came by mail, else NULL */
+	/* A customer's mail the agent forwarded: it is the first message, written by the
+	 * customer (direction in); the agent's own words above it become a note. */
+	const char *forwarded_from; /* NULL: the first message is the agent's */
+	const char *forwarded_text; /* the whole forwarded text; text is its quote-stripped words */
+	const char *note;           /* NULL or "": none */
 } ticket_opening;
 
 /*
  * ticket_staff_open - the ticket in change->department with a staff-authored first
- * message, EVENT_CREATED, the confirmation with the code to the account and its notified
+ * message (or the customer's forwarded one, and the agent's note), EVENT_CREATED, the confirmation with the code to the account and its notified
  * sub-accounts, and the notice to the department's other agents. The id, 0 on error.
  */
 int64_t ticket_staff_open(const ticket_change *change, const ticket_opening *opening, char **code,

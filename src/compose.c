@@ -219,16 +219,20 @@ compose_department_address(const ticketd_config *config, const store_ticket *tic
  * a confirmation without articles reads as it always did.
  */
 static char *
-compose_suggestions(const GPtrArray *suggestions, gboolean english)
+compose_suggestions(const GPtrArray *suggestions, gboolean english, gboolean staff)
 {
 	GString *out = g_string_new(NULL);
 
 	if (suggestions == NULL || suggestions->len == 0)
 		return g_string_free(out, FALSE);
-	g_string_append(out, english ?
-	                "These articles of our help centre may answer your question right away:\n\n" :
-	                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
-	                "ahora mismo:\n\n");
+	if (staff)
+		g_string_append(out, english ? "Help-centre articles that may answer it (you can reply with one):\n\n"
+		                : "Artículos del centro de ayuda que pueden resolverlo (puede contestar con uno):\n\n");
+	else
+		g_string_append(out, english ?
+		                "These articles of our help centre may answer your question right away:\n\n" :
+		                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
+		                "ahora mismo:\n\n");
 	for (guint i = 0; i < suggestions->len; i++) {
 		const kb_suggestion *s = suggestions->pdata[i];
 		g_string_append_printf(out, "- %s\n  %s\n  %s\n", s->title, s->excerpt, s->url);
@@ -323,8 +327,9 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
 	                                    : g_strdup(english ? "customer" : "cliente"));
 	g_hash_table_insert(values, "linked_code", g_strdup(event->linked_code ? event->linked_code : ""));
-	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english));
-	g_hash_table_insert(values, "reason", compose_clean(event->reason ? event->reason : ""));
+	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english,
+	                                                          NOTIFY_IS_STAFF(request->kind)));
+	g_hash_table_insert(values, "reason", compose_body_text(event->reason));   /* a line per problem */
 	g_hash_table_insert(values, "held_id", g_strdup_printf("%" G_GINT64_FORMAT, event->held_id));
 	if (NOTIFY_IS_STAFF(request->kind))
 		compose_staff_values(config, request, english, values);

@@ -69,6 +69,10 @@ gboolean ingest_from_unsound(const parsed_message *message);
  * domain (RFC 8601, authserv_id); *why says why not, when why is not NULL. */
 gboolean ingest_dmarc_passed(const ingest_context *ctx, const char **why);
 
+/* ingest_follow_merges - a merged ticket's replies land in the survivor: *ticket becomes
+ * it. FALSE on a store error. */
+gboolean ingest_follow_merges(ingest_context *ctx, store_ticket *ticket);
+
 /* ingest_signed - mail to an agent's signed address (soporte+CODE.token@, +desk.token@):
  * the agent's reply, commands or ticket for a customer, or held with the reason. */
 void ingest_signed(ingest_context *ctx);

@@ -214,8 +214,7 @@ ingest_identify(ingest_context *ctx)
 	return identity;
 }
 
-/* ingest_follow_merges - a merged ticket's replies land in the survivor. */
-static gboolean
+gboolean
 ingest_follow_merges(ingest_context *ctx, store_ticket *ticket)
 {
 	for (int hops = 0; ticket->merged_into != 0; hops++) {

@@ -226,10 +226,17 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }
 
+/* The help-centre articles of one event, searched once per language of its recipients. */
+typedef struct {
+	GPtrArray *articles;
+	const char *language;
+} notify_suggested;
+
 /*
  * notify_suggestions - the help-centre articles a new ticket's confirmation offers, for
- * the words of the mail that opened it; NULL for other notices. A failed search only
- * costs the suggestions: the confirmation goes out without them.
+ * the words of the mail that opened it, and the staff notice of it lists (so an agent
+ * can answer with one); NULL for other notices. A failed search only costs the
+ * suggestions: the notice goes out without them.
  */
 static GPtrArray *
 notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
@@ -239,12 +246,26 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	g_autofree char *words = NULL;
 	const store_message_row *first;
 
-	if (event->kind != NOTIFY_CREATED ||
+	if ((event->kind != NOTIFY_CREATED && event->kind != NOTIFY_STAFF_NEW) ||
 	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
 		return NULL;
 	first = thread->pdata[0];
 	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
 	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+}
+
+/* notify_suggested_in - the event's suggestions in language, searched only when the
+ * previous recipient read another language. */
+static const GPtrArray *
+notify_suggested_in(notify_suggested *suggested, store *db, const notify_event *event, const store_ticket *ticket,
+                    const char *language)
+{
+	if (suggested->language == NULL || strcmp(suggested->language, language) != 0) {
+		g_clear_pointer(&suggested->articles, g_ptr_array_unref);
+		suggested->articles = notify_suggestions(db, event, ticket, language);
+		suggested->language = language;
+	}
+	return suggested->articles;
 }
 
 /*
@@ -254,10 +275,11 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
  */
 static gboolean
 notify_queue_mail(const ticketd_config *config, store *db, const notify_event *event,
-                  const store_ticket *ticket, const GPtrArray *mailed, int64_t now, GError **error)
+                  const store_ticket *ticket, const GPtrArray *mailed, notify_suggested *suggested, int64_t now,
+                  GError **error)
 {
 	const notify_recipient *to = g_ptr_array_index(mailed, 0);
-	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, to->language);
+	const GPtrArray *suggestions = notify_suggested_in(suggested, db, event, ticket, to->language);
 	g_autoptr(GPtrArray) cc = g_ptr_array_new();
 	g_autoptr(GPtrArray) thread = NOTIFY_IS_STAFF(event->kind) ? NULL : store_thread_ids(db, ticket->id, error);
 	compose_request request = {
@@ -323,17 +345,18 @@ notify_log_author(const store_ticket *ticket, const notify_event *event, const c
  */
 static gboolean
 notify_queue_mailed(const ticketd_config *config, store *db, const notify_event *event,
-                    const store_ticket *ticket, GPtrArray *mailed, int64_t now, GError **error)
+                    const store_ticket *ticket, GPtrArray *mailed, notify_suggested *suggested, int64_t now,
+                    GError **error)
 {
 	if (mailed->len == 0)
 		return TRUE;
 	if (!NOTIFY_IS_STAFF(event->kind))
-		return notify_queue_mail(config, db, event, ticket, mailed, now, error);
+		return notify_queue_mail(config, db, event, ticket, mailed, suggested, now, error);
 	for (guint i = 0; i < mailed->len; i++) {
 		g_autoptr(GPtrArray) one = g_ptr_array_new();
 
 		g_ptr_array_add(one, g_ptr_array_index(mailed, i));
-		if (!notify_queue_mail(config, db, event, ticket, one, now, error))
+		if (!notify_queue_mail(config, db, event, ticket, one, suggested, now, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -364,6 +387,7 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 	store_ticket ticket = { 0 };
 	g_autoptr(GPtrArray) recipients = NULL;
 	g_autoptr(GPtrArray) mailed = g_ptr_array_new();
+	notify_suggested suggested = { 0 };
 	gboolean ok = TRUE;
 
 	if (!notify_ticket(db, event, &ticket, error))
@@ -391,7 +415,8 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 		else
 			g_ptr_array_add(mailed, recipient);
 	}
-	ok = ok && notify_queue_mailed(config, db, event, &ticket, mailed, now, error);
+	ok = ok && notify_queue_mailed(config, db, event, &ticket, mailed, &suggested, now, error);
+	g_clear_pointer(&suggested.articles, g_ptr_array_unref);
 	store_ticket_clear(&ticket);
 	return ok;
 }
