@@ -217,8 +217,11 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	/* A bounce stops every notice, a person's too: the address does not take our mail. */
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
-	/* auto_per_hour is against robots answering robots: a person's action is always told. */
-	if (!compose_automatic(event->kind) || event->person || (error != NULL && *error != NULL))
+	/* auto_per_hour is against robots answering robots: a person's action is always told,
+	 * and so is the desk's own staff, whose auto-replies ticketd never answers (a busy
+	 * hour must not silence the agents). */
+	if (!compose_automatic(event->kind) || event->person || NOTIFY_IS_STAFF(event->kind) ||
+	    (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
 	                                            config->smtp.auto_per_hour + 1, error)) < 0)
