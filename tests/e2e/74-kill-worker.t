@@ -1,0 +1,157 @@
+#!/usr/bin/perl
+# 74-kill-worker - the worker process (the supervisor's child, which holds every session)
+# is killed with SIGKILL again and again while 20 LMTP sessions deliver at once; the
+# supervisor keeps the listening socket and starts a new worker. Like Postfix, each
+# session delivers again every message that got no 250. At the end every message
+# acknowledged is stored exactly once, every one not acknowledged landed on a retry,
+# and no connection was ever refused: clients wait in the listen queue instead.
+use strict;
+use warnings;
+use Test::More;
+use Errno qw(ECONNREFUSED);
+use IO::Socket::INET;
+use Time::HiRes qw(sleep time);
+use FindBin;
+use lib $FindBin::Bin;
+use Harness;
+
+plan skip_all => "$TICKETD is not built" unless -x $TICKETD;
+my $sessions = 20;
+my $per_session = 25;
+my $messages = $sessions * $per_session;
+# A worker that dies young is replaced after 1, 2, 4, 8 s (the pause doubles): four kills
+# keep the test under 40 s.
+my $kills = 4;
+my @clients;
+END { local $?; for (@clients) { kill 'KILL', $_; waitpid $_, 0 } }
+srand($ENV{TICKETD_KILL_SEED} // time);
+
+write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
+             lmtp => "idle_timeout = 30\nmax_connections = 100");
+
+# mail(SESSION, N) - a customer's mail of its own, so no intake limit is reached.
+sub mail {
+	my ($session, $n) = @_;
+	my $id = "$session-$n";
+	return "From: Cliente $id <cliente$id\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $id\r\n"
+	     . "Message-ID: <kw-$id\@cliente.es>\r\nDate: Mon, 3 Feb 2025 10:00:00 +0100\r\n\r\n"
+	     . "Consulta numero $id.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 40);
+}
+
+# session_deliver(SESSION, PENDING, REPORT) - one connection delivering what is pending,
+# one transaction each; reports "ack ID", "refused" and "wait MS" (connect to greeting).
+sub session_deliver {
+	my ($session, $pending, $report) = @_;
+	my $asked = time;
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$LMTP_PORT", Timeout => 30);
+	if (!$s) {
+		print $report "refused\n" if $! == ECONNREFUSED;
+		return;
+	}
+	$s->autoflush(1);
+	return unless lmtp_reply($s) =~ /^220/;
+	printf $report "wait %d\n", (time - $asked) * 1000;
+	print $s "LHLO kill-worker.test\r\n";
+	return unless lmtp_reply($s) =~ /^250/;
+	for my $n (sort { $a <=> $b } keys %$pending) {
+		print $s "MAIL FROM:<cliente$session-$n\@cliente.es>\r\n";
+		return unless lmtp_reply($s) =~ /^250/;
+		print $s "RCPT TO:<soporte\@example.com>\r\n";
+		return unless lmtp_reply($s) =~ /^250/;
+		print $s "DATA\r\n";
+		return unless lmtp_reply($s) =~ /^354/;
+		print $s mail($session, $n) . ".\r\n";
+		my $r = lmtp_reply($s);
+		return if $r eq '';
+		next unless $r =~ /^250/;
+		delete $pending->{$n};
+		print $report "ack $session-$n\n";
+	}
+	print $s "QUIT\r\n";
+}
+
+# client(SESSION, REPORT) - a process that retries until each of its messages got a 250.
+sub client {
+	my ($session, $report) = @_;
+	$report->autoflush(1);
+	$SIG{PIPE} = 'IGNORE';
+	my %pending = map { $_ => 1 } 1 .. $per_session;
+	my $deadline = time + 35;
+	while (%pending && time < $deadline) {
+		session_deliver($session, \%pending, $report);
+		next unless %pending;
+		print $report "cut\n";
+		sleep 0.05;
+	}
+	exit(%pending ? 1 : 0);
+}
+
+# worker_pid - the supervisor's child: the worker (none while a restart is pending).
+sub worker_pid { my $pid = `pgrep -P $TICKETD_PID`; chomp $pid; return $pid =~ /^(\d+)$/ ? $1 : undef }
+
+ok(start_ticketd('-n'), 'the daemon starts');
+my $supervisor = $TICKETD_PID;
+my $start = time;
+pipe my $report_read, my $report_write or die;
+for my $session (1 .. $sessions) {
+	my $pid = fork // die;
+	if ($pid == 0) { @clients = (); close $report_read; client($session, $report_write) }
+	push @clients, $pid;
+}
+close $report_write;
+
+# The killer: SIGKILL to the worker at a random moment after every $kill_every
+# acknowledgements. Paced by the clients' progress, so every kill lands under load.
+my $kill_every = int($messages / ($kills + 1));
+my (@acked, %killed);
+my ($refused, $cut, $longest_wait) = (0, 0, 0);
+while (defined(my $line = <$report_read>)) {
+	if ($line =~ /^refused/) { $refused++; next }
+	if ($line =~ /^cut/) { $cut++; next }
+	if ($line =~ /^wait (\d+)/) { $longest_wait = $1 if $1 > $longest_wait; next }
+	next unless $line =~ /^ack (\S+)/;
+	push @acked, $1;
+	next unless @acked % $kill_every == 0 && keys(%killed) < $kills;
+	sleep rand 0.05;
+	my $worker = worker_pid() or next;
+	kill 'KILL', $worker and $killed{$worker} = 1;
+}
+my $failed_clients = 0;
+for (@clients) { waitpid $_, 0; $failed_clients++ if $? }
+@clients = ();
+my $took = time - $start;
+
+is(scalar keys %killed, $kills, "the worker was killed $kills times under load");
+ok(kill(0, $supervisor), 'the supervisor outlived every worker');
+my @restarts = ticketd_log() =~ /starting a new worker in (\d+) s/g;
+is(scalar @restarts, $kills, 'and started a new one each time (pauses: ' . join(', ', @restarts) . ' s)');
+cmp_ok($cut, '>=', $kills, "the kills cut $cut sessions, which delivered again");
+is($failed_clients, 0, "each of the $sessions sessions got a 250 for every message in the end");
+my %acked_count;
+$acked_count{$_}++ for @acked;
+is(scalar keys %acked_count, $messages, "all $messages messages acknowledged");
+ok(!(grep { $_ > 1 } values %acked_count), 'each acknowledged once');
+is($refused, 0, 'no connection was refused: the socket stays open while no worker runs');
+# The longest pause is 8 s; a client waits in the listen queue for the next worker.
+cmp_ok($longest_wait, '<', 12_000, "the longest wait for a greeting was $longest_wait ms");
+cmp_ok($took, '<', 40, sprintf('within 40 s (%.1f s)', $took));
+
+# In the store: the Message-IDs acknowledged are those stored, each once, nothing half-written.
+my %stored = map { /^kw-(\S+)\@cliente\.es\|(\d+)$/ ? ($1 => $2) : () }
+	split /\n/, sql("select message_id, count(*) from messages where message_id like 'kw-%' group by message_id");
+my @lost = grep { !$stored{$_} } keys %acked_count;
+my @doubled = grep { $stored{$_} > 1 } keys %stored;
+my @unasked = grep { !$acked_count{$_} } keys %stored;
+is(scalar @lost, 0, 'every acknowledged message is stored') or diag "lost: @lost";
+is(scalar @doubled, 0, 'none twice') or diag "doubled: @doubled";
+is(scalar @unasked, 0, 'and nothing is stored that was not acknowledged in the end') or diag "@unasked";
+is(sql("select count(*) from held"), 0, 'nothing was held: a kill is not blamed on a message it did not cause')
+	or diag sql('select reason from held');
+is(sql("select count(*) from tickets t where not exists (select 1 from messages m where m.ticket_id = t.id)"), 0,
+   'no ticket without its message');
+is(sql("select count(*) from messages m where not exists (select 1 from raw_messages r where r.message_id = m.id)"),
+   0, 'no message without its raw bytes');
+is(sql('pragma integrity_check'), 'ok', 'the database is intact');
+is(stop_ticketd(), 0, 'the daemon stops cleanly after all that');
+
+done_testing();
