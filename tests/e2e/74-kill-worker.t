@@ -8,12 +8,11 @@
 use strict;
 use warnings;
 use Test::More;
-use Errno qw(ECONNREFUSED);
-use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
 use Harness;
+use Load;
 
 plan skip_all => "$TICKETD is not built" unless -x $TICKETD;
 my $sessions = 20;
@@ -22,8 +21,6 @@ my $messages = $sessions * $per_session;
 # A worker that dies young is replaced after 1, 2, 4, 8 s (the pause doubles): four kills
 # keep the test under 40 s.
 my $kills = 4;
-my @clients;
-END { local $?; for (@clients) { kill 'KILL', $_; waitpid $_, 0 } }
 srand($ENV{TICKETD_KILL_SEED} // time);
 
 write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
@@ -38,102 +35,41 @@ sub mail {
 	     . "Consulta numero $id.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 40);
 }
 
-# session_deliver(SESSION, PENDING, REPORT) - one connection delivering what is pending,
-# one transaction each; reports "ack ID", "refused" and "wait MS" (connect to greeting).
-sub session_deliver {
-	my ($session, $pending, $report) = @_;
-	my $asked = time;
-	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$LMTP_PORT", Timeout => 30);
-	if (!$s) {
-		print $report "refused\n" if $! == ECONNREFUSED;
-		return;
-	}
-	$s->autoflush(1);
-	return unless lmtp_reply($s) =~ /^220/;
-	printf $report "wait %d\n", (time - $asked) * 1000;
-	print $s "LHLO kill-worker.test\r\n";
-	return unless lmtp_reply($s) =~ /^250/;
-	for my $n (sort { $a <=> $b } keys %$pending) {
-		print $s "MAIL FROM:<cliente$session-$n\@cliente.es>\r\n";
-		return unless lmtp_reply($s) =~ /^250/;
-		print $s "RCPT TO:<soporte\@example.com>\r\n";
-		return unless lmtp_reply($s) =~ /^250/;
-		print $s "DATA\r\n";
-		return unless lmtp_reply($s) =~ /^354/;
-		print $s mail($session, $n) . ".\r\n";
-		my $r = lmtp_reply($s);
-		return if $r eq '';
-		next unless $r =~ /^250/;
-		delete $pending->{$n};
-		print $report "ack $session-$n\n";
-	}
-	print $s "QUIT\r\n";
-}
-
-# client(SESSION, REPORT) - a process that retries until each of its messages got a 250.
-sub client {
-	my ($session, $report) = @_;
-	$report->autoflush(1);
-	$SIG{PIPE} = 'IGNORE';
-	my %pending = map { $_ => 1 } 1 .. $per_session;
-	my $deadline = time + 35;
-	while (%pending && time < $deadline) {
-		session_deliver($session, \%pending, $report);
-		next unless %pending;
-		print $report "cut\n";
-		sleep 0.05;
-	}
-	exit(%pending ? 1 : 0);
-}
-
 # worker_pid - the supervisor's child: the worker (none while a restart is pending).
 sub worker_pid { my $pid = `pgrep -P $TICKETD_PID`; chomp $pid; return $pid =~ /^(\d+)$/ ? $1 : undef }
 
 ok(start_ticketd('-n'), 'the daemon starts');
 my $supervisor = $TICKETD_PID;
 my $start = time;
-pipe my $report_read, my $report_write or die;
-for my $session (1 .. $sessions) {
-	my $pid = fork // die;
-	if ($pid == 0) { @clients = (); close $report_read; client($session, $report_write) }
-	push @clients, $pid;
-}
-close $report_write;
 
 # The killer: SIGKILL to the worker at a random moment after every $kill_every
 # acknowledgements. Paced by the clients' progress, so every kill lands under load.
 my $kill_every = int($messages / ($kills + 1));
-my (@acked, %killed);
-my ($refused, $cut, $longest_wait) = (0, 0, 0);
-while (defined(my $line = <$report_read>)) {
-	if ($line =~ /^refused/) { $refused++; next }
-	if ($line =~ /^cut/) { $cut++; next }
-	if ($line =~ /^wait (\d+)/) { $longest_wait = $1 if $1 > $longest_wait; next }
-	next unless $line =~ /^ack (\S+)/;
-	push @acked, $1;
-	next unless @acked % $kill_every == 0 && keys(%killed) < $kills;
+my %killed;
+my $load = load_run(sessions => $sessions, per_session => $per_session, mail => \&mail,
+                    sender => sub { "cliente$_[0]-$_[1]\@cliente.es" }, on_ack => sub {
+	my ($acked) = @_;
+	return unless $acked % $kill_every == 0 && keys(%killed) < $kills;
 	sleep rand 0.05;
-	my $worker = worker_pid() or next;
+	my $worker = worker_pid() or return;
 	kill 'KILL', $worker and $killed{$worker} = 1;
-}
-my $failed_clients = 0;
-for (@clients) { waitpid $_, 0; $failed_clients++ if $? }
-@clients = ();
+});
 my $took = time - $start;
+my @acked = @{$load->{acked}};
 
 is(scalar keys %killed, $kills, "the worker was killed $kills times under load");
 ok(kill(0, $supervisor), 'the supervisor outlived every worker');
 my @restarts = ticketd_log() =~ /starting a new worker in (\d+) s/g;
 is(scalar @restarts, $kills, 'and started a new one each time (pauses: ' . join(', ', @restarts) . ' s)');
-cmp_ok($cut, '>=', $kills, "the kills cut $cut sessions, which delivered again");
-is($failed_clients, 0, "each of the $sessions sessions got a 250 for every message in the end");
+cmp_ok($load->{cut}, '>=', $kills, "the kills cut $load->{cut} sessions, which delivered again");
+is($load->{failed}, 0, "each of the $sessions sessions got a 250 for every message in the end");
 my %acked_count;
 $acked_count{$_}++ for @acked;
 is(scalar keys %acked_count, $messages, "all $messages messages acknowledged");
 ok(!(grep { $_ > 1 } values %acked_count), 'each acknowledged once');
-is($refused, 0, 'no connection was refused: the socket stays open while no worker runs');
+is($load->{refused}, 0, 'no connection was refused: the socket stays open while no worker runs');
 # The longest pause is 8 s; a client waits in the listen queue for the next worker.
-cmp_ok($longest_wait, '<', 12_000, "the longest wait for a greeting was $longest_wait ms");
+cmp_ok($load->{longest_wait}, '<', 12_000, "the longest wait for a greeting was $load->{longest_wait} ms");
 cmp_ok($took, '<', 40, sprintf('within 40 s (%.1f s)', $took));
 
 # In the store: the Message-IDs acknowledged are those stored, each once, nothing half-written.
