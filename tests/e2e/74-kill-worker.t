@@ -26,15 +26,6 @@ srand($ENV{TICKETD_KILL_SEED} // time);
 write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
              lmtp => "idle_timeout = 30\nmax_connections = 100");
 
-# mail(SESSION, N) - a customer's mail of its own, so no intake limit is reached.
-sub mail {
-	my ($session, $n) = @_;
-	my $id = "$session-$n";
-	return "From: Cliente $id <cliente$id\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $id\r\n"
-	     . "Message-ID: <kw-$id\@cliente.es>\r\nDate: Mon, 3 Feb 2025 10:00:00 +0100\r\n\r\n"
-	     . "Consulta numero $id.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 40);
-}
-
 # worker_pid - the supervisor's child: the worker (none while a restart is pending).
 sub worker_pid { my $pid = `pgrep -P $TICKETD_PID`; chomp $pid; return $pid =~ /^(\d+)$/ ? $1 : undef }
 
@@ -46,8 +37,8 @@ my $start = time;
 # acknowledgements. Paced by the clients' progress, so every kill lands under load.
 my $kill_every = int($messages / ($kills + 1));
 my %killed;
-my $load = load_run(sessions => $sessions, per_session => $per_session, mail => \&mail,
-                    sender => sub { "cliente$_[0]-$_[1]\@cliente.es" }, on_ack => sub {
+my $load = load_run(sessions => $sessions, per_session => $per_session, mail => sub { load_mail('kw', @_) },
+                    sender => \&load_sender, on_ack => sub {
 	my ($acked) = @_;
 	return unless $acked % $kill_every == 0 && keys(%killed) < $kills;
 	sleep rand 0.05;

@@ -27,15 +27,6 @@ END { local $?; for (@writers) { kill 'KILL', $_->{pid}; waitpid $_->{pid}, 0 } 
 write_config(departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
              lmtp => "idle_timeout = 30\nmax_connections = 100", smtp => 'auto_per_hour = 100000');
 
-# mail(SESSION, N) - a customer's mail of its own, so no intake limit is reached.
-sub mail {
-	my ($session, $n) = @_;
-	my $id = "$session-$n";
-	return "From: Cliente $id <cliente$id\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $id\r\n"
-	     . "Message-ID: <cw-$id\@cliente.es>\r\nDate: Mon, 3 Feb 2025 10:00:00 +0100\r\n\r\n"
-	     . "Consulta numero $id.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 20);
-}
-
 # Four tickets of one customer, one per writer.
 ctl('account', 'add', '--name', 'Ana', 'ana@cliente.es');
 for my $n (1 .. 4) {
@@ -89,8 +80,8 @@ writer('status', sub { ('status', $codes[2], $status[$_[0] % @status], '--actor'
 writer('assign', sub { ('assign', $codes[3], $agents[$_[0] % @agents], '--actor', $agents[1]) });
 writer('flush', sub { ('outbox', 'flush') });
 my $start = time;
-my $load = load_run(sessions => $sessions, per_session => $per_session, mail => \&mail,
-                    sender => sub { "cliente$_[0]-$_[1]\@cliente.es" });
+my $load = load_run(sessions => $sessions, per_session => $per_session, mail => sub { load_mail('cw', @_) },
+                    sender => \&load_sender);
 my $took = time - $start;
 open my $stop, '>', "$WORK/stop" or die;
 waitpid $_->{pid}, 0 for @writers;

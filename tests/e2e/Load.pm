@@ -15,10 +15,23 @@ use Time::HiRes qw(sleep time);
 use Harness;
 
 our @ISA = ('Exporter');
-our @EXPORT = qw(load_run);
+our @EXPORT = qw(load_run load_mail load_sender);
 
 my @clients;
 END { local $?; for (@clients) { kill 'KILL', $_; waitpid $_, 0 } }
+
+# load_mail(PREFIX, SESSION, N) - the mail of message (SESSION, N): a customer of its own,
+# so no intake limit is reached, with Message-ID <PREFIX-SESSION-N@cliente.es>.
+sub load_mail {
+	my ($prefix, $session, $n) = @_;
+	my $id = "$session-$n";
+	return "From: Cliente $id <cliente$id\@cliente.es>\r\nTo: soporte\@example.com\r\nSubject: consulta $id\r\n"
+	     . "Message-ID: <$prefix-$id\@cliente.es>\r\nDate: Mon, 3 Feb 2025 10:00:00 +0100\r\n\r\n"
+	     . "Consulta numero $id.\r\n" . ("Linea de relleno para que el mensaje pese algo.\r\n" x 30);
+}
+
+# load_sender(SESSION, N) - the envelope sender of message (SESSION, N), its From.
+sub load_sender { my ($session, $n) = @_; return "cliente$session-$n\@cliente.es" }
 
 # load_session(LOAD, SESSION, PENDING, REPORT) - one connection delivering what is pending.
 sub load_session {
