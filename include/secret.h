@@ -7,6 +7,7 @@
 #define TICKETD_SECRET_H
 
 #include <glib.h>
+#include <sys/types.h>
 
 #define SECRET_ERROR (secret_error_quark())
 /* Fewer bytes than this cannot be a key generated for the purpose. */
@@ -23,5 +24,12 @@ GQuark secret_error_quark(void);
 
 /* secret_load - the key bytes of path (trailing newline dropped); NULL with error. */
 GBytes *secret_load(const char *path, GError **error);
+
+/*
+ * secret_create - when path is missing, make a key there: 32 random bytes as hex,
+ * 0640, owner root, group gid (the daemon's first start, as make install does).
+ * TRUE when it exists afterwards.
+ */
+gboolean secret_create(const char *path, gid_t gid, GError **error);
 
 #endif

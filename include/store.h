@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -19,6 +19,7 @@ typedef enum {
 	STORE_ERROR_TOO_NEW,        /* database written by a newer ticketd */
 	STORE_ERROR_CONSTRAINT,     /* a uniqueness or foreign key rule */
 	STORE_ERROR_NOT_FOUND,
+	STORE_ERROR_READONLY,       /* this user may not write the database or its directory */
 	STORE_ERROR_FAILED          /* anything else */
 } store_error_code;
 
@@ -230,6 +231,16 @@ gboolean store_outbox_by_message_id(store *store, const char *message_id, char *
                                     int64_t *ticket_id, GError **error);
 /* store_recipient_bouncing - a bounce of ours marked this recipient on the ticket. */
 gboolean store_recipient_bouncing(store *store, int64_t ticket_id, const char *recipient, GError **error);
+
+/* Watchers: people in copy of a ticket, mailed with its notices, who may reply to it. */
+gboolean store_watcher_add(store *store, int64_t ticket_id, const char *email, int64_t now, GError **error);
+/* store_watcher_remove - NOT_FOUND when the address was not watching the ticket. */
+gboolean store_watcher_remove(store *store, int64_t ticket_id, const char *email, GError **error);
+GPtrArray *store_watcher_list(store *store, int64_t ticket_id, GError **error);   /* char * */
+gboolean store_watcher_is(store *store, int64_t ticket_id, const char *email, GError **error);
+/* store_thread_ids - the Message-IDs of a ticket's thread as its customer sees it, oldest
+ * first: the mail received from people and the notices queued to them. char * */
+GPtrArray *store_thread_ids(store *store, int64_t ticket_id, GError **error);
 
 /* store_intake_count - mails counted against one identity since a time, up to limit
  * (-1 on error). */

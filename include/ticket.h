@@ -39,6 +39,7 @@ typedef struct {
 	const char *references;     /* its chain, "<a> <b>", for the notices */
 	const char *department;     /* slug of the address it reached: where a new ticket goes */
 	const char *code_seed;      /* with $TICKETD_CODE_SEED, new codes are a function of it */
+	const GPtrArray *watchers;  /* char *: the people it copied, who watch the ticket it lands on */
 } ticket_change;
 
 /* A message put on a ticket: the row (its ticket_id, direction and created are filled

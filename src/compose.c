@@ -465,29 +465,36 @@ compose_add_reference(GPtrArray *ids, const char *token)
 }
 
 /*
- * compose_threading - In-Reply-To the customer's message; References its chain ending
- * with that message (RFC 5322 3.6.4), so mail readers thread even when a client drops it.
- * A staff notice's chain starts at root, one id per ticket, so an agent's mail client
- * groups every notice of a ticket even when the customer's own chain breaks.
+ * compose_threading - In-Reply-To the message the notice answers (the customer's, else
+ * the thread's last); References the chain ending with it (RFC 5322 3.6.4): the ticket's
+ * thread from its first message, then what the answered mail's own chain adds, so mail
+ * readers keep every notice of a ticket under one root even when a client drops a header. A staff notice's chain starts at
+ * root, one id per ticket, so an agent's mail client groups every notice of a ticket
+ * even when the customer's own chain breaks.
  */
 static void
-compose_threading(GMimeObject *object, const notify_event *event, const char *root)
+compose_threading(GMimeObject *object, const notify_event *event, const char *root, const GPtrArray *thread)
 {
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
 	g_auto(GStrv) tokens = g_strsplit_set(event->references ? event->references : "", " \t\r\n", -1);
 	g_autofree char *in_reply_to = NULL;
+	const char *parent = event->in_reply_to;
 	GString *references = g_string_new(NULL);
 	guint first;
 
 	if (root != NULL)
 		compose_add_reference(ids, root);
+	for (guint i = 0; thread != NULL && i < thread->len; i++)
+		compose_add_reference(ids, g_ptr_array_index(thread, i));
 	for (gsize i = 0; tokens[i] != NULL; i++)
 		if (*tokens[i] != '\0')
 			compose_add_reference(ids, tokens[i]);
-	if (event->in_reply_to != NULL) {
+	if (parent == NULL && thread != NULL && thread->len > 0)
+		parent = g_ptr_array_index(thread, thread->len - 1);
+	if (parent != NULL) {
 		g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_free);
 
-		compose_add_reference(one, event->in_reply_to);
+		compose_add_reference(one, parent);
 		if (one->len == 1) {
 			in_reply_to = g_strdup(g_ptr_array_index(one, 0));
 			g_ptr_array_remove_index(one, 0);
@@ -538,12 +545,15 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 		reply_to = compose_plus_address(config, request->ticket);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_FROM, config->smtp.from_name, config->smtp.from_address);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_TO, request->recipient_name, request->recipient);
+	/* Everyone told sees everyone else: "reply all" keeps them all on the ticket. */
+	for (guint i = 0; request->cc != NULL && i < request->cc->len; i++)
+		compose_add_mailbox(message, GMIME_ADDRESS_TYPE_CC, NULL, g_ptr_array_index(request->cc, i));
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_REPLY_TO, config->smtp.from_name, reply_to);
 	g_mime_message_set_subject(message, subject, "utf-8");
 	g_mime_message_set_date(message, now);
 	*message_id = g_mime_utils_generate_message_id(config->domain);
 	g_mime_message_set_message_id(message, *message_id);
-	compose_threading(object, request->event, root);
+	compose_threading(object, request->event, root, request->thread);
 	if (auto_submitted != NULL)
 		g_mime_object_set_header(object, "Auto-Submitted", auto_submitted, NULL);
 	g_mime_object_set_header(object, "X-Auto-Response-Suppress", "All", NULL);

@@ -5,9 +5,12 @@
  * Each section's keys are a table (config_keys.c) that config_load_keys walks.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "config-private.h"
@@ -92,10 +95,39 @@ config_key_fail(GError **error, const config_section *section, const config_key 
 	return FALSE;
 }
 
+/*
+ * config_check_twice - a key given twice in one section: GKeyFile would keep the last
+ * silently, and the postmaster may be editing the first. [sweep] rule is a list.
+ */
+static gboolean
+config_check_twice(const config_source *source, GHashTable *seen, const char *group, const char *line,
+                   int number, GError **error)
+{
+	g_autofree char *key = g_strstrip(g_strndup(line, (gsize)(strchr(line, '=') - line)));
+	char *where = g_strconcat(group, "]", key, NULL);
+	gpointer first;
+
+	if (strcmp(group, "sweep") == 0 && strcmp(key, "rule") == 0) {
+		g_free(where);
+		return TRUE;
+	}
+	if (g_hash_table_lookup_extended(seen, where, NULL, &first)) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s:%d: [%s] %s: given twice (first on line %d); keep one",
+		            source->path, number, group, key, GPOINTER_TO_INT(first));
+		g_free(where);
+		return FALSE;
+	}
+	g_hash_table_insert(seen, where, GINT_TO_POINTER(number));
+	return TRUE;
+}
+
 /* config_check_syntax - every line is UTF-8 and blank, a comment, a [group] or key = value. */
 static gboolean
 config_check_syntax(const config_source *source, GError **error)
 {
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *group = g_strdup("");
+
 	for (int i = 0; source->lines[i] != NULL; i++) {
 		g_autofree char *line = g_strstrip(g_strdup(source->lines[i]));
 
@@ -106,10 +138,16 @@ config_check_syntax(const config_source *source, GError **error)
 		}
 		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
 			continue;
-		if (line[0] == '[' && line[strlen(line) - 1] == ']')
+		if (line[0] == '[' && line[strlen(line) - 1] == ']') {
+			g_free(group);
+			group = g_strndup(line + 1, strlen(line) - 2);
 			continue;
-		if (strchr(line, '=') != NULL && line[0] != '=')
+		}
+		if (strchr(line, '=') != NULL && line[0] != '=') {
+			if (!config_check_twice(source, seen, group, line, i + 1, error))
+				return FALSE;
 			continue;
+		}
 		g_set_error(error, CONFIG_ERROR, 1,
 		            "%s:%d: not a [section] or a key = value line; fix or comment it out with #",
 		            source->path, i + 1);
@@ -282,6 +320,62 @@ config_path_absolute(const config_source *source, char *path)
 	return joined;
 }
 
+/* config_file_note - remember a file the configuration took in, as it was when read. */
+void
+config_file_note(ticketd_config *config, const char *path, const struct stat *st, gboolean daemon_may_own)
+{
+	config_trusted_file *file = g_new0(config_trusted_file, 1);
+
+	file->path = g_strdup(path);
+	file->owner = st->st_uid;
+	file->mode = st->st_mode;
+	file->daemon_may_own = daemon_may_own;
+	g_ptr_array_add(config->trusted_files, file);
+}
+
+static void
+config_file_free(gpointer data)
+{
+	config_trusted_file *file = data;
+
+	g_free(file->path);
+	g_free(file);
+}
+
+/*
+ * config_file_read - a regular file's content and its stat, both from one descriptor:
+ * what is checked is what is read, even if the path is swapped in between.
+ */
+static gboolean
+config_file_read(const char *path, struct stat *st, char **text, gsize *length, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	g_autoptr(GString) content = g_string_new(NULL);
+	char buffer[8192];
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, st) != 0) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return FALSE;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s: not a regular file", path);
+		close(fd);
+		return FALSE;
+	}
+	while ((n = read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			g_string_append_len(content, buffer, n);
+	if (n < 0)
+		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, g_strerror(errno));
+	close(fd);
+	*length = content->len;
+	*text = g_string_free(g_steal_pointer(&content), FALSE);
+	return n == 0;
+}
+
 /* config_read_secret - a password file that only its owner may read. */
 gboolean
 config_read_secret(const config_section *section, const config_key *key, const char *path, char **out,
@@ -290,14 +384,15 @@ config_read_secret(const config_section *section, const config_key *key, const c
 	struct stat st;
 	g_autofree char *text = NULL;
 	g_autoptr(GError) read_error = NULL;
+	gsize length;
 
-	if (stat(path, &st) != 0)
-		return config_key_fail(error, section, key, "%s: %s", path, g_strerror(errno));
+	if (!config_file_read(path, &st, &text, &length, &read_error))
+		return config_key_fail(error, section, key, "%s", read_error->message);
 	if ((st.st_mode & 077) != 0)
 		return config_key_fail(error, section, key, "%s is readable by group or others; run chmod 600 %s",
 		                       path, path);
-	if (!g_file_get_contents(path, &text, NULL, &read_error))
-		return config_key_fail(error, section, key, "%s", read_error->message);
+	/* The daemon reads it again at reload, after dropping to its user: that user may own it. */
+	config_file_note(section->config, path, &st, TRUE);
 	*out = g_strdup(g_strchomp(text));
 	return TRUE;
 }
@@ -314,7 +409,7 @@ department_free(gpointer data)
 	g_free(department);
 }
 
-/* config_load_department - one [department:SLUG]; name and closed_reply inherit. */
+/* config_load_department - one [department:SLUG]; name, closed_reply and cc inherit. */
 static gboolean
 config_load_department(const config_source *source, ticketd_config *config, const char *group,
                        GError **error)
@@ -330,6 +425,7 @@ config_load_department(const config_source *source, ticketd_config *config, cons
 		                   "a department slug is lower-case letters, digits, - and _");
 	department->name = g_strdup(slug);
 	department->closed_reply = config->closed_reply;
+	department->cc = config->cc;
 	return config_load_keys(&section, config_department_keys, error);
 }
 
@@ -383,18 +479,14 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
  * Group read is fine (staff in the ticketd group run ticketctl).
  */
 static gboolean
-config_file_private(const char *path, GError **error)
+config_file_private(const char *path, const struct stat *st, GError **error)
 {
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		return TRUE;                /* reading it says what is wrong */
-	if ((st.st_mode & 0022) != 0) {
+	if ((st->st_mode & 0022) != 0) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s is writable by group or others; run chmod 640 %s",
 		            path, path);
 		return FALSE;
 	}
-	if ((st.st_mode & 0004) != 0) {
+	if ((st->st_mode & 0004) != 0) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s is readable by others; run chmod 640 %s", path, path);
 		return FALSE;
 	}
@@ -410,6 +502,7 @@ config_load(const char *path, GError **error)
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GError) local_error = NULL;
 	gsize length;
+	struct stat st;
 	config_source source = { path, NULL, NULL };
 
 	config->path = g_strdup(path);
@@ -417,12 +510,10 @@ config_load(const char *path, GError **error)
 	config->sweep_rules = g_ptr_array_new_with_free_func(config_sweep_rule_free);
 	config->imap_sources = g_ptr_array_new_with_free_func(config_imap_source_free);
 	config->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	if (!config_file_private(path, error))
+	config->trusted_files = g_ptr_array_new_with_free_func(config_file_free);
+	if (!config_file_read(path, &st, &text, &length, error) || !config_file_private(path, &st, error))
 		return NULL;
-	if (!g_file_get_contents(path, &text, &length, &local_error)) {
-		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
-		return NULL;
-	}
+	config_file_note(config, path, &st, FALSE);
 	lines = g_strsplit(text, "\n", -1);
 	source.lines = lines;
 	source.keys = keys;
@@ -436,6 +527,34 @@ config_load(const char *path, GError **error)
 	if (!config_load_sections(&source, config, error))
 		return NULL;
 	return g_steal_pointer(&config);
+}
+
+/*
+ * config_check_templates - the templates directory and one for each language of the
+ * configuration: what the daemon needs before it starts, said with file and line.
+ */
+gboolean
+config_check_templates(const ticketd_config *config, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	config_source source = { config->path, NULL, NULL };
+
+	for (int i = 0; config_languages[i] != NULL; i++) {
+		g_autofree char *dir = g_build_filename(config->templates_dir, config_languages[i], NULL);
+		const char *missing = !g_file_test(config->templates_dir, G_FILE_TEST_IS_DIR) ? config->templates_dir : dir;
+
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			continue;
+		if (!g_file_get_contents(config->path, &text, NULL, NULL))
+			text = g_strdup("");
+		lines = g_strsplit(text, "\n", -1);
+		source.lines = lines;
+		return config_fail(error, &source, "ticketd", "templates",
+		                   "%s: no such directory; run make install (it puts them in /etc/ticketd/templates) "
+		                   "or set templates to where they are", missing);
+	}
+	return TRUE;
 }
 
 void
@@ -474,7 +593,56 @@ config_free(ticketd_config *config)
 	g_free(config->smtp.envelope_from);
 	if (config->imap_sources != NULL)
 		g_ptr_array_unref(config->imap_sources);
+	if (config->lmtp.allowed_uids != NULL)
+		g_array_unref(config->lmtp.allowed_uids);
+	if (config->trusted_files != NULL)
+		g_ptr_array_unref(config->trusted_files);
 	g_free(config);
+}
+
+/* config_file_owner_ok - root's, or the daemon user's where it re-reads the file as that user. */
+static gboolean
+config_file_owner_ok(const config_trusted_file *file, const struct passwd *daemon_user)
+{
+	return file->owner == 0 || (file->daemon_may_own && daemon_user != NULL && file->owner == daemon_user->pw_uid);
+}
+
+gboolean
+config_check_root_owned(const ticketd_config *config, GError **error)
+{
+	/*
+	 * A root process does what its configuration says (which database it opens, which
+	 * files it writes): a file another user could have written would let that user
+	 * choose for root.
+	 */
+	const struct passwd *daemon_user = config->user != NULL ? getpwnam(config->user) : NULL;
+
+	for (guint i = 0; i < config->trusted_files->len; i++) {
+		const config_trusted_file *file = g_ptr_array_index(config->trusted_files, i);
+
+		if (!config_file_owner_ok(file, daemon_user)) {
+			g_set_error(error, CONFIG_ERROR, 1, "%s belongs to uid %u, and ticketd runs as root: only root%s%s "
+			            "may own it; run chown root %s", file->path, (unsigned)file->owner,
+			            file->daemon_may_own && daemon_user != NULL ? " or " : "",
+			            file->daemon_may_own && daemon_user != NULL ? config->user : "", file->path);
+			return FALSE;
+		}
+		if ((file->mode & 0022) != 0) {
+			g_set_error(error, CONFIG_ERROR, 1, "%s is writable by group or others, and ticketd runs as root; "
+			            "run chmod go-w %s", file->path, file->path);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+gboolean
+config_user_allowed(const lmtp_config *lmtp, uid_t uid)
+{
+	for (guint i = 0; i < lmtp->allowed_uids->len; i++)
+		if (g_array_index(lmtp->allowed_uids, uid_t, i) == uid)
+			return TRUE;
+	return FALSE;
 }
 
 const department_config *

@@ -3,6 +3,9 @@
  * goes, its bounds, and the check that makes a written value safe to use. ticketd.conf(5)
  * documents these rows; rows are read in order, so a key may depend on one above it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "address.h"
@@ -19,8 +22,11 @@ const config_choice config_closed_reply_choices[] = {
 	{ "reopen", CLOSED_REPLY_REOPEN }, { "new", CLOSED_REPLY_NEW }, { "reject", CLOSED_REPLY_REJECT },
 	{ NULL, 0 }
 };
+static const config_choice cc_choices[] = { { "watch", CC_WATCH }, { "ignore", CC_IGNORE }, { NULL, 0 } };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
+
+const char *const config_languages[] = { "es", "en", NULL };
 
 const char *const config_sweep_default_rules[] = {
 	STATUS_ANSWERED "," STATUS_PENDING " 72h " STATUS_CLOSED, STATUS_RESOLVED " 72h " STATUS_CLOSED, NULL
@@ -96,10 +102,14 @@ config_read_secret_file(const config_section *section, const config_key *key, GE
 {
 	ticketd_config *config = section->config;
 	g_autoptr(GError) problem = NULL;
+	struct stat st;
 
 	config->secret_file = config_path_absolute(section->source, config_key_text(section, key));
-	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL)
+	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL) {
+		if (stat(config->secret_file, &st) == 0)    /* for config_check_root_owned */
+			config_file_note(config, config->secret_file, &st, TRUE);
 		return TRUE;
+	}
 	if (problem->code == SECRET_ERROR_UNSAFE)
 		return config_key_fail(error, section, key, "%s", problem->message);
 	config->secret_problem = g_strdup(problem->message);
@@ -138,6 +148,16 @@ config_read_authserv_id(const config_section *section, const config_key *key, GE
 	return TRUE;
 }
 
+/* config_check_language - one that has templates and labels: es or en, not a locale name. */
+static gboolean
+config_check_language(const config_section *section, const config_key *key, GError **error)
+{
+	if (!g_strv_contains(config_languages, section->config->language))
+		return config_key_fail(error, section, key, "unknown language \"%s\"; write es or en",
+		                       section->config->language);
+	return TRUE;
+}
+
 /* [ticketd]: the daemon and the rules every department shares. */
 const config_key config_ticketd_keys[] = {
 	CONFIG_PATH("database", ticketd_config, database, "/var/lib/ticketd/ticketd.db", NULL),
@@ -146,8 +166,10 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_STR("subject_tag", ticketd_config, subject_tag, CONFIG_DEFAULT_SUBJECT_TAG, config_check_subject_tag),
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
+	CONFIG_CHOICE("cc", ticketd_config, cc, "watch", cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
-	CONFIG_OTHER("secret_file", "/etc/ticketd/secret", config_read_secret_file),
+	/* Beside the file by default (/etc/ticketd/secret); the daemon makes it on first start. */
+	CONFIG_OTHER("secret_file", "secret", config_read_secret_file),
 	CONFIG_BOOL("staff_unsigned_reply", ticketd_config, staff_unsigned_reply, FALSE),
 	CONFIG_INT("staff_attach_max", ticketd_config, staff_attach_max, 2097152, 0, 26214400),
 	CONFIG_INT("max_message_size", ticketd_config, max_message_size, 26214400, 1024, G_GINT64_CONSTANT(1) << 32),
@@ -157,7 +179,7 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_INT("parse_failures", ticketd_config, parse_failures, 3, 1, 100),
 	CONFIG_INT("parse_timeout", ticketd_config, parse_timeout, 60, 5, 3600),
 	CONFIG_PATH("templates", ticketd_config, templates_dir, "/etc/ticketd/templates", NULL),
-	CONFIG_STR("language", ticketd_config, language, "es", NULL),
+	CONFIG_STR("language", ticketd_config, language, "es", config_check_language),
 	CONFIG_STR("user", ticketd_config, user, "ticketd", NULL),
 	CONFIG_PATH("pid_file", ticketd_config, pid_file, "/run/ticketd/ticketd.pid", NULL),
 	{ NULL }
@@ -187,16 +209,39 @@ config_read_department_address(const config_section *section, const config_key *
 	return TRUE;
 }
 
-/* [department:SLUG]: name defaults to the slug, closed_reply to [ticketd]'s. */
+/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
 const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };
 
-/* config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. */
+/* config_loopback - host (as in inet:host:port, maybe [bracketed]) is a loopback address. */
+static gboolean
+config_loopback(const char *hostport)
+{
+	const char *colon = strrchr(hostport, ':');
+	g_autofree char *host = g_strndup(hostport, colon != NULL ? (gsize)(colon - hostport) : strlen(hostport));
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (*host == '[' && g_str_has_suffix(host, "]")) {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/*
+ * config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. LMTP
+ * has no authentication and is meant for the local MTA alone (RFC 2033, section 5):
+ * an address off the loopback needs allow_remote = yes.
+ */
 static gboolean
 config_read_listen(const config_section *section, const config_key *key, GError **error)
 {
@@ -213,6 +258,13 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 			return config_key_fail(error, section, key, "\"%s\" is neither unix:/path nor inet:host:port",
 			                       words[i]);
 		}
+		if (g_str_has_prefix(words[i], "inet:") && !lmtp->allow_remote && !config_loopback(words[i] + 5)) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key,
+			                       "\"%s\" is not a loopback address: LMTP must not face the network; "
+			                       "use inet:127.0.0.1:PORT, or set allow_remote = yes (dangerous)",
+			                       words[i]);
+		}
 		g_strv_builder_add(builder, words[i]);
 	}
 	lmtp->listen = g_strv_builder_end(builder);
@@ -220,13 +272,52 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 	return TRUE;
 }
 
-/* [lmtp]: where Postfix delivers, and how much one client may ask. */
+/*
+ * config_read_allowed_users - user names, resolved now (and at each reload) to the uids
+ * the unix listeners accept. A name written here must exist; of the default list, a
+ * user this system lacks (no Postfix installed) is only left out.
+ */
+static gboolean
+config_read_allowed_users(const config_section *section, const config_key *key, GError **error)
+{
+	lmtp_config *lmtp = section->target;
+	g_autofree char *written = config_string(section->source, section->group, key->name, NULL);
+	g_auto(GStrv) names = g_strsplit_set(written != NULL ? written : key->text, ", ", -1);
+
+	lmtp->allowed_uids = g_array_new(FALSE, FALSE, sizeof(uid_t));
+	for (int i = 0; names[i] != NULL; i++) {
+		const struct passwd *pw;
+
+		if (*names[i] == '\0')
+			continue;           /* what a ", " separator leaves */
+		if ((pw = getpwnam(names[i])) != NULL)
+			g_array_append_val(lmtp->allowed_uids, pw->pw_uid);
+		else if (written != NULL)
+			return config_key_fail(error, section, key, "\"%s\": no such user; name the users whose "
+			                       "processes deliver here (Postfix's mail_owner)", names[i]);
+	}
+	if (lmtp->allowed_uids->len == 0)
+		return config_key_fail(error, section, key, "no user could deliver over the unix socket; "
+		                       "name Postfix's mail_owner (postfix)");
+	return TRUE;
+}
+
+/*
+ * [lmtp]: where Postfix delivers, who may, and how much one client may ask. The
+ * deadlines follow Postfix's smtpd (smtpd_per_request_deadline, smtpd_min_data_rate
+ * = 500): a client that trickles bytes restarts no timer.
+ */
 const config_key config_lmtp_keys[] = {
-	CONFIG_OTHER("listen", "inet:127.0.0.1:2424", config_read_listen),
+	CONFIG_BOOL("allow_remote", lmtp_config, allow_remote, FALSE),
+	CONFIG_OTHER("listen", "unix:/var/spool/postfix/private/ticketd-lmtp", config_read_listen),
 	CONFIG_INT("socket_mode", lmtp_config, socket_mode, 0660, 0, 0777),
 	CONFIG_STR("socket_owner", lmtp_config, socket_owner, NULL, NULL),
+	CONFIG_OTHER("allowed_users", "postfix, root", config_read_allowed_users),
 	CONFIG_INT("max_connections", lmtp_config, max_connections, 50, 1, 10000),
 	CONFIG_INT("idle_timeout", lmtp_config, idle_timeout, 300, 1, 3600),
+	CONFIG_INT("command_timeout", lmtp_config, command_timeout, 60, 1, 3600),
+	CONFIG_INT("data_timeout", lmtp_config, data_timeout, 300, 1, 86400),
+	CONFIG_INT("data_min_rate", lmtp_config, data_min_rate, 500, 0, 1 << 30),
 	CONFIG_INT("max_recipients", lmtp_config, max_recipients, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS, 1, 1000),
 	{ NULL }
 };

@@ -37,6 +37,7 @@ typedef struct {
 /* The mail as the ticket transitions see it: who changed what, and the message to keep. */
 typedef struct {
 	char *references;
+	GPtrArray *watchers;        /* char *: who the customer copied, NULL for other mail */
 	store_message_row row;
 	ticket_message message;
 	ticket_change change;
@@ -54,6 +55,9 @@ void ingest_decided(ingest_context *ctx, ingest_action action, const char *code,
 
 /* ingest_hold - kept raw, for a person to look at. */
 void ingest_hold(ingest_context *ctx, const char *reason);
+
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean ingest_from_unsound(const parsed_message *message);
 
 /* ingest_dmarc_passed - our MTA's Authentication-Results say DMARC passed for the From's
  * domain (RFC 8601, authserv_id); *why says why not, when why is not NULL. */

@@ -14,7 +14,7 @@
 #include "ingest-private.h"
 #include "log.h"
 #include "staff.h"
-
+#include "watcher.h"
 
 /* A thread never follows more merges than this: a loop in merged_into is our bug. */
 #define INGEST_MAX_MERGE_HOPS 16
@@ -286,6 +286,7 @@ void
 ingest_transition_clear(ingest_transition *transition)
 {
 	g_free(transition->references);
+	g_clear_pointer(&transition->watchers, g_ptr_array_unref);
 }
 
 void
@@ -309,6 +310,16 @@ ingest_transition_init(ingest_context *ctx, ingest_transition *transition, mail_
 	};
 }
 
+/* ingest_customer_transition - a customer's mail: the people it copied watch its ticket. */
+static gboolean
+ingest_customer_transition(ingest_context *ctx, ingest_transition *transition)
+{
+	ingest_transition_init(ctx, transition, MAIL_NORMAL);
+	transition->watchers = watcher_from_mail(ctx->config, ctx->store, ctx->department, ctx->message, &ctx->error);
+	transition->change.watchers = transition->watchers;
+	return transition->watchers != NULL;
+}
+
 /* ingest_new - a new ticket; confirmation to the sender and the account. */
 static void
 ingest_new(ingest_context *ctx, int64_t account_id, const char *why)
@@ -316,7 +327,8 @@ ingest_new(ingest_context *ctx, int64_t account_id, const char *why)
 	g_auto(ingest_transition) transition = { 0 };
 	g_autofree char *code = NULL;
 
-	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
+	if (!ingest_customer_transition(ctx, &transition))
+		return;
 	if (ticket_open(&transition.change, account_id, &transition.message, &code, &ctx->error) == 0)
 		return;
 	ingest_decided(ctx, ACTION_NEW, code, "%s", why);
@@ -388,6 +400,13 @@ ingest_may_reply(sender_identity identity, const store_ticket *ticket)
 	        identity.account_id == ticket->account_id);
 }
 
+/* ingest_watching - a stranger copied on the ticket: may answer on it, and only on it. */
+static gboolean
+ingest_watching(ingest_context *ctx, sender_identity identity, const store_ticket *ticket)
+{
+	return identity.role == SENDER_UNKNOWN && store_watcher_is(ctx->store, ticket->id, ctx->sender, &ctx->error);
+}
+
 /* ingest_staff_reply - staff answering by mail: relayed to the customer, quote-stripped. */
 static void
 ingest_staff_reply(ingest_context *ctx, const store_ticket *ticket)
@@ -410,7 +429,8 @@ ingest_customer_reply(ingest_context *ctx, const store_ticket *ticket)
 	g_autofree char *code = NULL;
 	ticket_reply_effect effect;
 
-	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
+	if (!ingest_customer_transition(ctx, &transition))
+		return;
 	if (!ticket_customer_reply(&transition.change, ticket, &transition.message, &effect, &code, &ctx->error))
 		return;
 	switch (effect) {
@@ -686,6 +706,13 @@ ingest_gate(ingest_context *ctx, sender_identity identity)
 	return ingest_over_intake(ctx) ? "over intake_per_hour" : NULL;
 }
 
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean
+ingest_from_unsound(const parsed_message *message)
+{
+	return message->from_malformed || message->from_count > 1;
+}
+
 /* ingest_person_mail - mail from a person: a reply, a staff reply, or a new ticket. */
 static void
 ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *ticket)
@@ -697,8 +724,13 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 		ingest_hold(ctx, "no From address");
 		return;
 	}
+	/* A signed address has its own proof of who wrote it, and tells the agent it names. */
+	if (ingest_is_signed(ctx)) {
+		ingest_signed(ctx);
+		return;
+	}
 	/* GMime keeps the first address of a From it cannot read whole: never take it for a person. */
-	if (ctx->message->from_malformed || ctx->message->from_count > 1) {
+	if (ingest_from_unsound(ctx->message)) {
 		ingest_hold(ctx, ctx->message->from_count > 1 ? "the From holds more than one address: nobody is identified"
 		                                              : "the From is malformed: nobody is identified");
 		return;
@@ -706,10 +738,6 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 	identity = ingest_identify(ctx);
 	if (ctx->error != NULL)
 		return;
-	if (ingest_is_signed(ctx)) {
-		ingest_signed(ctx);   /* its own proof of who wrote it */
-		return;
-	}
 	held = ingest_gate(ctx, identity);
 	if (ctx->error != NULL)
 		return;
@@ -722,6 +750,10 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 		ingest_staff_reply(ctx, ticket);
 	else if (threaded && ingest_may_reply(identity, ticket))
 		ingest_customer_reply(ctx, ticket);
+	else if (threaded && ingest_watching(ctx, identity, ticket))
+		ingest_customer_reply(ctx, ticket);    /* opens no account */
+	else if (ctx->error != NULL)
+		return;
 	else
 		ingest_unthreaded(ctx, identity, threaded ? "sender may not reply to the ticket it names: new ticket"
 		                                          : "new ticket");

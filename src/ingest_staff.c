@@ -56,6 +56,9 @@ ingest_staff_proof(ingest_context *ctx, const char *agent, const char *what)
 	if (agent == NULL)
 		return g_strdup_printf("signed address for %s whose token verifies for no agent "
 		                       "(forged, or another ticket's or agent's token)", what);
+	if (ingest_from_unsound(ctx->message))
+		return g_strdup_printf("signed address of %s for %s, but the From is %s, read from a From that is "
+		                       "malformed or names several addresses", agent, what, ctx->sender);
 	if (!address_equal(agent, ctx->sender))
 		return g_strdup_printf("signed address of %s for %s, but the From is %s", agent, what, ctx->sender);
 	if (ctx->config->require_dmarc_pass && !ingest_dmarc_passed(ctx, NULL))

@@ -1,8 +1,9 @@
 /*
  * notify - ticket events to mail. notify_queue() picks the recipients of one event (the
- * account and the sub-accounts that asked for mail; for a staff notice the assignee or
- * the department's staff, never the agent who acted), refuses to mail robots and ourselves,
- * and stores one composed mail per recipient in the outbox, in the caller's transaction.
+ * account, the sub-accounts that asked for mail and the watchers; for a staff notice the
+ * assignee or the department's staff, never the agent who acted), refuses to mail robots
+ * and ourselves, and stores in the outbox, in the caller's transaction, one composed mail
+ * for the customer's side (To the account, Cc the others) and one per agent.
  * notify_flush() sends what is due: 4xx and no connection retry with backoff, 5xx fails.
  */
 #include <string.h>
@@ -119,8 +120,25 @@ notify_author_role(const ticketd_config *config, store *db, const store_ticket *
 	return role;
 }
 
+/* notify_add_watchers - the people in copy, on every notice but a refusal (the sender's alone). */
+static gboolean
+notify_add_watchers(store *db, const notify_event *event, const store_ticket *ticket, GPtrArray *recipients,
+                    const char *language, GError **error)
+{
+	g_autoptr(GPtrArray) watchers = NULL;
+
+	if (event->kind == NOTIFY_REFUSED)
+		return TRUE;
+	if ((watchers = store_watcher_list(db, ticket->id, error)) == NULL)
+		return FALSE;
+	for (guint i = 0; i < watchers->len; i++)
+		notify_add(recipients, g_ptr_array_index(watchers, i), NULL, language);
+	return TRUE;
+}
+
 /*
- * notify_recipients - the account, its sub-accounts that asked for mail, the sender.
+ * notify_recipients - the account, its sub-accounts that asked for mail, the sender,
+ * the ticket's watchers.
  * A disabled account gets nothing, nor do the sub-accounts it had authorized.
  */
 static GPtrArray *
@@ -129,6 +147,7 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	g_autoptr(GPtrArray) recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
 	g_autoptr(GPtrArray) subaccounts = NULL;
 	store_account account = { 0 };
+	gboolean ok;
 
 	if (!store_account_by_id(db, ticket->account_id, &account, error)) {
 		if (error != NULL && *error != NULL)
@@ -153,8 +172,9 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 		if (sub->notify)
 			notify_add(recipients, sub->email, NULL, account.language);
 	}
+	ok = notify_add_watchers(db, event, ticket, recipients, account.language, error);
 	store_account_clear(&account);
-	return g_steal_pointer(&recipients);
+	return ok ? g_steal_pointer(&recipients) : NULL;
 }
 
 /* notify_suppressed - why a recipient must not be mailed, or NULL. */
@@ -212,28 +232,45 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
 }
 
-/* notify_queue_one - compose for one recipient and store the row. */
+/*
+ * notify_queue_mail - one composed mail To the first of mailed, Cc the others, and one
+ * outbox row per recipient of those same bytes: each envelope recipient gets it once,
+ * and each row retries, fails or is suppressed on its own.
+ */
 static gboolean
-notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
-                 const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
+notify_queue_mail(const ticketd_config *config, store *db, const notify_event *event,
+                  const store_ticket *ticket, const GPtrArray *mailed, int64_t now, GError **error)
 {
-	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, recipient->language);
+	const notify_recipient *to = g_ptr_array_index(mailed, 0);
+	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, to->language);
+	g_autoptr(GPtrArray) cc = g_ptr_array_new();
+	g_autoptr(GPtrArray) thread = NOTIFY_IS_STAFF(event->kind) ? NULL : store_thread_ids(db, ticket->id, error);
 	compose_request request = {
-		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
-		.recipient_name = recipient->name, .language = recipient->language, .event = event,
-		.suggestions = suggestions,
+		.kind = event->kind, .ticket = ticket, .recipient = to->address,
+		.recipient_name = to->name, .language = to->language, .event = event,
+		.suggestions = suggestions, .cc = cc, .thread = thread,
 		.author_role = NOTIFY_IS_STAFF(event->kind) ? notify_author_role(config, db, ticket, event->author) : NULL,
 	};
 	g_autofree char *message_id = NULL;
-	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);
-	store_outbox_row row = {
-		.ticket_id = ticket->id, .recipient = recipient->address,
-		.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
-		.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
-		.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
-	};
+	g_autoptr(GBytes) mail = NULL;
 
-	return store_outbox_add(db, &row, error) > 0 && store_message_id_add(db, message_id, ticket->id, error);
+	if (!NOTIFY_IS_STAFF(event->kind) && thread == NULL)
+		return FALSE;
+	for (guint i = 1; i < mailed->len; i++)
+		g_ptr_array_add(cc, ((notify_recipient *)g_ptr_array_index(mailed, i))->address);
+	mail = compose_mail(config, &request, &message_id);
+	for (guint i = 0; i < mailed->len; i++) {
+		store_outbox_row row = {
+			.ticket_id = ticket->id, .recipient = ((notify_recipient *)g_ptr_array_index(mailed, i))->address,
+			.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
+			.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
+			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
+		};
+
+		if (store_outbox_add(db, &row, error) <= 0)
+			return FALSE;
+	}
+	return store_message_id_add(db, message_id, ticket->id, error);
 }
 
 /* notify_record_suppressed - a row that says who was not mailed, and why. */
@@ -264,11 +301,34 @@ notify_log_author(const store_ticket *ticket, const notify_event *event, const c
 	         event_notice_name(event->kind), NOTIFY_AUTHOR);
 }
 
+/*
+ * notify_queue_mailed - the customer's side gets one mail for all; each agent their own,
+ * since each has a Reply-To signed for them alone.
+ */
+static gboolean
+notify_queue_mailed(const ticketd_config *config, store *db, const notify_event *event,
+                    const store_ticket *ticket, GPtrArray *mailed, int64_t now, GError **error)
+{
+	if (mailed->len == 0)
+		return TRUE;
+	if (!NOTIFY_IS_STAFF(event->kind))
+		return notify_queue_mail(config, db, event, ticket, mailed, now, error);
+	for (guint i = 0; i < mailed->len; i++) {
+		g_autoptr(GPtrArray) one = g_ptr_array_new();
+
+		g_ptr_array_add(one, g_ptr_array_index(mailed, i));
+		if (!notify_queue_mail(config, db, event, ticket, one, now, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
 {
 	store_ticket ticket = { 0 };
 	g_autoptr(GPtrArray) recipients = NULL;
+	g_autoptr(GPtrArray) mailed = g_ptr_array_new();
 	gboolean ok = TRUE;
 
 	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
@@ -280,7 +340,7 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 		return FALSE;
 	}
 	for (guint i = 0; ok && i < recipients->len; i++) {
-		const notify_recipient *recipient = g_ptr_array_index(recipients, i);
+		notify_recipient *recipient = g_ptr_array_index(recipients, i);
 		const char *reason = notify_suppressed(config, db, event, recipient->address, now, error);
 
 		if (error != NULL && *error != NULL)
@@ -290,8 +350,9 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 		else if (reason != NULL)
 			ok = notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
 		else
-			ok = notify_queue_one(config, db, event, &ticket, recipient, now, error);
+			g_ptr_array_add(mailed, recipient);
 	}
+	ok = ok && notify_queue_mailed(config, db, event, &ticket, mailed, now, error);
 	store_ticket_clear(&ticket);
 	return ok;
 }

@@ -42,6 +42,8 @@ typedef enum {
 	/* store_outbox.c: the outbox and bounce marks */
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
+	/* store_watcher.c: a ticket's watchers and the chain of its thread */
+	ST_WATCHER_ADD, ST_WATCHER_REMOVE, ST_WATCHER_LIST, ST_WATCHER_IS, ST_THREAD_IDS,
 	ST_COUNT
 } store_stmt_id;
 
@@ -52,6 +54,7 @@ extern const char *const store_message_sql[ST_COUNT];   /* store_message.c */
 extern const char *const store_intake_sql[ST_COUNT];    /* store_intake.c */
 extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 extern const char *const store_outbox_sql[ST_COUNT];    /* store_outbox.c */
+extern const char *const store_watcher_sql[ST_COUNT];   /* store_watcher.c */
 
 struct store {
 	sqlite3 *db;

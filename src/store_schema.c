@@ -230,9 +230,22 @@ static const char schema_v6[] =
 	"CREATE INDEX intake_identity ON intake(identity, created);"
 	"PRAGMA user_version = 6;";
 
+/*
+ * Schema version 7: the people in copy of a customer's mail, who are mailed with the
+ * ticket's notices and may answer on that ticket (and only on it).
+ */
+static const char schema_v7[] =
+	"CREATE TABLE IF NOT EXISTS watchers ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" email TEXT NOT NULL COLLATE NOCASE,"
+	" created INTEGER NOT NULL,"
+	" PRIMARY KEY (ticket_id, email)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS outbox_ticket ON outbox(ticket_id, created);"
+	"PRAGMA user_version = 7;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *const migrations[] = {
-	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

@@ -44,6 +44,11 @@ ticket_add_message(const ticket_change *change, int64_t ticket_id, const char *d
 	row.created = change->now;
 	if ((id = store_message_add(change->store, &row, error)) <= 0)
 		return 0;
+	/* Before any notice of this change is queued: the people copied are mailed with it. */
+	for (guint i = 0; change->watchers != NULL && i < change->watchers->len; i++)
+		if (!store_watcher_add(change->store, ticket_id, g_ptr_array_index(change->watchers, i), change->now,
+		                       error))
+			return 0;
 	for (guint i = 0; message->attachments != NULL && i < message->attachments->len; i++) {
 		const mail_attachment *attachment = g_ptr_array_index(message->attachments, i);
 

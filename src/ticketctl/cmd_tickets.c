@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "ingest.h"
 #include "log.h"
+#include "status.h"
 
 static void
 json_address(JsonBuilder *json, const mail_address *address)
@@ -184,6 +185,11 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
+	if (status != NULL && (filter.status = status_from_word(ctx->config, status)) == NULL) {
+		fprintf(stderr, "ticketctl list: unknown status \"%s\"; use a name or label of ticketctl(1) STATUSES, "
+		        "e.g. open or Abierto\n", status);
+		return EX_USAGE;
+	}
 	if ((tickets = store_ticket_list(ctx->db, &filter, &error)) == NULL)
 		return ctl_store_error("listing tickets", error);
 	if (ctx->json) {

@@ -4,11 +4,13 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "ctl.h"
 #include "log.h"
 #include "mime.h"
+#include "version.h"
 
 typedef struct {
 	const char *name;
@@ -37,6 +39,7 @@ static const ctl_command commands[] = {
 	{ "sweep", ctl_sweep, "sweep [--now TIME]      apply the [sweep] timers once" },
 	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
+	{ "watcher", ctl_watcher, "watcher add|remove|list CODE [ADDRESS]   the people in copy of a ticket" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
@@ -46,7 +49,7 @@ static const ctl_command commands[] = {
 static void
 ctl_usage(FILE *out)
 {
-	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n       ticketctl --help | --version\n\ncommands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(out, "  %s\n", commands[i].summary);
 	fprintf(out, "\n`ticketctl COMMAND --help` shows a command's options; see ticketctl(1).\n");
@@ -59,6 +62,7 @@ main(int argc, char **argv)
 	int i;
 	int code;
 
+	umask(027);                 /* a database it creates holds customers' mail: 0640 */
 	log_open("ticketctl", LOG_TO_STDERR);
 	log_set_quiet(g_getenv("TICKETD_VERBOSE") == NULL);   /* one line per decision on request */
 	/* Global options come before the command. */
@@ -69,6 +73,9 @@ main(int argc, char **argv)
 			ctx.config_file = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			ctl_usage(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("ticketctl %s\n", TICKETD_VERSION);
 			return EX_OK;
 		} else {
 			fprintf(stderr, "ticketctl: unknown option %s\n", argv[i]);

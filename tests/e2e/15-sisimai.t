@@ -44,7 +44,7 @@ sub referee {
 
 my ($agree, $robots) = (0, 0);
 for my $path (@files) {
-	(my $name = $path) =~ s{^\Q$top\E/|^\Q$corpora\E/}{};
+	(my $name = $path) =~ s{^\Q$corpora\E/|^\Q$top\E/}{};   # the corpora may lie under the top
 	my ($want, $recipient) = referee($path);
 	my $json = `$TICKETCTL -c $CONF inspect -r soporte\@example.com '$path' 2>/dev/null`;
 	my $got = eval { decode_json($json) } // {};

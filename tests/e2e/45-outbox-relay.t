@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v smtp-sink >/dev/null || [ -x /usr/sbin/smtp-sink ] || skip_all "smtp-sink (Postfix) is not installed"
-write_config --smtp ""
+write_config --smtp "" --staff ""   # the customer's confirmation alone: no staff notices
 flush() { "$TICKETCTL" -c "$CONF" outbox flush 2>>"$WORK/ctl.err"; }
 "$TICKETCTL" -c "$CONF" account add ana@cliente.es
 printf 'From: ana@cliente.es\nTo: soporte@example.com\nSubject: Consulta\nMessage-ID: <o1@cliente.es>\n\nHola.\n' |

@@ -9,7 +9,9 @@ start_sink
 ctl() { "$TICKETCTL" -c "$CONF" "$@"; }
 flush() { ctl outbox flush >/dev/null 2>&1; sleep 1; }
 sink_reset() { rm -f "$WORK"/sink/*; }
-to() { grep -l "^To: .*<\?$1>\?" "$WORK"/sink/* 2>/dev/null; }   # the files mailed to an address
+# the files mailed to an address: its envelope recipient, since a customer notice is one mail
+# To the account and Cc the others
+to() { grep -l "^X-Rcpt-Args: <$1>" "$WORK"/sink/* 2>/dev/null; }
 to_count() { to "$1" | wc -l | tr -d ' '; }
 deliver() {  # deliver RCPT FROM MESSAGE-ID SUBJECT BODY [EXTRA-HEADER]
 	printf 'From: %s\nTo: %s\nSubject: %s\nMessage-ID: <%s>\n%sDate: Mon, 3 Feb 2025 10:00:00 +0100\n\n%b\n' \
