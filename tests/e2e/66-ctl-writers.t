@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 76-ctl-writers - agents at work while mail pours in. Four `ticketctl` writers (reply,
+# 66-ctl-writers - agents at work while mail pours in. Four `ticketctl` writers (reply,
 # note, status, assign, each in a loop on a ticket of its own) and a cron-style
 # `ticketctl outbox flush` loop run during a 20-session LMTP load, while the daemon's
 # own notifier sends too: two notifiers at once. A writer may be told "busy, try
@@ -24,7 +24,8 @@ my $messages = $sessions * $per_session;
 my @writers;
 END { local $?; for (@writers) { kill 'KILL', $_->{pid}; waitpid $_->{pid}, 0 } }
 
-write_config(departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
+work_for_daemon();
+write_config(departments => 'soporte', ticketd => "user = " . daemon_user(),
              lmtp => "idle_timeout = 30\nmax_connections = 100", smtp => 'auto_per_hour = 100000');
 
 # Four tickets of one customer, one per writer.

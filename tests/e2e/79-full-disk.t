@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 75-full-disk - the disk under the database fills up while mail arrives. The database
+# 79-full-disk - the disk under the database fills up while mail arrives. The database
 # lives on a small tmpfs (so this runs only as root, and is skipped when mount is
 # refused); a file then takes every free block. LMTP answers 4xx, never 250 for a mail
 # it could not store, and `ticketd deliver` exits 75 (EX_TEMPFAIL), so the MTA keeps
@@ -19,12 +19,13 @@ plan skip_all => 'mounting a tmpfs needs root' unless $< == 0;
 my $disk = "$WORK/disk";
 mkdir $disk or die "$disk: $!";
 plan skip_all => 'mount -t tmpfs was refused here'
-	unless system('mount', '-t', 'tmpfs', '-o', 'size=48m,mode=0755', 'tmpfs', $disk) == 0;
+	unless system('mount', '-t', 'tmpfs', '-o', 'size=48m,mode=0755,uid=' . (getpwnam(daemon_user()))[2] . ',gid=' . (getpwnam(daemon_user()))[3], 'tmpfs', $disk) == 0;
 my $mounted = 1;
 # Before Harness's END: the daemon must let go of the files before the unmount.
 END { local $?; if ($mounted) { stop_ticketd('KILL'); system('umount', '-l', $disk) } }
 
-write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
+work_for_daemon();
+write_config(staff => '', departments => 'soporte', ticketd => "user = " . daemon_user(),
              lmtp => 'idle_timeout = 30');
 {
 	open my $in, '<', $CONF or die "$CONF: $!";

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 74-kill-worker - the worker process (the supervisor's child, which holds every session)
+# 78-kill-worker - the worker process (the supervisor's child, which holds every session)
 # is killed with SIGKILL again and again while 20 LMTP sessions deliver at once; the
 # supervisor keeps the listening socket and starts a new worker. Like Postfix, each
 # session delivers again every message that got no 250. At the end every message
@@ -23,11 +23,13 @@ my $messages = $sessions * $per_session;
 my $kills = 4;
 srand($ENV{TICKETD_KILL_SEED} // time);
 
-write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
+work_for_daemon();
+write_config(staff => '', departments => 'soporte', ticketd => "user = " . daemon_user(),
              lmtp => "idle_timeout = 30\nmax_connections = 100");
 
-# worker_pid - the supervisor's child: the worker (none while a restart is pending).
-sub worker_pid { my $pid = `pgrep -P $TICKETD_PID`; chomp $pid; return $pid =~ /^(\d+)$/ ? $1 : undef }
+# worker_pid - the supervisor's child that runs as the daemon's user: the worker (none
+# while a restart is pending; as root the other child is a cleaner).
+sub worker_pid { my $pid = `pgrep -P $TICKETD_PID -u ${\ daemon_user()}`; chomp $pid; return $pid =~ /^(\d+)$/ ? $1 : undef }
 
 ok(start_ticketd('-n'), 'the daemon starts');
 my $supervisor = $TICKETD_PID;

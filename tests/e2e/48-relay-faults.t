@@ -1,5 +1,5 @@
 #!/bin/sh
-# 77-relay-faults - a relay that hangs up: with a 421 at MAIL FROM (nothing taken), or
+# 48-relay-faults - a relay that hangs up: with a 421 at MAIL FROM (nothing taken), or
 # with no reply at all after the whole mail was sent (it may have it). Neither counts
 # as sent: the notification waits with the reason, and the next run sends it; a customer gets it at least once and, after a silent hang-up, at most twice.
 . "$(dirname "$0")/lib.sh"
