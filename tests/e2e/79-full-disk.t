@@ -118,8 +118,15 @@ is(scalar(grep { /^f/ } @deferred), 2, 'a mail of 1 MB is deferred too');
 like(ticketd_log(), qr/disk is full/, 'the log says the disk is full and what to do');
 
 my $deliver_mail = mail('d1', 16000);
-is(ticketd_deliver($deliver_mail, '-f', 'cliente-d1@cliente.es', '-r', 'soporte@example.com'), 75,
-   'ticketd deliver exits 75 (EX_TEMPFAIL) on a full disk');
+{
+	open my $saved, '>&', \*STDERR or die;
+	open STDERR, '>>', "$WORK/deliver.err" or die;
+	my $code = ticketd_deliver($deliver_mail, '-f', 'cliente-d1@cliente.es', '-r', 'soporte@example.com');
+	open STDERR, '>&', $saved or die;
+	is($code, 75, 'ticketd deliver exits 75 (EX_TEMPFAIL) on a full disk');
+}
+like(do { open my $fh, '<', "$WORK/deliver.err" or die; local $/; <$fh> }, qr/disk is full/,
+     'and says the disk is full');
 is(stored('d1'), 0, 'and did not store it');
 
 # Room again: the MTA's retry lands, once. A mail acknowledged and sent again is a duplicate.
