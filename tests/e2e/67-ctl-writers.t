@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 66-ctl-writers - agents at work while mail pours in. Four `ticketctl` writers (reply,
+# 67-ctl-writers - agents at work while mail pours in. Four `ticketctl` writers (reply,
 # note, status, assign, each in a loop on a ticket of its own) and a cron-style
 # `ticketctl outbox flush` loop run during a 20-session LMTP load, while the daemon's
 # own notifier sends too: two notifiers at once. A writer may be told "busy, try

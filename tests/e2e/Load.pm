@@ -1,4 +1,4 @@
-# Load - the LMTP load of the stress tests (78-kill-worker, 66-ctl-writers): client
+# Load - the LMTP load of the stress tests (78-kill-worker, 67-ctl-writers): client
 # processes, one session each at a time, each delivering its own messages one
 # transaction each and, like Postfix's queue, delivering again every message that got
 # no 250. They report to the test through one pipe, a line each (shorter than
