@@ -21,6 +21,10 @@ GQuark kb_error_quark(void);
 #define KB_TOKENIZER "ticketd_kb"
 /* Words longer than this (URLs, base64, hashes) are not indexed nor searched. */
 #define KB_WORD_MAX 40
+/* The FTS5 function kb_matched(index): a bit mask of the query's phrases a row has
+ * (bit i: phrase i), so a hit says which words matched without reading the article. */
+#define KB_MATCHED_FUNCTION "kb_matched"
+#define KB_MATCH_WORDS_MAX 64
 
 /* One help-centre article as its file says it. */
 typedef struct {
@@ -85,7 +89,8 @@ char *kb_fold(const char *text, gssize length);
 struct sqlite3;
 struct store;
 
-/* kb_tokenizer_register - make the KB_TOKENIZER available to FTS5 on this connection. */
+/* kb_tokenizer_register - make the KB_TOKENIZER and KB_MATCHED_FUNCTION available to
+ * FTS5 on this connection. */
 gboolean kb_tokenizer_register(struct sqlite3 *db, GError **error);
 
 /* What kb_import did. */

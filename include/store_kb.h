@@ -18,7 +18,8 @@ typedef enum {
 	STORE_KB_UPDATED            /* same id, new text: changed in place */
 } store_kb_outcome;
 
-/* One stored article; score is -bm25 for a search hit (higher is better), else 0. */
+/* One stored article; for a search hit, score is -bm25 (higher is better) and matched
+ * has bit i set when the article has the query's word i; else both 0. */
 typedef struct {
 	char *id;
 	char *title;
@@ -29,6 +30,7 @@ typedef struct {
 	char *body;
 	int64_t updated;
 	double score;
+	uint64_t matched;
 } store_kb_row;
 
 void store_kb_row_free(store_kb_row *row);
@@ -51,15 +53,19 @@ typedef struct {
 } store_kb_weights;
 
 /*
- * store_kb_match - articles of language matching an FTS5 query, best first, at most
- * limit; department NULL for any. The body is not read (NULL in the rows).
+ * store_kb_match - articles of language matching an FTS5 query of at most
+ * KB_MATCH_WORDS_MAX words, best first, at most limit; department NULL for any. The
+ * body is not read (NULL in the rows).
  */
 GPtrArray *store_kb_match(store *handle, const char *language, const char *department,
                           const char *match, const store_kb_weights *weights, int limit,
                           GError **error);
-/* store_kb_term_known - whether some article of language is indexed under term. */
-gboolean store_kb_term_known(store *handle, const char *language, const char *term,
-                             GError **error);
+/* store_kb_count - the articles in language; -1 on error. */
+int store_kb_count(store *handle, const char *language, GError **error);
+/* store_kb_term_articles - how many articles of language are indexed under term (0: none);
+ * -1 on error. */
+int store_kb_term_articles(store *handle, const char *language, const char *term,
+                           GError **error);
 /* store_kb_words_like - words of language's articles sharing trigrams with match (an
  * FTS5 query of trigrams), most alike first; char * owned by the array. */
 GPtrArray *store_kb_words_like(store *handle, const char *language, const char *match,

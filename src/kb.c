@@ -16,6 +16,7 @@
 static const store_kb_weights kb_weights = { 4.0, 2.0, 1.0 };
 /* Distinct words of a mail that are searched; the rest add noise, not meaning. */
 #define KB_QUERY_WORDS_MAX 40
+G_STATIC_ASSERT(KB_QUERY_WORDS_MAX <= KB_MATCH_WORDS_MAX);
 /* Candidates ranked before the threshold and the department have their say. */
 #define KB_CANDIDATES 10
 /* A misspelt word is corrected to an article word this alike (Dice over trigrams). */
@@ -42,6 +43,7 @@ typedef struct {
 	char *term;
 	char *search;               /* the word, or the article word it was corrected to */
 	char *written;
+	gboolean common;            /* in half the articles or more: not searched */
 } query_word;
 
 static void
@@ -154,10 +156,14 @@ correct(store *handle, const char *language, const char *written, GError **error
 
 /*
  * query_resolve - keep the words some article has, correcting the others; FALSE only on
- * a database error. A word that stays unknown is dropped: it can match nothing.
+ * a database error. A word that stays unknown is dropped: it can match nothing. With
+ * skip_common, a word half of the total articles or more have is not searched: its BM25
+ * IDF, log((N - n + 0.5) / (n + 0.5)), is not positive, which FTS5 floors at 1e-6, so
+ * it adds nothing to a score and only makes the query rank more rows.
  */
 static gboolean
-query_resolve(store *handle, const char *language, query *q, GError **error)
+query_resolve(store *handle, const char *language, query *q, int total, gboolean skip_common,
+              GError **error)
 {
 	GError *local = NULL;
 
@@ -165,8 +171,10 @@ query_resolve(store *handle, const char *language, query *q, GError **error)
 		query_word *w = q->words->pdata[i];
 		g_autofree char *fixed = NULL;
 		g_autofree char *term = NULL;
+		int articles = store_kb_term_articles(handle, language, w->term, &local);
 
-		if (store_kb_term_known(handle, language, w->term, &local)) {
+		if (articles > 0) {
+			w->common = skip_common && 2 * articles >= total;
 			i++;
 			continue;
 		}
@@ -193,7 +201,8 @@ query_resolve(store *handle, const char *language, query *q, GError **error)
 	return TRUE;
 }
 
-/* query_match - the FTS5 query: every word quoted, OR'd; the index stems them again. */
+/* query_match - the FTS5 query: every searched word quoted, OR'd (the index stems them
+ * again); NULL when no word is searched. */
 static char *
 query_match(const query *q)
 {
@@ -201,40 +210,35 @@ query_match(const query *q)
 
 	for (guint i = 0; i < q->words->len; i++) {
 		const query_word *w = q->words->pdata[i];
-		g_string_append_printf(match, "%s\"%s\"", i ? " OR " : "", w->search);
+		if (!w->common)
+			g_string_append_printf(match, "%s\"%s\"", match->len ? " OR " : "", w->search);
+	}
+	if (match->len == 0) {
+		g_string_free(match, TRUE);
+		return NULL;
 	}
 	return g_string_free(match, FALSE);
 }
 
-/* Collects the terms of an article into a set. */
-static gboolean
-term_collect(const kb_word *word, gpointer data)
-{
-	g_hash_table_add(data, g_strndup(word->term, word->term_length));
-	return TRUE;
-}
-
-/* suggestion_new - a hit with its excerpt and the mail's words it has. */
+/* suggestion_new - a hit with its excerpt and the mail's words it has (hit->matched). */
 static kb_suggestion *
-suggestion_new(store *handle, const char *language, const store_kb_row *hit, const query *q,
-               GError **error)
+suggestion_new(store *handle, const store_kb_row *hit, const query *q, GError **error)
 {
 	g_autoptr(store_kb_row) row = store_kb_get(handle, hit->id, error);
-	g_autoptr(GHashTable) terms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autofree char *text = NULL;
-	GPtrArray *matched = g_ptr_array_new();
+	GPtrArray *matched;
 	kb_suggestion *s;
 
-	if (row == NULL) {
-		g_ptr_array_free(matched, TRUE);
+	if (row == NULL)
 		return NULL;
-	}
-	text = g_strjoin("\n", row->title, row->tags, row->body, NULL);
-	kb_words(language, text, strlen(text), term_collect, terms);
-	for (guint i = 0; i < q->words->len; i++) {
+	matched = g_ptr_array_new();
+	/* Bit n of hit->matched is the n-th phrase of query_match: the n-th searched word. */
+	for (guint i = 0, phrase = 0; i < q->words->len; i++) {
 		const query_word *w = q->words->pdata[i];
-		if (g_hash_table_contains(terms, w->term))
+		if (w->common)
+			continue;
+		if (hit->matched & ((uint64_t)1 << phrase))
 			g_ptr_array_add(matched, g_strdup(w->written));
+		phrase++;
 	}
 	g_ptr_array_add(matched, NULL);
 	s = g_new0(kb_suggestion, 1);
@@ -258,15 +262,20 @@ find(store *handle, const char *language, const char *department, const char *te
 	g_autoptr(GPtrArray) hits = NULL;
 	g_autofree char *match = NULL;
 	gsize length = strlen(text);
+	int total = limit > 0 ? store_kb_count(handle, language, error) : 0;
 
+	if (total < 0)
+		goto failed;
+	/* No article, or no suggestion wanted: nothing to read the mail for. */
+	if (total == 0)
+		goto done;
 	/* Cut on a character so the last word is whole or gone, never half a letter. */
 	if (length > KB_MAIL_TEXT_MAX)
 		length = g_utf8_find_prev_char(text, text + KB_MAIL_TEXT_MAX + 1) - text;
 	kb_words(language, text, length, query_add, &q);
-	if (!query_resolve(handle, language, &q, error))
+	if (!query_resolve(handle, language, &q, total, threshold > 0, error))
 		goto failed;
-	if (q.words->len > 0) {
-		match = query_match(&q);
+	if ((match = query_match(&q)) != NULL) {
 		hits = store_kb_match(handle, language, department, match, &kb_weights,
 		                      MAX(limit, KB_CANDIDATES), error);
 		if (hits == NULL)
@@ -277,10 +286,11 @@ find(store *handle, const char *language, const char *department, const char *te
 		kb_suggestion *s;
 		if (hit->score < threshold)
 			break;
-		if ((s = suggestion_new(handle, language, hit, &q, error)) == NULL)
+		if ((s = suggestion_new(handle, hit, &q, error)) == NULL)
 			goto failed;
 		g_ptr_array_add(out, s);
 	}
+done:
 	g_hash_table_unref(q.terms);
 	g_ptr_array_unref(q.words);
 	return out;

@@ -40,6 +40,9 @@ typedef enum {
 	/* store_outbox.c: the outbox and bounce marks */
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
+	/* store_kb.c: the help centre's searches (one id per language where SQL names its index) */
+	ST_KB_ARTICLES, ST_KB_GET, ST_KB_MATCH_ES, ST_KB_MATCH_EN, ST_KB_TERM_ES, ST_KB_TERM_EN,
+	ST_KB_WORDS_LIKE,
 	ST_COUNT
 } store_stmt_id;
 
@@ -50,6 +53,7 @@ extern const char *const store_message_sql[ST_COUNT];   /* store_message.c */
 extern const char *const store_intake_sql[ST_COUNT];    /* store_intake.c */
 extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 extern const char *const store_outbox_sql[ST_COUNT];    /* store_outbox.c */
+extern const char *const store_kb_sql[ST_COUNT];        /* store_kb.c */
 
 struct store {
 	sqlite3 *db;

@@ -1,8 +1,9 @@
 /*
- * store_kb - the help-centre tables (schema version 5, store_schema.c): articles with
+ * store_kb - the help-centre tables (schema versions 5 and 6, store_schema.c): articles with
  * their departments, an FTS5 index per language kept in step here, and the
- * trigram table of article words that misspellings are corrected against. The queries
- * name a language's tables, so they are prepared per call rather than cached.
+ * trigram table of article words that misspellings are corrected against. The searches
+ * are cached statements (one per language where SQL names an index); importing, which is
+ * rare and done by ticketctl, prepares its statements per call.
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -243,23 +244,68 @@ rows_read(store *handle, sqlite3_stmt *stmt, GError **error)
 	return rows;
 }
 
+/* The searches a mail's suggestions make, cached: they run in the commit that opens a
+ * ticket. SQL can only name a table, so each language's index has its own ids. */
+#define KB_MATCH_SQL(lang) \
+	"SELECT a.slug, a.title, a.language, a.departments, a.tags, a.url, NULL, a.updated," \
+	" -bm25(kb_fts_" lang ", ?4, ?5, ?6) AS score, " KB_MATCHED_FUNCTION "(kb_fts_" lang ")" \
+	" FROM kb_fts_" lang " JOIN kb_articles a ON a.id = kb_fts_" lang ".rowid" \
+	" WHERE kb_fts_" lang " MATCH ?1 AND (?2 IS NULL OR a.id IN" \
+	"  (SELECT article_id FROM kb_departments WHERE department = ?2))" \
+	" ORDER BY score DESC, a.slug LIMIT ?3"
+#define KB_TERM_SQL(lang) "SELECT doc FROM kb_vocab_" lang " WHERE term = ?1"
+
+const char *const store_kb_sql[ST_COUNT] = {
+	[ST_KB_ARTICLES] = "SELECT count(*) FROM kb_articles WHERE language = ?1",
+	[ST_KB_GET] = "SELECT " KB_ROW_COLUMNS " FROM kb_articles WHERE slug = ?1",
+	[ST_KB_MATCH_ES] = KB_MATCH_SQL("es"),
+	[ST_KB_MATCH_EN] = KB_MATCH_SQL("en"),
+	[ST_KB_TERM_ES] = KB_TERM_SQL("es"),
+	[ST_KB_TERM_EN] = KB_TERM_SQL("en"),
+	[ST_KB_WORDS_LIKE] = "SELECT word FROM kb_words WHERE kb_words MATCH ?1"
+		" AND language = ?2 ORDER BY rank LIMIT ?3",
+};
+
+G_STATIC_ASSERT(ST_KB_MATCH_EN == ST_KB_MATCH_ES + 1 && ST_KB_TERM_EN == ST_KB_TERM_ES + 1);
+
+/* language_checked - only the languages the schema has an index for are searched. */
+static gboolean
+language_checked(const char *language, GError **error)
+{
+	if (kb_language_known(language))
+		return TRUE;
+	g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
+	            "the help centre has no articles in language %s", language);
+	return FALSE;
+}
+
+/* language_stmt - the statement of id for language: es_id or the one after it (en). */
+static sqlite3_stmt *
+language_stmt(store *handle, const char *language, store_stmt_id es_id, GError **error)
+{
+	if (!language_checked(language, error))
+		return NULL;
+	return store_stmt_get(handle, strcmp(language, "en") == 0 ? es_id + 1 : es_id, error);
+}
+
 store_kb_row *
 store_kb_get(store *handle, const char *id, GError **error)
 {
-	sqlite3_stmt *stmt = prepare(handle, "SELECT " KB_ROW_COLUMNS " FROM kb_articles"
-	                             " WHERE slug = ?1", error);
-	g_autoptr(GPtrArray) rows = NULL;
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_KB_GET, error);
+	store_kb_row *row;
+	int found;
 
 	if (stmt == NULL)
 		return NULL;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	if ((rows = rows_read(handle, stmt, error)) == NULL)
-		return NULL;
-	if (rows->len == 0) {
-		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no article %s", id);
+	store_bind_text(stmt, 1, id);
+	if ((found = store_stmt_step(handle, stmt, "reading an article", error)) <= 0) {
+		if (found == 0)
+			g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no article %s", id);
 		return NULL;
 	}
-	return g_ptr_array_steal_index(rows, 0);
+	row = row_read(stmt);
+	store_stmt_done(stmt);
+	return row;
 }
 
 GPtrArray *
@@ -271,102 +317,88 @@ store_kb_list(store *handle, GError **error)
 	return stmt != NULL ? rows_read(handle, stmt, error) : NULL;
 }
 
-/* language_checked - only the languages the schema has an index for make table names. */
-static gboolean
-language_checked(const char *language, GError **error)
+int
+store_kb_count(store *handle, const char *language, GError **error)
 {
-	if (kb_language_known(language))
-		return TRUE;
-	g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
-	            "the help centre has no articles in language %s", language);
-	return FALSE;
+	sqlite3_stmt *stmt = language_checked(language, error) ?
+	                     store_stmt_get(handle, ST_KB_ARTICLES, error) : NULL;
+	int count;
+
+	if (stmt == NULL)
+		return -1;
+	store_bind_text(stmt, 1, language);
+	if (store_stmt_step(handle, stmt, "counting articles", error) != 1)
+		return -1;
+	count = sqlite3_column_int(stmt, 0);
+	store_stmt_done(stmt);
+	return count;
+}
+
+/* match_row - a hit: the article, its score and the query's words it has. */
+static gpointer
+match_row(sqlite3_stmt *stmt)
+{
+	store_kb_row *row = row_read(stmt);
+
+	row->score = sqlite3_column_double(stmt, 8);
+	row->matched = (uint64_t)sqlite3_column_int64(stmt, 9);
+	return row;
 }
 
 GPtrArray *
 store_kb_match(store *handle, const char *language, const char *department, const char *match,
                const store_kb_weights *weights, int limit, GError **error)
 {
-	g_autofree char *sql = NULL;
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt = language_stmt(handle, language, ST_KB_MATCH_ES, error);
 
-	if (!language_checked(language, error))
+	if (stmt == NULL)
 		return NULL;
-	sql = g_strdup_printf(
-	    "SELECT a.slug, a.title, a.language, a.departments, a.tags, a.url, NULL, a.updated,"
-	    " -bm25(kb_fts_%1$s, ?4, ?5, ?6) AS score"
-	    " FROM kb_fts_%1$s JOIN kb_articles a ON a.id = kb_fts_%1$s.rowid"
-	    " WHERE kb_fts_%1$s MATCH ?1 AND (?2 IS NULL OR a.id IN"
-	    "  (SELECT article_id FROM kb_departments WHERE department = ?2))"
-	    " ORDER BY score DESC, a.slug LIMIT ?3", language);
-	if ((stmt = prepare(handle, sql, error)) == NULL)
-		return NULL;
-	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, department, -1, SQLITE_STATIC);
+	store_bind_text(stmt, 1, match);
+	if (department != NULL)
+		store_bind_text(stmt, 2, department);
 	sqlite3_bind_int(stmt, 3, limit);
 	sqlite3_bind_double(stmt, 4, weights->title);
 	sqlite3_bind_double(stmt, 5, weights->tags);
 	sqlite3_bind_double(stmt, 6, weights->body);
-
-	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)store_kb_row_free);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		store_kb_row *row = row_read(stmt);
-		row->score = sqlite3_column_double(stmt, 8);
-		g_ptr_array_add(rows, row);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		g_ptr_array_unref(rows);
-		kb_fail(handle, "searching the help centre", error);
-		return NULL;
-	}
-	return rows;
+	return store_collect(handle, stmt, match_row, (GDestroyNotify)store_kb_row_free,
+	                     "searching the help centre", error);
 }
 
-gboolean
-store_kb_term_known(store *handle, const char *language, const char *term, GError **error)
+int
+store_kb_term_articles(store *handle, const char *language, const char *term, GError **error)
 {
-	g_autofree char *sql = NULL;
-	sqlite3_stmt *stmt;
-	int rc;
+	sqlite3_stmt *stmt = language_stmt(handle, language, ST_KB_TERM_ES, error);
+	int found, articles;
 
-	if (!language_checked(language, error))
-		return FALSE;
-	sql = g_strdup_printf("SELECT 1 FROM kb_vocab_%s WHERE term = ?1", language);
-	if ((stmt = prepare(handle, sql, error)) == NULL)
-		return FALSE;
-	sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		kb_fail(handle, "looking a word up", error);
-	return rc == SQLITE_ROW;
+	if (stmt == NULL)
+		return -1;
+	store_bind_text(stmt, 1, term);
+	if ((found = store_stmt_step(handle, stmt, "looking a word up", error)) <= 0)
+		return found;
+	articles = sqlite3_column_int(stmt, 0);
+	store_stmt_done(stmt);
+	return articles;
+}
+
+/* word_row - the one column of a kb_words row. */
+static gpointer
+word_row(sqlite3_stmt *stmt)
+{
+	return store_column_text(stmt, 0);
 }
 
 GPtrArray *
 store_kb_words_like(store *handle, const char *language, const char *match, int limit,
                     GError **error)
 {
-	sqlite3_stmt *stmt = prepare(handle, "SELECT word FROM kb_words WHERE kb_words MATCH ?1"
-	                             " AND language = ?2 ORDER BY rank LIMIT ?3", error);
-	GPtrArray *words;
-	int rc;
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_KB_WORDS_LIKE, error);
 
 	if (stmt == NULL)
 		return NULL;
-	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, language, -1, SQLITE_STATIC);
+	store_bind_text(stmt, 1, match);
+	store_bind_text(stmt, 2, language);
 	sqlite3_bind_int(stmt, 3, limit);
-	words = g_ptr_array_new_with_free_func(g_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(words, text_at(stmt, 0));
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		g_ptr_array_unref(words);
-		kb_fail(handle, "looking up similar words", error);
-		return NULL;
-	}
-	return words;
+	return store_collect(handle, stmt, word_row, g_free, "looking up similar words", error);
 }
 
 gboolean
