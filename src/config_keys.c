@@ -8,6 +8,7 @@
 #include "address.h"
 #include "code.h"
 #include "config-private.h"
+#include "kb.h"
 #include "status.h"
 
 const config_choice config_unknown_sender_choices[] = {
@@ -252,5 +253,27 @@ const config_key config_imap_keys[] = {
 const config_key config_sweep_keys[] = {
 	CONFIG_INT("interval", ticketd_config, sweep_interval, 60, 1, 86400),
 	CONFIG_OTHER("rule", NULL, config_sweep_read_rules),
+	{ NULL }
+};
+
+/* config_read_kb_threshold - a BM25 score, in C syntax whatever the locale. */
+static gboolean
+config_read_kb_threshold(const config_section *section, const config_key *key, GError **error)
+{
+	g_autofree char *text = config_key_text(section, key);
+	char *end = NULL;
+	double value = g_ascii_strtod(g_strstrip(text), &end);
+
+	if (end == text || *end != '\0' || !(value >= 0 && value <= KB_THRESHOLD_MAX))
+		return config_key_fail(error, section, key, "\"%s\" is not a score from 0 to %d, e.g. 7.0",
+		                       text, KB_THRESHOLD_MAX);
+	((kb_config *)section->target)->threshold = value;
+	return TRUE;
+}
+
+/* [kb]: what a confirmation suggests from the help centre. */
+const config_key config_kb_keys[] = {
+	CONFIG_OTHER("threshold", G_STRINGIFY(KB_THRESHOLD_DEFAULT), config_read_kb_threshold),
+	CONFIG_INT("suggestions", kb_config, suggestions, KB_SUGGESTIONS_DEFAULT, 0, KB_SUGGESTIONS_LIMIT),
 	{ NULL }
 };

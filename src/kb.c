@@ -1,24 +1,23 @@
 /*
  * kb - the help centre's rules: importing article files (changed ones in place), and
- * which articles answer a customer's mail. A mail's words become an FTS5 OR query over
- * the stemming index of the customer's language; a word no article has is first
- * corrected to the most alike article word by trigrams; BM25 ranks with the title
- * above tags and body, and only articles of the mail's department above a threshold
- * are suggested, at most three.
+ * which articles answer a customer's mail. A mail's words are looked up as the stemming
+ * index of the customer's language has them; a word no article has is first corrected
+ * to the most alike article word by trigrams; BM25 (kb_index.c, in memory) ranks with
+ * the title above tags and body, and only articles of the mail's department above a
+ * threshold are suggested, at most three.
  */
 #include <string.h>
 
-#include "kb.h"
+#include "kb-private.h"
 #include "store.h"
 #include "store_kb.h"
 
-/* BM25 weights: a word in the title says most about what an article answers. */
-static const store_kb_weights kb_weights = { 4.0, 2.0, 1.0 };
+/* BM25 weights of title, tags and body: a word in the title says most about what an
+ * article answers. */
+static const double kb_weights[3] = { 4.0, 2.0, 1.0 };
 /* Distinct words of a mail that are searched; the rest add noise, not meaning. */
 #define KB_QUERY_WORDS_MAX 40
-G_STATIC_ASSERT(KB_QUERY_WORDS_MAX <= KB_MATCH_WORDS_MAX);
-/* Candidates ranked before the threshold and the department have their say. */
-#define KB_CANDIDATES 10
+G_STATIC_ASSERT(KB_QUERY_WORDS_MAX <= KB_INDEX_WORDS_MAX);
 /* A misspelt word is corrected to an article word this alike (Dice over trigrams). */
 #define KB_SPELLING_MIN 0.5
 #define KB_SPELLING_CANDIDATES 20
@@ -43,7 +42,6 @@ typedef struct {
 	char *term;
 	char *search;               /* the word, or the article word it was corrected to */
 	char *written;
-	gboolean common;            /* in half the articles or more: not searched */
 } query_word;
 
 static void
@@ -156,13 +154,10 @@ correct(store *handle, const char *language, const char *written, GError **error
 
 /*
  * query_resolve - keep the words some article has, correcting the others; FALSE only on
- * a database error. A word that stays unknown is dropped: it can match nothing. With
- * skip_common, a word half of the total articles or more have is not searched: its BM25
- * IDF, log((N - n + 0.5) / (n + 0.5)), is not positive, which FTS5 floors at 1e-6, so
- * it adds nothing to a score and only makes the query rank more rows.
+ * a database error. A word that stays unknown is dropped: it can match nothing.
  */
 static gboolean
-query_resolve(store *handle, const char *language, query *q, int total, gboolean skip_common,
+query_resolve(store *handle, const kb_index *index, const char *language, query *q,
               GError **error)
 {
 	GError *local = NULL;
@@ -171,16 +166,12 @@ query_resolve(store *handle, const char *language, query *q, int total, gboolean
 		query_word *w = q->words->pdata[i];
 		g_autofree char *fixed = NULL;
 		g_autofree char *term = NULL;
-		int articles = store_kb_term_articles(handle, language, w->term, &local);
 
-		if (articles > 0) {
-			w->common = skip_common && 2 * articles >= total;
+		if (kb_index_articles(index, w->term) > 0) {
 			i++;
 			continue;
 		}
-		if (local == NULL)
-			fixed = correct(handle, language, w->written, &local);
-		if (local != NULL) {
+		if ((fixed = correct(handle, language, w->written, &local)) == NULL && local != NULL) {
 			g_propagate_error(error, local);
 			return FALSE;
 		}
@@ -201,28 +192,21 @@ query_resolve(store *handle, const char *language, query *q, int total, gboolean
 	return TRUE;
 }
 
-/* query_match - the FTS5 query: every searched word quoted, OR'd (the index stems them
- * again); NULL when no word is searched. */
-static char *
-query_match(const query *q)
+/* query_terms - the terms of the query's words, in order, borrowed. */
+static const char **
+query_terms(const query *q)
 {
-	GString *match = g_string_new(NULL);
+	const char **terms = g_new(const char *, q->words->len + 1);
 
-	for (guint i = 0; i < q->words->len; i++) {
-		const query_word *w = q->words->pdata[i];
-		if (!w->common)
-			g_string_append_printf(match, "%s\"%s\"", match->len ? " OR " : "", w->search);
-	}
-	if (match->len == 0) {
-		g_string_free(match, TRUE);
-		return NULL;
-	}
-	return g_string_free(match, FALSE);
+	for (guint i = 0; i < q->words->len; i++)
+		terms[i] = ((const query_word *)q->words->pdata[i])->term;
+	terms[q->words->len] = NULL;
+	return terms;
 }
 
 /* suggestion_new - a hit with its excerpt and the mail's words it has (hit->matched). */
 static kb_suggestion *
-suggestion_new(store *handle, const store_kb_row *hit, const query *q, GError **error)
+suggestion_new(store *handle, const kb_index_hit *hit, const query *q, GError **error)
 {
 	g_autoptr(store_kb_row) row = store_kb_get(handle, hit->id, error);
 	GPtrArray *matched;
@@ -231,15 +215,9 @@ suggestion_new(store *handle, const store_kb_row *hit, const query *q, GError **
 	if (row == NULL)
 		return NULL;
 	matched = g_ptr_array_new();
-	/* Bit n of hit->matched is the n-th phrase of query_match: the n-th searched word. */
-	for (guint i = 0, phrase = 0; i < q->words->len; i++) {
-		const query_word *w = q->words->pdata[i];
-		if (w->common)
-			continue;
-		if (hit->matched & ((uint64_t)1 << phrase))
-			g_ptr_array_add(matched, g_strdup(w->written));
-		phrase++;
-	}
+	for (guint i = 0; i < q->words->len; i++)
+		if (hit->matched & ((uint64_t)1 << i))
+			g_ptr_array_add(matched, g_strdup(((const query_word *)q->words->pdata[i])->written));
 	g_ptr_array_add(matched, NULL);
 	s = g_new0(kb_suggestion, 1);
 	s->id = g_strdup(row->id);
@@ -259,30 +237,31 @@ find(store *handle, const char *language, const char *department, const char *te
 	query q = { g_ptr_array_new_with_free_func(query_word_free),
 	            g_hash_table_new(g_str_hash, g_str_equal) };
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)kb_suggestion_free);
-	g_autoptr(GPtrArray) hits = NULL;
-	g_autofree char *match = NULL;
+	g_autoptr(GArray) hits = NULL;
+	g_autofree const char **terms = NULL;
+	const kb_index *index = NULL;
 	gsize length = strlen(text);
-	int total = limit > 0 ? store_kb_count(handle, language, error) : 0;
 
-	if (total < 0)
+	if (!kb_language_known(language)) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
+		            "the help centre has no articles in language %s", language);
 		goto failed;
-	/* No article, or no suggestion wanted: nothing to read the mail for. */
-	if (total == 0)
+	}
+	if (limit > 0 && (index = kb_index_get(handle, language, error)) == NULL)
+		goto failed;
+	/* No suggestion wanted, or no article: nothing to read the mail for. */
+	if (index == NULL || kb_index_size(index) == 0)
 		goto done;
 	/* Cut on a character so the last word is whole or gone, never half a letter. */
 	if (length > KB_MAIL_TEXT_MAX)
 		length = g_utf8_find_prev_char(text, text + KB_MAIL_TEXT_MAX + 1) - text;
 	kb_words(language, text, length, query_add, &q);
-	if (!query_resolve(handle, language, &q, total, threshold > 0, error))
+	if (!query_resolve(handle, index, language, &q, error))
 		goto failed;
-	if ((match = query_match(&q)) != NULL) {
-		hits = store_kb_match(handle, language, department, match, &kb_weights,
-		                      MAX(limit, KB_CANDIDATES), error);
-		if (hits == NULL)
-			goto failed;
-	}
-	for (guint i = 0; hits != NULL && i < hits->len && (int)out->len < limit; i++) {
-		const store_kb_row *hit = hits->pdata[i];
+	terms = query_terms(&q);
+	hits = kb_index_rank(index, terms, q.words->len, kb_weights, department, limit);
+	for (guint i = 0; i < hits->len; i++) {
+		const kb_index_hit *hit = &g_array_index(hits, kb_index_hit, i);
 		kb_suggestion *s;
 		if (hit->score < threshold)
 			break;
@@ -303,9 +282,9 @@ failed:
 
 GPtrArray *
 kb_suggest(store *handle, const char *language, const char *department, const char *text,
-           double threshold, GError **error)
+           double threshold, int limit, GError **error)
 {
-	return find(handle, language, department, text, threshold, KB_SUGGESTIONS_MAX, error);
+	return find(handle, language, department, text, threshold, limit, error);
 }
 
 GPtrArray *

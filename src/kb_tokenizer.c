@@ -1,7 +1,6 @@
 /*
  * kb_tokenizer - the words help-centre articles and customer mail are matched by, and
- * the FTS5 tokenizer that indexes them (and kb_matched, the function that says which of a
- * query's words a hit has). A word is lower-cased, dropped when it is a stop
+ * the FTS5 tokenizer that indexes them. A word is lower-cased, dropped when it is a stop
  * word, stemmed with the Snowball stemmer of its language (libstemmer), and only then
  * folded to no accents: the Spanish stemmer needs "configuración" accented to find its
  * suffix, while customers write "configuracion".
@@ -337,24 +336,6 @@ fts5_api_of(sqlite3 *db)
 	return api;
 }
 
-/* matched_phrases - KB_MATCHED_FUNCTION: one bit per phrase of the query the row has. */
-static void
-matched_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *context,
-                int argc, sqlite3_value **argv)
-{
-	sqlite3_uint64 mask = 0;
-	int count = 0, phrase, column, offset, rc = api->xInstCount(fts, &count);
-
-	for (int i = 0; rc == SQLITE_OK && i < count; i++)
-		if ((rc = api->xInst(fts, i, &phrase, &column, &offset)) == SQLITE_OK &&
-		    phrase < KB_MATCH_WORDS_MAX)
-			mask |= (sqlite3_uint64)1 << phrase;
-	if (rc != SQLITE_OK)
-		sqlite3_result_error_code(context, rc);
-	else
-		sqlite3_result_int64(context, (sqlite3_int64)mask);
-}
-
 gboolean
 kb_tokenizer_register(sqlite3 *db, GError **error)
 {
@@ -369,11 +350,6 @@ kb_tokenizer_register(sqlite3 *db, GError **error)
 	if (api->xCreateTokenizer(api, KB_TOKENIZER, NULL, &methods, NULL) != SQLITE_OK) {
 		g_set_error(error, KB_ERROR, KB_ERROR_FAILED,
 		            "registering the %s tokenizer: %s", KB_TOKENIZER, sqlite3_errmsg(db));
-		return FALSE;
-	}
-	if (api->xCreateFunction(api, KB_MATCHED_FUNCTION, NULL, matched_phrases, NULL) != SQLITE_OK) {
-		g_set_error(error, KB_ERROR, KB_ERROR_FAILED, "registering the FTS5 function %s: %s",
-		            KB_MATCHED_FUNCTION, sqlite3_errmsg(db));
 		return FALSE;
 	}
 	return TRUE;

@@ -135,19 +135,20 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
  * costs the suggestions: the confirmation goes out without them.
  */
 static GPtrArray *
-notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
-                   const char *language)
+notify_suggestions(const ticketd_config *config, store *db, const notify_event *event,
+                   const store_ticket *ticket, const char *language)
 {
 	g_autoptr(GPtrArray) thread = NULL;
 	g_autofree char *words = NULL;
 	const store_message_row *first;
 
-	if (event->kind != NOTIFY_CREATED ||
+	if (event->kind != NOTIFY_CREATED || config->kb.suggestions == 0 ||
 	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
 		return NULL;
 	first = thread->pdata[0];
 	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
-	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+	return kb_suggest(db, language, ticket->department, words, config->kb.threshold,
+	                  config->kb.suggestions, NULL);
 }
 
 /* notify_queue_one - compose for one recipient and store the row. */
@@ -155,7 +156,7 @@ static gboolean
 notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
                  const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
 {
-	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, recipient->language);
+	g_autoptr(GPtrArray) suggestions = notify_suggestions(config, db, event, ticket, recipient->language);
 	compose_request request = {
 		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
 		.recipient_name = recipient->name, .language = recipient->language, .event = event,

@@ -40,9 +40,8 @@ typedef enum {
 	/* store_outbox.c: the outbox and bounce marks */
 	ST_OUTBOX_ADD, ST_OUTBOX_DUE, ST_OUTBOX_LEASE, ST_OUTBOX_GET, ST_OUTBOX_MARK,
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
-	/* store_kb.c: the help centre's searches (one id per language where SQL names its index) */
-	ST_KB_ARTICLES, ST_KB_GET, ST_KB_MATCH_ES, ST_KB_MATCH_EN, ST_KB_TERM_ES, ST_KB_TERM_EN,
-	ST_KB_WORDS_LIKE,
+	/* store_kb.c: the help centre's searches */
+	ST_KB_GENERATION, ST_KB_GET, ST_KB_WORDS_LIKE,
 	ST_COUNT
 } store_stmt_id;
 
@@ -59,6 +58,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[ST_COUNT];
+	gpointer kb_cache;          /* the help centre's ranking index (kb_index.c), or NULL */
+	GDestroyNotify kb_cache_free;
 };
 
 /* How a unit of work is made atomic: its own transaction, or a savepoint in the caller's. */

@@ -329,6 +329,8 @@ store_close(store *handle)
 		return;
 	for (int id = 0; id < ST_COUNT; id++)
 		sqlite3_finalize(handle->stmt[id]);
+	if (handle->kb_cache != NULL)
+		handle->kb_cache_free(handle->kb_cache);
 	sqlite3_close_v2(handle->db);
 	g_free(handle->path);
 	g_free(handle);

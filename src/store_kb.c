@@ -1,9 +1,10 @@
 /*
  * store_kb - the help-centre tables (schema versions 5 and 6, store_schema.c): articles with
  * their departments, an FTS5 index per language kept in step here, and the
- * trigram table of article words that misspellings are corrected against. The searches
- * are cached statements (one per language where SQL names an index); importing, which is
- * rare and done by ticketctl, prepares its statements per call.
+ * trigram table of article words that misspellings are corrected against; what kb_index.c
+ * reads to rank in memory, and the generation that tells it the articles changed. What a
+ * suggestion reads is cached statements; importing, which is rare and done by ticketctl,
+ * prepares its statements per call.
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -82,6 +83,16 @@ row_read(sqlite3_stmt *stmt)
 	row->body = text_at(stmt, 6);
 	row->updated = sqlite3_column_int64(stmt, 7);
 	return row;
+}
+
+/* generation_bump - every change to the articles makes the processes' ranking stale. */
+static gboolean
+generation_bump(store *handle, GError **error)
+{
+	sqlite3_stmt *stmt = prepare(handle, "UPDATE kb_state SET generation = generation + 1",
+	                             error);
+
+	return stmt != NULL && run(handle, stmt, "marking the help centre changed", error);
 }
 
 /* existing_digest - the digest stored for id, or NULL (and no error) when it is new. */
@@ -205,7 +216,8 @@ store_kb_put(store *handle, const kb_article *article, const char *digest, int64
 	sqlite3_bind_text(stmt, 8, digest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, now);
 	return run(handle, stmt, "storing an article", error) &&
-	       put_departments(handle, article, error) && fts_learn(handle, article->id, error);
+	       put_departments(handle, article, error) && fts_learn(handle, article->id, error) &&
+	       generation_bump(handle, error);
 }
 
 gboolean
@@ -223,7 +235,7 @@ store_kb_remove(store *handle, const char *id, GError **error)
 		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no article %s", id);
 		return FALSE;
 	}
-	return TRUE;
+	return generation_bump(handle, error);
 }
 
 /* rows_read - every row of a KB_ROW_COLUMNS query, finalized after. */
@@ -244,49 +256,13 @@ rows_read(store *handle, sqlite3_stmt *stmt, GError **error)
 	return rows;
 }
 
-/* The searches a mail's suggestions make, cached: they run in the commit that opens a
- * ticket. SQL can only name a table, so each language's index has its own ids. */
-#define KB_MATCH_SQL(lang) \
-	"SELECT a.slug, a.title, a.language, a.departments, a.tags, a.url, NULL, a.updated," \
-	" -bm25(kb_fts_" lang ", ?4, ?5, ?6) AS score, " KB_MATCHED_FUNCTION "(kb_fts_" lang ")" \
-	" FROM kb_fts_" lang " JOIN kb_articles a ON a.id = kb_fts_" lang ".rowid" \
-	" WHERE kb_fts_" lang " MATCH ?1 AND (?2 IS NULL OR a.id IN" \
-	"  (SELECT article_id FROM kb_departments WHERE department = ?2))" \
-	" ORDER BY score DESC, a.slug LIMIT ?3"
-#define KB_TERM_SQL(lang) "SELECT doc FROM kb_vocab_" lang " WHERE term = ?1"
-
+/* What a mail's suggestions read, cached: they run in the commit that opens a ticket. */
 const char *const store_kb_sql[ST_COUNT] = {
-	[ST_KB_ARTICLES] = "SELECT count(*) FROM kb_articles WHERE language = ?1",
+	[ST_KB_GENERATION] = "SELECT generation FROM kb_state",
 	[ST_KB_GET] = "SELECT " KB_ROW_COLUMNS " FROM kb_articles WHERE slug = ?1",
-	[ST_KB_MATCH_ES] = KB_MATCH_SQL("es"),
-	[ST_KB_MATCH_EN] = KB_MATCH_SQL("en"),
-	[ST_KB_TERM_ES] = KB_TERM_SQL("es"),
-	[ST_KB_TERM_EN] = KB_TERM_SQL("en"),
 	[ST_KB_WORDS_LIKE] = "SELECT word FROM kb_words WHERE kb_words MATCH ?1"
 		" AND language = ?2 ORDER BY rank LIMIT ?3",
 };
-
-G_STATIC_ASSERT(ST_KB_MATCH_EN == ST_KB_MATCH_ES + 1 && ST_KB_TERM_EN == ST_KB_TERM_ES + 1);
-
-/* language_checked - only the languages the schema has an index for are searched. */
-static gboolean
-language_checked(const char *language, GError **error)
-{
-	if (kb_language_known(language))
-		return TRUE;
-	g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
-	            "the help centre has no articles in language %s", language);
-	return FALSE;
-}
-
-/* language_stmt - the statement of id for language: es_id or the one after it (en). */
-static sqlite3_stmt *
-language_stmt(store *handle, const char *language, store_stmt_id es_id, GError **error)
-{
-	if (!language_checked(language, error))
-		return NULL;
-	return store_stmt_get(handle, strcmp(language, "en") == 0 ? es_id + 1 : es_id, error);
-}
 
 store_kb_row *
 store_kb_get(store *handle, const char *id, GError **error)
@@ -317,67 +293,88 @@ store_kb_list(store *handle, GError **error)
 	return stmt != NULL ? rows_read(handle, stmt, error) : NULL;
 }
 
-int
-store_kb_count(store *handle, const char *language, GError **error)
+int64_t
+store_kb_generation(store *handle, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_KB_GENERATION, error);
+	int64_t generation;
+
+	if (stmt == NULL || store_stmt_step(handle, stmt, "reading the help centre's generation",
+	                                    error) != 1)
+		return -1;
+	generation = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(stmt);
+	return generation;
+}
+
+/* language_checked - only the languages the schema has an index for make table names. */
+static gboolean
+language_checked(const char *language, GError **error)
+{
+	if (kb_language_known(language))
+		return TRUE;
+	g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
+	            "the help centre has no articles in language %s", language);
+	return FALSE;
+}
+
+gboolean
+store_kb_articles_read(store *handle, const char *language, store_kb_article_fn fn,
+                       gpointer data, GError **error)
 {
 	sqlite3_stmt *stmt = language_checked(language, error) ?
-	                     store_stmt_get(handle, ST_KB_ARTICLES, error) : NULL;
-	int count;
+	    prepare(handle, "SELECT id, slug, departments FROM kb_articles WHERE language = ?1",
+	            error) : NULL;
+	int rc;
 
 	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, language);
-	if (store_stmt_step(handle, stmt, "counting articles", error) != 1)
-		return -1;
-	count = sqlite3_column_int(stmt, 0);
-	store_stmt_done(stmt);
-	return count;
+		return FALSE;
+	sqlite3_bind_text(stmt, 1, language, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(sqlite3_column_int64(stmt, 0), (const char *)sqlite3_column_text(stmt, 1),
+		   (const char *)sqlite3_column_text(stmt, 2), data);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || kb_fail(handle, "reading the articles", error);
 }
 
-/* match_row - a hit: the article, its score and the query's words it has. */
-static gpointer
-match_row(sqlite3_stmt *stmt)
+gboolean
+store_kb_instances_read(store *handle, const char *language, store_kb_instance_fn fn,
+                        gpointer data, GError **error)
 {
-	store_kb_row *row = row_read(stmt);
+	static const char *const columns[] = { "title", "tags", "body" };
+	g_autofree char *sql = NULL;
+	sqlite3_stmt *stmt;
+	int rc;
 
-	row->score = sqlite3_column_double(stmt, 8);
-	row->matched = (uint64_t)sqlite3_column_int64(stmt, 9);
-	return row;
+	if (!language_checked(language, error))
+		return FALSE;
+	sql = g_strdup_printf("SELECT term, doc, col FROM kb_instances_%s", language);
+	if ((stmt = prepare(handle, sql, error)) == NULL)
+		return FALSE;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *column = (const char *)sqlite3_column_text(stmt, 2);
+		int c = 0;
+		while (c < (int)G_N_ELEMENTS(columns) && g_strcmp0(column, columns[c]) != 0)
+			c++;
+		fn((const char *)sqlite3_column_text(stmt, 0), sqlite3_column_int64(stmt, 1), c, data);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE || kb_fail(handle, "reading the help centre's index", error);
 }
 
-GPtrArray *
-store_kb_match(store *handle, const char *language, const char *department, const char *match,
-               const store_kb_weights *weights, int limit, GError **error)
+gpointer
+store_kb_cache(store *handle)
 {
-	sqlite3_stmt *stmt = language_stmt(handle, language, ST_KB_MATCH_ES, error);
-
-	if (stmt == NULL)
-		return NULL;
-	store_bind_text(stmt, 1, match);
-	if (department != NULL)
-		store_bind_text(stmt, 2, department);
-	sqlite3_bind_int(stmt, 3, limit);
-	sqlite3_bind_double(stmt, 4, weights->title);
-	sqlite3_bind_double(stmt, 5, weights->tags);
-	sqlite3_bind_double(stmt, 6, weights->body);
-	return store_collect(handle, stmt, match_row, (GDestroyNotify)store_kb_row_free,
-	                     "searching the help centre", error);
+	return handle->kb_cache;
 }
 
-int
-store_kb_term_articles(store *handle, const char *language, const char *term, GError **error)
+void
+store_kb_cache_set(store *handle, gpointer cache, GDestroyNotify free_func)
 {
-	sqlite3_stmt *stmt = language_stmt(handle, language, ST_KB_TERM_ES, error);
-	int found, articles;
-
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, term);
-	if ((found = store_stmt_step(handle, stmt, "looking a word up", error)) <= 0)
-		return found;
-	articles = sqlite3_column_int(stmt, 0);
-	store_stmt_done(stmt);
-	return articles;
+	if (handle->kb_cache != NULL)
+		handle->kb_cache_free(handle->kb_cache);
+	handle->kb_cache = cache;
+	handle->kb_cache_free = free_func;
 }
 
 /* word_row - the one column of a kb_words row. */

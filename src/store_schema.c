@@ -218,10 +218,24 @@ static const char schema_v5[] =
 	KB_FTS("en")
 	"PRAGMA user_version = 5;";
 
-/* Schema version 6: the help centre counts a language's articles from an index, not by
- * reading every article, each time it looks for suggestions. */
+/* Each word of one language's articles where it occurs (term, doc, col, offset). */
+#define KB_INSTANCES(lang) \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_instances_" lang \
+	" USING fts5vocab(kb_fts_" lang ", 'instance');"
+
+/*
+ * Schema version 6: what the help centre ranks suggestions with in memory. The words of
+ * each index by article, read once into a process's ranking index, and a generation
+ * that store_kb.c bumps with every change to the articles, so a process knows when its
+ * copy is stale with one read.
+ */
 static const char schema_v6[] =
-	"CREATE INDEX IF NOT EXISTS kb_articles_language ON kb_articles(language);"
+	KB_INSTANCES("es")
+	KB_INSTANCES("en")
+	"CREATE TABLE IF NOT EXISTS kb_state ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" generation INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO kb_state(id, generation) VALUES (1, 1);"
 	"PRAGMA user_version = 6;";
 
 /* migrations[n] takes a database from version n to n + 1. */

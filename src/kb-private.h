@@ -1,0 +1,48 @@
+/*
+ * kb-private - what the help centre's files share and nothing else includes: the ranking
+ * index that kb.c asks for a mail's best articles (kb_index.c).
+ */
+#ifndef TICKETD_KB_PRIVATE_H
+#define TICKETD_KB_PRIVATE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "kb.h"
+#include "store.h"
+
+/* The words a query may have: one bit each in kb_index_hit.matched. */
+#define KB_INDEX_WORDS_MAX 64
+
+/* One language's articles as BM25 ranks them, read from the FTS5 index. */
+typedef struct kb_index kb_index;
+
+/*
+ * kb_index_get - the index of language for this store handle: built on first use and
+ * again when the articles changed (store_kb_generation), owned by the handle. NULL on
+ * a database error.
+ */
+const kb_index *kb_index_get(store *handle, const char *language, GError **error);
+
+/* kb_index_size - the articles of the index. */
+int kb_index_size(const kb_index *index);
+/* kb_index_articles - how many articles have term (0: none). */
+int kb_index_articles(const kb_index *index, const char *term);
+
+/* One ranked article: its id, -BM25 (higher is better), bit i set when it has terms[i]. */
+typedef struct {
+	const char *id;             /* owned by the index */
+	double score;
+	uint64_t matched;
+} kb_index_hit;
+
+/*
+ * kb_index_rank - the articles of department (NULL: any) having any of terms (at most
+ * KB_INDEX_WORDS_MAX), best first and then by id, at most limit: the order and scores
+ * FTS5's bm25() gives with these column weights (title, tags, body). kb_index_hit, to
+ * g_array_unref.
+ */
+GArray *kb_index_rank(const kb_index *index, const char *const *terms, guint count,
+                      const double weights[3], const char *department, int limit);
+
+#endif
