@@ -1,4 +1,4 @@
-# ticketd - mail to help-desk tickets.  make; make check; make demo; make install.
+# ticketd - mail to help-desk tickets.  make; make check; make demo; make install; make uninstall.
 
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
@@ -6,6 +6,9 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR  ?=
+UNITDIR  ?= /etc/systemd/system
+STATEDIR ?= /var/lib/ticketd
+TICKETD_USER ?= ticketd
 BUILD    ?= build
 
 CC       ?= cc
@@ -32,6 +35,8 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E      := $(sort $(wildcard tests/e2e/*.t))
 MANPAGES := man/ticketd.8 man/ticketctl.1 man/ticketd.conf.5
+TEMPLATES := $(patsubst etc/%,%,$(sort $(wildcard etc/templates/*/*.txt)))
+TEMPLATE_DIRS := $(patsubst etc/%,%,$(sort $(wildcard etc/templates/*)))
 DEPFILES  = $(LIB_OBJ:.o=.d) $(TICKETD_OBJ:.o=.d) $(TICKETCTL_OBJ:.o=.d) \
             $(UNITS:=.d) $(FUZZ_BINS:=.d)
 
@@ -40,7 +45,7 @@ DEPS_PKGS := build-essential pkg-config perl sqlite3 openssl mandoc \
              libglib2.0-dev libjson-glib-dev libgmime-3.0-dev libsqlite3-dev libxml2-dev \
              libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libstemmer-dev \
              postfix dovecot-core dovecot-imapd dovecot-lmtpd \
-             clang libclang-rt-14-dev valgrind
+             clang libclang-rt-14-dev valgrind libsisimai-perl
 
 .PHONY: all need-libraries check test check-asan demo deps deps-if-missing install lint lint-man \
         clean bench fuzz fuzz-build
@@ -153,17 +158,63 @@ deps-if-missing:
 	  && [ -e /usr/include/libstemmer.h ] && command -v prove >/dev/null && command -v mandoc >/dev/null \
 	  && command -v postconf >/dev/null || $(MAKE) --no-print-directory deps
 
+# make install: as root, a daemon ready to start. With DESTDIR (packaging) only the
+# tree is written, and what a package's postinst must do is printed.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ticketd
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ticketd \
+	  $(DESTDIR)$(UNITDIR) $(TEMPLATE_DIRS:%=$(DESTDIR)$(SYSCONFDIR)/ticketd/%)
 	install -m 0755 $(BUILD)/ticketd $(DESTDIR)$(SBINDIR)/ticketd
 	install -m 0755 $(BUILD)/ticketctl $(DESTDIR)$(BINDIR)/ticketctl
 	install -m 0644 man/ticketctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/ticketd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/ticketd.8 $(DESTDIR)$(MANDIR)/man8/
+	for t in $(TEMPLATES); do install -m 0644 etc/$$t $(DESTDIR)$(SYSCONFDIR)/ticketd/$$t; done
+	sed 's,/usr/local/sbin,$(SBINDIR),g' etc/ticketd.service > $(BUILD)/ticketd.service
+	install -m 0644 $(BUILD)/ticketd.service $(DESTDIR)$(UNITDIR)/ticketd.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/ticketd/ticketd.conf ] || \
 	  install -m 0640 etc/ticketd.conf $(DESTDIR)$(SYSCONFDIR)/ticketd/ticketd.conf
-	cp -R etc/templates $(DESTDIR)$(SYSCONFDIR)/ticketd/
+	@if [ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ]; then $(MAKE) --no-print-directory install-postinst-note; \
+	else $(MAKE) --no-print-directory install-system; fi
+
+# What needs root on the target system: the user, the state directory, owners, the secret.
+POSTINST = getent group $(TICKETD_USER) >/dev/null || groupadd --system $(TICKETD_USER); \
+  getent passwd $(TICKETD_USER) >/dev/null || useradd --system --gid $(TICKETD_USER) \
+    --home-dir $(STATEDIR) --no-create-home --shell /usr/sbin/nologin $(TICKETD_USER); \
+  install -d -o $(TICKETD_USER) -g $(TICKETD_USER) -m 0750 $(STATEDIR); \
+  chown root:$(TICKETD_USER) $(SYSCONFDIR)/ticketd/ticketd.conf; \
+  chmod 0640 $(SYSCONFDIR)/ticketd/ticketd.conf; \
+  [ -e $(SYSCONFDIR)/ticketd/secret ] || (umask 027 && od -An -tx1 -N32 /dev/urandom \
+    | tr -d "[:space:]" > $(SYSCONFDIR)/ticketd/secret && echo >> $(SYSCONFDIR)/ticketd/secret); \
+  chown root:$(TICKETD_USER) $(SYSCONFDIR)/ticketd/secret; \
+  chmod 0640 $(SYSCONFDIR)/ticketd/secret
+
+.PHONY: install-system install-postinst-note uninstall
+install-system:
+	$(POSTINST)
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "make install: checking the set-up (ticketd check):"
+	@$(SBINDIR)/ticketd check -c $(SYSCONFDIR)/ticketd/ticketd.conf && echo "make install: ticketd check found nothing" || \
+	  echo "make install: fix what ticketd check says above, then: systemctl enable --now ticketd"
+
+install-postinst-note:
+	@echo "make install: the tree is written; as root on the target system, a package's postinst must run:"
+	@echo '$(POSTINST)' | sed 's/;  */;\n/g' | sed 's/^/    /'
+	@echo "    systemctl daemon-reload; $(SBINDIR)/ticketd check"
+
+# make uninstall: what make install put there; the database, the secret, an edited
+# configuration and the user stay (said so).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ticketd $(DESTDIR)$(BINDIR)/ticketctl $(DESTDIR)$(UNITDIR)/ticketd.service \
+	  $(DESTDIR)$(MANDIR)/man1/ticketctl.1 $(DESTDIR)$(MANDIR)/man5/ticketd.conf.5 \
+	  $(DESTDIR)$(MANDIR)/man8/ticketd.8
+	for t in $(TEMPLATES); do rm -f $(DESTDIR)$(SYSCONFDIR)/ticketd/$$t; done
+	-rmdir $(TEMPLATE_DIRS:%=$(DESTDIR)$(SYSCONFDIR)/ticketd/%) $(DESTDIR)$(SYSCONFDIR)/ticketd/templates
+	if cmp -s etc/ticketd.conf $(DESTDIR)$(SYSCONFDIR)/ticketd/ticketd.conf; then \
+	  rm -f $(DESTDIR)$(SYSCONFDIR)/ticketd/ticketd.conf; fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/ticketd 2>/dev/null
+	@echo "make uninstall: kept, if present: $(STATEDIR) (the database), $(SYSCONFDIR)/ticketd/secret," \
+	  "an edited $(SYSCONFDIR)/ticketd/ticketd.conf, the $(TICKETD_USER) user"
 
 clean:
 	rm -rf build build-asan build-fuzz

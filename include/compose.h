@@ -21,6 +21,7 @@ typedef struct {
 	const char *language;       /* "es" or "en" */
 	const notify_event *event;
 	const GPtrArray *suggestions; /* kb_suggestion *: help-centre articles, or NULL */
+	const char *author_role;    /* staff notices: "account", "subaccount", "staff" or "other" */
 } compose_request;
 
 /* compose_automatic - whether a kind of notification is automatic mail (null sender). */
@@ -32,7 +33,8 @@ GBytes *compose_mail(const ticketd_config *config, const compose_request *reques
 /*
  * compose_template_text - the body: templates_dir/<lang>/<kind>.txt (else es/, else built
  * in) with {code} {tag} {subject} {department} {department_address} {status} {old_status}
- * {text} {name} {linked_code} {suggestions} filled; LF line ends, valid UTF-8; never NULL.
+ * {text} {name} {linked_code} {suggestions} filled, and for staff notices {author} {agent}
+ * {reason} {priority} {assignee} {attachments}; LF line ends, valid UTF-8; never NULL.
  */
 char *compose_template_text(const ticketd_config *config, const compose_request *request);
 

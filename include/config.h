@@ -23,6 +23,7 @@ typedef struct {
 	char *name;                 /* "Soporte técnico" */
 	char *address;              /* soporte@example.com, lower case */
 	closed_reply_policy closed_reply; /* per department, defaults to [ticketd] closed_reply */
+	char **staff;               /* its own agents, lower case, NULL-terminated; [ticketd] staff too */
 } department_config;
 
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
 } smtp_config;
 
 typedef struct {
+	gboolean allow_remote;      /* inet: listeners off the loopback (dangerous) */
 	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
 	int socket_mode;
 	char *socket_owner;
@@ -90,12 +92,18 @@ typedef struct {
 	char *subject_tag;          /* "Ticket" → "[Ticket #KQZ-482913]" */
 	unknown_sender_policy unknown_sender;
 	closed_reply_policy closed_reply;
-	char **staff;               /* lower-case addresses, NULL-terminated */
+	char **staff;               /* lower-case addresses, NULL-terminated: every department's */
+	char *secret_file;          /* the key of signed staff addresses */
+	GBytes *secret;             /* its bytes; NULL when it could not be read */
+	char *secret_problem;       /* why secret is NULL, for logs and hold reasons */
+	gboolean staff_unsigned_reply; /* the weaker path: a staff From alone answers a ticket */
+	gsize staff_attach_max;     /* bytes: larger attachments are listed, not attached, to staff */
 	gsize max_message_size;
 	int intake_per_hour;        /* mail from one sender per hour before it is only held */
 	int parse_failures;         /* worker deaths on one message before it is held unparsed */
 	int parse_timeout;          /* seconds one message may be parsed and decided */
 	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
+	char **authserv_ids;        /* our MTA's authserv-id(s): the Authentication-Results trusted */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */
@@ -117,6 +125,8 @@ const char *config_path(const char *from_command_line);
 
 ticketd_config *config_load(const char *path, GError **error);
 void config_free(ticketd_config *config);
+/* config_check_templates - templates/ and templates/LANG for every language exist; else file:line. */
+gboolean config_check_templates(const ticketd_config *config, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)
 
 /*
@@ -129,6 +139,7 @@ const department_config *config_department_by_slug(const ticketd_config *config,
                                                     const char *slug);
 const imap_source_config *config_imap_source_by_name(const ticketd_config *config,
                                                      const char *name);
+/* config_is_staff - in [ticketd] staff or in any department's staff. */
 gboolean config_is_staff(const ticketd_config *config, const char *address);
 
 const char *unknown_sender_policy_name(unknown_sender_policy policy);

@@ -23,6 +23,9 @@
 #define EVENT_BOUNCING  "bouncing"      /* a bounce of ours named this recipient */
 #define EVENT_SWEEP     "sweep"         /* a [sweep] rule moved the ticket */
 #define EVENT_DELIVERY_FAILED "delivery_failed" /* a notification failed for good */
+#define EVENT_PRIORITY  "priority"      /* a person set the priority (detail: the new one) */
+#define EVENT_DEPARTMENT "department"   /* moved to another department (detail: its slug) */
+#define EVENT_MESSAGE_ID_REUSED "message_id_reused" /* a mail came with another mail's Message-ID */
 /* Robot mail on a ticket is recorded under its mail class name: bounce, auto_reply, loop. */
 
 /* Outbox states (outbox.state). */
@@ -45,8 +48,19 @@ typedef enum {
 	NOTIFY_REOPENED,            /* a reply reopened a resolved or closed ticket */
 	NOTIFY_AUTO_CLOSED,         /* the sweeper closed an idle ticket */
 	NOTIFY_NEW_LINKED,          /* a reply to a closed ticket opened this new one */
-	NOTIFY_REFUSED              /* a reply to a closed ticket was refused */
+	NOTIFY_REFUSED,             /* a reply to a closed ticket was refused */
+	/* Notices to staff: automatic mail with the agent's signed Reply-To. */
+	NOTIFY_STAFF_NEW,           /* a new ticket, with the customer's text */
+	NOTIFY_STAFF_CUSTOMER_REPLY, /* the customer wrote again */
+	NOTIFY_STAFF_REOPENED,      /* the customer's reply reopened the ticket */
+	NOTIFY_STAFF_ASSIGNED,      /* the ticket was assigned to the recipient */
+	NOTIFY_STAFF_HELD,          /* mail for the ticket was held: reason says why */
+	NOTIFY_STAFF_BOUNCE,        /* a notice to the customer failed for good */
+	NOTIFY_STAFF_COMMAND_ERROR  /* the agent's mail had a command we could not apply */
 } notify_kind;
+
+/* NOTIFY_IS_STAFF - a notice for the desk rather than the customer. */
+#define NOTIFY_IS_STAFF(kind) ((kind) >= NOTIFY_STAFF_NEW)
 
 /* The outbox.kind of a staff reply: the one notice that is never automatic mail. */
 #define NOTICE_STAFF_REPLY "staff_reply"
@@ -63,10 +77,16 @@ typedef struct {
 	const char *in_reply_to;    /* the customer's Message-ID this answers, or NULL */
 	const char *references;     /* space-separated, or NULL */
 	const char *linked_code;    /* NEW_LINKED and REFUSED: the closed ticket */
-	const GPtrArray *attachments; /* mail_attachment *: the files a staff reply carries */
+	const GPtrArray *attachments; /* mail_attachment *: the files a staff reply carries,
+	                             * or the customer's, for staff notices */
+	const char *author;         /* staff notices: who wrote text */
+	const char *agent;          /* staff notices to one agent (assigned, held, command error) */
+	const char *reason;         /* held, bounce and command error: why */
 } notify_event;
 
-/* event_notice_name - created, staff_reply, status, reopened, auto_closed, new_linked, refused. */
+/* event_notice_name - created, staff_reply, status, reopened, auto_closed, new_linked, refused,
+ * staff_new, staff_customer_reply, staff_reopened, staff_assigned, staff_held, staff_bounce,
+ * staff_command_error. */
 const char *event_notice_name(notify_kind kind);
 
 #endif

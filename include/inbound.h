@@ -24,6 +24,25 @@ typedef struct {
 /* inbound_new - parse raw once; raw and sender stay the caller's and must outlive it. */
 inbound *inbound_new(const char *source, const char *raw, gsize length, const char *sender);
 
+/*
+ * inbound_new_within - inbound_new, but a parse that runs past seconds is given up:
+ * the message is handed over unparsed, and ingest keeps it raw and holds it with the
+ * reason. Parsing cannot be interrupted safely, so it goes on in a thread of its own,
+ * on its own copy of the bytes, until it ends or the process does.
+ */
+inbound *inbound_new_within(const char *source, const char *raw, gsize length, const char *sender,
+                            int seconds);
+
+/* inbound_abandoned_parses - parses given up on that still run. */
+guint inbound_abandoned_parses(void);
+
+/*
+ * inbound_exit_code - code, for main() to return; but while a parse given up on still
+ * runs, the process ends here by _exit(code): exit()'s handlers (libxml2's cleanup)
+ * would pull the parser's state from under it. Close the store first.
+ */
+int inbound_exit_code(int code);
+
 /* inbound_new_parsed - a message parsed already (under the daemon's guard), still the caller's. */
 inbound *inbound_new_parsed(const char *source, const char *raw, gsize length,
                             const parsed_message *message, const char *sender);

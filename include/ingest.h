@@ -14,7 +14,17 @@
 #include "mime.h"
 #include "store.h"
 
-typedef enum { MAIL_NORMAL, MAIL_BOUNCE, MAIL_AUTO_REPLY, MAIL_LOOP } mail_class;
+/* What a mail is, by classify.c; all but normal are stored and never answered. */
+typedef enum {
+	MAIL_NORMAL,
+	MAIL_BOUNCE,                /* a delivery report (RFC 3464), standard or not */
+	MAIL_AUTO_REPLY,            /* RFC 3834 auto-replies, out-of-office, vacation */
+	MAIL_LOOP,                  /* our own mail come back */
+	MAIL_RECEIPT,               /* a read receipt (RFC 8098 MDN) */
+	MAIL_ABUSE_REPORT,          /* an abuse or complaint report (RFC 5965 ARF) */
+	MAIL_LIST,                  /* a mailing list or bulk sender (RFC 2369, 2919) */
+	MAIL_CLASS_COUNT
+} mail_class;
 
 typedef enum {
 	ACTION_NEW,                 /* a new ticket, status open */
@@ -47,15 +57,20 @@ typedef struct {
 	failure failure;            /* ok, temporary (error says why) or permanent */
 	ingest_decision decision;
 	mail_class class;
+	const char *class_signal;   /* static: the rule of classify that decided the class */
 	char *error;                /* why, for a temporary or permanent failure */
 } ingest_result;
 
 const char *mail_class_name(mail_class class);
 const char *ingest_action_name(ingest_action action);
 
-/* classify_message - bounce, auto-reply, our own mail coming back, or normal. */
+/* classify_message - bounce, auto-reply, receipt, abuse report, list, loop or normal. */
 mail_class classify_message(const ticketd_config *config, const parsed_message *message,
                             const char *envelope_sender);
+
+/* classify_explain - the same, and in *signal (static text) the rule that decided. */
+mail_class classify_explain(const ticketd_config *config, const parsed_message *message,
+                            const char *envelope_sender, const char **signal);
 
 /*
  * ingest_decide - the decision for one recipient (NULL: the first department To/Cc
@@ -86,6 +101,13 @@ void ingest_result_clear(ingest_result *result);
 void ingest_result_defer(ingest_result *result, const char *why);
 
 /*
+ * ingest_result_uncommitted - the commit of an applied decision failed: a temporary
+ * failure whose error says why and what the decision had been, naming no ticket (its
+ * code was never committed).
+ */
+void ingest_result_uncommitted(ingest_result *result, const char *why);
+
+/*
  * ingest_header_recipients - without an envelope (Maildir import, deliver without -r):
  * the To and Cc addresses that reach a department, one per department. The strings
  * belong to message.
@@ -100,9 +122,9 @@ GPtrArray *ingest_header_recipients(const ticketd_config *config, const parsed_m
 void ingest_log(const inbound *mail, const char *recipient, const ingest_result *result);
 
 /*
- * ingest_dedup_key - Message-ID, or "sha256:<hex>" of the raw bytes when there is none,
- * not counting the trace headers (Return-Path, Received, Delivered-To, X-Original-To)
- * a retried delivery may carry differently, nor CR before LF.
+ * ingest_dedup_key - what makes two deliveries the same mail: "sha256:<hex>" of the raw
+ * bytes, Message-ID included, not counting the trace headers (Return-Path, Received,
+ * Delivered-To, X-Original-To) a retried delivery may carry differently, nor CR before LF.
  */
 char *ingest_dedup_key(const parsed_message *message, const char *raw, gsize length);
 

@@ -12,10 +12,15 @@ typedef enum { LOG_TO_STDERR, LOG_TO_SYSLOG } log_target;
 
 void log_open(const char *program, log_target target);
 void log_set_quiet(gboolean quiet);     /* stderr only: hide info lines */
+/* log_start_detached - syslog, and warnings and fatal errors on stderr until log_detached(). */
+void log_start_detached(void);
+void log_detached(void);
 
 void log_info(const char *format, ...) G_GNUC_PRINTF(1, 2);
 void log_warning(const char *format, ...) G_GNUC_PRINTF(1, 2);
 G_NORETURN void log_fatal(const char *format, ...) G_GNUC_PRINTF(1, 2);
+/* log_fatal_status - a fatal error with its own exit code (78 for the configuration). */
+G_NORETURN void log_fatal_status(int status, const char *format, ...) G_GNUC_PRINTF(2, 3);
 G_NORETURN void log_panic(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 /* log_printable - untrusted text made safe for a log line or terminal, cut at max bytes. */

@@ -28,6 +28,12 @@ typedef struct {
 	char *address;              /* lower-cased addr-spec, "" when absent */
 } mail_address;
 
+/* One top-level header field as the message carries it: unfolded, decoded, cleaned. */
+typedef struct {
+	char *name;                 /* as written, e.g. "X-Autorespond" */
+	char *value;
+} mail_header;
+
 typedef struct {
 	char *filename;             /* decoded, path separators and controls removed */
 	char *content_type;         /* "application/pdf" */
@@ -38,6 +44,13 @@ typedef struct {
 
 typedef struct {
 	mail_address *from;         /* never NULL; empty fields when missing */
+	/*
+	 * The From was not RFC 5322: what a person reads was recovered leniently (a comma
+	 * in an unquoted name, a stray line before the header, no address but a
+	 * Reply-To ...). Such a From must not identify anyone.
+	 */
+	gboolean from_malformed;
+	guint from_count;           /* addresses in From; more than one names no single sender */
 	GPtrArray *to;              /* mail_address * */
 	GPtrArray *cc;
 	GPtrArray *reply_to;
@@ -56,12 +69,16 @@ typedef struct {
 	char *precedence;
 	char *list_id;
 	char *loop;                 /* our own loop header, X-Ticketd-Loop */
-	char *authentication_results;
+	GPtrArray *authentication_results; /* char *, every such field, topmost first */
 	gboolean x_autoreply;       /* X-Autoreply or X-Autorespond present */
 	gboolean x_auto_response_suppress;
 	gboolean list_unsubscribe;
 	char *report_type;          /* multipart/report report-type, lower case */
 	char *original_message_id;  /* Message-ID of the message a DSN returns */
+	char *bounce_recipient;     /* the failed recipient a DSN names, lower case, or NULL */
+	char *bounce_status;        /* its RFC 3463 status ("5.1.1"), or NULL */
+	GPtrArray *headers;         /* mail_header *: every top-level field, in order */
+	GPtrArray *part_types;      /* char *: every MIME entity's type ("message/delivery-status") */
 
 	/* The first input limit the message went over, as a sentence; NULL when none. */
 	char *limit_exceeded;
@@ -85,6 +102,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(parsed_message, parsed_message_free)
 
 /* mime_decode_header_words - RFC 2047 decode, each encoded-word on its own (GMime #133). */
 char *mime_decode_header_words(const char *raw);
+
+/* mime_header_get - the first top-level header field called name (any case), or NULL. */
+const char *mime_header_get(const parsed_message *message, const char *name);
+
+/* mime_has_part_type - whether any MIME entity of the message has this type. */
+gboolean mime_has_part_type(const parsed_message *message, const char *type);
 
 /* mime_to_utf8 - bytes in a declared (possibly lying or missing) charset to valid UTF-8. */
 char *mime_to_utf8(const char *bytes, gsize length, const char *charset);

@@ -20,4 +20,11 @@ gboolean notify_queue(const ticketd_config *config, store *store, const notify_e
 /* notify_flush - send every due row once; returns how many were sent, -1 on error. */
 int notify_flush(const ticketd_config *config, store *store, GError **error);
 
+/*
+ * notify_flush_report - notify_flush, and *relay_down (when not NULL; set only to TRUE)
+ * says the pass stopped because no server answered or TLS, login or setup failed: what
+ * is still due waits for the next pass.
+ */
+int notify_flush_report(const ticketd_config *config, store *store, gboolean *relay_down, GError **error);
+
 #endif

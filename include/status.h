@@ -28,4 +28,10 @@ gboolean status_valid(const char *status);
  */
 const char *status_label(const ticketd_config *config, const char *status, const char *lang);
 
+/*
+ * status_from_word - the status a person named: its internal name, or its label in
+ * Spanish or English (configured or built in), case ignored; NULL when none.
+ */
+const char *status_from_word(const ticketd_config *config, const char *word);
+
 #endif

@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -19,6 +19,7 @@ typedef enum {
 	STORE_ERROR_TOO_NEW,        /* database written by a newer ticketd */
 	STORE_ERROR_CONSTRAINT,     /* a uniqueness or foreign key rule */
 	STORE_ERROR_NOT_FOUND,
+	STORE_ERROR_READONLY,       /* this user may not write the database or its directory */
 	STORE_ERROR_FAILED          /* anything else */
 } store_error_code;
 
@@ -48,7 +49,7 @@ typedef struct {
 	char *department;           /* slug */
 	char *subject;
 	char *status;               /* internal name: open, answered, ... */
-	char *priority;             /* low, medium, high */
+	char *priority;             /* low, medium, high, urgent */
 	char *assignee;             /* NULL when unassigned */
 	int64_t merged_into;        /* ticket id, 0 when not merged */
 	int64_t created;            /* unix seconds */
@@ -69,7 +70,7 @@ typedef struct {
 	const char *text;
 	const char *new_text;
 	const char *mail_class;     /* normal, bounce, auto_reply, loop */
-	const char *dedup_key;      /* Message-ID, or "sha256:<hex>" of the raw bytes */
+	const char *dedup_key;      /* "sha256:<hex>" of the raw bytes without trace headers */
 	const char *raw;            /* exact bytes received, may be NULL for notes */
 	gsize raw_length;
 	int64_t created;
@@ -114,6 +115,8 @@ gboolean store_delivery_find(store *store, const char *dedup_key, const char *de
                              char **action, char **ticket_code, GError **error);
 gboolean store_delivery_add(store *store, const char *dedup_key, const char *department,
                             const char *action, int64_t ticket_id, GError **error);
+/* store_delivery_known - this dedup key was delivered to some department. */
+gboolean store_delivery_known(store *store, const char *dedup_key, GError **error);
 
 /* Accounts and sub-accounts; lookups by lower-case address. FALSE+no error = not found. */
 gboolean store_account_by_email(store *store, const char *email, store_account *out, GError **error);
@@ -142,6 +145,9 @@ gboolean store_ticket_set_status(store *store, int64_t ticket_id, const char *st
                                  int64_t now, GError **error);
 gboolean store_ticket_set_assignee(store *store, int64_t ticket_id, const char *assignee, GError **error);
 gboolean store_ticket_set_merged(store *store, int64_t ticket_id, int64_t into, GError **error);
+/* store_ticket_set_priority - low, medium, high or urgent. */
+gboolean store_ticket_set_priority(store *store, int64_t ticket_id, const char *priority, GError **error);
+gboolean store_ticket_set_department(store *store, int64_t ticket_id, const char *department, GError **error);
 gboolean store_ticket_touch_customer(store *store, int64_t ticket_id, int64_t now, GError **error);
 void store_ticket_clear(store_ticket *ticket);
 
@@ -152,7 +158,7 @@ typedef struct {
 	const char *assignee;
 	int64_t since, until;       /* 0 = open-ended; compared with created */
 } store_ticket_filter;
-/* store_ticket_list - queue order: oldest last customer message first. */
+/* store_ticket_list - queue order: urgent, high, medium, low; then oldest last customer message. */
 GPtrArray *store_ticket_list(store *store, const store_ticket_filter *filter, GError **error);
 /* store_ticket_idle - up to limit tickets in status, not merged, with neither a status
  * change nor a customer message after before: what the sweeper may move. store_ticket * */
@@ -166,6 +172,8 @@ gboolean store_message_id_add(store *store, const char *message_id, int64_t tick
 gboolean store_attachment_add(store *store, int64_t message_id, const char *filename,
                               const char *content_type, gsize size, const char *sha256,
                               GBytes *data, GError **error);
+/* store_message_has_key - the ticket holds a message of this dedup key already. */
+gboolean store_message_has_key(store *store, int64_t ticket_id, const char *dedup_key, GError **error);
 /* store_message_list - a ticket's thread, oldest first; rows owned by the array. */
 GPtrArray *store_message_list(store *store, int64_t ticket_id, GError **error);
 
@@ -224,9 +232,11 @@ gboolean store_outbox_by_message_id(store *store, const char *message_id, char *
 /* store_recipient_bouncing - a bounce of ours marked this recipient on the ticket. */
 gboolean store_recipient_bouncing(store *store, int64_t ticket_id, const char *recipient, GError **error);
 
-/* store_intake_count - mail from one sender since a time, stored or held, counted up to
- * limit in each (-1 on error). */
-int store_intake_count(store *store, const char *sender, int64_t since, int limit, GError **error);
+/* store_intake_count - mails counted against one identity since a time, up to limit
+ * (-1 on error). */
+int store_intake_count(store *store, const char *identity, int64_t since, int limit, GError **error);
+/* store_intake_add - count one mail against identity; its rows older than forget go. */
+gboolean store_intake_add(store *store, const char *identity, int64_t now, int64_t forget, GError **error);
 
 /*
  * IMAP sources: the mailbox's UIDVALIDITY and the highest UID taken care of, per

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "mime.h"
+#include "staff_command.h"
 #include "store.h"
 
 #define TICKET_ERROR (ticket_error_quark())
@@ -113,7 +114,8 @@ gboolean ticket_sweep(const ticket_change *change, const store_ticket *ticket, c
 gboolean ticket_note(const ticket_change *change, const store_ticket *ticket, const char *text,
                      GError **error);
 
-/* ticket_assign - to an agent, or unassigned when agent is NULL; EVENT_ASSIGNED, no mail. */
+/* ticket_assign - to an agent, or unassigned when agent is NULL or ""; EVENT_ASSIGNED, and
+ * the agent is told (unless they assigned it to themselves); no mail to the customer. */
 gboolean ticket_assign(const ticket_change *change, const store_ticket *ticket, const char *agent,
                        GError **error);
 
@@ -130,5 +132,48 @@ gboolean ticket_robot_mail(const ticket_change *change, const store_ticket *tick
 /* ticket_mark_bouncing - a bounce returned our notification original_id: its recipient
  * is marked on the ticket once, with EVENT_BOUNCING. */
 gboolean ticket_mark_bouncing(const ticket_change *change, const char *original_id, GError **error);
+
+/* ticket_set_priority - low, medium, high or urgent; EVENT_PRIORITY, no mail. */
+gboolean ticket_set_priority(const ticket_change *change, const store_ticket *ticket, const char *priority,
+                             GError **error);
+
+/* ticket_set_department - moved to another department; EVENT_DEPARTMENT, no mail. */
+gboolean ticket_set_department(const ticket_change *change, const store_ticket *ticket, const char *slug,
+                               GError **error);
+
+/* A ticket a person opens for a customer (ticketctl open, #cliente by mail). */
+typedef struct {
+	int64_t account_id;
+	const char *subject;
+	const char *text;           /* the first message, written by change->actor */
+	const GPtrArray *attachments; /* mail_attachment *, or NULL */
+	const char *priority;       /* NULL: medium */
+	const store_message_row *mail; /* the agent's mail when it came by mail, else NULL */
+} ticket_opening;
+
+/*
+ * ticket_staff_open - the ticket in change->department with a staff-authored first
+ * message, EVENT_CREATED, the confirmation with the code to the account and its notified
+ * sub-accounts, and the notice to the department's other agents. The id, 0 on error.
+ */
+int64_t ticket_staff_open(const ticket_change *change, const ticket_opening *opening, char **code,
+                          GError **error);
+
+/*
+ * ticket_staff_mail - an agent's mail to their signed address, commands already parsed
+ * and without problems: the text goes to the customer as a staff reply (status from
+ * #estado or #cerrar, else answered), or with #nota becomes an internal note; a mail of
+ * only commands mails no customer. Then assignee, priority and department.
+ */
+gboolean ticket_staff_mail(const ticket_change *change, const store_ticket *ticket,
+                           const staff_commands *commands, const ticket_message *mail, GError **error);
+
+/* ticket_tell_held - a mail for ticket (0: none) was held; agent (NULL: the desk) is told why. */
+gboolean ticket_tell_held(const ticket_change *change, int64_t ticket_id, const char *agent, const char *reason,
+                          GError **error);
+
+/* ticket_tell_command_error - the agent's commands were not applied: they alone get why. */
+gboolean ticket_tell_command_error(const ticket_change *change, const store_ticket *ticket, const char *problems,
+                                   GError **error);
 
 #endif

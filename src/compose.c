@@ -11,6 +11,7 @@
 #include "compose.h"
 #include "kb.h"
 #include "log.h"
+#include "staff.h"
 #include "status.h"
 
 /* Characters of the customer's subject kept after the tag; the rest becomes "…". */
@@ -41,6 +42,7 @@ compose_message_id_valid(const char *id)
 	return strchr(id, '@') != NULL;
 }
 
+/* compose_automatic - every notice but a person's reply is automatic mail. */
 gboolean
 compose_automatic(notify_kind kind)
 {
@@ -59,6 +61,13 @@ compose_auto_submitted(notify_kind kind)
 		return "auto-replied";
 	case NOTIFY_STATUS:
 	case NOTIFY_AUTO_CLOSED:
+	case NOTIFY_STAFF_NEW:
+	case NOTIFY_STAFF_CUSTOMER_REPLY:
+	case NOTIFY_STAFF_REOPENED:
+	case NOTIFY_STAFF_ASSIGNED:
+	case NOTIFY_STAFF_HELD:
+	case NOTIFY_STAFF_BOUNCE:
+	case NOTIFY_STAFF_COMMAND_ERROR:
 		return "auto-generated";
 	case NOTIFY_STAFF_REPLY:
 		return NULL;
@@ -226,6 +235,68 @@ compose_suggestions(const GPtrArray *suggestions, gboolean english)
 	return g_string_free(out, FALSE);
 }
 
+/* compose_role - who wrote the customer's text, as the desk reads it. */
+static const char *
+compose_role(const char *role, gboolean english)
+{
+	static const char *const roles[][3] = {
+		{ "account", "titular de la cuenta", "account holder" },
+		{ "subaccount", "subcuenta autorizada", "authorized sub-account" },
+		{ "staff", "agente", "agent" },
+	};
+
+	for (gsize i = 0; role != NULL && i < G_N_ELEMENTS(roles); i++)
+		if (strcmp(role, roles[i][0]) == 0)
+			return roles[i][english ? 2 : 1];
+	return english ? "in copy (watcher)" : "en copia (observador)";
+}
+
+/* compose_fits - whether an attachment travels with a staff notice or is only listed. */
+static gboolean
+compose_fits(const ticketd_config *config, const mail_attachment *attachment)
+{
+	return attachment->size <= config->staff_attach_max;
+}
+
+/* compose_attachment_list - one line per file; those over staff_attach_max say so. */
+static char *
+compose_attachment_list(const ticketd_config *config, const GPtrArray *attachments, gboolean english)
+{
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; attachments != NULL && i < attachments->len; i++) {
+		const mail_attachment *attachment = g_ptr_array_index(attachments, i);
+		g_autofree char *name = compose_clean(attachment->filename);
+
+		g_string_append_printf(out, "- %s (%s, %" G_GSIZE_FORMAT " bytes)%s\n", name, attachment->content_type,
+		                       attachment->size, compose_fits(config, attachment) ? ""
+		                       : english ? ": too large to attach, see ticketctl attachment"
+		                                 : ": demasiado grande para adjuntar, véase ticketctl attachment");
+	}
+	if (out->len == 0)
+		g_string_append(out, english ? "(none)\n" : "(ninguno)\n");
+	return g_string_free(out, FALSE);
+}
+
+/* compose_staff_values - the placeholders only staff notices fill. */
+static void
+compose_staff_values(const ticketd_config *config, const compose_request *request, gboolean english,
+                     GHashTable *values)
+{
+	const notify_event *event = request->event;
+	const store_ticket *ticket = request->ticket;
+	g_autofree char *author = compose_clean(event->author ? event->author : "");
+
+	g_hash_table_insert(values, "author", g_strdup_printf("%s (%s)", author,
+	                                                     compose_role(request->author_role, english)));
+	g_hash_table_insert(values, "agent", compose_clean(event->agent ? event->agent : ""));
+	g_hash_table_insert(values, "reason", compose_clean(event->reason ? event->reason : ""));
+	g_hash_table_insert(values, "priority", g_strdup(ticket->priority ? ticket->priority : "medium"));
+	g_hash_table_insert(values, "assignee", g_strdup(ticket->assignee ? ticket->assignee
+	                                                : english ? "nobody" : "nadie"));
+	g_hash_table_insert(values, "attachments", compose_attachment_list(config, event->attachments, english));
+}
+
 /* compose_values - every {placeholder} of the templates and its text for this mail. */
 static GHashTable *
 compose_values(const ticketd_config *config, const compose_request *request, const char *lang)
@@ -251,6 +322,8 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	                                    : g_strdup(english ? "customer" : "cliente"));
 	g_hash_table_insert(values, "linked_code", g_strdup(event->linked_code ? event->linked_code : ""));
 	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english));
+	if (NOTIFY_IS_STAFF(request->kind))
+		compose_staff_values(config, request, english, values);
 	return values;
 }
 
@@ -334,22 +407,30 @@ compose_attachment(const mail_attachment *attachment)
 	return part;
 }
 
-/* compose_content - the text alone, or with the attachments in a multipart/mixed. */
+/*
+ * compose_content - the text alone, or with the attachments in a multipart/mixed. A
+ * staff notice carries only the files within staff_attach_max; its text lists the rest.
+ */
 static GMimeObject *
-compose_content(GMimeTextPart *text, const GPtrArray *attachments)
+compose_content(const ticketd_config *config, GMimeTextPart *text, const compose_request *request)
 {
-	GMimeMultipart *mixed;
+	const GPtrArray *attachments = request->event->attachments;
+	GMimeMultipart *mixed = NULL;
 
-	if (attachments == NULL || attachments->len == 0)
-		return g_object_ref(GMIME_OBJECT(text));
-	mixed = g_mime_multipart_new_with_subtype("mixed");
-	g_mime_multipart_add(mixed, GMIME_OBJECT(text));
-	for (guint i = 0; i < attachments->len; i++) {
-		g_autoptr(GMimePart) part = compose_attachment(g_ptr_array_index(attachments, i));
+	for (guint i = 0; attachments != NULL && i < attachments->len; i++) {
+		const mail_attachment *attachment = g_ptr_array_index(attachments, i);
+		g_autoptr(GMimePart) part = NULL;
 
+		if (NOTIFY_IS_STAFF(request->kind) && !compose_fits(config, attachment))
+			continue;
+		if (mixed == NULL) {
+			mixed = g_mime_multipart_new_with_subtype("mixed");
+			g_mime_multipart_add(mixed, GMIME_OBJECT(text));
+		}
+		part = compose_attachment(attachment);
 		g_mime_multipart_add(mixed, GMIME_OBJECT(part));
 	}
-	return GMIME_OBJECT(mixed);
+	return mixed != NULL ? GMIME_OBJECT(mixed) : g_object_ref(GMIME_OBJECT(text));
 }
 
 /* compose_plus_address - the department's address with the code: soporte+KQZ-482913@. */
@@ -386,9 +467,11 @@ compose_add_reference(GPtrArray *ids, const char *token)
 /*
  * compose_threading - In-Reply-To the customer's message; References its chain ending
  * with that message (RFC 5322 3.6.4), so mail readers thread even when a client drops it.
+ * A staff notice's chain starts at root, one id per ticket, so an agent's mail client
+ * groups every notice of a ticket even when the customer's own chain breaks.
  */
 static void
-compose_threading(GMimeObject *object, const notify_event *event)
+compose_threading(GMimeObject *object, const notify_event *event, const char *root)
 {
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
 	g_auto(GStrv) tokens = g_strsplit_set(event->references ? event->references : "", " \t\r\n", -1);
@@ -396,6 +479,8 @@ compose_threading(GMimeObject *object, const notify_event *event)
 	GString *references = g_string_new(NULL);
 	guint first;
 
+	if (root != NULL)
+		compose_add_reference(ids, root);
 	for (gsize i = 0; tokens[i] != NULL; i++)
 		if (*tokens[i] != '\0')
 			compose_add_reference(ids, tokens[i]);
@@ -437,14 +522,20 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	g_autofree char *subject_text = compose_subject(config, request->ticket->subject);
 	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
 	                                           request->ticket->code, *subject_text ? " " : "", subject_text);
-	g_autofree char *reply_to = compose_plus_address(config, request->ticket);
+	g_autofree char *reply_to = NOTIFY_IS_STAFF(request->kind)
+	                            ? staff_reply_address(config, request->ticket, request->recipient)
+	                            : compose_plus_address(config, request->ticket);
+	g_autofree char *root = NOTIFY_IS_STAFF(request->kind)
+	                        ? g_strdup_printf("ticket.%s@%s", request->ticket->code, config->domain) : NULL;
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());
 	g_autoptr(GMimeTextPart) part = compose_body(body);
-	g_autoptr(GMimeObject) content = compose_content(part, request->event->attachments);
+	g_autoptr(GMimeObject) content = compose_content(config, part, request);
 	g_autoptr(GMimeFormatOptions) format = g_mime_format_options_new();
 	const char *auto_submitted = compose_auto_submitted(request->kind);
 	char *text;
 
+	if (reply_to == NULL)           /* no key: notify suppresses staff notices before this */
+		reply_to = compose_plus_address(config, request->ticket);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_FROM, config->smtp.from_name, config->smtp.from_address);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_TO, request->recipient_name, request->recipient);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_REPLY_TO, config->smtp.from_name, reply_to);
@@ -452,7 +543,7 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	g_mime_message_set_date(message, now);
 	*message_id = g_mime_utils_generate_message_id(config->domain);
 	g_mime_message_set_message_id(message, *message_id);
-	compose_threading(object, request->event);
+	compose_threading(object, request->event, root);
 	if (auto_submitted != NULL)
 		g_mime_object_set_header(object, "Auto-Submitted", auto_submitted, NULL);
 	g_mime_object_set_header(object, "X-Auto-Response-Suppress", "All", NULL);

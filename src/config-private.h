@@ -84,6 +84,8 @@ extern const config_key config_sweep_keys[];
 extern const config_key config_kb_keys[];
 extern const config_choice config_unknown_sender_choices[];
 extern const config_choice config_closed_reply_choices[];
+/* config_languages - the languages with templates and labels, NULL-terminated. */
+extern const char *const config_languages[];
 /* config_sweep_default_rules - the rules when [sweep] has none, NULL-terminated. */
 extern const char *const config_sweep_default_rules[];
 

@@ -92,10 +92,39 @@ config_key_fail(GError **error, const config_section *section, const config_key 
 	return FALSE;
 }
 
+/*
+ * config_check_twice - a key given twice in one section: GKeyFile would keep the last
+ * silently, and the postmaster may be editing the first. [sweep] rule is a list.
+ */
+static gboolean
+config_check_twice(const config_source *source, GHashTable *seen, const char *group, const char *line,
+                   int number, GError **error)
+{
+	g_autofree char *key = g_strstrip(g_strndup(line, (gsize)(strchr(line, '=') - line)));
+	char *where = g_strconcat(group, "]", key, NULL);
+	gpointer first;
+
+	if (strcmp(group, "sweep") == 0 && strcmp(key, "rule") == 0) {
+		g_free(where);
+		return TRUE;
+	}
+	if (g_hash_table_lookup_extended(seen, where, NULL, &first)) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s:%d: [%s] %s: given twice (first on line %d); keep one",
+		            source->path, number, group, key, GPOINTER_TO_INT(first));
+		g_free(where);
+		return FALSE;
+	}
+	g_hash_table_insert(seen, where, GINT_TO_POINTER(number));
+	return TRUE;
+}
+
 /* config_check_syntax - every line is UTF-8 and blank, a comment, a [group] or key = value. */
 static gboolean
 config_check_syntax(const config_source *source, GError **error)
 {
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *group = g_strdup("");
+
 	for (int i = 0; source->lines[i] != NULL; i++) {
 		g_autofree char *line = g_strstrip(g_strdup(source->lines[i]));
 
@@ -106,10 +135,16 @@ config_check_syntax(const config_source *source, GError **error)
 		}
 		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
 			continue;
-		if (line[0] == '[' && line[strlen(line) - 1] == ']')
+		if (line[0] == '[' && line[strlen(line) - 1] == ']') {
+			g_free(group);
+			group = g_strndup(line + 1, strlen(line) - 2);
 			continue;
-		if (strchr(line, '=') != NULL && line[0] != '=')
+		}
+		if (strchr(line, '=') != NULL && line[0] != '=') {
+			if (!config_check_twice(source, seen, group, line, i + 1, error))
+				return FALSE;
 			continue;
+		}
 		g_set_error(error, CONFIG_ERROR, 1,
 		            "%s:%d: not a [section] or a key = value line; fix or comment it out with #",
 		            source->path, i + 1);
@@ -310,6 +345,7 @@ department_free(gpointer data)
 	g_free(department->slug);
 	g_free(department->name);
 	g_free(department->address);
+	g_strfreev(department->staff);
 	g_free(department);
 }
 
@@ -438,6 +474,34 @@ config_load(const char *path, GError **error)
 	return g_steal_pointer(&config);
 }
 
+/*
+ * config_check_templates - the templates directory and one for each language of the
+ * configuration: what the daemon needs before it starts, said with file and line.
+ */
+gboolean
+config_check_templates(const ticketd_config *config, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	config_source source = { config->path, NULL, NULL };
+
+	for (int i = 0; config_languages[i] != NULL; i++) {
+		g_autofree char *dir = g_build_filename(config->templates_dir, config_languages[i], NULL);
+		const char *missing = !g_file_test(config->templates_dir, G_FILE_TEST_IS_DIR) ? config->templates_dir : dir;
+
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			continue;
+		if (!g_file_get_contents(config->path, &text, NULL, NULL))
+			text = g_strdup("");
+		lines = g_strsplit(text, "\n", -1);
+		source.lines = lines;
+		return config_fail(error, &source, "ticketd", "templates",
+		                   "%s: no such directory; run make install (it puts them in /etc/ticketd/templates) "
+		                   "or set templates to where they are", missing);
+	}
+	return TRUE;
+}
+
 void
 config_free(ticketd_config *config)
 {
@@ -451,6 +515,11 @@ config_free(ticketd_config *config)
 	g_free(config->code_mask);
 	g_free(config->subject_tag);
 	g_strfreev(config->staff);
+	g_free(config->secret_file);
+	if (config->secret != NULL)
+		g_bytes_unref(config->secret);
+	g_free(config->secret_problem);
+	g_strfreev(config->authserv_ids);
 	g_free(config->templates_dir);
 	g_free(config->language);
 	g_free(config->user);
@@ -522,6 +591,13 @@ config_is_staff(const ticketd_config *config, const char *address)
 	for (int i = 0; address != NULL && config->staff[i] != NULL; i++)
 		if (address_equal(config->staff[i], address))
 			return TRUE;
+	for (guint d = 0; address != NULL && config->departments != NULL && d < config->departments->len; d++) {
+		const department_config *department = g_ptr_array_index(config->departments, d);
+
+		for (int i = 0; department->staff != NULL && department->staff[i] != NULL; i++)
+			if (address_equal(department->staff[i], address))
+				return TRUE;
+	}
 	return FALSE;
 }
 

@@ -3,12 +3,15 @@
  * goes, its bounds, and the check that makes a written value safe to use. ticketd.conf(5)
  * documents these rows; rows are read in order, so a key may depend on one above it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "address.h"
 #include "code.h"
 #include "config-private.h"
 #include "kb.h"
+#include "secret.h"
 #include "status.h"
 
 const config_choice config_unknown_sender_choices[] = {
@@ -21,6 +24,8 @@ const config_choice config_closed_reply_choices[] = {
 };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
+
+const char *const config_languages[] = { "es", "en", NULL };
 
 const char *const config_sweep_default_rules[] = {
 	STATUS_ANSWERED "," STATUS_PENDING " 72h " STATUS_CLOSED, STATUS_RESOLVED " 72h " STATUS_CLOSED, NULL
@@ -58,20 +63,93 @@ config_check_subject_tag(const config_section *section, const config_key *key, G
 	return TRUE;
 }
 
-/* config_read_staff - staff = a@x, b@y: lower-case addresses, NULL-terminated. */
+/* config_staff_list - staff = a@x, b@y: lower-case addresses, NULL-terminated, in *out. */
 static gboolean
-config_read_staff(const config_section *section, const config_key *key, GError **error)
+config_staff_list(const config_section *section, const config_key *key, char ***out, GError **error)
 {
-	ticketd_config *config = section->config;
 	g_auto(GStrv) staff = g_key_file_get_string_list(section->source->keys, section->group, key->name,
 	                                                 NULL, NULL);
 
-	config->staff = g_new0(char *, staff ? g_strv_length(staff) + 1 : 1);
+	*out = g_new0(char *, staff ? g_strv_length(staff) + 1 : 1);
 	for (int i = 0; staff != NULL && staff[i] != NULL; i++) {
-		config->staff[i] = address_normalize(staff[i]);
-		if (!address_valid(config->staff[i]))
-			return config_key_fail(error, section, key, "\"%s\" is not an e-mail address", config->staff[i]);
+		(*out)[i] = address_normalize(staff[i]);
+		if (!address_valid((*out)[i]))
+			return config_key_fail(error, section, key, "\"%s\" is not an e-mail address", (*out)[i]);
 	}
+	return TRUE;
+}
+
+static gboolean
+config_read_staff(const config_section *section, const config_key *key, GError **error)
+{
+	return config_staff_list(section, key, &section->config->staff, error);
+}
+
+static gboolean
+config_read_department_staff(const config_section *section, const config_key *key, GError **error)
+{
+	return config_staff_list(section, key, &((department_config *)section->target)->staff, error);
+}
+
+/*
+ * config_read_secret_file - the key of signed staff addresses. A missing or unreadable
+ * file leaves signing off (said at each use, so a running desk keeps taking mail); one
+ * that others may read is refused here, because it lets anyone write as an agent.
+ */
+static gboolean
+config_read_secret_file(const config_section *section, const config_key *key, GError **error)
+{
+	ticketd_config *config = section->config;
+	g_autoptr(GError) problem = NULL;
+
+	config->secret_file = config_path_absolute(section->source, config_key_text(section, key));
+	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL)
+		return TRUE;
+	if (problem->code == SECRET_ERROR_UNSAFE)
+		return config_key_fail(error, section, key, "%s", problem->message);
+	config->secret_problem = g_strdup(problem->message);
+	return TRUE;
+}
+
+/*
+ * config_read_authserv_id - authserv_id = mx.example.com[, mx2.example.com]: the hosts
+ * whose Authentication-Results are believed. require_dmarc_pass without one could pass
+ * no mail of a known sender at all, so it is refused at start rather than found out
+ * from a held queue full of customers.
+ */
+static gboolean
+config_read_authserv_id(const config_section *section, const config_key *key, GError **error)
+{
+	ticketd_config *config = section->config;
+	g_autofree char *text = config_key_text(section, key);
+	g_auto(GStrv) words = g_strsplit_set(text != NULL ? text : "", ", \t", -1);
+	GStrvBuilder *builder = g_strv_builder_new();
+
+	for (int i = 0; words[i] != NULL; i++) {
+		if (*words[i] == '\0')
+			continue;
+		if (strpbrk(words[i], ";()\"\\") != NULL) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key, "\"%s\" is not an authserv-id (a host name, "
+			                       "as your MTA writes it first in Authentication-Results)", words[i]);
+		}
+		g_strv_builder_add(builder, words[i]);
+	}
+	config->authserv_ids = g_strv_builder_end(builder);
+	g_strv_builder_unref(builder);
+	if (config->require_dmarc_pass && config->authserv_ids[0] == NULL)
+		return config_key_fail(error, section, key, "require_dmarc_pass = yes needs the authserv-id your "
+		                       "MTA writes in Authentication-Results, e.g. authserv_id = mx.%s", config->domain);
+	return TRUE;
+}
+
+/* config_check_language - one that has templates and labels: es or en, not a locale name. */
+static gboolean
+config_check_language(const config_section *section, const config_key *key, GError **error)
+{
+	if (!g_strv_contains(config_languages, section->config->language))
+		return config_key_fail(error, section, key, "unknown language \"%s\"; write es or en",
+		                       section->config->language);
 	return TRUE;
 }
 
@@ -84,15 +162,22 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
+	/* Beside the file by default (/etc/ticketd/secret); the daemon makes it on first start. */
+	CONFIG_OTHER("secret_file", "secret", config_read_secret_file),
+	CONFIG_BOOL("staff_unsigned_reply", ticketd_config, staff_unsigned_reply, FALSE),
+	CONFIG_INT("staff_attach_max", ticketd_config, staff_attach_max, 2097152, 0, 26214400),
 	CONFIG_INT("max_message_size", ticketd_config, max_message_size, 26214400, 1024, G_GINT64_CONSTANT(1) << 32),
 	CONFIG_INT("intake_per_hour", ticketd_config, intake_per_hour, 30, 0, 100000),
 	CONFIG_BOOL("require_dmarc_pass", ticketd_config, require_dmarc_pass, FALSE),
+	CONFIG_OTHER("authserv_id", NULL, config_read_authserv_id),
 	CONFIG_INT("parse_failures", ticketd_config, parse_failures, 3, 1, 100),
 	CONFIG_INT("parse_timeout", ticketd_config, parse_timeout, 60, 5, 3600),
 	CONFIG_PATH("templates", ticketd_config, templates_dir, "/etc/ticketd/templates", NULL),
-	CONFIG_STR("language", ticketd_config, language, "es", NULL),
+	CONFIG_STR("language", ticketd_config, language, "es", config_check_language),
 	CONFIG_STR("user", ticketd_config, user, "ticketd", NULL),
 	CONFIG_PATH("pid_file", ticketd_config, pid_file, "/run/ticketd/ticketd.pid", NULL),
+	/* Beside the file by default (/etc/ticketd/secret); made on the daemon's first start. */
+	CONFIG_PATH("secret_file", ticketd_config, secret_file, "secret", NULL),
 	{ NULL }
 };
 
@@ -125,10 +210,33 @@ const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };
 
-/* config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. */
+/* config_loopback - host (as in inet:host:port, maybe [bracketed]) is a loopback address. */
+static gboolean
+config_loopback(const char *hostport)
+{
+	const char *colon = strrchr(hostport, ':');
+	g_autofree char *host = g_strndup(hostport, colon != NULL ? (gsize)(colon - hostport) : strlen(hostport));
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (*host == '[' && g_str_has_suffix(host, "]")) {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/*
+ * config_read_listen - "unix:/path, inet:host:port": the endpoints, in order. LMTP
+ * has no authentication and is meant for the local MTA alone (RFC 2033, section 5):
+ * an address off the loopback needs allow_remote = yes.
+ */
 static gboolean
 config_read_listen(const config_section *section, const config_key *key, GError **error)
 {
@@ -145,6 +253,13 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 			return config_key_fail(error, section, key, "\"%s\" is neither unix:/path nor inet:host:port",
 			                       words[i]);
 		}
+		if (g_str_has_prefix(words[i], "inet:") && !lmtp->allow_remote && !config_loopback(words[i] + 5)) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key,
+			                       "\"%s\" is not a loopback address: LMTP must not face the network; "
+			                       "use inet:127.0.0.1:PORT, or set allow_remote = yes (dangerous)",
+			                       words[i]);
+		}
 		g_strv_builder_add(builder, words[i]);
 	}
 	lmtp->listen = g_strv_builder_end(builder);
@@ -154,6 +269,7 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 
 /* [lmtp]: where Postfix delivers, and how much one client may ask. */
 const config_key config_lmtp_keys[] = {
+	CONFIG_BOOL("allow_remote", lmtp_config, allow_remote, FALSE),
 	CONFIG_OTHER("listen", "inet:127.0.0.1:2424", config_read_listen),
 	CONFIG_INT("socket_mode", lmtp_config, socket_mode, 0660, 0, 0777),
 	CONFIG_STR("socket_owner", lmtp_config, socket_owner, NULL, NULL),

@@ -597,7 +597,8 @@ static failure_class
 imap_ingest(imap_conn *conn, uint32_t uid, imap_pass_counts *counts, GError **error)
 {
 	const department_config *department = config_department_by_slug(conn->config, conn->source->department);
-	g_autoptr(inbound) mail = inbound_new("imap", (const char *)conn->body->data, conn->body->len, NULL);
+	g_autoptr(inbound) mail = inbound_new_within("imap", (const char *)conn->body->data, conn->body->len, NULL,
+	                                             conn->config->parse_timeout);
 	ingest_result result = { 0 };
 	failure_class status = FAILURE_OK;
 

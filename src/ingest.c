@@ -7,34 +7,14 @@
  */
 #include <string.h>
 
+#include "address.h"
+#include "authres.h"
 #include "code.h"
-#include "ingest.h"
+#include "event.h"
+#include "ingest-private.h"
 #include "log.h"
-#include "ticket.h"
+#include "staff.h"
 
-typedef enum { SENDER_UNKNOWN, SENDER_ACCOUNT, SENDER_SUBACCOUNT, SENDER_STAFF, SENDER_DISABLED } sender_role;
-
-typedef struct {
-	sender_role role;
-	int64_t account_id;
-	gboolean can_open;
-} sender_identity;
-
-typedef struct {
-	const ticketd_config *config;
-	store *store;
-	const char *raw;
-	gsize length;
-	const parsed_message *message;
-	const ingest_envelope *envelope;
-	const department_config *department;
-	char *plus_detail;
-	char *dedup_key;
-	const char *sender;         /* From address, lower case, "" when missing */
-	int64_t now;
-	ingest_result *result;
-	GError *error;              /* the store failure that makes this temporary */
-} ingest_context;
 
 /* A thread never follows more merges than this: a loop in merged_into is our bug. */
 #define INGEST_MAX_MERGE_HOPS 16
@@ -68,6 +48,20 @@ ingest_result_defer(ingest_result *result, const char *why)
 	result->error = g_strdup(why);
 }
 
+void
+ingest_result_uncommitted(ingest_result *result, const char *why)
+{
+	g_autofree char *error = g_strdup_printf("commit failed, nothing kept: %s; the decision was action=%s: %s",
+	                                         why, ingest_action_name(result->decision.action),
+	                                         result->decision.reason ? result->decision.reason : "");
+	const char *department = result->decision.department;
+	mail_class class = result->class;
+
+	ingest_result_defer(result, error);
+	result->decision.department = department;
+	result->class = class;
+}
+
 /* ingest_skip_trace_headers - past the leading trace lines a redelivery adds anew. */
 static gsize
 ingest_skip_trace_headers(const char *raw, gsize length)
@@ -95,11 +89,15 @@ ingest_skip_trace_headers(const char *raw, gsize length)
 	}
 }
 
+/*
+ * ingest_dedup_key - the same mail is the same Message-ID with the same content, and the
+ * content holds the Message-ID: a client that reuses ids, or a stranger who copies one,
+ * sends a mail of its own that must be kept, never taken for the earlier one.
+ */
 char *
 ingest_dedup_key(const parsed_message *message, const char *raw, gsize length)
 {
-	if (message->message_id != NULL && *message->message_id != '\0')
-		return g_strdup(message->message_id);
+	(void)message;
 	return ingest_content_key(raw, length);
 }
 
@@ -121,8 +119,7 @@ ingest_content_key(const char *raw, gsize length)
 	return g_strconcat("sha256:", g_checksum_get_string(checksum), NULL);
 }
 
-/* ingest_decided - set the action, ticket and the one-sentence reason. */
-static void G_GNUC_PRINTF(4, 5)
+void
 ingest_decided(ingest_context *ctx, ingest_action action, const char *code, const char *format, ...)
 {
 	va_list args;
@@ -260,6 +257,8 @@ ingest_thread(ingest_context *ctx, store_ticket *ticket)
 
 	if (ctx->plus_detail != NULL && code_matches_mask(ctx->config->code_mask, ctx->plus_detail))
 		plus_code = g_ascii_strup(ctx->plus_detail, -1);
+	else
+		plus_code = ingest_signed_code(ctx);
 	found = ingest_by_code(ctx, subject_code, ticket) || ingest_by_code(ctx, plus_code, ticket) ||
 	        ingest_by_message_id(ctx, message->in_reply_to, ticket);
 	for (guint i = message->references->len; !found && i > 0; i--)
@@ -283,24 +282,13 @@ ingest_references(const parsed_message *message)
 	return g_string_free(chain, FALSE);
 }
 
-/* The mail as the ticket transitions see it: who changed what, and the message to keep. */
-typedef struct {
-	char *references;
-	store_message_row row;
-	ticket_message message;
-	ticket_change change;
-} ingest_transition;
-
-static void
+void
 ingest_transition_clear(ingest_transition *transition)
 {
 	g_free(transition->references);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ingest_transition, ingest_transition_clear)
-
-/* ingest_transition_init - this mail, of class, as the message and the change it makes. */
-static void
+void
 ingest_transition_init(ingest_context *ctx, ingest_transition *transition, mail_class class)
 {
 	const parsed_message *message = ctx->message;
@@ -316,7 +304,8 @@ ingest_transition_init(ingest_context *ctx, ingest_transition *transition, mail_
 	transition->change = (ticket_change){
 		.config = ctx->config, .store = ctx->store, .actor = ctx->sender, .now = ctx->now,
 		.sender = ctx->sender, .in_reply_to = message->message_id, .references = transition->references,
-		.department = ctx->department->slug, .code_seed = ctx->dedup_key,
+		.department = ctx->department->slug,
+		.code_seed = message->message_id != NULL ? message->message_id : ctx->dedup_key,
 	};
 }
 
@@ -345,8 +334,7 @@ ingest_new_account(ingest_context *ctx)
 	ingest_new(ctx, account_id, "new sender: account created, new ticket");
 }
 
-/* ingest_hold - kept raw, for a person to look at. */
-static void
+void
 ingest_hold(ingest_context *ctx, const char *reason)
 {
 	const char *recipient = ctx->envelope->recipient ? ctx->envelope->recipient : ctx->department->address;
@@ -366,12 +354,16 @@ ingest_unthreaded(ingest_context *ctx, sender_identity identity, const char *why
 		return;
 	}
 	if (identity.role == SENDER_STAFF) {
-		ingest_hold(ctx, "staff mail that threads to no ticket");
+		ingest_hold(ctx, "staff mail that threads to no ticket: open tickets by mail at your desk address "
+		            "(ticketctl staff address)");
 		return;
 	}
 	switch (ctx->config->unknown_sender) {
 	case UNKNOWN_SENDER_CREATE:
-		if (identity.role == SENDER_UNKNOWN)
+		/* Anyone can write our own From: an account for it would be mailed by ticketd itself. */
+		if (identity.role == SENDER_UNKNOWN && address_is_ours(ctx->config, ctx->sender))
+			ingest_hold(ctx, "the From is one of the desk's own addresses: never made a customer account");
+		else if (identity.role == SENDER_UNKNOWN)
 			ingest_new_account(ctx);
 		else
 			ingest_hold(ctx, identity.role == SENDER_DISABLED ? "sender's account is disabled"
@@ -463,18 +455,111 @@ ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, co
 	ingest_decided(ctx, ACTION_DROP, threaded ? ticket->code : NULL, "%s", reason);
 }
 
-/* ingest_duplicate - delivered before: report what was done then, change nothing. */
+/* ingest_stored_as - a message of the ticket has this Message-ID and this content. */
+static gboolean
+ingest_stored_as(ingest_context *ctx, const char *code)
+{
+	store_ticket ticket = { 0 };
+	g_autoptr(GPtrArray) messages = NULL;
+	gboolean same = FALSE;
+
+	if (!store_ticket_by_code(ctx->store, code, &ticket, &ctx->error))
+		return FALSE;
+	messages = store_message_list(ctx->store, ticket.id, &ctx->error);
+	store_ticket_clear(&ticket);
+	for (guint i = 0; messages != NULL && !same && ctx->error == NULL && i < messages->len; i++) {
+		const store_message_row *row = g_ptr_array_index(messages, i);
+		g_autoptr(GBytes) raw = NULL;
+		g_autofree char *key = NULL;
+		gsize length = 0;
+		const char *bytes;
+
+		if (g_strcmp0(row->message_id, ctx->message->message_id) != 0 ||
+		    (raw = store_raw_message(ctx->store, row->id, &ctx->error)) == NULL)
+			continue;
+		bytes = g_bytes_get_data(raw, &length);
+		key = ingest_content_key(bytes, length);
+		same = strcmp(key, ctx->dedup_key) == 0;
+	}
+	return same;
+}
+
+/*
+ * ingest_delivered_before - a delivery row for this mail and department. Rows written
+ * before schema 6 are keyed by the bare Message-ID: such a row is this mail only when
+ * its ticket holds a message with the Message-ID and this content; one without a ticket
+ * (held) cannot be compared, and is taken for this mail as it was when it was written.
+ */
+static gboolean
+ingest_delivered_before(ingest_context *ctx, char **action, char **code)
+{
+	const char *id = ctx->message->message_id;
+
+	if (store_delivery_find(ctx->store, ctx->dedup_key, ctx->department->slug, action, code, &ctx->error))
+		return TRUE;
+	if (ctx->error != NULL || id == NULL || *id == '\0' ||
+	    !store_delivery_find(ctx->store, id, ctx->department->slug, action, code, &ctx->error))
+		return FALSE;
+	return *code == NULL || ingest_stored_as(ctx, *code);
+}
+
+/* ingest_duplicate - this very mail delivered before: report what was done then, change nothing. */
 static gboolean
 ingest_duplicate(ingest_context *ctx)
 {
 	g_autofree char *action = NULL;
 	g_autofree char *code = NULL;
+	store_ticket earlier = { 0 };
+	const char *id = ctx->message->message_id;
 
-	if (!(store_delivery_find(ctx->store, ctx->dedup_key, ctx->department->slug,
-	                                       &action, &code, &ctx->error)))
+	if (ingest_delivered_before(ctx, &action, &code)) {
+		ingest_decided(ctx, ACTION_DUPLICATE, code, "delivered before (action=%s)", action);
+		return TRUE;
+	}
+	/* A Message-ID we know on a mail never delivered: someone else's id, or a reused one. */
+	if (ctx->error == NULL && id != NULL && *id != '\0' &&
+	    !store_delivery_known(ctx->store, ctx->dedup_key, &ctx->error) && ctx->error == NULL &&
+	    store_ticket_by_message_id(ctx->store, id, &earlier, &ctx->error)) {
+		ctx->reused_from = g_strdup(earlier.code);
+		store_ticket_clear(&earlier);
+	}
+	return FALSE;
+}
+
+/* ingest_on_ticket_already - one mail sent to two addresses that reach the same ticket. */
+static gboolean
+ingest_on_ticket_already(ingest_context *ctx, const store_ticket *ticket)
+{
+	if (!store_message_has_key(ctx->store, ticket->id, ctx->dedup_key, &ctx->error))
 		return FALSE;
-	ingest_decided(ctx, ACTION_DUPLICATE, code, "delivered before (action=%s)", action);
+	ingest_decided(ctx, ACTION_DUPLICATE, ticket->code, "the same mail is on ticket %s already, "
+	               "sent to another of its addresses", ticket->code);
 	return TRUE;
+}
+
+/*
+ * ingest_flag_reused - a mail of its own that carries a Message-ID another mail had: the
+ * decision's reason says so in the log line, and the ticket that keeps it records it
+ * for `ticketctl show`.
+ */
+static void
+ingest_flag_reused(ingest_context *ctx)
+{
+	ingest_decision *decision = &ctx->result->decision;
+	g_autofree char *id = log_printable(ctx->message->message_id, 256);
+	g_autofree char *detail = g_strdup_printf("Message-ID <%s> was already used by another mail (ticket %s): "
+	                                          "kept as a mail of its own", id, ctx->reused_from);
+	char *reason = g_strdup_printf("%s; its Message-ID was already used by another mail", decision->reason);
+	store_ticket ticket = { 0 };
+
+	g_free(decision->reason);
+	decision->reason = reason;
+	if (decision->ticket == NULL || decision->action == ACTION_DUPLICATE ||
+	    !store_ticket_by_code(ctx->store, decision->ticket, &ticket, &ctx->error))
+		return;
+	store_event_add(ctx->store, ticket.id, EVENT_MESSAGE_ID_REUSED, "ticketd", NULL, NULL, detail, ctx->now,
+	                &ctx->error);
+	store_ticket_clear(&ticket);
 }
 
 /* ingest_remember_delivery - what this delivery did, so a second one changes nothing. */
@@ -512,39 +597,100 @@ ingest_over_limits(ingest_context *ctx)
 	return TRUE;
 }
 
-/* ingest_dmarc_passed - the receiving MTA's Authentication-Results says dmarc=pass. */
-static gboolean
-ingest_dmarc_passed(const parsed_message *message)
+gboolean
+ingest_dmarc_passed(const ingest_context *ctx, const char **why)
 {
-	g_autofree char *lower = message->authentication_results ?
-	                         g_ascii_strdown(message->authentication_results, -1) : NULL;
+	const char *at = strrchr(ctx->sender, '@');
 
-	return lower != NULL && strstr(lower, "dmarc=pass") != NULL;
+	return authres_dmarc_pass(ctx->config, ctx->message, at != NULL ? at + 1 : NULL, why);
+}
+
+/* ingest_from_verified - the From is vouched for by the receiving MTA's DMARC result. */
+static gboolean
+ingest_from_verified(const ingest_context *ctx)
+{
+	return ingest_dmarc_passed(ctx, NULL);
+}
+
+/* ingest_same_domain - both addresses end in the same domain, case ignored. */
+static gboolean
+ingest_same_domain(const char *a, const char *b)
+{
+	const char *at_a = strrchr(a, '@');
+	const char *at_b = strrchr(b, '@');
+
+	return at_a != NULL && at_b != NULL && g_ascii_strcasecmp(at_a, at_b) == 0;
+}
+
+/*
+ * ingest_intake_identity - whom intake_per_hour counts this mail against. Anyone can
+ * write a customer's From, so it counts only when DMARC vouched for it or the envelope
+ * sender is on its domain; otherwise the envelope sender does, and a flood forging a
+ * customer's From fills the forger's count, not the customer's. Without an envelope
+ * (import, IMAP) the From is all there is. A string to g_free.
+ */
+static char *
+ingest_intake_identity(const ingest_context *ctx, const char **how)
+{
+	const char *envelope = ctx->envelope->sender;
+
+	*how = "From";
+	if (envelope == NULL || ingest_from_verified(ctx) || ingest_same_domain(envelope, ctx->sender))
+		return g_strdup(ctx->sender);
+	*how = "envelope sender";
+	return *envelope != '\0' ? address_normalize(envelope) : g_strdup("<>");
+}
+
+/*
+ * ingest_over_intake - past intake_per_hour mails of one identity in the last hour;
+ * every mail that comes this way counts, held or not, so a flood stays held.
+ */
+static gboolean
+ingest_over_intake(ingest_context *ctx)
+{
+	const char *how = NULL;
+	g_autofree char *identity = ingest_intake_identity(ctx, &how);
+	int limit = ctx->config->intake_per_hour;
+	int recent = store_intake_count(ctx->store, identity, ctx->now - 3600, limit + 1, &ctx->error);
+
+	if (recent < 0 || !store_intake_add(ctx->store, identity, ctx->now, ctx->now - 3600, &ctx->error))
+		return FALSE;
+	if (recent < limit)
+		return FALSE;
+	if (recent == limit) {
+		g_autofree char *printable = log_printable(identity, 256);
+		g_autofree char *from = log_printable(ctx->sender, 256);
+
+		log_warning("from=<%s>: more than %d mails in an hour (intake_per_hour) counted for the %s <%s>: "
+		            "its mail is held, opens no ticket and triggers no mail until the hour has passed, "
+		            "reason=over intake_per_hour", from, recent, how, printable);
+	}
+	return TRUE;
 }
 
 /* ingest_gate - why a known sender's mail must only be held, or NULL. */
 static const char *
 ingest_gate(ingest_context *ctx, sender_identity identity)
 {
-	int recent;
+	const char *why;
 
-	if (ctx->config->require_dmarc_pass && identity.role != SENDER_UNKNOWN &&
-	    !ingest_dmarc_passed(ctx->message))
-		return "the From matches a known address but DMARC did not pass (require_dmarc_pass)";
+	if (ctx->config->require_dmarc_pass && identity.role != SENDER_UNKNOWN && !ingest_dmarc_passed(ctx, &why)) {
+		g_free(ctx->gate_reason);
+		ctx->gate_reason = g_strdup_printf("the From matches a known address but DMARC did not pass "
+		                                   "(require_dmarc_pass): %s", why);
+		return ctx->gate_reason;
+	}
 	/* 0 turns the limit off: the count below costs up to intake_per_hour index steps. */
 	if (identity.role == SENDER_STAFF || ctx->config->intake_per_hour == 0)
 		return NULL;
-	recent = store_intake_count(ctx->store, ctx->sender, ctx->now - 3600, ctx->config->intake_per_hour + 1,
-	                            &ctx->error);
-	if (recent < ctx->config->intake_per_hour)
-		return NULL;
-	if (recent == ctx->config->intake_per_hour) {
-		g_autofree char *sender = log_printable(ctx->sender, 256);
+	return ingest_over_intake(ctx) ? "over intake_per_hour" : NULL;
+}
 
-		log_warning("from=<%s>: more than %d mails in an hour (intake_per_hour): its mail is held, "
-		            "opens no ticket and triggers no mail until the hour has passed", sender, recent);
-	}
-	return "over intake_per_hour";
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean
+ingest_from_unsound(const parsed_message *message)
+{
+	return message->from_malformed || message->from_count > 1;
 }
 
 /* ingest_person_mail - mail from a person: a reply, a staff reply, or a new ticket. */
@@ -558,6 +704,17 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 		ingest_hold(ctx, "no From address");
 		return;
 	}
+	/* A signed address has its own proof of who wrote it, and tells the agent it names. */
+	if (ingest_is_signed(ctx)) {
+		ingest_signed(ctx);
+		return;
+	}
+	/* GMime keeps the first address of a From it cannot read whole: never take it for a person. */
+	if (ingest_from_unsound(ctx->message)) {
+		ingest_hold(ctx, ctx->message->from_count > 1 ? "the From holds more than one address: nobody is identified"
+		                                              : "the From is malformed: nobody is identified");
+		return;
+	}
 	identity = ingest_identify(ctx);
 	if (ctx->error != NULL)
 		return;
@@ -566,6 +723,9 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 		return;
 	if (held != NULL)
 		ingest_hold(ctx, held);
+	else if (threaded && identity.role == SENDER_STAFF && !ctx->config->staff_unsigned_reply)
+		ingest_hold(ctx, "staff mail to an unsigned address: answer through the signed Reply-To of a "
+		            "staff notice (staff_unsigned_reply = no)");
 	else if (threaded && ingest_may_reply(identity, ticket) && identity.role == SENDER_STAFF)
 		ingest_staff_reply(ctx, ticket);
 	else if (threaded && ingest_may_reply(identity, ticket))
@@ -573,6 +733,18 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 	else
 		ingest_unthreaded(ctx, identity, threaded ? "sender may not reply to the ticket it names: new ticket"
 		                                          : "new ticket");
+}
+
+/* ingest_threaded - after threading: on the ticket already, robot mail, or a person's. */
+static void
+ingest_threaded(ingest_context *ctx, gboolean threaded, const store_ticket *ticket)
+{
+	if (threaded && (ingest_on_ticket_already(ctx, ticket) || ctx->error != NULL))
+		return;
+	if (ctx->result->class != MAIL_NORMAL)
+		ingest_machine_mail(ctx, ctx->result->class, threaded, ticket);
+	else
+		ingest_person_mail(ctx, threaded, ticket);
 }
 
 /* ingest_decide_and_write - everything after routing, inside the open transaction. */
@@ -590,12 +762,12 @@ ingest_decide_and_write(ingest_context *ctx)
 		return;
 	}
 	threaded = ingest_thread(ctx, &ticket);
-	if (ctx->error == NULL && ctx->result->class != MAIL_NORMAL)
-		ingest_machine_mail(ctx, ctx->result->class, threaded, &ticket);
-	else if (ctx->error == NULL)
-		ingest_person_mail(ctx, threaded, &ticket);
+	if (ctx->error == NULL)
+		ingest_threaded(ctx, threaded, &ticket);
 	if (threaded)
 		store_ticket_clear(&ticket);
+	if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK && ctx->reused_from != NULL)
+		ingest_flag_reused(ctx);
 	if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK)
 		ingest_remember_delivery(ctx);
 }
@@ -611,7 +783,7 @@ ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const
 	};
 
 	memset(result, 0, sizeof *result);
-	result->class = classify_message(config, mail->message, mail->sender);
+	result->class = classify_explain(config, mail->message, mail->sender, &result->class_signal);
 	if (!ingest_route(&ctx)) {
 		result->failure = failure_permanent(FAILURE_NO_SUCH_USER);
 		result->error = g_strdup("no department has this address");
@@ -628,6 +800,8 @@ ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const
 	}
 	g_free(ctx.plus_detail);
 	g_free(ctx.dedup_key);
+	g_free(ctx.gate_reason);
+	g_free(ctx.reused_from);
 }
 
 void
@@ -647,8 +821,7 @@ ingest_message(const ticketd_config *config, store *db, const inbound *mail, con
 		store_rollback(db);
 	} else if (!store_commit(db, &error)) {
 		store_rollback(db);
-		result->failure = failure_temporary();
-		result->error = g_strdup(error->message);
+		ingest_result_uncommitted(result, error->message);
 	}
 	ingest_log(mail, recipient, result);
 }

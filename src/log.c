@@ -2,16 +2,19 @@
  * log - info, warning, fatal and panic lines to syslog (mail facility) or stderr.
  * Untrusted text must go through log_printable() before it reaches a format.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static log_target target = LOG_TO_STDERR;
 static const char *program_name = "ticketd";
 static gboolean quiet;
+static gboolean also_stderr;    /* a daemon still starting: its terminal sees the errors */
 
 void
 log_open(const char *program, log_target to)
@@ -36,11 +39,35 @@ log_emit(int priority, const char *severity, const char *format, va_list args)
 
 	if (target == LOG_TO_SYSLOG) {
 		syslog(priority, "%s%s", severity, line);
+		if (also_stderr && priority != LOG_INFO)
+			fprintf(stderr, "%s: %s%s\n", program_name, severity, line);
 		return;
 	}
 	if (quiet && priority == LOG_INFO)
 		return;
 	fprintf(stderr, "%s: %s%s\n", program_name, severity, line);
+}
+
+void
+log_start_detached(void)
+{
+	also_stderr = TRUE;
+}
+
+/* log_detached - started: stderr goes to /dev/null, so a closed terminal is never written. */
+void
+log_detached(void)
+{
+	int null;
+
+	if (!also_stderr)
+		return;
+	also_stderr = FALSE;
+	fflush(stderr);
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		dup2(null, 2);
+		close(null);
+	}
 }
 
 void
@@ -72,6 +99,17 @@ log_fatal(const char *format, ...)
 	log_emit(LOG_CRIT, "fatal: ", format, args);
 	va_end(args);
 	exit(75);
+}
+
+void
+log_fatal_status(int status, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	log_emit(LOG_CRIT, "fatal: ", format, args);
+	va_end(args);
+	exit(status);
 }
 
 void

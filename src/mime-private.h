@@ -28,12 +28,16 @@ typedef struct {
 	guint parts;
 } mime_attachment_walk;
 
+/* Lines that are no header field skipped before the header (see header_start). */
+#define MIME_STRAY_LINES_MAX 3
+
 /* mime.c */
 void mime_limit_note(parsed_message *m, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 /* mime_header.c */
 gboolean mime_charset_is_utf8(const char *charset);
 gboolean mime_is_control(gunichar u);
+gboolean mime_is_bidi_control(gunichar u);
 char *mime_header_clean(const char *text);
 char *mime_header_value_clean(const char *value);
 char *mime_header_unfold(const char *raw);
@@ -42,17 +46,20 @@ const char *mime_header_raw(GMimeObject *obj, const char *name);
 char *mime_message_id_clean(const char *id);
 mail_address *mime_address_new(const char *name, const char *address);
 void mime_address_free(gpointer address);
+void mime_header_field_free(gpointer header);
 void mime_header_parse(GMimeMessage *msg, const char *hint, parsed_message *m);
 
 /* mime_body.c */
 void mime_part_decoded_bounds(GMimePart *part, gsize *least, gsize *most);
 GBytes *mime_part_bytes(GMimePart *part);
 GMimePart *mime_body_parse(GMimeMessage *msg, parsed_message *m);
+GMimePart *mime_body_find(GMimeMessage *msg);
+gboolean mime_part_has_content(GMimePart *part);
 const char *mime_body_header_hint(GMimeMessage *msg, GMimePart *body);
 
 /* mime_attach.c */
 gboolean mime_attachment_marked(GMimeObject *obj);
-gboolean mime_attachment_wanted(GMimeObject *obj);
+gboolean mime_attachment_wanted(GMimeObject *obj, GMimeObject *parent, GMimePart *body);
 mail_attachment *mime_attachment_new(mime_attachment_walk *walk, GMimeObject *obj);
 
 /* mime_report.c */

@@ -52,7 +52,7 @@ mime_limit_note(parsed_message *m, const char *format, ...)
  * them (forwarded messages are entered), stopping at the depth and part limits.
  */
 static void
-attachment_walk_object(mime_attachment_walk *walk, GMimeObject *obj, int depth)
+attachment_walk_object(mime_attachment_walk *walk, GMimeObject *parent, GMimeObject *obj, int depth)
 {
 	if (obj == NULL)
 		return;
@@ -64,7 +64,13 @@ attachment_walk_object(mime_attachment_walk *walk, GMimeObject *obj, int depth)
 		mime_limit_note(walk->m, "more than %d MIME parts", MIME_PARTS_MAX);
 		return;
 	}
-	if ((GMimePart *)obj != walk->body && mime_attachment_wanted(obj)) {
+	{
+		g_autofree char *type = g_mime_content_type_get_mime_type(
+		    g_mime_object_get_content_type(obj));
+
+		g_ptr_array_add(walk->m->part_types, g_ascii_strdown(type ? type : "", -1));
+	}
+	if ((GMimePart *)obj != walk->body && mime_attachment_wanted(obj, parent, walk->body)) {
 		if (walk->m->attachments->len == MIME_ATTACHMENT_COUNT_MAX)
 			mime_limit_note(walk->m, "more than %d attachments",
 			                MIME_ATTACHMENT_COUNT_MAX);
@@ -75,13 +81,19 @@ attachment_walk_object(mime_attachment_walk *walk, GMimeObject *obj, int depth)
 		int i, n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 
 		for (i = 0; i < n && walk->parts <= MIME_PARTS_MAX; i++)
-			attachment_walk_object(walk, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
-			                       depth + 1);
+			attachment_walk_object(walk, obj, g_mime_multipart_get_part(GMIME_MULTIPART(obj),
+			                       i), depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 
-		if (inner != NULL)
-			attachment_walk_object(walk, g_mime_message_get_mime_part(inner), depth + 1);
+		GMimePart *outer = walk->body;
+
+		/* The forwarded message's own body is in its .eml, not a file of its own. */
+		if (inner != NULL) {
+			walk->body = mime_body_find(inner);
+			attachment_walk_object(walk, obj, g_mime_message_get_mime_part(inner), depth + 1);
+			walk->body = outer;
+		}
 	}
 }
 
@@ -94,7 +106,7 @@ collect_attachments(GMimeMessage *msg, GMimePart *body, parsed_message *m, const
 
 	walk.budget = MIN((gsize)MIME_ATTACHMENTS_MAX,
 	    MAX((gsize)MIME_DECODED_FLOOR, raw_length * MIME_DECODED_RATIO_MAX));
-	attachment_walk_object(&walk, g_mime_message_get_mime_part(msg), 0);
+	attachment_walk_object(&walk, NULL, g_mime_message_get_mime_part(msg), 0);
 }
 
 /*
@@ -132,7 +144,59 @@ header_limits(const char *raw, gsize length, parsed_message *m)
 		mime_limit_note(m, "header over %u bytes", MIME_HEADER_BYTES_MAX);
 }
 
-/* headers_message_id - the Message-ID in a block of raw headers (text/rfc822-headers). */
+/* line_is_field - the line at raw[at..end) opens a header field ("Name:") or is the
+ * mbox "From " line GMime skips itself. */
+static gboolean
+line_is_field(const char *raw, gsize at, gsize end)
+{
+	gsize name = at;
+
+	if (end - at >= 5 && memcmp(raw + at, "From ", 5) == 0)
+		return TRUE;
+	while (name < end && raw[name] > ' ' && raw[name] != ':' && raw[name] != 0x7f)
+		name++;
+	if (name == at)
+		return FALSE;
+	while (name < end && (raw[name] == ' ' || raw[name] == '\t'))
+		name++;
+	return name < end && raw[name] == ':';
+}
+
+/* line_end - the offset of the '\n' ending the line at at, or length. */
+static gsize
+line_end(const char *raw, gsize length, gsize at)
+{
+	const char *nl = memchr(raw + at, '\n', length - at);
+
+	return nl ? (gsize)(nl - raw) : length;
+}
+
+/*
+ * header_start - where the header really starts: past up to MIME_STRAY_LINES_MAX lines
+ * that are no field (a blank line, a pasted banner) when two fields follow them. GMime
+ * ends the header at the first such line and would see a message without From.
+ */
+static gsize
+header_start(const char *raw, gsize length)
+{
+	gsize at = 0, end, next;
+	int k;
+
+	for (k = 0; k <= MIME_STRAY_LINES_MAX && at < length; k++) {
+		end = line_end(raw, length, at);
+		if (line_is_field(raw, at, end))
+			break;
+		at = end + 1;
+	}
+	if (at == 0 || at >= length || k > MIME_STRAY_LINES_MAX)
+		return 0;
+	end = line_end(raw, length, at);
+	next = end + 1;
+	if (next >= length || !line_is_field(raw, next, line_end(raw, length, next)))
+		return 0;
+	return at;
+}
+
 /* parsed_message_empty - a message with every field empty, the result for garbage. */
 static parsed_message *
 parsed_message_empty(void)
@@ -146,6 +210,8 @@ parsed_message_empty(void)
 	m->subject = g_strdup("");
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->attachments = g_ptr_array_new_with_free_func(mail_attachment_free);
+	m->headers = g_ptr_array_new_with_free_func(mime_header_field_free);
+	m->part_types = g_ptr_array_new_with_free_func(g_free);
 	return m;
 }
 
@@ -184,12 +250,19 @@ mime_parse(const char *raw, gsize length)
 	parsed_message *m = parsed_message_empty();
 	GByteArray *view;
 	GMimeStream *stream;
+	gsize skip;
 
 	if (mime_parser_options == NULL)
 		mime_init();
 	if (raw == NULL || length == 0) {
 		parse_nothing(m);
 		return m;
+	}
+	/* Only what GMime reads is moved on; ingest keeps every byte of raw. */
+	if ((skip = header_start(raw, length)) > 0) {
+		raw += skip;
+		length -= skip;
+		m->from_malformed = TRUE;
 	}
 	header_limits(raw, length, m);
 	/*
@@ -217,6 +290,27 @@ mime_unparsed(const char *reason)
 	return m;
 }
 
+const char *
+mime_header_get(const parsed_message *m, const char *name)
+{
+	for (guint i = 0; i < m->headers->len; i++) {
+		const mail_header *h = g_ptr_array_index(m->headers, i);
+
+		if (g_ascii_strcasecmp(h->name, name) == 0)
+			return h->value;
+	}
+	return NULL;
+}
+
+gboolean
+mime_has_part_type(const parsed_message *m, const char *type)
+{
+	for (guint i = 0; i < m->part_types->len; i++)
+		if (strcmp(g_ptr_array_index(m->part_types, i), type) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 void
 parsed_message_free(parsed_message *m)
 {
@@ -239,9 +333,14 @@ parsed_message_free(parsed_message *m)
 	g_free(m->precedence);
 	g_free(m->list_id);
 	g_free(m->loop);
-	g_free(m->authentication_results);
+	if (m->authentication_results != NULL)
+		g_ptr_array_unref(m->authentication_results);
 	g_free(m->report_type);
 	g_free(m->original_message_id);
+	g_free(m->bounce_recipient);
+	g_free(m->bounce_status);
+	g_ptr_array_unref(m->headers);
+	g_ptr_array_unref(m->part_types);
 	g_free(m->limit_exceeded);
 	g_free(m->unparsed);
 	g_free(m);

@@ -20,7 +20,8 @@ mime_attachment_marked(GMimeObject *obj)
 
 /*
  * filename_clean - an attachment name safe to show: last path component, no controls,
- * no leading dots.
+ * no bidirectional controls (U+202E makes "factura\u202Efdp.exe" read "factura.pdf"
+ * with its real end hidden: Unicode TR #36 3.4), no leading dots.
  */
 static char *
 filename_clean(const char *name, guint index)
@@ -37,6 +38,8 @@ filename_clean(const char *name, guint index)
 		gsize n = (gsize)(g_utf8_next_char(p) - p);
 
 		if (out->len == 0 && (*p == '.' || *p == ' '))
+			continue;
+		if (mime_is_bidi_control(g_utf8_get_char(p)))
 			continue;
 		if (out->len + n > MIME_FILENAME_MAX)
 			break;
@@ -98,52 +101,166 @@ declared_name(GMimeObject *obj, const char *hint)
 	return mime_header_value_clean(g_mime_part_get_filename(GMIME_PART(obj)));
 }
 
+/* What a part without a name is called, by type: the base name and its extension. */
+static const struct {
+	const char *type, *subtype;
+	const char *base;           /* NULL: the name from Content-ID or the index */
+	const char *extension;
+} unnamed_types[] = {
+	{ "message", "rfc822", "mensaje", ".eml" },
+	{ "message", "global", "mensaje", ".eml" },
+	{ "message", "delivery-status", "delivery-status", ".txt" },
+	{ "message", "global-delivery-status", "delivery-status", ".txt" },
+	{ "message", "disposition-notification", "disposition-notification", ".txt" },
+	{ "message", "feedback-report", "feedback-report", ".txt" },
+	{ "text", "rfc822-headers", "cabeceras", ".txt" },
+	{ "message", "global-headers", "cabeceras", ".txt" },
+	/* RFC 3156: the detached signature is conventionally signature.asc. */
+	{ "application", "pgp-signature", "signature", ".asc" },
+	{ "application", "pgp-encrypted", "pgp-encrypted", ".asc" },
+	{ "application", "pkcs7-signature", "smime", ".p7s" },
+	{ "application", "x-pkcs7-signature", "smime", ".p7s" },
+	{ "application", "ms-tnef", "winmail", ".dat" },
+	{ "text", "html", "mensaje", ".html" },
+	{ "text", "calendar", "invitacion", ".ics" },
+	{ "text", "csv", NULL, ".csv" },
+	{ "text", "vcard", NULL, ".vcf" },
+	{ "text", "x-vcard", NULL, ".vcf" },
+	{ "text", "*", "informe", ".txt" },
+	{ "image", "jpeg", NULL, ".jpg" },
+	{ "image", "pjpeg", NULL, ".jpg" },
+	{ "image", "svg+xml", NULL, ".svg" },
+	{ "application", "pdf", NULL, ".pdf" },
+	{ "application", "zip", NULL, ".zip" },
+	{ "application", "json", NULL, ".json" },
+	{ "message", "*", "mensaje", ".txt" },
+};
+
+/* unnamed_row - the row of unnamed_types for ct, or -1. */
+static int
+unnamed_row(GMimeContentType *ct)
+{
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(unnamed_types); i++)
+		if (g_mime_content_type_is_type(ct, unnamed_types[i].type, unnamed_types[i].subtype))
+			return (int)i;
+	return -1;
+}
+
 /* name_extension - the extension a made-up name gets from the content type. */
-static const char *
+static char *
 name_extension(GMimeContentType *ct)
 {
-	if (g_mime_content_type_is_type(ct, "message", "rfc822"))
-		return ".eml";
-	if (g_mime_content_type_is_type(ct, "text", "*") ||
-	    g_mime_content_type_is_type(ct, "message", "*"))
-		return ".txt";
-	return "";
+	int row = unnamed_row(ct);
+	const char *subtype = g_mime_content_type_get_media_subtype(ct);
+
+	if (row >= 0)
+		return g_strdup(unnamed_types[row].extension);
+	/* image/png → .png: a short plain subtype is the usual extension. */
+	if (g_mime_content_type_is_type(ct, "image", "*") && subtype != NULL &&
+	    strlen(subtype) <= 4 && strspn(subtype, "abcdefghijklmnopqrstuvwxyz0123456789") ==
+	    strlen(subtype))
+		return g_strconcat(".", subtype, NULL);
+	return g_strdup("");
+}
+
+/*
+ * reference_name - a name the part's references carry: the last path segment of its
+ * Content-Location (RFC 2557), else the local part of its Content-ID when it reads as a
+ * file name ("<image001.jpg@01D9...>", as Outlook writes them).
+ */
+static char *
+reference_name(GMimeObject *obj)
+{
+	const char *location = g_mime_object_get_header(obj, "Content-Location");
+	const char *id = g_mime_object_get_content_id(obj);
+	g_autofree char *clean = NULL;
+	char *at, *slash;
+
+	if (location != NULL) {
+		clean = mime_header_value_clean(location);
+		clean[strcspn(clean, "?#")] = '\0';
+		slash = strrchr(clean, '/');
+		if (slash != NULL && slash[1] != '\0')
+			return g_strdup(slash + 1);
+		if (slash == NULL && strchr(clean, ':') == NULL && *clean != '\0')
+			return g_steal_pointer(&clean);
+		g_clear_pointer(&clean, g_free);
+	}
+	if (id == NULL)
+		return NULL;
+	clean = mime_header_value_clean(id);
+	if ((at = strchr(clean, '@')) != NULL)
+		*at = '\0';
+	/* Only a name with an extension: most Content-IDs are opaque. */
+	at = strrchr(clean, '.');
+	if (at == NULL || at == clean || strlen(at) < 2 || strlen(at) > 5)
+		return NULL;
+	return g_steal_pointer(&clean);
+}
+
+/* message_subject_name - a forwarded message's subject, the name mailers give it. */
+static char *
+message_subject_name(GMimeObject *obj, const char *hint)
+{
+	GMimeMessage *inner;
+	const char *subject;
+
+	if (!GMIME_IS_MESSAGE_PART(obj))
+		return NULL;
+	inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+	subject = inner ? mime_header_raw(GMIME_OBJECT(inner), "Subject") : NULL;
+	return subject ? mime_header_decode(subject, hint) : NULL;
+}
+
+/* with_extension - name, ending in ext (added when it does not already). */
+static char *
+with_extension(char *name, const char *ext)
+{
+	char *out;
+
+	if (*ext == '\0' || g_str_has_suffix(name, ext))
+		return name;
+	out = g_strconcat(name, ext, NULL);
+	g_free(name);
+	return out;
 }
 
 /*
  * attachment_name - the sender's name for it; failing that a name staff can read: a
- * forwarded message's subject, the Content-Description, or the type ("image.gif").
+ * forwarded message's subject, the Content-Description, the Content-Location or
+ * Content-ID, or the type ("mensaje.eml", "informe.txt", "image.gif"). NULL: numbered.
  */
 static char *
 attachment_name(GMimeObject *obj, const char *hint)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	g_autofree char *name = declared_name(obj, hint);
-	const char *ext = name_extension(ct);
+	g_autofree char *ext = name_extension(ct);
+	char *name = declared_name(obj, hint);
+	int row;
 
 	if (name != NULL && *name != '\0')
-		return g_steal_pointer(&name);
-	g_clear_pointer(&name, g_free);
-	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-		const char *subject = inner ? mime_header_raw(GMIME_OBJECT(inner), "Subject") :
-		    NULL;
-
-		name = subject ? mime_header_decode(subject, hint) : NULL;
-	}
+		return name;
+	g_free(name);
+	if ((name = reference_name(obj)) != NULL && *name != '\0')
+		return name;
+	g_free(name);
+	name = message_subject_name(obj, hint);
 	if (name == NULL || *name == '\0') {
 		g_free(name);
 		name = mime_header_value_clean(g_mime_object_get_header(obj,
 		    "Content-Description"));
 	}
 	if (name != NULL && *name != '\0')
-		return g_str_has_suffix(name, ext) ? g_steal_pointer(&name) :
-		    g_strconcat(name, ext, NULL);
+		return with_extension(name, ext);
+	g_free(name);
+	row = unnamed_row(ct);
+	if (row >= 0 && unnamed_types[row].base != NULL)
+		return g_strconcat(unnamed_types[row].base, ext, NULL);
 	if (g_mime_content_type_is_type(ct, "image", "*"))
-		return g_strdup_printf("image.%s", g_mime_content_type_get_media_subtype(ct));
-	if (g_mime_content_type_is_type(ct, "message", "delivery-status"))
-		return g_strdup("delivery-status.txt");
-	return NULL;
+		return g_strconcat("image", ext, NULL);
+	return *ext ? g_strconcat("adjunto", ext, NULL) : NULL;
 }
 
 void
@@ -160,21 +277,48 @@ mail_attachment_free(gpointer data)
 	g_free(a);
 }
 
-/* mime_attachment_wanted - whether a part that is not the body is worth listing. */
+/*
+ * is_rendering - a text part that shows the body again in another form: an alternative
+ * beside it (RFC 2046 5.1.4), or the root of a multipart/related (RFC 2387), the HTML
+ * whose images are the attachments.
+ */
+static gboolean
+is_rendering(GMimeObject *obj, GMimeObject *parent)
+{
+	GMimeContentType *ct;
+
+	if (parent == NULL || !GMIME_IS_MULTIPART(parent))
+		return FALSE;
+	ct = g_mime_object_get_content_type(parent);
+	if (g_mime_content_type_is_type(ct, "multipart", "alternative"))
+		return TRUE;
+	return g_mime_content_type_is_type(ct, "multipart", "related") &&
+	    g_mime_multipart_get_part(GMIME_MULTIPART(parent), 0) == obj;
+}
+
+/*
+ * mime_attachment_wanted - whether a part that is not the body is listed. Every part a
+ * sender put in is, whatever its type (a forwarded message, a delivery-status, an extra
+ * HTML part, a PGP signature, a part without a name), except the renderings of a body.
+ */
 gboolean
-mime_attachment_wanted(GMimeObject *obj)
+mime_attachment_wanted(GMimeObject *obj, GMimeObject *parent, GMimePart *body)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 
 	/* A forwarded or returned message is kept whole, as a .eml. */
 	if (GMIME_IS_MESSAGE_PART(obj))
 		return TRUE;
-	if (!GMIME_IS_PART(obj))
+	if (!GMIME_IS_PART(obj) || (GMimePart *)obj == body)
 		return FALSE;
 	if (mime_attachment_marked(obj))
 		return TRUE;
-	/* Alternatives of the body, inline text and forwarded bodies are text, not files. */
-	return !g_mime_content_type_is_type(ct, "text", "*");
+	if (!g_mime_content_type_is_type(ct, "text", "*"))
+		return TRUE;
+	if (is_rendering(obj, parent))
+		return FALSE;
+	/* Text after the body is the sender's too (a log, a second HTML), unless it is empty. */
+	return mime_part_has_content(GMIME_PART(obj));
 }
 
 /* object_bytes - a leaf's decoded content, or a whole forwarded message as written. */

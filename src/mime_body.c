@@ -62,6 +62,20 @@ mime_part_bytes(GMimePart *part)
 	return g_byte_array_free_to_bytes(array);
 }
 
+/* mime_part_has_content - whether a leaf part holds anything but white space. */
+gboolean
+mime_part_has_content(GMimePart *part)
+{
+	g_autoptr(GBytes) bytes = mime_part_bytes(part);
+	gsize length, i;
+	const char *data = g_bytes_get_data(bytes, &length);
+
+	for (i = 0; i < length; i++)
+		if (!g_ascii_isspace(data[i]))
+			return TRUE;
+	return FALSE;
+}
+
 /* body_normalize - LF line ends; controls but '\n' and '\t' removed; no trailing space. */
 static char *
 body_normalize(const char *text)
@@ -210,6 +224,16 @@ choose_body(GMimeMessage *msg, char **text)
 	g_free(*text);
 	*text = part_text(html);
 	return html;
+}
+
+/* mime_body_find - the part a message's text comes from, without reading it. */
+GMimePart *
+mime_body_find(GMimeMessage *msg)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	GMimePart *plain = find_body(top, FALSE, 0);
+
+	return plain ? plain : find_body(top, TRUE, 0);
 }
 
 /*

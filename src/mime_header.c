@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "address.h"
 #include "mime-private.h"
 
 /* Longest encoded-word we accept (RFC 2047 says 75; mailers write longer ones). */
@@ -65,6 +66,33 @@ mime_charset_is_utf8(const char *charset)
 	    g_ascii_strcasecmp(canon, "us-ascii") == 0;
 }
 
+/*
+ * Declared charsets that mailers really write in a superset: the superset reads every
+ * byte the declared one would and the extra characters too (WHATWG Encoding, 4.2).
+ */
+static const struct { const char *declared, *superset; } charset_supersets[] = {
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "x-gbk", "GB18030" },
+	{ "euc-cn", "GB18030" }, { "big5", "BIG5-HKSCS" }, { "x-x-big5", "BIG5-HKSCS" },
+	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" }, { "sjis", "CP932" },
+	{ "x-sjis", "CP932" }, { "ms_kanji", "CP932" }, { "windows-31j", "CP932" },
+	{ "iso-2022-jp", "ISO-2022-JP-2" }, { "euc-kr", "CP949" }, { "ks_c_5601-1987", "CP949" },
+	{ "tis-620", "CP874" }, { "iso-8859-11", "CP874" }, { "iso-8859-8-i", "ISO-8859-8" },
+	{ "iso-8859-9", "CP1254" }, { "latin5", "CP1254" },
+};
+
+/* charset_iconv_name - what iconv should read a declared charset as. */
+static const char *
+charset_iconv_name(const char *charset)
+{
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(charset_supersets); i++)
+		if (g_ascii_strcasecmp(charset, charset_supersets[i].declared) == 0)
+			return charset_supersets[i].superset;
+	/* iso-8859-1 is really windows-1252 in practice (€ and curly quotes). */
+	return g_mime_charset_iconv_name(g_mime_charset_iso_to_windows(charset));
+}
+
 char *
 mime_to_utf8(const char *bytes, gsize length, const char *charset)
 {
@@ -81,8 +109,7 @@ mime_to_utf8(const char *bytes, gsize length, const char *charset)
 			return g_strndup(bytes, length);
 		return lenient_decode(bytes, length);
 	}
-	/* iso-8859-1 is really windows-1252 in practice (€ and curly quotes). */
-	iconv_name = g_mime_charset_iconv_name(g_mime_charset_iso_to_windows(charset));
+	iconv_name = charset_iconv_name(charset);
 	converted = g_convert(bytes, (gssize)length, "UTF-8", iconv_name, NULL, &written,
 	    &error);
 	if (converted == NULL || memchr(converted, '\0', written) != NULL ||
@@ -98,7 +125,21 @@ mime_is_control(gunichar u)
 	return u < 0x20 || (u >= 0x7f && u < 0xa0);
 }
 
-/* mime_header_clean - controls become spaces, ends trimmed; the input must be UTF-8. */
+/*
+ * mime_is_bidi_control - the embeddings, overrides and isolates of Unicode's bidirectional
+ * algorithm (U+202A-U+202E, U+2066-U+2069): in a name or subject they reorder what
+ * follows, so "factura\u202Efdp.exe" shows as "factura" + "exe.pdf" (Unicode TR #36 2.1).
+ */
+gboolean
+mime_is_bidi_control(gunichar u)
+{
+	return (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069);
+}
+
+/*
+ * mime_header_clean - controls become spaces, bidirectional controls go, ends trimmed;
+ * the input must be UTF-8.
+ */
 char *
 mime_header_clean(const char *text)
 {
@@ -113,6 +154,8 @@ mime_header_clean(const char *text)
 
 		if (mime_is_control(u))
 			g_string_append_c(out, ' ');
+		else if (mime_is_bidi_control(u))
+			continue;
 		else
 			g_string_append_len(out, p, g_utf8_next_char(p) - p);
 	}
@@ -205,8 +248,8 @@ header_text_to_utf8(const char *bytes, gsize length, const char *hint)
 
 	if (g_utf8_validate(bytes, (gssize)length, NULL) || hint == NULL)
 		return mime_to_utf8(bytes, length, NULL);
-	converted = g_convert(bytes, (gssize)length, "UTF-8", g_mime_charset_iconv_name(hint),
-	    NULL, &written, NULL);
+	converted = g_convert(bytes, (gssize)length, "UTF-8", charset_iconv_name(hint), NULL,
+	    &written, NULL);
 	if (converted == NULL || memchr(converted, '\0', written) != NULL)
 		return mime_to_utf8(bytes, length, NULL);
 	return g_steal_pointer(&converted);
@@ -226,7 +269,7 @@ decode_words(const char *raw, gboolean reencode, const char *hint)
 	const char *p = value;
 
 	while (*p) {
-		const char *literal = p;
+		const char *literal = p, *run_start;
 		g_autoptr(GString) run = g_string_new(NULL);
 		gsize n = 0;
 
@@ -238,6 +281,7 @@ decode_words(const char *raw, gboolean reencode, const char *hint)
 
 			g_string_append(out, text);
 		}
+		run_start = p;
 		while (n > 0) {
 			g_autofree char *word = decode_one_word(p, n);
 			const char *after = p + n;
@@ -252,7 +296,11 @@ decode_words(const char *raw, gboolean reencode, const char *hint)
 		}
 		if (run->len == 0)
 			continue;
-		if (reencode) {
+		/* Inside an addr-spec an encoded-word is no word (RFC 2047 5): decoding it
+		 * would turn the address into another one. */
+		if (reencode && (*p == '@' || (out->len > 0 && out->str[out->len - 1] == '@'))) {
+			g_string_append_len(out, run_start, (gssize)(p - run_start));
+		} else if (reencode) {
 			g_autofree char *b64 = g_base64_encode((const guchar *)run->str, run->len);
 
 			g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
@@ -356,12 +404,11 @@ comment_as_name(mail_address *a, const char *value)
 	a->name = mime_decode_header_words(comment);
 }
 
-/* parse_addresses - the addresses of one header, display names decoded per word. */
+/* parse_address_value - the addresses of one raw header value, names decoded per word. */
 static GPtrArray *
-parse_addresses(GMimeObject *obj, const char *name, const char *hint)
+parse_address_value(const char *raw, const char *hint)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(mime_address_free);
-	const char *raw = mime_header_raw(obj, name);
 	g_autofree char *normalized = NULL;
 	InternetAddressList *list;
 
@@ -376,6 +423,261 @@ parse_addresses(GMimeObject *obj, const char *name, const char *hint)
 	if (out->len == 1)
 		comment_as_name(g_ptr_array_index(out, 0), normalized);
 	return out;
+}
+
+/*
+ * strictly_same - whether the value parses as RFC 5322 demands into the same first
+ * address: GMime's default (loose) mode repairs unquoted commas and dots silently.
+ */
+static gboolean
+strictly_same(const char *raw, const char *address)
+{
+	static GMimeParserOptions *strict;
+	static gsize done;
+	g_autofree char *normalized = decode_words(raw, TRUE, NULL);
+	InternetAddressList *list;
+	gboolean same = FALSE;
+
+	if (g_once_init_enter(&done)) {
+		strict = g_mime_parser_options_new();
+		g_mime_parser_options_set_address_compliance_mode(strict,
+		    GMIME_RFC_COMPLIANCE_STRICT);
+		g_once_init_leave(&done, 1);
+	}
+	list = internet_address_list_parse(strict, normalized);
+	if (list != NULL && internet_address_list_length(list) > 0) {
+		InternetAddress *ia = internet_address_list_get_address(list, 0);
+
+		same = INTERNET_ADDRESS_IS_MAILBOX(ia) && g_ascii_strcasecmp(address,
+		    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) == 0;
+	}
+	if (list != NULL)
+		g_object_unref(list);
+	return same;
+}
+
+/*
+ * phrase_has_comma - a ',' outside quotes and comments before the '<': RFC 5322 reads two
+ * addresses there, GMime one ("Pérez, Ana <ana@x.es>", as some address books write).
+ */
+static gboolean
+phrase_has_comma(const char *raw)
+{
+	gboolean quoted = FALSE;
+	int comment = 0;
+	const char *p;
+
+	for (p = raw; *p && (*p != '<' || quoted || comment); p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"' && !comment)
+			quoted = !quoted;
+		else if (*p == '(' && !quoted)
+			comment++;
+		else if (*p == ')' && !quoted && comment > 0)
+			comment--;
+		else if (*p == ',' && !quoted && !comment)
+			return *p != '\0' && strchr(p, '<') != NULL;
+	}
+	return FALSE;
+}
+
+/* parse_addresses - the addresses of the first header called name. */
+static GPtrArray *
+parse_addresses(GMimeObject *obj, const char *name, const char *hint)
+{
+	return parse_address_value(mime_header_raw(obj, name), hint);
+}
+
+/* has_at - an address entry that holds an addr-spec, not a piece of a broken name. */
+static gboolean
+has_at(const mail_address *a)
+{
+	const char *at = strchr(a->address, '@');
+
+	return at != NULL && at != a->address && at[1] != '\0';
+}
+
+/*
+ * lenient_mailbox - the mailbox a person reads in a From no RFC 5322 parser takes: the
+ * last "<...@...>" as written (spaces in its local part too), else the word around the
+ * last '@'; the text before it is the name. NULL when there is no '@' at all.
+ */
+static mail_address *
+lenient_mailbox(const char *raw, const char *hint)
+{
+	g_autofree char *value = decode_words(raw, FALSE, hint);
+	g_autofree char *name = NULL, *local = NULL, *domain = NULL, *address = NULL;
+	char *open = strrchr(value, '<'), *close, *at, *start, *end;
+
+	if (open != NULL && (close = strchr(open, '>')) != NULL && memchr(open, '@', (gsize)(close - open))) {
+		address = g_strndup(open + 1, (gsize)(close - open - 1));
+		name = g_strndup(value, (gsize)(open - value));
+	} else if ((at = strrchr(value, '@')) != NULL) {
+		/* Without <>, "Ana Pérez ana@x.es": the words before the address are a name. */
+		for (start = at; start > value && !strchr("<>,;\"() \t", start[-1]); start--)
+			;
+		for (end = at + 1; *end && !strchr("<>,;\"() \t", *end); end++)
+			;
+		local = g_strstrip(g_strndup(start, (gsize)(at - start)));
+		domain = g_strndup(at + 1, (gsize)(end - at - 1));
+		if (*local == '\0' || *domain == '\0')
+			return NULL;
+		address = g_strdup_printf("%s@%s", local, domain);
+		name = g_strndup(value, (gsize)(start - value));
+	} else {
+		return NULL;
+	}
+	g_strstrip(address);
+	g_strstrip(name);
+	g_strdelimit(name, "\"", ' ');
+	return mime_address_new(g_strstrip(name), address);
+}
+
+/* from_values - the raw values of every From field: some mailers write two. */
+static GPtrArray *
+from_values(GMimeObject *obj)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	GPtrArray *out = g_ptr_array_new();
+	int i, n = list ? g_mime_header_list_get_count(list) : 0;
+
+	for (i = 0; i < n && out->len < 8; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "From") == 0)
+			g_ptr_array_add(out, (gpointer)g_mime_header_get_raw_value(h));
+	}
+	return out;
+}
+
+/*
+ * from_value_parse - the sender one From value gives, strictly when it parses, else
+ * leniently; *count gets its addresses, *malformed whether it was not RFC 5322.
+ */
+static mail_address *
+from_value_parse(const char *raw, const char *hint, guint *count, gboolean *malformed)
+{
+	g_autoptr(GPtrArray) list = parse_address_value(raw, hint);
+	mail_address *first = NULL;
+	guint i;
+
+	*count = 0;
+	for (i = 0; i < list->len; i++) {
+		mail_address *a = g_ptr_array_index(list, i);
+
+		if (!has_at(a)) {
+			*malformed = TRUE;     /* a piece of a name, or an address GMime gave up on */
+			continue;
+		}
+		if (++*count == 1)
+			first = a;
+		if (!address_valid(a->address))
+			*malformed = TRUE;
+	}
+	if (first != NULL && !*malformed) {
+		*malformed = !strictly_same(raw, first->address) ||
+		    (*count == 1 && phrase_has_comma(raw));
+		return g_ptr_array_steal_index(list, 0);
+	}
+	if ((*count <= 1 && strchr(raw, '@') != NULL) || first == NULL) {
+		mail_address *lenient = lenient_mailbox(raw, hint);
+
+		if (lenient != NULL) {
+			*malformed = TRUE;
+			*count = MAX(*count, 1);
+			return lenient;
+		}
+	}
+	if (first == NULL) {
+		/* "MAILER-DAEMON (Mail Delivery System)": an unqualified mailbox, kept as written. */
+		mail_address *bare = list->len == 1 ? g_ptr_array_index(list, 0) : NULL;
+
+		if (bare == NULL || *bare->address == '\0')
+			return NULL;
+		*count = 1;
+		return g_ptr_array_steal_index(list, 0);
+	}
+	return mime_address_new(first->name, first->address);
+}
+
+/* bare_at_signs - '@' outside quoted strings and comments; -1 when a quote, comment or <> is open. */
+static int
+bare_at_signs(const char *text)
+{
+	int ats = 0, comment = 0, angle = 0;
+	gboolean quoted = FALSE;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\\' && (quoted || comment) && p[1] != '\0')
+			p++;
+		else if (quoted)
+			quoted = *p != '"';
+		else if (*p == '(')
+			comment++;
+		else if (comment > 0)
+			comment -= *p == ')';
+		else if (*p == '"')
+			quoted = TRUE;
+		else if (*p == '<' || *p == '>')
+			angle += *p == '<' ? 1 : -1;
+		else
+			ats += *p == '@';
+		if (angle < 0 || angle > 1)
+			return -1;
+	}
+	return quoted || comment > 0 || angle != 0 ? -1 : ats;
+}
+
+/*
+ * from_sound - a From value that names its sender for sure: as many bare '@' as
+ * addresses read (GMime reads maria@cliente.es@evil.test as maria@cliente.es, silently),
+ * and an address the one validator accepts.
+ */
+static gboolean
+from_sound(const char *value, const char *hint, guint count, const mail_address *address)
+{
+	g_autofree char *normalized = decode_words(value, TRUE, hint);
+
+	return bare_at_signs(normalized) == (int)count && address_valid(address->address);
+}
+
+/*
+ * parse_from - the sender: the first From that names an address (a second From after a
+ * broken one, as some spam tools write), else the Reply-To, which is where a person
+ * would answer; anything but one well-formed From is recorded as malformed.
+ */
+static void
+parse_from(GMimeObject *obj, const char *hint, parsed_message *m)
+{
+	g_autoptr(GPtrArray) values = from_values(obj);
+	guint i;
+
+	for (i = 0; i < values->len; i++) {
+		gboolean malformed = i > 0;
+		guint count;
+		mail_address *a = from_value_parse(g_ptr_array_index(values, i), hint, &count,
+		    &malformed);
+
+		if (a == NULL)
+			continue;
+		/* Two From fields name nobody for sure either (RFC 5322 §3.6 allows one). */
+		malformed |= values->len > 1 || !from_sound(g_ptr_array_index(values, i), hint, count, a);
+		mime_address_free(m->from);
+		m->from = a;
+		m->from_count = count;
+		m->from_malformed |= malformed;
+		return;
+	}
+	m->from_malformed |= values->len > 0;
+	if (m->reply_to->len > 0) {
+		const mail_address *r = g_ptr_array_index(m->reply_to, 0);
+
+		mime_address_free(m->from);
+		m->from = mime_address_new(r->name, r->address);
+		m->from_count = 1;
+		m->from_malformed = TRUE;
+	}
 }
 
 /* mime_message_id_clean - a Message-ID without surrounding blanks and <>, NULL if empty. */
@@ -442,20 +744,16 @@ mime_header_parse(GMimeMessage *msg, const char *hint, parsed_message *m)
 {
 	GMimeObject *obj = GMIME_OBJECT(msg);
 	const char *subject = mime_header_raw(obj, "Subject");
-	g_autoptr(GPtrArray) from = parse_addresses(obj, "From", hint);
 	g_autoptr(GPtrArray) in_reply_to = parse_references(
 	    g_mime_object_get_header(obj, "In-Reply-To"));
 
-	if (from->len > 0) {
-		mime_address_free(m->from);
-		m->from = g_ptr_array_steal_index(from, 0);
-	}
 	g_ptr_array_unref(m->to);
 	m->to = parse_addresses(obj, "To", hint);
 	g_ptr_array_unref(m->cc);
 	m->cc = parse_addresses(obj, "Cc", hint);
 	g_ptr_array_unref(m->reply_to);
 	m->reply_to = parse_addresses(obj, "Reply-To", hint);
+	parse_from(obj, hint, m);
 	if (subject != NULL) {
 		g_free(m->subject);
 		m->subject = mime_header_decode(subject, hint);

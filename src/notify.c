@@ -1,6 +1,7 @@
 /*
  * notify - ticket events to mail. notify_queue() picks the recipients of one event (the
- * account and the sub-accounts that asked for mail), refuses to mail robots and ourselves,
+ * account and the sub-accounts that asked for mail; for a staff notice the assignee or
+ * the department's staff, never the agent who acted), refuses to mail robots and ourselves,
  * and stores one composed mail per recipient in the outbox, in the caller's transaction.
  * notify_flush() sends what is due: 4xx and no connection retry with backoff, 5xx fails.
  */
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "notify.h"
 #include "smtp.h"
+#include "staff.h"
 
 /* Lease on a row being sent: a crashed sender's rows are taken again after it. It must
  * outlast the longest send, or a slow server would let a second worker send the row too. */
@@ -20,6 +22,13 @@
 /* The author of a change gets no copy of their own words. */
 #define NOTIFY_AUTHOR "the author of the change"
 #define NOTIFY_BACKOFF_MAX 3600
+/*
+ * Marking a row sent after the relay said 250 is tried this often, a second apart, on a
+ * busy or full database: a row left sending is sent again once its lease ends. Each try
+ * first waits out the store's busy timeout (10 s); all of them stay inside the lease.
+ */
+#define NOTIFY_MARK_TRIES 12
+G_STATIC_ASSERT(NOTIFY_MARK_TRIES * 11 < NOTIFY_LEASE_MIN);
 
 typedef struct {
 	char *address;
@@ -61,6 +70,53 @@ static gboolean
 notify_always_to_sender(notify_kind kind)
 {
 	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
+}
+
+/* notify_to_author - notices meant for the author of the change: the answers to their
+ * mail, what was wrong with their commands, a mail held in their name. */
+static gboolean
+notify_to_author(notify_kind kind)
+{
+	return notify_always_to_sender(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR || kind == NOTIFY_STAFF_HELD;
+}
+
+/*
+ * notify_staff_recipients - one named agent (assigned, held, command error), else the
+ * ticket's assignee, else its department's staff ([ticketd] staff included).
+ */
+static GPtrArray *
+notify_staff_recipients(const ticketd_config *config, const notify_event *event, const store_ticket *ticket)
+{
+	GPtrArray *recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+	g_autoptr(GPtrArray) agents = NULL;
+
+	if (event->agent != NULL || ticket->assignee != NULL) {
+		notify_add(recipients, event->agent ? event->agent : ticket->assignee, NULL, config->language);
+		return recipients;
+	}
+	agents = staff_of_department(config, ticket->department);
+	for (guint i = 0; i < agents->len; i++)
+		notify_add(recipients, g_ptr_array_index(agents, i), NULL, config->language);
+	return recipients;
+}
+
+/* notify_author_role - account, subaccount, staff or other: who wrote a staff notice's text. */
+static const char *
+notify_author_role(const ticketd_config *config, store *db, const store_ticket *ticket, const char *author)
+{
+	store_subaccount subaccount = { 0 };
+	const char *role = "other";
+
+	if (author == NULL)
+		return role;
+	if (ticket->account_email != NULL && address_equal(ticket->account_email, author))
+		return "account";
+	if (config_is_staff(config, author))
+		return "staff";
+	if (store_subaccount_by_email(db, author, &subaccount, NULL) && subaccount.account_id == ticket->account_id)
+		role = "subaccount";
+	store_subaccount_clear(&subaccount);
+	return role;
 }
 
 /*
@@ -110,14 +166,20 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 
 	if (!address_valid(address))
 		return "invalid address";
-	if (address_is_ours(config, address))
+	/* Agents' mailboxes are often on the desk's own domain: for them only the desk's
+	 * addresses themselves count as ours. */
+	if (NOTIFY_IS_STAFF(event->kind) ? config_department_for(config, address, NULL) != NULL ||
+	                                   address_equal(address, config->smtp.from_address)
+	                                 : address_is_ours(config, address))
 		return "our own address";
 	if (address_is_robot(address))
 		return "a robot's address (bounce or no-reply)";
-	if (config_is_staff(config, address))
+	if (!NOTIFY_IS_STAFF(event->kind) && config_is_staff(config, address))
 		return "staff address";
+	if (NOTIFY_IS_STAFF(event->kind) && config->secret == NULL)
+		return "no key to sign the agent's reply address (secret_file)";
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
-	    !notify_always_to_sender(event->kind))
+	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
@@ -161,6 +223,7 @@ notify_queue_one(const ticketd_config *config, store *db, const notify_event *ev
 		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
 		.recipient_name = recipient->name, .language = recipient->language, .event = event,
 		.suggestions = suggestions,
+		.author_role = NOTIFY_IS_STAFF(event->kind) ? notify_author_role(config, db, ticket, event->author) : NULL,
 	};
 	g_autofree char *message_id = NULL;
 	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);
@@ -187,7 +250,7 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
-	log_info("%s: to=<%s>, %s notification suppressed: %s", ticket->code, printable,
+	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", ticket->code, printable,
 	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
@@ -211,7 +274,9 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 
 	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
 		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
-	if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+	if (NOTIFY_IS_STAFF(event->kind))
+		recipients = notify_staff_recipients(config, event, &ticket);
+	else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return FALSE;
 	}
@@ -251,6 +316,35 @@ notify_lease(const ticketd_config *config)
 	return MAX(longest, NOTIFY_LEASE_MIN);
 }
 
+/* notify_retryable - a store error that waiting may cure: busy, or full. */
+static gboolean
+notify_retryable(const GError *error)
+{
+	return error != NULL && error->domain == STORE_ERROR &&
+	       (error->code == STORE_ERROR_BUSY || error->code == STORE_ERROR_FULL);
+}
+
+/* notify_mark_sent - the relay took the mail: the mark must hold, or it goes out twice. */
+static gboolean
+notify_mark_sent(store *db, const store_outbox_row *row, int attempts, int64_t now, GError **error)
+{
+	for (int try = 1;; try++) {
+		g_autoptr(GError) local = NULL;
+
+		if (store_outbox_mark(db, row->id, OUTBOX_SENT, attempts, now, NULL, &local))
+			return TRUE;
+		if (try == NOTIFY_MARK_TRIES || !notify_retryable(local)) {
+			log_warning("outbox %" G_GINT64_FORMAT ": sent, but not marked sent after %d tries (%s): "
+			            "it goes out once more when its lease ends", row->id, try, local->message);
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		log_warning("outbox %" G_GINT64_FORMAT ": sent; marking it sent failed (%s), trying again",
+		            row->id, local->message);
+		g_usleep(G_USEC_PER_SEC);
+	}
+}
+
 /*
  * notify_settle - record the outcome of one attempt. A temporary failure is retried until
  * the row is retry_max_age old; the first attempt after `outbox retry` always is.
@@ -267,7 +361,7 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 	if (result == FAILURE_OK) {
 		log_info("outbox %" G_GINT64_FORMAT ": to=<%s>, message-id=<%s>, kind=%s, status=sent", row->id,
 		         printable, row->message_id, row->kind);
-		return store_outbox_mark(db, row->id, OUTBOX_SENT, attempts, now, NULL, error);
+		return notify_mark_sent(db, row, attempts, now, error);
 	}
 	if (result == FAILURE_TEMPORARY && (row->attempts == 0 || now - row->created < config->smtp.retry_max_age)) {
 		int64_t next = now + notify_backoff(row->attempts);
@@ -286,13 +380,19 @@ notify_settle(const ticketd_config *config, store *db, const store_outbox_row *r
 	                        detail ? detail : reason, now, error));
 }
 
+int
+notify_flush(const ticketd_config *config, store *db, GError **error)
+{
+	return notify_flush_report(config, db, NULL, error);
+}
+
 /*
- * notify_flush - claim, send, mark, until nothing is due. One SMTP client (so one
+ * notify_flush_report - claim, send, mark, until nothing is due. One SMTP client (so one
  * connection) for the whole run. When no server answers at all, or TLS or login fails,
  * the rest wait for the next run instead of each failing the same way.
  */
 int
-notify_flush(const ticketd_config *config, store *db, GError **error)
+notify_flush_report(const ticketd_config *config, store *db, gboolean *relay_down, GError **error)
 {
 	g_autoptr(smtp_client) client = NULL;
 	int64_t lease = notify_lease(config);
@@ -319,10 +419,12 @@ notify_flush(const ticketd_config *config, store *db, GError **error)
 			/* TLS, login or setup: every other row would fail the same way. */
 			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
 			            config->smtp.url, reason);
-			break;
+		} else if (smtp_last_reply(client) != 0) {
+			continue;
 		}
-		if (smtp_last_reply(client) == 0)
-			break;
+		if (relay_down != NULL)
+			*relay_down = TRUE;
+		break;
 	}
 	return error != NULL && *error != NULL ? -1 : sent;
 }

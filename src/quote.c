@@ -58,7 +58,7 @@ patterns(void)
 		p.header_from = g_regex_new(
 		    "^\\s*\\*?(from|de|von|van|da|od|от|від|från|fra)\\s*:", f, 0, NULL);
 		p.header_other = g_regex_new(
-		    "^\\s*\\*?(sent|date|enviado|fecha|gesendet|datum|envoyé|to|para|an|à|"
+		    "^\\s*\\*?(sent|date|enviado el|enviado|fecha|gesendet|datum|envoyé|to|para|an|à|"
 		    "subject|asunto|betreff|objet|cc|data|inviato|oggetto|verzonden|aan|"
 		    "onderwerp|wysłano|temat|do|отправлено|кому|тема|дата|skickat|till|ämne|"
 		    "sendt|til|emne|dato|enviada|assunto)\\s*:", f, 0, NULL);

@@ -56,3 +56,28 @@ status_label(const ticketd_config *config, const char *status, const char *lang)
 	return english ? names->en : names->es;
 }
 
+
+/* status_same_word - equal once case-folded: a configured label may be "Atención técnica". */
+static gboolean
+status_same_word(const char *a, const char *b)
+{
+	g_autofree char *fa = g_utf8_casefold(a, -1);
+	g_autofree char *fb = g_utf8_casefold(b, -1);
+
+	return strcmp(fa, fb) == 0;
+}
+
+const char *
+status_from_word(const ticketd_config *config, const char *word)
+{
+	if (word == NULL || !g_utf8_validate(word, -1, NULL))
+		return NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(statuses); i++) {
+		const char *name = statuses[i].name;
+
+		if (status_same_word(word, name) || status_same_word(word, status_label(config, name, "es")) ||
+		    status_same_word(word, status_label(config, name, "en")))
+			return name;
+	}
+	return NULL;
+}

@@ -60,6 +60,8 @@ error_code_for(int rc)
 		return STORE_ERROR_FULL;
 	case SQLITE_CONSTRAINT:
 		return STORE_ERROR_CONSTRAINT;
+	case SQLITE_READONLY:
+		return STORE_ERROR_READONLY;
 	default:
 		return STORE_ERROR_FAILED;
 	}

@@ -1,8 +1,8 @@
 /*
  * store_intake - what the ways in have already taken, so that nothing is taken twice or
- * without limit: one delivery row per (dedup key, department), the count of a sender's
- * recent mail (stored or held), and where each IMAP source stands (UIDVALIDITY and the
- * last UID taken care of).
+ * without limit: one delivery row per (dedup key, department), the mails recently
+ * counted against each intake identity, and where each IMAP source stands (UIDVALIDITY
+ * and the last UID taken care of).
  */
 #include "store-private.h"
 
@@ -12,10 +12,12 @@ const char *const store_intake_sql[ST_COUNT] = {
 		" WHERE d.dedup_key = ?1 AND d.department = ?2",
 	[ST_DELIVERY_ADD] = "INSERT INTO deliveries(dedup_key, department, action, ticket_id,"
 		" created) VALUES (?1, ?2, ?3, ?4, ?5)",
-	/* Each count stops at the limit the caller compares with: a flood costs no more. */
-	[ST_INTAKE_COUNT] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author = ?1"
-		" AND created >= ?2 LIMIT ?3)) + (SELECT count(*) FROM (SELECT 1 FROM held WHERE sender = ?1"
-		" AND created >= ?2 LIMIT ?3))",
+	[ST_DELIVERY_ANY] = "SELECT 1 FROM deliveries WHERE dedup_key = ?1 LIMIT 1",
+	/* The count stops at the limit the caller compares with: a flood costs no more. */
+	[ST_INTAKE_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM intake WHERE identity = ?1"
+		" AND created >= ?2 LIMIT ?3)",
+	[ST_INTAKE_ADD] = "INSERT INTO intake(identity, created) VALUES (?1, ?2)",
+	[ST_INTAKE_PRUNE] = "DELETE FROM intake WHERE identity = ?1 AND created < ?2",
 	[ST_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE source = ?1",
 	[ST_IMAP_STATE_SET] = "INSERT INTO imap_state(source, uidvalidity, last_uid, updated)"
 		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(source) DO UPDATE SET"
@@ -63,13 +65,45 @@ store_delivery_add(store *handle, const char *dedup_key, const char *department,
 	return store_stmt_run(handle, stmt, "recording a delivery", error);
 }
 
-/* ---- A sender's recent mail ---- */
+gboolean
+store_delivery_known(store *handle, const char *dedup_key, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_DELIVERY_ANY, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	store_bind_text(stmt, 1, dedup_key);
+	if (store_stmt_step(handle, stmt, "looking up a delivery", error) != 1)
+		return FALSE;
+	store_stmt_done(stmt);
+	return TRUE;
+}
+
+/* ---- The mail counted against an intake identity ---- */
 
 int
-store_intake_count(store *handle, const char *sender, int64_t since, int limit, GError **error)
+store_intake_count(store *handle, const char *identity, int64_t since, int limit, GError **error)
 {
-	return store_count_since(handle, ST_INTAKE_COUNT, sender, since, limit,
+	return store_count_since(handle, ST_INTAKE_COUNT, identity, since, limit,
 	                         "counting a sender's recent mail", error);
+}
+
+/* store_intake_add - the rows past the window are dropped as the identity comes back. */
+gboolean
+store_intake_add(store *handle, const char *identity, int64_t now, int64_t forget, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_INTAKE_PRUNE, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	store_bind_text(stmt, 1, identity);
+	sqlite3_bind_int64(stmt, 2, forget);
+	if (!store_stmt_run(handle, stmt, "forgetting a sender's old mail", error) ||
+	    (stmt = store_stmt_get(handle, ST_INTAKE_ADD, error)) == NULL)
+		return FALSE;
+	store_bind_text(stmt, 1, identity);
+	sqlite3_bind_int64(stmt, 2, now);
+	return store_stmt_run(handle, stmt, "counting a sender's mail", error);
 }
 
 /* ---- IMAP sources ---- */

@@ -35,6 +35,8 @@ const char *const store_message_sql[ST_COUNT] = {
 		" WHERE m.ticket_id = ?1 ORDER BY m.created, m.id, a.position",
 	[ST_HOLD_ADD] = "INSERT INTO held(reason, sender, recipient, raw, created)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* Through messages_ticket: a ticket's own messages, never the whole table. */
+	[ST_MESSAGE_HAS_KEY] = "SELECT 1 FROM messages WHERE ticket_id = ?1 AND dedup_key = ?2 LIMIT 1",
 };
 
 /* message_insert - the messages row alone; its id, or 0. */
@@ -127,6 +129,21 @@ message_add_all(struct store *handle, const store_message_row *row, GError **err
 	if (!ticket_bump(handle, row->ticket_id, created, error))
 		return 0;
 	return id;
+}
+
+gboolean
+store_message_has_key(store *handle, int64_t ticket_id, const char *dedup_key, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_MESSAGE_HAS_KEY, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	store_bind_text(stmt, 2, dedup_key);
+	if (store_stmt_step(handle, stmt, "looking for a message on its ticket", error) != 1)
+		return FALSE;
+	store_stmt_done(stmt);
+	return TRUE;
 }
 
 /* store_message_add - all of it or nothing; created 0 means now. Returns the row id, 0 on error. */

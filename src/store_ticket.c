@@ -1,6 +1,6 @@
 /*
- * store_ticket - tickets: their codes, status, assignee and merges, the queue listing
- * (oldest customer word first), the idle query the sweeper moves tickets from, and the
+ * store_ticket - tickets: their codes, status, priority, assignee and merges, the queue
+ * listing (higher priority first, then oldest customer word), the idle query the sweeper moves tickets from, and the
  * events that record every change to a ticket.
  */
 #include <string.h>
@@ -18,7 +18,8 @@
 	" (?2 IS NULL OR t.department = ?2) AND (?3 IS NULL OR a.email = ?3)" \
 	" AND (?4 IS NULL OR t.assignee = ?4) AND (?5 = 0 OR t.created >= ?5)" \
 	" AND (?6 = 0 OR t.created < ?6)" \
-	" ORDER BY coalesce(t.last_customer, t.created), t.id"
+	" ORDER BY CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'low' THEN 3 ELSE 2 END," \
+	" coalesce(t.last_customer, t.created), t.id"
 
 const char *const store_ticket_sql[ST_COUNT] = {
 	[ST_CODE_EXISTS] = "SELECT 1 FROM tickets WHERE code = ?1",
@@ -32,6 +33,8 @@ const char *const store_ticket_sql[ST_COUNT] = {
 		" WHERE id = ?1",
 	[ST_TICKET_SET_ASSIGNEE] = "UPDATE tickets SET assignee = ?2 WHERE id = ?1",
 	[ST_TICKET_SET_MERGED] = "UPDATE tickets SET merged_into = ?2 WHERE id = ?1",
+	[ST_TICKET_SET_PRIORITY] = "UPDATE tickets SET priority = ?2 WHERE id = ?1",
+	[ST_TICKET_SET_DEPARTMENT] = "UPDATE tickets SET department = ?2 WHERE id = ?1",
 	[ST_TICKET_TOUCH] = "UPDATE tickets SET last_customer = ?2,"
 		" updated = max(updated, ?2) WHERE id = ?1",
 	[ST_TICKET_LIST] = TICKET_SELECT "WHERE ?1 IS NULL AND" TICKET_FILTER,
@@ -169,6 +172,34 @@ store_ticket_set_assignee(store *handle, int64_t ticket_id, const char *assignee
 	sqlite3_bind_int64(stmt, 1, ticket_id);
 	store_bind_text(stmt, 2, assignee != NULL && *assignee != '\0' ? assignee : NULL);
 	return store_stmt_run_changed(handle, stmt, "assigning a ticket", error);
+}
+
+/* store_ticket_set_text - one text column of a ticket, by the statement that sets it. */
+static gboolean
+store_ticket_set_text(store *handle, int which, int64_t ticket_id, const char *value, const char *what,
+                      GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, which, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	store_bind_text(stmt, 2, value);
+	return store_stmt_run_changed(handle, stmt, what, error);
+}
+
+gboolean
+store_ticket_set_priority(store *handle, int64_t ticket_id, const char *priority, GError **error)
+{
+	return store_ticket_set_text(handle, ST_TICKET_SET_PRIORITY, ticket_id, priority, "setting the priority",
+	                             error);
+}
+
+gboolean
+store_ticket_set_department(store *handle, int64_t ticket_id, const char *department, GError **error)
+{
+	return store_ticket_set_text(handle, ST_TICKET_SET_DEPARTMENT, ticket_id, department,
+	                             "moving a ticket to another department", error);
 }
 
 /* store_ticket_set_merged - into 0 undoes a merge. */

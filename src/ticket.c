@@ -10,7 +10,7 @@
 #include "log.h"
 #include "notify.h"
 #include "status.h"
-#include "ticket.h"
+#include "ticket-private.h"
 
 /* A ticket opened by a mail without a subject still needs one a person can read. */
 #define TICKET_NO_SUBJECT "(sin asunto)"
@@ -20,7 +20,7 @@
 G_DEFINE_QUARK(ticketd-ticket-error-quark, ticket_error)
 
 /* ticket_notify - the notices of one event, answering the mail that caused it (if any). */
-static gboolean
+gboolean
 ticket_notify(const ticket_change *change, notify_event *event, GError **error)
 {
 	event->actor = change->actor;
@@ -32,7 +32,7 @@ ticket_notify(const ticket_change *change, notify_event *event, GError **error)
 }
 
 /* ticket_add_message - the message and its attachments on a ticket; its row id, 0 on error. */
-static int64_t
+int64_t
 ticket_add_message(const ticket_change *change, int64_t ticket_id, const char *direction,
                    const ticket_message *message, GError **error)
 {
@@ -55,7 +55,7 @@ ticket_add_message(const ticket_change *change, int64_t ticket_id, const char *d
 }
 
 /* ticket_record_status - the new status and the event of kind that records the move. */
-static gboolean
+gboolean
 ticket_record_status(const ticket_change *change, const store_ticket *ticket, const char *status,
                      const char *kind, const char *detail, GError **error)
 {
@@ -98,9 +98,10 @@ ticket_new_code(const ticket_change *change, GError **error)
 	}
 }
 
-/* ticket_create - the ticket, open, in the change's department, holding message; EVENT_CREATED. */
-static int64_t
-ticket_create(const ticket_change *change, int64_t account_id, const ticket_message *message,
+/* ticket_create - the ticket, open, in the change's department, holding message (of
+ * direction); EVENT_CREATED. */
+int64_t
+ticket_create(const ticket_change *change, int64_t account_id, const char *direction, const ticket_message *message,
               char **code_out, GError **error)
 {
 	const char *subject = message->row->subject;
@@ -114,7 +115,7 @@ ticket_create(const ticket_change *change, int64_t account_id, const ticket_mess
 	if ((id = store_ticket_add(change->store, code, account_id, change->department, subject, STATUS_OPEN,
 	                           change->now, error)) <= 0 ||
 	    !store_ticket_touch_customer(change->store, id, change->now, error) ||
-	    ticket_add_message(change, id, MESSAGE_IN, message, error) == 0 ||
+	    ticket_add_message(change, id, direction, message, error) == 0 ||
 	    !store_event_add(change->store, id, EVENT_CREATED, change->actor, NULL, STATUS_OPEN, NULL,
 	                     change->now, error))
 		return 0;
@@ -122,16 +123,28 @@ ticket_create(const ticket_change *change, int64_t account_id, const ticket_mess
 	return id;
 }
 
+gboolean
+ticket_tell_staff(const ticket_change *change, notify_kind kind, int64_t ticket_id, const ticket_message *message,
+                  GError **error)
+{
+	notify_event event = {
+		.kind = kind, .ticket_id = ticket_id, .text = message->row->new_text, .author = message->row->author,
+		.attachments = message->attachments,
+	};
+
+	return ticket_notify(change, &event, error);
+}
+
 int64_t
 ticket_open(const ticket_change *change, int64_t account_id, const ticket_message *message,
             char **code, GError **error)
 {
-	int64_t id = ticket_create(change, account_id, message, code, error);
+	int64_t id = ticket_create(change, account_id, MESSAGE_IN, message, code, error);
 	notify_event event = { .kind = NOTIFY_CREATED, .ticket_id = id, .new_status = STATUS_OPEN };
 
 	if (id == 0)
 		return 0;
-	if (!ticket_notify(change, &event, error)) {
+	if (!ticket_notify(change, &event, error) || !ticket_tell_staff(change, NOTIFY_STAFF_NEW, id, message, error)) {
 		g_clear_pointer(code, g_free);
 		return 0;
 	}
@@ -143,7 +156,7 @@ static gboolean
 ticket_link(const ticket_change *change, const store_ticket *closed, const ticket_message *message,
             char **new_code, GError **error)
 {
-	int64_t id = ticket_create(change, closed->account_id, message, new_code, error);
+	int64_t id = ticket_create(change, closed->account_id, MESSAGE_IN, message, new_code, error);
 	notify_event event = {
 		.kind = NOTIFY_NEW_LINKED, .ticket_id = id, .new_status = STATUS_OPEN, .linked_code = closed->code,
 	};
@@ -151,7 +164,7 @@ ticket_link(const ticket_change *change, const store_ticket *closed, const ticke
 	return id != 0 &&
 	       store_event_add(change->store, id, EVENT_LINKED, change->actor, NULL, NULL, closed->code,
 	                       change->now, error) &&
-	       ticket_notify(change, &event, error);
+	       ticket_notify(change, &event, error) && ticket_tell_staff(change, NOTIFY_STAFF_NEW, id, message, error);
 }
 
 /* ticket_refuse - closed_reply = reject: kept on the closed ticket, and the sender told. */
@@ -193,7 +206,9 @@ ticket_append_reply(const ticket_change *change, const store_ticket *ticket, con
 	    !ticket_record_status(change, ticket, STATUS_CUSTOMER_REPLY, reopen ? EVENT_REOPENED : EVENT_STATUS,
 	                          NULL, error))
 		return FALSE;
-	return !reopen || ticket_notify(change, &event, error);
+	return (!reopen || ticket_notify(change, &event, error)) &&
+	       ticket_tell_staff(change, reopen ? NOTIFY_STAFF_REOPENED : NOTIFY_STAFF_CUSTOMER_REPLY, ticket->id,
+	                         message, error);
 }
 
 gboolean
@@ -242,15 +257,17 @@ ticket_last_customer_id(store *db, int64_t ticket_id)
 }
 
 /*
- * ticket_staff_reply - a reply typed at ticketctl answers the customer's latest mail; one
- * that came by mail answers what that mail answered (the change's threading).
+ * ticket_staff_reply - a reply typed at ticketctl, or mailed to a signed address (the
+ * change carries no threading), answers the customer's latest mail; one that came by
+ * the unsigned path answers what that mail answered (the change's threading).
  */
 gboolean
 ticket_staff_reply(const ticket_change *change, const store_ticket *ticket, const ticket_reply *reply,
                    GError **error)
 {
 	const char *status = ticket_reply_status(reply->status);
-	g_autofree char *latest = reply->mail.row == NULL ? ticket_last_customer_id(change->store, ticket->id) : NULL;
+	g_autofree char *latest = change->in_reply_to == NULL ? ticket_last_customer_id(change->store, ticket->id)
+	                          : NULL;
 	store_message_row typed = {
 		.author = change->actor, .subject = ticket->subject, .text = reply->text, .new_text = reply->text,
 	};
@@ -408,9 +425,14 @@ ticket_note(const ticket_change *change, const store_ticket *ticket, const char 
 gboolean
 ticket_assign(const ticket_change *change, const store_ticket *ticket, const char *agent, GError **error)
 {
+	notify_event event = { .kind = NOTIFY_STAFF_ASSIGNED, .ticket_id = ticket->id, .agent = agent };
+
+	if (agent != NULL && *agent == '\0')
+		agent = NULL;
 	return store_ticket_set_assignee(change->store, ticket->id, agent, error) &&
 	       store_event_add(change->store, ticket->id, EVENT_ASSIGNED, change->actor, NULL, NULL,
-	                       agent ? agent : "", change->now, error);
+	                       agent ? agent : "", change->now, error) &&
+	       (agent == NULL || ticket_notify(change, &event, error));
 }
 
 gboolean
@@ -440,6 +462,16 @@ ticket_robot_mail(const ticket_change *change, const store_ticket *ticket, const
 	                       error);
 }
 
+/* ticket_tell_bounce - the desk learns that the customer no longer gets our mail. */
+static gboolean
+ticket_tell_bounce(const ticket_change *change, int64_t ticket_id, const char *recipient, GError **error)
+{
+	g_autofree char *reason = g_strdup_printf("mail to %s bounced for good", recipient);
+	notify_event event = { .kind = NOTIFY_STAFF_BOUNCE, .ticket_id = ticket_id, .reason = reason };
+
+	return ticket_notify(change, &event, error);
+}
+
 gboolean
 ticket_mark_bouncing(const ticket_change *change, const char *original_id, GError **error)
 {
@@ -458,5 +490,6 @@ ticket_mark_bouncing(const ticket_change *change, const char *original_id, GErro
 		return FALSE;
 	}
 	return store_event_add(change->store, ticket_id, EVENT_BOUNCING, change->actor, NULL, NULL, recipient,
-	                       change->now, error);
+	                       change->now, error) &&
+	       ticket_tell_bounce(change, ticket_id, recipient, error);
 }

@@ -1,7 +1,8 @@
 /*
  * ctl_fetch - `ticketctl fetch SOURCE --once`: one pass over an [imap:NAME] mailbox, for
  * cron setups and tests. Without --once the source is watched (IDLE or polling) in the
- * foreground until SIGINT or SIGTERM, as the daemon's worker would.
+ * foreground until SIGINT or SIGTERM, as the daemon's worker would. Each message has
+ * parse_timeout to be parsed, as in the daemon; past it, it is held raw.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "ctl.h"
 #include "imap.h"
+#include "inbound.h"
 #include "log.h"
 
 static volatile gboolean fetch_stop;
@@ -35,6 +37,25 @@ fetch_watch(ctl_context *ctx, const imap_source_config *source)
 	return EX_OK;
 }
 
+/* fetch_once - one pass over the mailbox, and what it did. */
+static int
+fetch_once(ctl_context *ctx, const imap_source_config *source)
+{
+	g_autoptr(GError) error = NULL;
+	imap_pass_counts counts;
+	failure status = imap_fetch_once(source, ctx->config, ctx->db, &counts, &error);
+
+	if (ctx->json)
+		printf("{ \"source\": \"%s\", \"ingested\": %d, \"left\": %d, \"ok\": %s }\n", source->name,
+		       counts.ingested, counts.left, status.class == FAILURE_OK ? "true" : "false");
+	else
+		printf("%s: %d ingested, %d left in the mailbox\n", source->name, counts.ingested, counts.left);
+	if (status.class == FAILURE_OK)
+		return EX_OK;
+	fprintf(stderr, "ticketctl: fetch %s: %s\n", source->name, error->message);
+	return failure_exit_code(status);
+}
+
 int
 ctl_fetch(ctl_context *ctx, int argc, char **argv)
 {
@@ -43,10 +64,7 @@ ctl_fetch(ctl_context *ctx, int argc, char **argv)
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "one pass, then exit", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GError) error = NULL;
 	const imap_source_config *source;
-	imap_pass_counts counts;
-	failure status;
 	int code;
 
 	if (!ctl_parse(ctx, "SOURCE", "Fetch the mail of an [imap:SOURCE] mailbox.", options, &argc, &argv))
@@ -64,16 +82,7 @@ ctl_fetch(ctl_context *ctx, int argc, char **argv)
 		fprintf(stderr, "ticketctl: %s has no [imap:%s] section\n", ctx->config->path, name);
 		return EX_CONFIG;
 	}
-	if (!once)
-		return fetch_watch(ctx, source);
-	status = imap_fetch_once(source, ctx->config, ctx->db, &counts, &error);
-	if (ctx->json)
-		printf("{ \"source\": \"%s\", \"ingested\": %d, \"left\": %d, \"ok\": %s }\n", source->name,
-		       counts.ingested, counts.left, status.class == FAILURE_OK ? "true" : "false");
-	else
-		printf("%s: %d ingested, %d left in the mailbox\n", source->name, counts.ingested, counts.left);
-	if (status.class == FAILURE_OK)
-		return EX_OK;
-	fprintf(stderr, "ticketctl: fetch %s: %s\n", source->name, error->message);
-	return failure_exit_code(status);
+	code = once ? fetch_once(ctx, source) : fetch_watch(ctx, source);
+	ctl_close(ctx);
+	return inbound_exit_code(code);
 }

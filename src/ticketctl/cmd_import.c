@@ -1,7 +1,8 @@
 /*
  * ctl_import - `ticketctl import DIR|FILE...`: every message of a Maildir (cur/ and new/,
  * in name order) or the named files, through the same ingest path as LMTP. A progress
- * bar on a terminal, then a summary by action and by class.
+ * bar on a terminal, then a summary by action and by class. A message whose parse runs
+ * past parse_timeout is held raw, and the import goes on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ typedef struct {
 	int total;
 	int done;
 	int counts[ACTION_DUPLICATE + 1];
-	int classes[MAIL_LOOP + 1];
+	int classes[MAIL_CLASS_COUNT];
 	int failed;                 /* could not be stored now: try again */
 	JsonBuilder *json;          /* per-message results, with --json */
 } import_tally;
@@ -128,7 +129,7 @@ import_one(ctl_context *ctx, const char *file, const department_config *mailbox,
 		ingest_result_clear(&result);
 		return;
 	}
-	mail = inbound_new("import", raw, length, NULL);
+	mail = inbound_new_within("import", raw, length, NULL, ctx->config->parse_timeout);
 	if (inbound_recipients_from_headers(mail, ctx->config) == 0)
 		inbound_add_recipient(mail, mailbox->address);
 	for (guint i = 0; i < mail->recipients->len; i++) {
@@ -149,8 +150,10 @@ import_summary_text(const import_tally *tally)
 	       tally->counts[ACTION_DROP]);
 	if (tally->failed)
 		printf(", %d failed (run the import again)", tally->failed);
-	printf("\nby class: %d normal, %d bounce, %d auto_reply, %d loop\n", tally->classes[MAIL_NORMAL],
-	       tally->classes[MAIL_BOUNCE], tally->classes[MAIL_AUTO_REPLY], tally->classes[MAIL_LOOP]);
+	printf("\nby class:");
+	for (int c = 0; c < MAIL_CLASS_COUNT; c++)
+		printf("%s %d %s", c ? "," : "", tally->classes[c], mail_class_name(c));
+	printf("\n");
 }
 
 static void
@@ -170,7 +173,7 @@ import_summary_json(import_tally *tally)
 	json_builder_end_object(json);
 	json_builder_set_member_name(json, "classes");
 	json_builder_begin_object(json);
-	for (int c = 0; c <= MAIL_LOOP; c++) {
+	for (int c = 0; c < MAIL_CLASS_COUNT; c++) {
 		json_builder_set_member_name(json, mail_class_name(c));
 		json_builder_add_int_value(json, tally->classes[c]);
 	}
@@ -228,5 +231,6 @@ ctl_import(ctl_context *ctx, int argc, char **argv)
 		import_summary_json(&tally);
 	else
 		import_summary_text(&tally);
-	return tally.failed ? EX_TEMPFAIL : EX_OK;
+	ctl_close(ctx);
+	return inbound_exit_code(tally.failed ? EX_TEMPFAIL : EX_OK);
 }

@@ -64,6 +64,7 @@ static int
 outbox_flush(ctl_context *ctx, int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
+	gboolean relay_down = FALSE;
 	int sent;
 	int code;
 
@@ -71,13 +72,18 @@ outbox_flush(ctl_context *ctx, int argc, char **argv)
 		return EX_USAGE;
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
-	if ((sent = notify_flush(ctx->config, ctx->db, &error)) < 0)
+	if ((sent = notify_flush_report(ctx->config, ctx->db, &relay_down, &error)) < 0)
 		return ctl_store_error("flushing the outbox", error);
 	if (ctx->json)
-		printf("{ \"sent\": %d }\n", sent);
+		printf("{ \"sent\": %d, \"relay_down\": %s }\n", sent, relay_down ? "true" : "false");
 	else
 		printf("%d notifications sent\n", sent);
-	return EX_OK;
+	if (!relay_down)
+		return EX_OK;
+	/* 75 is what cron and systemd take for "try again later". */
+	fprintf(stderr, "ticketctl outbox flush: the relay %s took no mail (see the log); "
+	        "what is due waits for the next flush\n", ctx->config->smtp.url);
+	return EX_TEMPFAIL;
 }
 
 static int

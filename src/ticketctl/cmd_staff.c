@@ -13,7 +13,6 @@
 #include "sweep.h"
 #include "ticket.h"
 
-#define STAFF_TEXT_MAX (1024 * 1024)        /* a reply or note, bytes */
 
 /* staff_change - a change by --actor, else the login name, as of now. */
 static ticket_change
@@ -157,38 +156,6 @@ ctl_status(ctl_context *ctx, int argc, char **argv)
 	return code;
 }
 
-/* staff_read_text - the text of a reply or note: --file, else stdin; NULL after a message. */
-static char *
-staff_read_text(const char *command, const char *file)
-{
-	g_autoptr(GString) text = g_string_new(NULL);
-	g_autoptr(GError) error = NULL;
-	char buffer[8192];
-	size_t got;
-	char *contents = NULL;
-	gsize length = 0;
-
-	if (file != NULL && !g_file_get_contents(file, &contents, &length, &error)) {
-		fprintf(stderr, "ticketctl %s: %s\n", command, error->message);
-		return NULL;
-	}
-	if (file != NULL)
-		g_string_append_len(text, contents, (gssize)length);
-	while (file == NULL && text->len <= STAFF_TEXT_MAX && (got = fread(buffer, 1, sizeof buffer, stdin)) > 0)
-		g_string_append_len(text, buffer, (gssize)got);
-	g_free(contents);
-	if (text->len > STAFF_TEXT_MAX || !g_utf8_validate(text->str, (gssize)text->len, NULL)) {
-		fprintf(stderr, "ticketctl %s: the text must be UTF-8 and at most %d bytes\n", command, STAFF_TEXT_MAX);
-		return NULL;
-	}
-	g_strstrip(text->str);
-	if (*text->str == '\0') {
-		fprintf(stderr, "ticketctl %s: the text is empty; give it with --file FILE or on stdin\n", command);
-		return NULL;
-	}
-	return g_strdup(text->str);
-}
-
 int
 ctl_reply(ctl_context *ctx, int argc, char **argv)
 {
@@ -217,7 +184,7 @@ ctl_reply(ctl_context *ctx, int argc, char **argv)
 		        " STATUS one of open answered customer_reply on_hold in_progress pending resolved closed\n");
 		return EX_USAGE;
 	}
-	if ((text = staff_read_text("reply", file)) == NULL)
+	if ((text = ctl_read_text("reply", file)) == NULL)
 		return EX_DATAERR;
 	if ((code = staff_open_ticket(ctx, "reply", argv[1], &ticket)) != EX_OK)
 		return code;
@@ -254,7 +221,7 @@ ctl_note(ctl_context *ctx, int argc, char **argv)
 		fprintf(stderr, "usage: ticketctl note CODE [--file FILE] [--actor WHO]\n");
 		return EX_USAGE;
 	}
-	if ((text = staff_read_text("note", file)) == NULL)
+	if ((text = ctl_read_text("note", file)) == NULL)
 		return EX_DATAERR;
 	if ((code = staff_open_ticket(ctx, "note", argv[1], &ticket)) != EX_OK)
 		return code;

@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "ingest.h"
 #include "log.h"
+#include "status.h"
 
 static void
 json_address(JsonBuilder *json, const mail_address *address)
@@ -65,6 +66,10 @@ inspect_json(JsonBuilder *json, const parsed_message *message, const ingest_resu
 	}
 	json_builder_end_array(json);
 	ctl_json_string(json, "class", mail_class_name(result->class));
+	ctl_json_string(json, "signal", result->class_signal);
+	ctl_json_string(json, "bounce_recipient", message->bounce_recipient);
+	ctl_json_string(json, "bounce_status", message->bounce_status);
+	ctl_json_string(json, "original_message_id", message->original_message_id);
 	json_builder_set_member_name(json, "decision");
 	json_builder_begin_object(json);
 	ctl_json_string(json, "action", result->failure.class == FAILURE_TEMPORARY ? "tempfail" :
@@ -134,11 +139,11 @@ list_json_ticket(JsonBuilder *json, const store_ticket *ticket)
 	json_builder_end_object(json);
 }
 
-/* list_print_table - the columns a person scans: code, status, department, count, subject. */
+/* list_print_table - the columns a person scans: code, status, department, priority, count, subject. */
 static void
 list_print_table(GPtrArray *tickets)
 {
-	printf("%-12s %-16s %-12s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "MSGS",
+	printf("%-12s %-16s %-12s %-8s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "PRIORITY", "MSGS",
 	       "LAST CUSTOMER", "ACCOUNT", "SUBJECT");
 	for (guint i = 0; i < tickets->len; i++) {
 		const store_ticket *ticket = g_ptr_array_index(tickets, i);
@@ -146,8 +151,8 @@ list_print_table(GPtrArray *tickets)
 		g_autofree char *subject = log_printable(ticket->subject, 60);
 		g_autofree char *account = log_printable(ticket->account_email, 28);
 
-		printf("%-12s %-16s %-12s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
-		       ticket->message_count, when, account, subject);
+		printf("%-12s %-16s %-12s %-8s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
+		       ticket->priority, ticket->message_count, when, account, subject);
 	}
 	printf("%u tickets\n", tickets->len);
 }
@@ -180,6 +185,11 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
+	if (status != NULL && (filter.status = status_from_word(ctx->config, status)) == NULL) {
+		fprintf(stderr, "ticketctl list: unknown status \"%s\"; use a name or label of ticketctl(1) STATUSES, "
+		        "e.g. open or Abierto\n", status);
+		return EX_USAGE;
+	}
 	if ((tickets = store_ticket_list(ctx->db, &filter, &error)) == NULL)
 		return ctl_store_error("listing tickets", error);
 	if (ctx->json) {
@@ -259,8 +269,9 @@ show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GP
 {
 	g_autofree char *subject = log_printable(ticket->subject, 200);
 
-	printf("%s  %s\nstatus: %s   department: %s   account: %s   assignee: %s\n\n", ticket->code, subject,
-	       ticket->status, ticket->department, ticket->account_email, ticket->assignee ? ticket->assignee : "-");
+	printf("%s  %s\nstatus: %s   priority: %s   department: %s   account: %s   assignee: %s\n\n", ticket->code,
+	       subject, ticket->status, ticket->priority, ticket->department, ticket->account_email,
+	       ticket->assignee ? ticket->assignee : "-");
 	for (guint i = 0; i < messages->len; i++) {
 		const store_message_row *row = g_ptr_array_index(messages, i);
 		g_autofree char *when = ctl_time(row->created);

@@ -2,11 +2,48 @@
  * ctl - what the ticketctl commands share: opening the configuration and the store,
  * option parsing, error reporting by exit code, JSON output and time formats.
  */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "ctl.h"
+
+/* The configuration ctl_open loaded: error hints name its database and user. */
+static const ticketd_config *opened;
+
+/*
+ * ctl_database_owner - root made or opened the database: its files belong to the
+ * daemon's user, or every delivery would fail on "attempt to write a readonly
+ * database". Nothing to do for anyone else, or when that user does not exist.
+ */
+static int
+ctl_database_owner(const ticketd_config *config)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	struct passwd *pw = config->user != NULL ? getpwnam(config->user) : NULL;
+
+	if (geteuid() != 0 || pw == NULL || pw->pw_uid == 0)
+		return EX_OK;
+	for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *path = g_strconcat(config->database, suffixes[i], NULL);
+		struct stat st;
+
+		if (lstat(path, &st) != 0 || st.st_uid == pw->pw_uid)
+			continue;
+		if (chown(path, pw->pw_uid, pw->pw_gid) < 0) {
+			fprintf(stderr, "ticketctl: %s: cannot give it to %s, the daemon's user: %s; run chown %s: %s%s\n",
+			        path, config->user, g_strerror(errno), config->user, config->database,
+			        " (and its -wal and -shm files)");
+			return EX_NOPERM;
+		}
+	}
+	return EX_OK;
+}
 
 int
 ctl_open(ctl_context *ctx)
@@ -17,14 +54,16 @@ ctl_open(ctl_context *ctx)
 		fprintf(stderr, "ticketctl: %s\n", error->message);
 		return EX_CONFIG;
 	}
+	opened = ctx->config;
 	if ((ctx->db = store_open(ctx->config->database, &error)) == NULL)
 		return ctl_store_error("opening the database", error);
-	return EX_OK;
+	return ctl_database_owner(ctx->config);
 }
 
 void
 ctl_close(ctl_context *ctx)
 {
+	opened = NULL;
 	g_clear_pointer(&ctx->db, store_close);
 	g_clear_pointer(&ctx->config, config_free);
 }
@@ -51,6 +90,27 @@ ctl_parse(ctl_context *ctx, const char *usage, const char *summary, GOptionEntry
 	return TRUE;
 }
 
+/*
+ * ctl_read_only_hint - how staff get write access: as members of the daemon's group,
+ * with the group's write bit on the database, its -wal, -shm and directory (SQLite
+ * gives new -wal and -shm files the database's mode).
+ */
+static void
+ctl_read_only_hint(void)
+{
+	const char *database = opened != NULL ? opened->database : "DB";
+	const char *user = opened != NULL ? opened->user : "ticketd";
+	struct passwd *pw = getpwnam(user);
+	struct group *group = pw != NULL ? getgrgid(pw->pw_gid) : NULL;
+	g_autofree char *dir = g_path_get_dirname(database);
+
+	fprintf(stderr, "ticketctl: %s may not write the database. Staff get write access, as root: "
+	        "usermod -aG %s %s && chmod 0770 %s && chmod 0660 %s %s-wal %s-shm (then log in again); "
+	        "or run ticketctl as %s: sudo -u %s ticketctl ... (see ticketctl(1), WRITE ACCESS)\n",
+	        g_get_user_name(), group != NULL ? group->gr_name : user, g_get_user_name(), dir, database, database,
+	        database, user, user);
+}
+
 int
 ctl_store_error(const char *what, GError *error)
 {
@@ -61,6 +121,10 @@ ctl_store_error(const char *what, GError *error)
 	}
 	if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
 		return EX_NOINPUT;
+	if (error->domain == STORE_ERROR && error->code == STORE_ERROR_READONLY) {
+		ctl_read_only_hint();
+		return EX_NOPERM;
+	}
 	return EX_DATAERR;
 }
 
@@ -124,4 +188,35 @@ ctl_parse_time(const char *text)
 		return -1;
 	when = g_date_time_new(zone, y, m, d, hh, mm, 0);
 	return when ? g_date_time_to_unix(when) : -1;
+}
+
+char *
+ctl_read_text(const char *command, const char *file)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	char buffer[8192];
+	size_t got;
+	char *contents = NULL;
+	gsize length = 0;
+
+	if (file != NULL && !g_file_get_contents(file, &contents, &length, &error)) {
+		fprintf(stderr, "ticketctl %s: %s\n", command, error->message);
+		return NULL;
+	}
+	if (file != NULL)
+		g_string_append_len(text, contents, (gssize)length);
+	while (file == NULL && text->len <= CTL_TEXT_MAX && (got = fread(buffer, 1, sizeof buffer, stdin)) > 0)
+		g_string_append_len(text, buffer, (gssize)got);
+	g_free(contents);
+	if (text->len > CTL_TEXT_MAX || !g_utf8_validate(text->str, (gssize)text->len, NULL)) {
+		fprintf(stderr, "ticketctl %s: the text must be UTF-8 and at most %d bytes\n", command, CTL_TEXT_MAX);
+		return NULL;
+	}
+	g_strstrip(text->str);
+	if (*text->str == '\0') {
+		fprintf(stderr, "ticketctl %s: the text is empty; give it with --file FILE or on stdin\n", command);
+		return NULL;
+	}
+	return g_strdup(text->str);
 }

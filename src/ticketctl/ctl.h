@@ -37,6 +37,11 @@ char *ctl_time(int64_t seconds);
 /* ctl_parse_time - "2025-02-03", "2025-02-03 10:15", ISO 8601 or @unix; -1 when invalid. */
 int64_t ctl_parse_time(const char *text);
 
+#define CTL_TEXT_MAX (1024 * 1024)          /* a reply, note or first message, bytes */
+/* ctl_read_text - the text of a reply, note or first message: --file, else stdin; UTF-8,
+ * at most CTL_TEXT_MAX, not empty; NULL after saying why. */
+char *ctl_read_text(const char *command, const char *file);
+
 int ctl_import(ctl_context *ctx, int argc, char **argv);
 int ctl_inspect(ctl_context *ctx, int argc, char **argv);
 int ctl_list(ctl_context *ctx, int argc, char **argv);
@@ -58,5 +63,8 @@ int ctl_attachment(ctl_context *ctx, int argc, char **argv);
 int ctl_export(ctl_context *ctx, int argc, char **argv);
 int ctl_fetch(ctl_context *ctx, int argc, char **argv);
 int ctl_kb(ctl_context *ctx, int argc, char **argv);
+int ctl_open_ticket(ctl_context *ctx, int argc, char **argv);
+int ctl_priority(ctl_context *ctx, int argc, char **argv);
+int ctl_staff(ctl_context *ctx, int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "mime.h"
+#include "version.h"
 
 typedef struct {
 	const char *name;
@@ -27,6 +28,9 @@ static const ctl_command commands[] = {
 	{ "assign", ctl_assign, "assign CODE AGENT       assign a ticket (AGENT none unassigns)" },
 	{ "close", ctl_close_ticket, "close CODE              close a ticket; the customer is told" },
 	{ "reopen", ctl_reopen, "reopen CODE             reopen a resolved or closed ticket" },
+	{ "open", ctl_open_ticket, "open --account ADDRESS --subject TEXT   open a ticket for a customer" },
+	{ "priority", ctl_priority, "priority CODE P         set a ticket's priority (low medium high urgent)" },
+	{ "staff", ctl_staff, "staff address AGENT     an agent's personal signed desk address" },
 	{ "merge", ctl_merge, "merge CODE INTO-CODE    later replies to either land in INTO-CODE" },
 	{ "search", ctl_search, "search QUERY            full-text search, accents ignored, ranked" },
 	{ "attachment", ctl_attachment, "attachment CODE N       write attachment N's bytes to stdout" },
@@ -43,7 +47,7 @@ static const ctl_command commands[] = {
 static void
 ctl_usage(FILE *out)
 {
-	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: ticketctl [-c FILE] [--json] COMMAND [ARGS]\n       ticketctl --help | --version\n\ncommands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(out, "  %s\n", commands[i].summary);
 	fprintf(out, "\n`ticketctl COMMAND --help` shows a command's options; see ticketctl(1).\n");
@@ -66,6 +70,9 @@ main(int argc, char **argv)
 			ctx.config_file = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			ctl_usage(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("ticketctl %s\n", TICKETD_VERSION);
 			return EX_OK;
 		} else {
 			fprintf(stderr, "ticketctl: unknown option %s\n", argv[i]);

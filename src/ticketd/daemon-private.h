@@ -40,6 +40,9 @@ int worker_serve(const ticketd_config *config, const char *hostname, gboolean no
 /* listener_update - open what is new in the configuration, close what went; fatal: die on failure. */
 gboolean listener_update(const ticketd_config *config, gboolean fatal);
 
+/* listener_socket_paths - the files of the unix listeners, NULL-terminated; g_strfreev() it. */
+char **listener_socket_paths(void);
+
 /* listener_count - how many listeners are open. */
 guint listener_count(void);
 
@@ -54,6 +57,13 @@ void listener_leave_sockets(void);
  * accepted then); otherwise every waiting client is accepted and FALSE returned.
  */
 gboolean listener_poll(int wake_fd);
+
+/* cleaner.c */
+
+/* cleaner_start - as root: a process that removes paths once every daemon process has ended. */
+void cleaner_start(char **paths);
+/* cleaner_finish - the supervisor, exiting: returns once the cleaner has removed them. */
+void cleaner_finish(void);
 
 /* session.c */
 

@@ -8,12 +8,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -21,6 +23,8 @@
 #include "daemon-private.h"
 #include "guard.h"
 #include "log.h"
+#include "secret.h"
+#include "version.h"
 #include "supervisor.h"
 
 static struct {
@@ -99,7 +103,8 @@ daemon_pid_file(const char *path)
 
 /*
  * daemon_detach - fork into the background; the parent waits for the child to say
- * it is ready (listeners bound, store open), so a failed start exits non-zero.
+ * it is ready (listeners bound, store open), so a failed start exits non-zero with the
+ * child's own code. Until then the child's warnings and fatal errors reach stderr too.
  */
 static int
 daemon_detach(void)
@@ -107,26 +112,78 @@ daemon_detach(void)
 	int ready[2];
 	pid_t pid;
 	char status = 1;
-	int null;
+	int null, child;
 
 	if (pipe2(ready, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		log_fatal("fork: %s", g_strerror(errno));
 	if (pid > 0) {
 		close(ready[1]);
 		if (read(ready[0], &status, 1) != 1)
-			status = EX_SOFTWARE;
+			status = waitpid(pid, &child, 0) == pid && WIFEXITED(child) ? (char)WEXITSTATUS(child)
+			                                                            : EX_SOFTWARE;
 		_exit(status);
 	}
 	close(ready[0]);
 	setsid();
+	log_start_detached();
 	if ((null = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
-		dup2(null, 2);
 		if (null > 2)
 			close(null);
 	}
 	return ready[1];
+}
+
+/* daemon_run_directory - the pid file's directory, made when missing (no systemd RuntimeDirectory). */
+static void
+daemon_run_directory(const char *pid_file)
+{
+	g_autofree char *dir = NULL;
+
+	if (pid_file == NULL || *pid_file == '\0')
+		return;
+	dir = g_path_get_dirname(pid_file);
+	if (g_mkdir_with_parents(dir, 0755) < 0)
+		log_fatal("%s: cannot create it: %s", dir, g_strerror(errno));
+}
+
+/* daemon_secret - [ticketd] secret_file, made on the first start: readable by the daemon's group. */
+static void
+daemon_secret(ticketd_config *config)
+{
+	struct passwd *pw;
+	g_autoptr(GError) error = NULL;
+
+	if (geteuid() != 0 || config->secret != NULL || config->secret_file == NULL)
+		return;
+	pw = config->user != NULL ? getpwnam(config->user) : NULL;
+	if (!secret_create(config->secret_file, pw != NULL ? pw->pw_gid : 0, &error))
+		log_fatal("[ticketd] secret_file %s; make it as make install does: "
+		          "(umask 027; od -An -tx1 -N32 /dev/urandom | tr -d '[:space:]'; echo) > %s && chgrp %s %s",
+		          error->message, config->secret_file, config->user, config->secret_file);
+	/* The configuration was read before the file existed: take the new key now. */
+	if ((config->secret = secret_load(config->secret_file, &error)) == NULL)
+		log_fatal("[ticketd] secret_file %s", error->message);
+	g_clear_pointer(&config->secret_problem, g_free);
+	log_info("made the secret %s", config->secret_file);
+}
+
+/* daemon_cleaner - sockets and pid file outlive the privilege drop: a root cleaner removes them. */
+static void
+daemon_cleaner(const ticketd_config *config)
+{
+	g_auto(GStrv) paths = listener_socket_paths();
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) all = NULL;
+
+	if (geteuid() != 0 || config->user == NULL || *config->user == '\0' || strcmp(config->user, "root") == 0)
+		return;             /* no drop: the supervisor removes them itself */
+	g_strv_builder_addv(builder, (const char **)paths);
+	if (config->pid_file != NULL && *config->pid_file != '\0')
+		g_strv_builder_add(builder, config->pid_file);
+	all = g_strv_builder_end(builder);
+	cleaner_start(all);
 }
 
 /* daemon_reload - supervisor, SIGHUP: a new configuration, or the old one if the new is broken. */
@@ -138,7 +195,8 @@ daemon_reload(void *data)
 	ticketd_config *fresh = config_load(path, &error);
 	daemon_config_ref *ref, *old;
 
-	if (fresh == NULL) {
+	if (fresh == NULL || !config_check_templates(fresh, &error)) {
+		config_free(fresh);
 		log_warning("reload: %s; keeping the running configuration", error->message);
 		return FALSE;
 	}
@@ -178,19 +236,29 @@ daemon_serve(int ready_fd, void *data)
 }
 
 static void
-daemon_usage(void)
+daemon_usage(FILE *out)
 {
-	fprintf(stderr, "usage: ticketd [-fn] [-c FILE]\n       ticketd deliver [-c FILE] [-f SENDER] [-r RECIPIENT]...\n");
+	fprintf(out, "usage: ticketd [-fn] [-c FILE]          the daemon (-f: foreground, -n: no notifier)\n"
+	             "       ticketd check [-c FILE]          check the set-up, one line per problem\n"
+	             "       ticketd deliver [-c FILE] [-f SENDER] [-r RECIPIENT]...\n"
+	             "       ticketd --help | --version\n"
+	             "see ticketd(8)\n");
 }
 
-/* daemon_options - -c FILE, -f (foreground), -n (no notifier); FALSE on a usage error. */
-static gboolean
+/*
+ * daemon_options - -c FILE, -f (foreground), -n (no notifier), --help, --version;
+ * EX_OK to go on, else the code to exit with (-1 for --help and --version: exit 0).
+ */
+static int
 daemon_options(int argc, char **argv, const char **config_file, gboolean *foreground)
 {
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
+	};
 	int option;
 
 	server.notifier = TRUE;
-	while ((option = getopt(argc, argv, "c:fnh")) != -1) {
+	while ((option = getopt_long(argc, argv, "c:fnh", longs, NULL)) != -1) {
 		switch (option) {
 		case 'c':
 			*config_file = optarg;
@@ -201,11 +269,22 @@ daemon_options(int argc, char **argv, const char **config_file, gboolean *foregr
 		case 'n':
 			server.notifier = FALSE;
 			break;
+		case 'h':
+			daemon_usage(stdout);
+			return -1;
+		case 'V':
+			printf("ticketd %s\n", TICKETD_VERSION);
+			return -1;
 		default:
-			return FALSE;
+			daemon_usage(stderr);
+			return EX_USAGE;
 		}
 	}
-	return optind == argc;
+	if (optind != argc) {
+		daemon_usage(stderr);
+		return EX_USAGE;
+	}
+	return EX_OK;
 }
 
 int
@@ -221,18 +300,14 @@ daemon_main(int argc, char **argv)
 	int ready_fd = -1;
 	int status;
 
-	if (!daemon_options(argc, argv, &config_file, &foreground)) {
-		daemon_usage();
-		return EX_USAGE;
-	}
+	if ((status = daemon_options(argc, argv, &config_file, &foreground)) != EX_OK)
+		return status < 0 ? EX_OK : status;
 	log_open("ticketd", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG);
+	if (!foreground)
+		log_start_detached();
 	config_file = config_path(config_file);
-	if ((config = config_load(config_file, &error)) == NULL) {
-		log_warning("%s", error->message);
-		if (!foreground)
-			fprintf(stderr, "ticketd: %s\n", error->message);
-		return EX_CONFIG;
-	}
+	if ((config = config_load(config_file, &error)) == NULL || !config_check_templates(config, &error))
+		log_fatal_status(EX_CONFIG, "%s", error->message);
 	if (!foreground)
 		ready_fd = daemon_detach();
 	g_mutex_init(&server.lock);
@@ -243,7 +318,10 @@ daemon_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	listener_update(config, TRUE);
 	pid_file = g_strdup(config->pid_file);
+	daemon_run_directory(pid_file);
 	daemon_pid_file(pid_file);
+	daemon_secret(config);
+	daemon_cleaner(config);
 	daemon_drop_privileges(config->user);
 	guard_open();
 	guard_configure(config->parse_failures, config->parse_timeout);
@@ -252,6 +330,7 @@ daemon_main(int argc, char **argv)
 	status = supervisor_run(&hooks, ready_fd);
 	if (pid_file != NULL && *pid_file != '\0')
 		unlink(pid_file);
+	cleaner_finish();
 	daemon_config_release(server.config);
 	log_info("stopped");
 	return status;

@@ -2,9 +2,13 @@
  * deliver - `ticketd deliver`: one message on stdin, ingested for each -r recipient
  * (or for the department its To/Cc names), then an exit code by sysexits(3) that
  * pipe(8), procmail and .forward understand: 0 committed, 75 try again later.
+ * Without the daemon's watchdog it keeps its own time: a parse past parse_timeout is
+ * held raw, and an alarm ends any other wait with 75.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -12,6 +16,38 @@
 #include "inbound.h"
 #include "ingest.h"
 #include "log.h"
+
+/*
+ * Past the parse, the decision waits only on the store, each lock at most its busy
+ * timeout (10 s); a minute more than parse_timeout means something hangs.
+ */
+#define DELIVER_SLACK_SECONDS 60
+
+/* deliver_on_alarm - nothing was decided in time: the sender tries again later. */
+static void
+deliver_on_alarm(int signo)
+{
+	static const char message[] = "ticketd deliver: no decision within parse_timeout and a minute "
+	                              "(the database may be locked): try again later\n";
+
+	if (write(STDERR_FILENO, message, sizeof message - 1) < 0) {
+		/* nothing more can be said */
+	}
+	_exit(EX_TEMPFAIL);
+}
+
+/* deliver_alarm - from now on the whole delivery has parse_timeout and a minute. */
+static void
+deliver_alarm(const ticketd_config *config)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof action);
+	action.sa_handler = deliver_on_alarm;
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGALRM, &action, NULL);
+	alarm((unsigned)config->parse_timeout + DELIVER_SLACK_SECONDS);
+}
 
 /* deliver_read - stdin, refusing more than max_message_size bytes; NULL on a read error. */
 static GByteArray *
@@ -100,6 +136,7 @@ deliver_main(int argc, char **argv)
 	g_autoptr(GByteArray) raw = NULL;
 	g_autoptr(inbound) mail = NULL;
 	gboolean too_big;
+	int code;
 
 	g_option_context_add_main_entries(context, options, NULL);
 	g_option_context_set_summary(context, "Ingest one message from standard input.\n"
@@ -125,12 +162,15 @@ deliver_main(int argc, char **argv)
 		log_warning("message refused: larger than max_message_size %zu", config->max_message_size);
 		return failure_exit_code(failure_permanent(FAILURE_MESSAGE));
 	}
+	deliver_alarm(config);
 	mime_init();
 	if ((db = store_open(config->database, &error)) == NULL) {
 		log_warning("%s", error->message);
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}
-	mail = inbound_new("deliver", (const char *)raw->data, raw->len, sender);
-	return deliver_all(config, db, mail, recipients);
+	mail = inbound_new_within("deliver", (const char *)raw->data, raw->len, sender, config->parse_timeout);
+	code = deliver_all(config, db, mail, recipients);
+	g_clear_pointer(&db, store_close);
+	return inbound_exit_code(code);
 }

@@ -173,8 +173,10 @@ listener_update(const ticketd_config *config, gboolean fatal)
 			}
 		}
 		if (kept == NULL && (kept = listener_open(spec, &config->lmtp, &error)) == NULL) {
-			if (fatal)
+			if (fatal) {
+				g_ptr_array_unref(next);    /* a failed start leaves no socket behind */
 				log_fatal("%s", error->message);
+			}
 			log_warning("%s", error->message);
 			ok = FALSE;
 			continue;
@@ -188,6 +190,23 @@ listener_update(const ticketd_config *config, gboolean fatal)
 	}
 	listeners = next;
 	return ok;
+}
+
+char **
+listener_socket_paths(void)
+{
+	GStrvBuilder *builder = g_strv_builder_new();
+	char **paths;
+
+	for (guint i = 0; listeners != NULL && i < listeners->len; i++) {
+		const listener *l = g_ptr_array_index(listeners, i);
+
+		if (l->path != NULL)
+			g_strv_builder_add(builder, l->path);
+	}
+	paths = g_strv_builder_end(builder);
+	g_strv_builder_unref(builder);
+	return paths;
 }
 
 guint

@@ -1,9 +1,11 @@
 /*
  * ticketd - the mail side of the support desk. `ticketd deliver` takes one message on
- * stdin; anything else runs the daemon (LMTP listeners, notifier, sweeper).
+ * stdin, `ticketd check` checks the set-up; anything else runs the daemon (LMTP
+ * listeners, notifier, sweeper).
  */
 #include <string.h>
 
+#include "check.h"
 #include "daemon.h"
 #include "deliver.h"
 
@@ -12,5 +14,7 @@ main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "deliver") == 0)
 		return deliver_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	return daemon_main(argc, argv);
 }

@@ -120,6 +120,7 @@ supervisor_tell_started(char status)
 	(void)!write(sup.started_fd, &status, 1);
 	close(sup.started_fd);
 	sup.started_fd = -1;
+	log_detached();
 }
 
 /* supervisor_ready - a worker said it accepts: a reload's worker replaces the current one. */

@@ -254,6 +254,7 @@ worker_serve(const ticketd_config *config, const char *hostname, gboolean notifi
 	worker_start_threads(config, notifier);
 	(void)!write(ready_fd, &ready, 1);
 	close(ready_fd);
+	log_detached();
 	worker_loop();
 	if (g_atomic_int_get(&work.retiring) && !g_atomic_int_get(&work.stopping))
 		worker_retire();

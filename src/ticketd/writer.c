@@ -64,7 +64,7 @@ writer_one(writer *w, writer_item *item)
 		store_rollback(w->store);
 	} else if (!store_commit(w->store, &error)) {
 		store_rollback(w->store);
-		ingest_result_defer(&item->result, error->message);
+		ingest_result_uncommitted(&item->result, error->message);
 	}
 }
 
@@ -103,7 +103,7 @@ writer_batch(writer *w, GPtrArray *jobs)
 			writer_job *job = g_ptr_array_index(jobs, j);
 
 			for (guint i = 0; i < job->count; i++)
-				ingest_result_defer(&job->items[i].result, error->message);
+				ingest_result_uncommitted(&job->items[i].result, error->message);
 		}
 		return;
 	}

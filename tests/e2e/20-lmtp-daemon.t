@@ -77,6 +77,35 @@ ok(start_ticketd(), 'the daemon listens on its unix socket and on TCP');
 	is(sql("select count(*) from messages where message_id = 'p1\@cliente.es'"), 2, 'nor a message');
 }
 
+# Another mail with a Message-ID already stored (someone else's, or a client reusing ids)
+# is a mail of its own: kept, and its 250 names only its own ticket.
+{
+	my $earlier = sql("select group_concat(code) from tickets t join messages m on m.ticket_id = t.id"
+	                  . " where m.message_id = 'p1\@cliente.es'");
+	my $text = lmtp_talk(lmtp_connect(), "LHLO mx.test\r\nMAIL FROM:<eva\@otra-empresa.es>\r\n"
+	                . "RCPT TO:<soporte\@example.com>\r\nDATA\r\n" . mail('p1@cliente.es', 'Factura', 'eva@otra-empresa.es')
+	                . ".\r\nQUIT\r\n");
+	my ($code) = $text =~ /250 2\.0\.0 <soporte\@example\.com> ([A-Z]{3}-\d{6}) action=new/;
+	ok($code, 'a reused Message-ID from another sender opens her own ticket') or diag $text;
+	unlike($text, qr/\Q$_\E/, "the reply does not name the earlier sender's ticket $_") for split /,/, $earlier;
+	is(sql("select count(*) from messages where message_id = 'p1\@cliente.es'"), 3, 'the mail is stored');
+	is(sql("select count(*) from events e join tickets t on t.id = e.ticket_id where t.code = '$code'"
+	       . " and e.kind = 'message_id_reused'"), 1, 'and flagged on its ticket');
+	like(`$TICKETCTL -c $CONF show $code 2>&1`, qr/message_id_reused.*p1\@cliente\.es/,
+	     'ticketctl show tells staff the Message-ID was reused');
+}
+
+# One mail to soporte@ and to ventas+CODE@ of the same ticket: kept on that ticket once.
+{
+	my $code = sql("select code from tickets t join messages m on m.ticket_id = t.id"
+	               . " where m.message_id = 'p2\@cliente.es'");
+	my $text = lmtp_talk(lmtp_connect(), "LHLO mx.test\r\n" . transaction('p3', 'soporte@example.com', "ventas+$code\@example.com")
+	                . mail('p3@cliente.es', "RE: [Ticket #$code] Otra consulta") . ".\r\nQUIT\r\n");
+	like($text, qr/250 2\.0\.0 <soporte\@example\.com> $code action=reply\r\n250 2\.0\.0 <ventas\+$code\@example\.com> $code action=duplicate/,
+	     'both recipients get 250 naming the ticket') or diag $text;
+	is(sql("select count(*) from messages where message_id = 'p3\@cliente.es'"), 1, 'the mail is on it once');
+}
+
 # A slow client: one byte at a time.
 {
 	my $s = lmtp_connect();

@@ -1,10 +1,14 @@
 #!/bin/sh
 # 25-postfix - a private Postfix instance (its own config, queue and data directories
 # under the test's work directory, SMTP on a loopback port; the system's Postfix is
-# not touched) receives mail over SMTP and delivers it over LMTP to ticketd, by unix
-# socket for soporte@ and by TCP for ventas@. Asserted from both sides: the tickets,
-# a threaded reply, status=sent in Postfix's log, a bounce for an unknown recipient,
-# and a deferral on a store failure that is delivered once the store works again.
+# not touched) built from the shipped etc/postfix/*.sample, once for each of their
+# layouts (relay domain, addresses in mydestination, virtual domain): the sample's
+# lines are used as written, only the one layout's lines uncommented. ticketd listens
+# where the samples say, private/ticketd-lmtp in the queue directory. Asserted from
+# both sides: a new mail, a tagged reply and a plus-address reply become one ticket,
+# status=sent in Postfix's log, postconf and postfix check print no warning, and (relay
+# layout) a bounce for an unknown recipient and a deferral on a store failure that is
+# delivered once the store works again; the socket is removed when ticketd stops.
 . "$(dirname "$0")/lib.sh"
 
 command -v postfix >/dev/null 2>&1 && command -v postconf >/dev/null 2>&1 \
@@ -13,17 +17,8 @@ command -v postfix >/dev/null 2>&1 && command -v postconf >/dev/null 2>&1 \
 [ -x "$TICKETD" ] || skip_all "$TICKETD is not built"
 getent passwd postfix >/dev/null || skip_all "no postfix user"
 
-# ticketd: drops to nobody, its unix socket owned by postfix as on a real system.
-write_config --listen "unix:$WORK/lmtp.sock, inet:127.0.0.1:$LMTP_PORT" \
-	--lmtp "socket_mode = 0660
-socket_owner = postfix" "user = $(daemon_user)"
-work_for_daemon
-start_ticketd
-[ -S "$WORK/lmtp.sock" ]; ok $? "ticketd listens on $WORK/lmtp.sock and 127.0.0.1:$LMTP_PORT"
-
-# The two setups of etc/postfix/: the unix socket, and loopback TCP for ventas@.
-start_postfix "inline:{ ventas@example.com=ticketd:inet:[127.0.0.1]:$LMTP_PORT, example.com=ticketd:unix:$WORK/lmtp.sock }"
-ok $? "a private Postfix starts (config_directory $PF/etc)"
+SOCKET=$WORK/postfix/spool/private/ticketd-lmtp
+trap 'stop_postfix; tap_cleanup' EXIT
 
 # smtp_send FROM TO SUBJECT MESSAGE-ID - one mail over SMTP; prints Postfix's queue id.
 smtp_send() {
@@ -47,41 +42,100 @@ wait_log() {
 	echo "# not in the log: $1"; sed 's/^/# /' "$PF/maillog" | tail -5; return 1
 }
 
-qid=$(smtp_send ana@cliente.es soporte@example.com "No puedo enviar correos" p1@cliente.es)
-wait_log "$qid: to=<soporte@example.com>, relay=.*lmtp.sock.*status=sent \\(250 2.0.0"
-ok $? "Postfix delivered over the unix socket: status=sent"
-is "$(sql "select t.department || ' ' || t.status from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'p1@cliente.es'")" \
-	"soporte open" "the ticket exists, open, in soporte"
-code=$(sql "select t.code from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'p1@cliente.es'")
+ticket_of() { sql "select t.code from tickets t join messages m on m.ticket_id = t.id where m.message_id = '$1'"; }
 
-qid=$(smtp_send ana@cliente.es soporte@example.com "RE: [Ticket #$code] No puedo enviar correos" p2@cliente.es)
-wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "the reply is delivered"
-is "$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code'")" 2 "and threads into $code"
-is "$(sql "select status from tickets where code = '$code'")" customer_reply "which is now customer_reply"
+# ticketd_start - as the samples say: the socket in private/, owned by postfix, drop to
+# the daemon's user.
+ticketd_start() {
+	rm -f "$WORK/ticketd.db" "$WORK/ticketd.db-wal" "$WORK/ticketd.db-shm"
+	write_config --listen "unix:$SOCKET" --lmtp "socket_mode = 0660
+socket_owner = postfix" "user = $(daemon_user)"
+	work_for_daemon
+	: > "$WORK/ticketd.log"
+	start_ticketd -n
+	[ -S "$SOCKET" ]; ok $? "$layout: ticketd listens on private/ticketd-lmtp"
+}
 
-qid=$(smtp_send luis@tienda.es ventas@example.com "Presupuesto de hosting" v1@tienda.es)
-wait_log "$qid: to=<ventas@example.com>, relay=127.0.0.1\\[127.0.0.1\\]:$LMTP_PORT.*status=sent"
-ok $? "Postfix delivered over loopback TCP: status=sent"
-is "$(sql "select t.department from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'v1@tienda.es'")" \
-	ventas "a ticket in ventas"
+ticketd_stop() {
+	stop_ticketd; is $? 0 "$layout: ticketd stops on SIGTERM with exit 0"
+	[ ! -e "$SOCKET" ]; ok $? "$layout: and removes its socket from Postfix's private/"
+	[ ! -e "$WORK/ticketd.pid" ]; ok $? "$layout: and its pid file"
+	grep -Eq "fatal|panic" "$WORK/ticketd.log"; is $? 1 "$layout: no fatal or panic in ticketd's log"
+}
 
-qid=$(smtp_send ana@cliente.es nadie@example.com "Hola" n1@cliente.es)
-wait_log "$qid: to=<nadie@example.com>.*dsn=5.1.1, status=bounced"; ok $? "an unknown recipient bounces: 550 5.1.1"
+# three_mails - new, tagged reply, plus-address reply: one ticket, threaded.
+three_mails() {
+	n=$1
+	qid=$(smtp_send ana@cliente.es soporte@example.com "No puedo enviar correos" "$n-1@cliente.es")
+	wait_log "$qid: to=<soporte@example.com>, relay=.*ticketd-lmtp.*status=sent \\(250 2.0.0"
+	ok $? "$layout: a new mail, status=sent over private/ticketd-lmtp"
+	code=$(ticket_of "$n-1@cliente.es")
+	is "$(sql "select department || ' ' || status from tickets where code = '$code'")" "soporte open" \
+		"$layout: it is a ticket, open, in soporte"
+	qid=$(smtp_send ana@cliente.es soporte@example.com "RE: [Ticket #$code] No puedo enviar correos" "$n-2@cliente.es")
+	wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "$layout: a tagged reply is delivered"
+	is "$(ticket_of "$n-2@cliente.es")" "$code" "$layout: and threads into $code"
+	qid=$(smtp_send ana@cliente.es "soporte+$code@example.com" "Otra cosa" "$n-3@cliente.es")
+	wait_log "$qid: to=<soporte\\+$code@example.com>.*status=sent"; ok $? "$layout: a plus-address reply is delivered"
+	is "$(ticket_of "$n-3@cliente.es")" "$code" "$layout: and threads into $code by its address"
+	is "$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code'")" 3 \
+		"$layout: three messages, one ticket"
+}
 
-# A store failure: Postfix defers (4.3.0), then delivers once the store works.
-sql "create trigger ticketd_test_fail before insert on tickets begin select raise(abort, 'injected failure'); end"
-qid=$(smtp_send eva@nueva.es soporte@example.com "Web caída" f1@nueva.es)
-wait_log "$qid: to=<soporte@example.com>.*dsn=4.3.0, status=deferred"; ok $? "a store failure: 451 4.3.0, Postfix defers"
-is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 0 "nothing of it was stored"
-sql "drop trigger ticketd_test_fail"
-postqueue -c "$PF/etc" -f
-wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "after postqueue -f it is delivered"
-is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 1 "and stored once"
+for layout in relay local virtual; do
+	start_postfix "$layout"; ok $? "$layout: a private Postfix from the samples starts, postconf -n and postfix check silent"
+	[ -s "$PF/warnings" ] && sed 's/^/# /' "$PF/warnings"
+	ticketd_start
+	three_mails "$layout"
+	if [ "$layout" = relay ]; then
+		qid=$(smtp_send ana@cliente.es nadie@example.com "Hola" n1@cliente.es)
+		wait_log "$qid: to=<nadie@example.com>.*dsn=5.1.1, status=bounced"; ok $? "an unknown recipient bounces: 550 5.1.1"
 
-grep -Eq "from=<ana@cliente.es>, to=<soporte@example.com>, message-id=<p1@cliente.es>, action=new, department=soporte" \
-	"$WORK/ticketd.log"; ok $? "ticketd logs one line per decision"
-grep -Eq "fatal|panic" "$WORK/ticketd.log"; is $? 1 "no fatal or panic in ticketd's log"
+		# A store failure: Postfix defers (4.3.0), then delivers once the store works.
+		sql "create trigger ticketd_test_fail before insert on tickets begin select raise(abort, 'injected failure'); end"
+		qid=$(smtp_send eva@nueva.es soporte@example.com "Web caída" f1@nueva.es)
+		wait_log "$qid: to=<soporte@example.com>.*dsn=4.3.0, status=deferred"; ok $? "a store failure: 451 4.3.0, Postfix defers"
+		is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 0 "nothing of it was stored"
+		sql "drop trigger ticketd_test_fail"
+		postqueue -c "$PF/etc" -f
+		wait_log "$qid: to=<soporte@example.com>.*status=sent"; ok $? "after postqueue -f it is delivered"
+		is "$(sql "select count(*) from messages where message_id = 'f1@nueva.es'")" 1 "and stored once"
+		grep -Eq "from=<ana@cliente.es>, to=<soporte@example.com>, message-id=<relay-1@cliente.es>, action=new, department=soporte" \
+			"$WORK/ticketd.log"; ok $? "ticketd logs one line per decision"
+	fi
+	grep -q "warning" "$PF/maillog"; is $? 1 "$layout: Postfix logged no warning"
+	stop_postfix
+	ticketd_stop
+done
 
+# The installed daemon with the installed sample configuration, only its paths moved
+# into $WORK (and its loopback port and relay, which must be free on this machine),
+# behind the relay layout: a mail to soporte@ becomes a ticket, and ticketd check is
+# content with the set-up.
+layout=installed
+ROOT=$WORK/root
+make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$ROOT" install >/dev/null 2>&1; ok $? "make install DESTDIR=$ROOT"
+start_postfix relay; ok $? "installed: a private Postfix starts"
+user=ticketd
+getent passwd ticketd >/dev/null || user=nobody     # no ticketd user on this machine: the unprivileged one
+CONF=$ROOT/etc/ticketd/ticketd.conf
+sed -i -e "s|/var/lib/ticketd|$WORK/db|; s|/var/spool/postfix|$PF/spool|; s|/run/ticketd|$WORK/run|" \
+	-e "s|/etc/ticketd|$ROOT/etc/ticketd|; s|^user = ticketd|user = $user|; s|127.0.0.1:2424|127.0.0.1:$(free_port)|" \
+	-e "s|^url = smtp://127.0.0.1:25|url = smtp://127.0.0.1:$SMTP_PORT|" "$CONF"
+group=$(id -gn "$user")
+install -d -o "$user" -g "$group" -m 0750 "$WORK/db"
+chgrp "$group" "$CONF"
+"$ROOT/usr/local/sbin/ticketd" -c "$CONF" 2>"$WORK/ticketd.log"; ok $? "installed: ticketd starts in the background"
+for _ in $(seq 50); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+is "$(stat -c '%U:%G %a' "$ROOT/etc/ticketd/secret")" "root:$group 640" "installed: it made the secret, root:$group 0640"
+MAIL_CONFIG=$PF/etc "$ROOT/usr/local/sbin/ticketd" check -c "$CONF" >"$WORK/check" 2>&1; ok $? "installed: ticketd check is content"
+sed 's/^/# /' "$WORK/check"
+qid=$(smtp_send ana@cliente.es soporte@example.com "No puedo enviar correos" inst-1@cliente.es)
+wait_log "$qid: to=<soporte@example.com>, relay=.*ticketd-lmtp.*status=sent"; ok $? "installed: status=sent"
+is "$(sqlite3 "$WORK/db/ticketd.db" "select t.department from tickets t join messages m on m.ticket_id = t.id where m.message_id = 'inst-1@cliente.es'")" \
+	soporte "installed: the mail to soporte@ is a ticket"
+kill "$(cat "$WORK/run/ticketd.pid")"
+for _ in $(seq 50); do [ -e "$WORK/run/ticketd.pid" ] || break; sleep 0.2; done
+[ ! -e "$SOCKET" ] && [ ! -e "$WORK/run/ticketd.pid" ]; ok $? "installed: a stop removes the socket and the pid file"
 stop_postfix
-stop_ticketd; is $? 0 "ticketd stops on SIGTERM with exit 0"
 done_testing

@@ -15,8 +15,9 @@ use lib $FindBin::Bin;
 use Harness;
 
 plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
+# The agent here answers by the older, weaker path: a staff From threading by subject tag.
 write_config(staff => 'agente1@example.com, jefa@proveedor-externo.es', departments => 'soporte',
-             smtp => 'envelope_from = rebotes@example.com');
+             ticketd => 'staff_unsigned_reply = yes', smtp => 'envelope_from = rebotes@example.com');
 start_sink();
 
 # mails - flush, then what the sink received since the last call: { rcpt => [kinds...] }.

@@ -144,12 +144,26 @@ diag_ticketd_log() {
 	{ echo "# the last lines of $WORK/ticketd.log:"; tail -20 "$WORK/ticketd.log" | sed 's/^/#   /'; } >&2
 }
 
-# start_postfix TRANSPORT-MAPS: a private Postfix (config, queue and data under
-# $WORK/postfix; the system's is not touched) taking SMTP on $SMTP_PORT and relaying
-# example.com by TRANSPORT-MAPS, through the ticketd transport of etc/postfix.
+# postfix_sample_lines LAYOUT: etc/postfix/main.cf.sample's active lines and those of
+# its layout LAYOUT (relay, local, virtual) uncommented, as written.
+postfix_sample_lines() {
+	awk -v want="$1" '
+		/^# Layout "/ { split($0, part, "\""); layout = part[2] }
+		/^#L / { if (layout == want) print substr($0, 4); next }
+		/^[^#]/ { print }' "$TOP/etc/postfix/main.cf.sample"
+}
+
+# start_postfix LAYOUT: a private Postfix (config, queue and data under $WORK/postfix;
+# the system's is not touched) taking SMTP on $SMTP_PORT: its own lines (paths, port,
+# logging) followed by the shipped etc/postfix/*.sample with LAYOUT's lines, so that
+# the samples are what the tests run. ticketd's socket is $PF/spool/private/ticketd-lmtp.
+# Returns 1 if postconf -n or postfix check warned (said in $PF/warnings) or Postfix
+# did not start.
 start_postfix() {
 	PF=$WORK/postfix
 	SMTP_PORT=$(free_port)
+	rm -rf "$PF"
+	chmod 0755 "$WORK"
 	mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
 	chown postfix "$PF/data"
 	cat > "$PF/etc/main.cf" <<EOF
@@ -162,19 +176,13 @@ mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.test.invalid
 mydomain = test.invalid
-mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-relay_domains = example.com
-transport_maps = $1
-ticketd_destination_concurrency_limit = 8
-ticketd_destination_recipient_limit = 50
 default_transport = discard
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 alias_maps =
 alias_database =
-local_recipient_maps =
 maillog_file = $PF/maillog
 maillog_file_prefixes = $PF
 queue_run_delay = 1s
@@ -182,6 +190,7 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 smtpd_banner = \$myhostname ESMTP
 EOF
+	postfix_sample_lines "$1" >> "$PF/etc/main.cf"
 	cat > "$PF/etc/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
@@ -198,13 +207,16 @@ showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
 lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-	# The transport of etc/postfix/master.cf.sample, unchrooted: this instance has no chroot.
-	sed -n '/^ticketd /,$p' "$TOP/etc/postfix/master.cf.sample" | sed 's/^\(ticketd *unix *- *- *\)y/\1n/' >> "$PF/etc/master.cf"
+	grep -v '^#' "$TOP/etc/postfix/master.cf.sample" >> "$PF/etc/master.cf"
+	{ postconf -c "$PF/etc" -n >/dev/null; postfix -c "$PF/etc" check; } > "$PF/warnings" 2>&1
+	[ ! -s "$PF/warnings" ] || return 1
 	postfix -c "$PF/etc" start >/dev/null 2>&1 || return 1
 	wait_for_port "$SMTP_PORT" 5
 }

@@ -2,7 +2,8 @@
 # demo - the main job on the embedded SQLite default: a fresh database under the build
 # tree, the accounts of the fixtures, the daemon started on a loopback port, every
 # message of maildir-fixtures delivered to it over LMTP, the notifications captured by a
-# local SMTP sink, a staff status change reaching the customer, and a table of the tickets.
+# local SMTP sink, a staff status change reaching the customer, an agent answering by mail
+# through the signed Reply-To of a notice, and a table of the tickets.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,7 +17,11 @@ WORK=$DEMO KEEP_WORK=1 TICKETD_BUILD=$BUILD TICKETD_TOP=$TOP
 export TICKETD_CONF="$CONF"
 # Started as root, the daemon drops to an unprivileged user, as in production.
 work_for_daemon
-write_config --lmtp "" --smtp "" "user = $(daemon_user)"
+# The key of the agents' signed addresses: never readable by others.
+head -c 32 /dev/urandom | base64 > "$DEMO/secret" && chmod 640 "$DEMO/secret"
+[ "$(id -u)" = 0 ] && chown "$(daemon_user)" "$DEMO/secret"
+write_config --lmtp "" --smtp "" "user = $(daemon_user)
+secret_file = $DEMO/secret"
 
 # A local SMTP sink stands for the customers' mailboxes: every mail lands in a file.
 start_sink
@@ -45,6 +50,16 @@ FIRST=$(awk -F'\t' 'NR == 1 { print $5 }' "$DEMO/delivered.tsv")
 printf 'Hola:\n\nHemos reiniciado el servicio de correo; ya puede enviar con normalidad.\n\nUn saludo,\nAgente 1\n' |
 	"$BUILD/ticketctl" reply --actor agente1@example.com "$FIRST"
 "$BUILD/ticketctl" status --actor agente1@example.com "$FIRST" resolved
+"$BUILD/ticketctl" outbox flush
+sleep 1
+
+echo "== agente1 answers $FIRST by mail, replying to the notice's signed Reply-To"
+NOTICE=$(grep -l "^Subject: \[Ticket #$FIRST\]" "$DEMO"/sink/* | xargs grep -l '^To: .*agente1@example.com' | head -1)
+REPLY_TO=$(sed -n 's/^Reply-To: .*<\(.*\)>.*/\1/p' "$NOTICE")
+echo "Reply-To of agente1's notice: $REPLY_TO"
+printf 'From: Agente 1 <agente1@example.com>\nTo: %s\nSubject: Re: [Ticket #%s]\nMessage-ID: <demo-agente1@example.com>\n\n#estado pendiente\n#prioridad alta\nHola de nuevo: si vuelve a fallar, envienos la cabecera completa del correo rechazado.\n' \
+	"$REPLY_TO" "$FIRST" | "$BUILD/ticketd" deliver -c "$TICKETD_CONF" -r "$REPLY_TO"
+"$BUILD/ticketctl" show "$FIRST" | head -3
 "$BUILD/ticketctl" outbox flush
 stop_sink
 

@@ -23,10 +23,10 @@ static const struct {
 	{ "From: ana@cliente.es\nX-Autorespond: Estoy de vacaciones\n", NULL, MAIL_AUTO_REPLY },
 	{ "From: ana@cliente.es\nPrecedence: bulk\n", NULL, MAIL_AUTO_REPLY },
 	{ "From: ana@cliente.es\nPrecedence: junk\n", NULL, MAIL_AUTO_REPLY },
-	{ "From: ana@cliente.es\nPrecedence: list\n", NULL, MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nPrecedence: list\n", NULL, MAIL_LIST },
 	{ "From: ana@cliente.es\nPrecedence: first-class\n", NULL, MAIL_NORMAL },
 	{ "From: ana@cliente.es\nX-Auto-Response-Suppress: All\n", NULL, MAIL_AUTO_REPLY },
-	{ "From: lista@lists.cliente.es\nList-Id: <usuarios.lists.cliente.es>\n", NULL, MAIL_AUTO_REPLY },
+	{ "From: lista@lists.cliente.es\nList-Id: <usuarios.lists.cliente.es>\n", NULL, MAIL_LIST },
 	{ "From: ana@cliente.es\n", "", MAIL_BOUNCE },
 	{ "Return-Path: <>\nFrom: ana@cliente.es\n", NULL, MAIL_BOUNCE },
 	{ "From: Mail Delivery System <MAILER-DAEMON@mx.cliente.es>\n", NULL, MAIL_BOUNCE },
@@ -38,6 +38,34 @@ static const struct {
 	{ "From: x@mx.es\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n"
 	  "Content-Type: text/plain\n\nfallo\n--b--\n", NULL, MAIL_BOUNCE },
 	{ "From: soporte@example.com\nX-Ticketd-Loop: example.com\n", NULL, MAIL_LOOP },
+	/* Another company's ticketd answering us names its own instance: a customer's mail. */
+	{ "From: soporte@proveedor.es\nX-Ticketd-Loop: proveedor.es\n", "soporte@proveedor.es", MAIL_NORMAL },
+	/* RFC 3834 3.3: auto-replies SHOULD go to <>; they are auto-replies, not bounces. */
+	{ "Return-Path: <>\nFrom: ana@cliente.es\nAuto-Submitted: auto-replied\nSubject: Fuera de la oficina\n", "", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Respuesta automática: Factura\n", "", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Automatic reply: invoice\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Ausente: su consulta\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Réponse automatique : facture\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Abwesenheitsnotiz: Rechnung\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Risposta automatica: fattura\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nSubject: Resposta automática: fatura\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: ana@cliente.es\nX-MS-Exchange-Inbox-Rules-Loop: ana@cliente.es\nSubject: Re: factura\n", "ana@cliente.es", MAIL_AUTO_REPLY },
+	{ "From: MAILER-DAEMON <>\nSubject: failure notice\n", "", MAIL_BOUNCE },
+	{ "From: Mail Delivery System <Mailer-Daemon@mx.es>\nAuto-Submitted: auto-replied\n"
+	  "X-Failed-Recipients: nadie@cliente.es\nSubject: Mail delivery failed\n", "", MAIL_BOUNCE },
+	{ "From: MAILER-DAEMON@mx.es\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.es.\n"
+	  "<nadie@cliente.es>:\nSorry, no mailbox here by that name. (#5.1.1)\n", NULL, MAIL_BOUNCE },
+	/* A customer telling us about a bounce is a person. */
+	{ "From: ana@cliente.es\nSubject: Undeliverable: me llega esto\n\nHola, me rebota el correo.\n", "ana@cliente.es", MAIL_NORMAL },
+	{ "From: abuse@isp.es\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\n\nqueja\n--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n--b--\n",
+	  "abuse@isp.es", MAIL_ABUSE_REPORT },
+	{ "From: ana@cliente.es\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\n\nleído\n--b\nContent-Type: message/disposition-notification\n\n"
+	  "Disposition: manual-action/MDN-sent-manually; displayed\n--b--\n", "", MAIL_RECEIPT },
+	{ "From: ana@cliente.es\nSubject: Leído: Factura de enero\n\nSu mensaje fue leído el lunes.\n", "ana@cliente.es", MAIL_RECEIPT },
+	{ "From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n"
+	  "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\"}}\n", "no-reply@sns.amazonaws.com", MAIL_BOUNCE },
 	{ "From: ana@cliente.es\nMessage-ID: <abc.123@example.com>\n", NULL, MAIL_LOOP },
 	{ "From: agente1@example.com\nMessage-ID: <abc.123@example.com>\n", NULL, MAIL_NORMAL },
 	{ "From: ana@cliente.es\nMessage-ID: <abc.123@cliente.es>\n", NULL, MAIL_NORMAL },
@@ -63,8 +91,13 @@ corpus_dir(void)
 	const char *env = g_getenv("TICKETD_CORPORA");
 	const char *top = g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".";
 
-	return env ? g_build_filename(env, "set-of-emails", NULL)
-	           : g_build_filename(top, "..", "shared", "corpora", "set-of-emails", NULL);
+	g_autofree char *beside = g_build_filename(top, "..", "shared", "corpora", NULL);
+
+	if (env != NULL)
+		return g_build_filename(env, "set-of-emails", NULL);
+	/* A worktree sits one level deeper than a checkout beside shared/. */
+	return g_build_filename(g_file_test(beside, G_FILE_TEST_IS_DIR) ? beside : "/work/shared/corpora",
+	                        "set-of-emails", NULL);
 }
 
 /* classify_file - the class of one corpus file, or -1 when the file is not there. */
@@ -82,7 +115,7 @@ classify_file(const char *path)
 }
 
 /* The rate reached when this was written; a drop below it fails the suite. */
-#define SET_OF_EMAILS_FLOOR 0.95
+#define SET_OF_EMAILS_FLOOR 0.98
 
 static void
 test_set_of_emails(void)
@@ -106,9 +139,8 @@ test_set_of_emails(void)
 
 		if (lines[i][0] == '#' || g_strv_length(fields) < 8)
 			continue;
-		if (strcmp(fields[7], "feedback") == 0)
-			continue;           /* an abuse report: neither a bounce nor an auto-reply */
-		expected = strcmp(fields[7], "vacation") == 0 ? MAIL_AUTO_REPLY : MAIL_BOUNCE;
+		expected = strcmp(fields[7], "vacation") == 0 ? MAIL_AUTO_REPLY :
+		           strcmp(fields[7], "feedback") == 0 ? MAIL_ABUSE_REPORT : MAIL_BOUNCE;
 		path = g_build_filename(dir, fields[0], NULL);
 		if ((got = classify_file(path)) < 0)
 			continue;           /* listed but not shipped in the corpus */
@@ -129,7 +161,7 @@ test_set_of_emails(void)
 				passed++;
 		}
 	}
-	g_printerr("# corpus set-of-emails (bounce/auto-reply labels): %d/%d (%.1f%%)\n", passed, total,
+	g_printerr("# corpus set-of-emails (bounce/auto-reply/abuse labels): %d/%d (%.1f%%)\n", passed, total,
 	       100.0 * passed / total);
 	g_assert_cmpfloat((double)passed / total, >=, SET_OF_EMAILS_FLOOR);
 }

@@ -101,7 +101,7 @@ test_full_sample(void)
 	g_assert_false(config_is_staff(config, "cliente@example.org"));
 	g_assert_cmpint(config_department_by_slug(config, "facturacion")->closed_reply, ==, CLOSED_REPLY_NEW);
 	g_assert_cmpint(config_department_by_slug(config, "soporte")->closed_reply, ==, CLOSED_REPLY_REOPEN);
-	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd");
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd-lmtp");
 	g_assert_cmpstr(config->lmtp.listen[1], ==, "inet:127.0.0.1:2424");
 	g_assert_cmpstr(config->smtp.from_name, ==, "Soporte Example");
 }
@@ -176,6 +176,10 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":3: [ticketd] staff:" },
 	{ "[ticketd]\ndomain = example.com\nrequire_dmarc_pass = quizas\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] require_dmarc_pass: \"quizas\" is neither yes nor no" },
+	{ "[ticketd]\ndomain = example.com\nrequire_dmarc_pass = yes\n[department:soporte]\naddress = s@example.com\n",
+	  ":1: [ticketd] authserv_id: require_dmarc_pass = yes needs the authserv-id your MTA writes" },
+	{ "[ticketd]\ndomain = example.com\nauthserv_id = mx.example.com; dmarc=pass\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] authserv_id: \"mx.example.com;\" is not an authserv-id" },
 	{ "[ticketd]\ndomain = example.com\nparse_timeout = 4\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] parse_timeout: \"4\" is not a number from 5 to 3600" },
 	{ "[ticketd]\ndomain = example.com\n[department:soporte]\nname = Soporte\n",

@@ -10,12 +10,12 @@
 #include "quote.h"
 
 /* Floors at the rates reached; a drop below them is a regression. */
-#define FLOOR_ZAMMAD_FROM_EMAIL 0.93
-#define FLOOR_ZAMMAD_FROM_NAME 0.96
+#define FLOOR_ZAMMAD_FROM_EMAIL 0.96
+#define FLOOR_ZAMMAD_FROM_NAME 0.98
 #define FLOOR_ZAMMAD_SUBJECT 0.98
 #define FLOOR_ZAMMAD_ATTACHMENTS 0.95
 #define FLOOR_ZAMMAD_PLAIN_BODY 0.93
-#define FLOOR_ZAMMAD_ALL 0.85
+#define FLOOR_ZAMMAD_ALL 0.88
 #define FLOOR_REPLY_TRIMMER 0.89
 
 typedef struct {

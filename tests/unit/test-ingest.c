@@ -56,6 +56,9 @@ typedef struct {
 	int tickets, messages, held;
 } ingest_case;
 
+/* Known senders must pass DMARC, as our MTA mx.example.com found it. */
+#define DMARC_CONFIG "require_dmarc_pass = yes\nauthserv_id = mx.example.com\n"
+
 #define OK FAILURE_OK, FAILURE_MESSAGE, "250 2.0.0", 0
 
 static const ingest_case cases[] = {
@@ -88,6 +91,24 @@ static const ingest_case cases[] = {
 	  "soporte@example.com", OK, MAIL_BOUNCE, ACTION_DROP, TICKET_NONE, NULL, 0, 0, 1 },
 	{ "duplicate-changes-nothing", TRUE, NULL, NULL, FALSE, BASE_MAIL, NULL, CUSTOMER, "soporte@example.com",
 	  OK, MAIL_NORMAL, ACTION_DUPLICATE, TICKET_BASE, STATUS_OPEN, 1, 1, 0 },
+	/* A Message-ID is the sender's claim, not the mail: another mail with it is kept. */
+	{ "reused-message-id-from-another-sender-kept", TRUE, NULL, NULL, FALSE,
+	  MAIL(STRANGER, "Message-ID: <base.1@cliente-hosting.es>\r\n", "Factura"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 2, 2, 0 },
+	{ "reused-message-id-from-the-same-customer-kept", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER, "Message-ID: <base.1@cliente-hosting.es>\r\n", "Otra consulta"), NULL, CUSTOMER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 2, 2, 0 },
+	{ "redelivery-with-new-trace-headers-is-a-duplicate", TRUE, NULL, NULL, FALSE,
+	  "Return-Path: <" CUSTOMER ">\r\nDelivered-To: soporte@example.com\r\n"
+	  "Received: from mx2.example.com by mail.example.com;\r\n\tTue, 4 Feb 2025 10:05:00 +0100\r\n" BASE_MAIL,
+	  NULL, CUSTOMER, "soporte@example.com", OK, MAIL_NORMAL, ACTION_DUPLICATE, TICKET_BASE, STATUS_OPEN, 1, 1, 0 },
+	/* Anyone can write the desk's own From; it is never made a customer. */
+	{ "desk-address-never-an-account", FALSE, NULL, NULL, FALSE,
+	  MAIL("soporte@example.com", "", "Cambio de titular"), NULL, "alguien@otro-dominio.es",
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "desk-plus-address-never-an-account", FALSE, NULL, NULL, FALSE,
+	  MAIL("facturacion+KQZ-482913@example.com", "", "Pago"), NULL, "alguien@otro-dominio.es",
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
 	{ "reply-to-resolved-reopens", TRUE, STATUS_RESOLVED, NULL, FALSE,
 	  MAIL(CUSTOMER, "", "Re: [Ticket #@CODE@] Sin acceso al correo"), NULL, CUSTOMER, "soporte@example.com",
 	  OK, MAIL_NORMAL, ACTION_REOPEN, TICKET_BASE, STATUS_CUSTOMER_REPLY, 1, 2, 0 },
@@ -101,6 +122,37 @@ static const ingest_case cases[] = {
 	{ "store-failure-is-temporary", FALSE, NULL, NULL, TRUE, BASE_MAIL, NULL, CUSTOMER, "soporte@example.com",
 	  FAILURE_TEMPORARY, FAILURE_MESSAGE, "451 4.3.0", 75,
 	  MAIL_NORMAL, ACTION_NEW, TICKET_NONE, NULL, 0, 0, 0 },
+	{ "from-with-two-at-signs-held", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER "@evil.test", "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "from-unquoted-address-as-name-held", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER " <eve@evil.test>", "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "from-with-two-addresses-held", TRUE, NULL, NULL, FALSE,
+	  MAIL(CUSTOMER ", eve@evil.test", "", "RE: [Ticket #@CODE@] Sin acceso al correo"), NULL, STRANGER,
+	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 1, 1, 1 },
+	{ "dmarc-pass-of-our-mta-opens", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; spf=pass smtp.mailfrom=cliente-hosting.es;\r\n"
+	       "  dkim=pass (2048-bit key) header.d=cliente-hosting.es; dmarc=pass header.from=cliente-hosting.es\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 1, 1, 0 },
+	{ "dmarc-pass-of-another-authserv-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.evil.test; dmarc=pass header.from=cliente-hosting.es\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "dmarc-pass-for-another-header-from-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; dmarc=pass header.from=evil.test\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "dmarc-pass-only-in-a-comment-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; dmarc=fail (p=reject; dmarc=pass) "
+	       "header.from=cliente-hosting.es\r\n", "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
+	{ "dmarc-forged-pass-under-our-fail-held", FALSE, NULL, DMARC_CONFIG, FALSE,
+	  MAIL(CUSTOMER, "Authentication-Results: mx.example.com; dmarc=fail header.from=cliente-hosting.es\r\n"
+	       "Authentication-Results: mx.example.com; dmarc=pass header.from=cliente-hosting.es\r\n",
+	       "Consulta"), NULL, CUSTOMER, "soporte@example.com",
+	  OK, MAIL_NORMAL, ACTION_HOLD, TICKET_NONE, NULL, 0, 0, 1 },
 	{ "fixture-new-ticket", FALSE, NULL, NULL, FALSE, NULL, "cur/001-sin-acceso-correo:2,S", NULL,
 	  "soporte@example.com", OK, MAIL_NORMAL, ACTION_NEW, TICKET_OTHER, STATUS_OPEN, 1, 1, 0 },
 	{ "fixture-dsn-bounce", FALSE, NULL, NULL, FALSE, NULL, "cur/024-rebote-dsn-postfix:2,S", NULL,
@@ -177,7 +229,7 @@ test_base(fixture *f, const ingest_case *c)
 	g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
 	f->base_code = g_strdup(result.decision.ticket);
 	ingest_result_clear(&result);
-	if (c->base_status == NULL)
+	if (c == NULL || c->base_status == NULL)
 		return;
 	g_assert_true(store_ticket_by_code(f->handle, f->base_code, &ticket, &error));
 	g_assert_true(store_ticket_set_status(f->handle, ticket.id, c->base_status, store_now(), &error));
@@ -313,6 +365,18 @@ test_case(fixture *f, gconstpointer data)
 	ingest_result_clear(&result);
 }
 
+/* test_child_logs - run the test again in a child and match its stderr; TRUE in the child. */
+static gboolean
+test_child_logs(const char *pattern)
+{
+	if (g_test_subprocess())
+		return TRUE;
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr(pattern);
+	return FALSE;
+}
+
 /* Each failure class, mapped once: the LMTP reply, the exit code, the IMAP action. */
 static void
 test_failure_mapping(void)
@@ -346,24 +410,173 @@ test_log_line(fixture *f, gconstpointer data)
 {
 	ingest_result result = { 0 };
 
-	if (!g_test_subprocess()) {
-		g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-		g_test_trap_assert_passed();
-		g_test_trap_assert_stderr("*test-ingest: \?\?\?-\?\?\?\?\?\?: from=<" CUSTOMER ">, to=<soporte@example.com>, "
-		                          "message-id=<base.1@cliente-hosting.es>, action=new, department=soporte, "
-		                          "class=normal, source=test, status=ok, reason=new ticket\n"
-		                          "test-ingest: NOQUEUE: from=<" CUSTOMER ">, to=<nadie@example.com>, "
-		                          "message-id=<base.1@cliente-hosting.es>, action=reject, department=none, "
-		                          "class=normal, source=test, status=permanent, "
-		                          "reason=no department has this address\n*");
+	if (!test_child_logs("*test-ingest: \?\?\?-\?\?\?\?\?\?: from=<" CUSTOMER ">, to=<soporte@example.com>, "
+	                     "message-id=<base.1@cliente-hosting.es>, action=new, department=soporte, "
+	                     "class=normal, source=test, status=ok, reason=new ticket\n"
+	                     "test-ingest: NOQUEUE: from=<" CUSTOMER ">, to=<nadie@example.com>, "
+	                     "message-id=<base.1@cliente-hosting.es>, action=reject, department=none, "
+	                     "class=normal, source=test, status=permanent, "
+	                     "reason=no department has this address\n*"))
 		return;
-	}
 	log_set_quiet(FALSE);
 	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "soporte@example.com", &result);
 	ingest_result_clear(&result);
 	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "nadie@example.com", &result);
 	ingest_result_clear(&result);
 }
+
+/* The kept mail with a reused Message-ID says so: in the log line and on its ticket. */
+static void
+test_reused_id_flagged(fixture *f, gconstpointer data)
+{
+	static const char other[] = MAIL(STRANGER, "Message-ID: <base.1@cliente-hosting.es>\r\n", "Factura");
+	ingest_result result = { 0 };
+
+	if (!test_child_logs("*test-ingest: \?\?\?-\?\?\?\?\?\?: from=<" STRANGER ">, to=<soporte@example.com>, "
+	                     "message-id=<base.1@cliente-hosting.es>, action=new, department=soporte, "
+	                     "class=normal, source=test, status=ok, reason=new sender: account created, "
+	                     "new ticket; its Message-ID was already used by another mail\n*"))
+		return;
+	test_base(f, NULL);
+	log_set_quiet(FALSE);
+	test_ingest(f, other, strlen(other), STRANGER, "soporte@example.com", &result);
+	g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
+	g_assert_cmpstr(result.decision.ticket, !=, f->base_code);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id"
+	                         " JOIN accounts a ON a.id = t.account_id WHERE e.kind = 'message_id_reused'"
+	                         " AND a.email = '" STRANGER "' AND e.detail LIKE '%<base.1@cliente-hosting.es>%'"),
+	                ==, 1);
+	ingest_result_clear(&result);
+	/* The stranger's mail delivered again is now the duplicate of itself, not of hers. */
+	test_ingest(f, other, strlen(other), STRANGER, "soporte@example.com", &result);
+	g_assert_cmpint(result.decision.action, ==, ACTION_DUPLICATE);
+	g_assert_cmpstr(result.decision.ticket, !=, f->base_code);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM messages"), ==, 2);
+	ingest_result_clear(&result);
+}
+
+/* One mail to soporte@ and to facturacion+CODE@, both reaching the ticket: kept on it once. */
+static void
+test_two_addresses_one_ticket(fixture *f, gconstpointer data)
+{
+	static const char reply[] = MAIL(CUSTOMER, "Message-ID: <two.1@cliente-hosting.es>\r\n",
+	                                 "RE: [Ticket #@CODE@] Sin acceso al correo");
+	g_autofree char *raw = NULL, *plus = NULL;
+	g_autoptr(GError) error = NULL;
+	ingest_result first = { 0 }, second = { 0 };
+	g_autoptr(inbound) mail = NULL;
+
+	test_base(f, NULL);
+	raw = test_fill(f, reply);
+	plus = g_strdup_printf("facturacion+%s@example.com", f->base_code);
+	/* As one LMTP transaction with two recipients: in one group commit. */
+	mail = inbound_new("test", raw, strlen(raw), CUSTOMER);
+	g_assert_true(store_begin(f->handle, &error));
+	ingest_apply(f->config, f->handle, mail, "soporte@example.com", &first);
+	ingest_apply(f->config, f->handle, mail, plus, &second);
+	g_assert_true(store_commit(f->handle, &error));
+	g_assert_cmpint(first.decision.action, ==, ACTION_REPLY);
+	g_assert_cmpint(second.decision.action, ==, ACTION_DUPLICATE);
+	g_assert_cmpstr(second.decision.ticket, ==, f->base_code);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM messages WHERE message_id = 'two.1@cliente-hosting.es'"),
+	                ==, 1);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM tickets"), ==, 1);
+	ingest_result_clear(&first);
+	ingest_result_clear(&second);
+	/* Delivered again to the second address (a retried session): still once. */
+	test_ingest(f, raw, strlen(raw), CUSTOMER, plus, &second);
+	g_assert_cmpint(second.decision.action, ==, ACTION_DUPLICATE);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM messages WHERE message_id = 'two.1@cliente-hosting.es'"),
+	                ==, 1);
+	ingest_result_clear(&second);
+}
+
+/* A failed commit: temporary, no ticket named, and the line says what had been decided. */
+static void
+test_commit_failure_logged(fixture *f, gconstpointer data)
+{
+	ingest_result result = { 0 };
+
+	if (!test_child_logs("*test-ingest: warning: NOQUEUE: from=<" CUSTOMER ">, to=<soporte@example.com>, "
+	                     "message-id=<base.1@cliente-hosting.es>, action=none, department=soporte, "
+	                     "class=normal, source=test, status=temporary, reason=commit failed, nothing "
+	                     "kept: *FOREIGN KEY*; the decision was action=new: new ticket\n*"))
+		return;
+	/* A deferred foreign key is checked at COMMIT: every statement succeeds, the commit fails. */
+	test_sql(f, "CREATE TABLE test_parent (id INTEGER PRIMARY KEY)");
+	test_sql(f, "CREATE TABLE test_child (parent INTEGER REFERENCES test_parent(id) DEFERRABLE INITIALLY DEFERRED)");
+	test_sql(f, "CREATE TRIGGER test_fail AFTER INSERT ON tickets BEGIN INSERT INTO test_child VALUES (1); END");
+	log_set_quiet(FALSE);
+	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "soporte@example.com", &result);
+	g_assert_cmpint(result.failure.class, ==, FAILURE_TEMPORARY);
+	g_assert_null(result.decision.ticket);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM tickets"), ==, 0);
+	ingest_result_clear(&result);
+}
+
+/* intake_per_hour counts a forged From against the forger's envelope, not the customer. */
+static void
+test_intake_identity(fixture *f, gconstpointer data)
+{
+	static const char forged[] = MAIL(CUSTOMER, "", "Urgente");
+	static const char real[] = MAIL(CUSTOMER, "Message-ID: <real.1@cliente-hosting.es>\r\n", "Mi consulta");
+	static const char own[] = MAIL(CUSTOMER, "Message-ID: <own.9@cliente-hosting.es>\r\n", "Otra más");
+	ingest_result result = { 0 };
+
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *raw = g_strdup_printf("Message-ID: <forged.%d@evil.test>\r\n%s", i, forged);
+
+		test_ingest(f, raw, strlen(raw), "attacker@evil.test", "soporte@example.com", &result);
+		g_assert_cmpint(result.decision.action, ==, i < 3 ? ACTION_NEW : ACTION_HOLD);
+		ingest_result_clear(&result);
+	}
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM held WHERE reason = 'over intake_per_hour'"), ==, 2);
+	/* Her own mail, from her own domain, is heard. */
+	test_ingest(f, real, strlen(real), CUSTOMER, "soporte@example.com", &result);
+	g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
+	ingest_result_clear(&result);
+	/* A bounce address on her domain (VERP) vouches for her From as well: it counts as hers. */
+	for (int i = 0; i < 2; i++) {
+		g_autofree char *raw = g_strdup_printf("Message-ID: <verp.%d@cliente-hosting.es>\r\n%s", i, forged);
+
+		test_ingest(f, raw, strlen(raw), "bounce+x@cliente-hosting.es", "soporte@example.com", &result);
+		g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
+		ingest_result_clear(&result);
+	}
+	/* Her fourth mail in the hour is held like anyone's, with the reason kept. */
+	test_ingest(f, own, strlen(own), CUSTOMER, "soporte@example.com", &result);
+	g_assert_cmpint(result.decision.action, ==, ACTION_HOLD);
+	g_assert_cmpstr(result.decision.reason, ==, "over intake_per_hour");
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM held WHERE reason = 'over intake_per_hour'"
+	                         " AND sender = '" CUSTOMER "'"), ==, 3);
+	ingest_result_clear(&result);
+}
+
+/* A delivery recorded before schema 6 (keyed by the bare Message-ID) still stops a redelivery. */
+static void
+test_legacy_delivery(fixture *f, gconstpointer data)
+{
+	static const char other[] = MAIL(STRANGER, "Message-ID: <base.1@cliente-hosting.es>\r\n", "Factura");
+	ingest_result result = { 0 };
+
+	test_base(f, NULL);
+	test_sql(f, "UPDATE deliveries SET dedup_key = 'base.1@cliente-hosting.es'");
+	test_sql(f, "UPDATE messages SET dedup_key = 'base.1@cliente-hosting.es'");
+	test_ingest(f, BASE_MAIL, strlen(BASE_MAIL), CUSTOMER, "soporte@example.com", &result);
+	g_assert_cmpint(result.decision.action, ==, ACTION_DUPLICATE);
+	g_assert_cmpstr(result.decision.ticket, ==, f->base_code);
+	ingest_result_clear(&result);
+	test_ingest(f, other, strlen(other), STRANGER, "soporte@example.com", &result);
+	g_assert_cmpint(result.decision.action, ==, ACTION_NEW);
+	g_assert_cmpint(test_sql(f, "SELECT count(*) FROM messages"), ==, 2);
+	ingest_result_clear(&result);
+}
+
+static const ingest_case intake_config = { .name = "intake", .config = "intake_per_hour = 3\n" };
+static const ingest_case two_departments = {
+	.name = "two-departments",
+	.config = "[department:facturacion]\nname = Facturación\naddress = facturacion@example.com\n",
+};
 
 int
 main(int argc, char **argv)
@@ -379,5 +592,15 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/ingest/failure-mapping", test_failure_mapping);
 	g_test_add("/ingest/log-line", fixture, NULL, fixture_set_up, test_log_line, fixture_tear_down);
+	g_test_add("/ingest/dedup/reused-id-flagged", fixture, NULL, fixture_set_up, test_reused_id_flagged,
+	           fixture_tear_down);
+	g_test_add("/ingest/dedup/two-addresses-one-ticket", fixture, &two_departments, fixture_set_up,
+	           test_two_addresses_one_ticket, fixture_tear_down);
+	g_test_add("/ingest/dedup/legacy-delivery", fixture, NULL, fixture_set_up, test_legacy_delivery,
+	           fixture_tear_down);
+	g_test_add("/ingest/commit-failure-logged", fixture, NULL, fixture_set_up, test_commit_failure_logged,
+	           fixture_tear_down);
+	g_test_add("/ingest/intake-identity", fixture, &intake_config, fixture_set_up, test_intake_identity,
+	           fixture_tear_down);
 	return g_test_run();
 }

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "ingest.h"
 #include "mime.h"
 
 typedef struct {
@@ -24,6 +25,7 @@ typedef struct {
 /* Random bytes with a NUL inside, so the length is given. */
 #define RANDOM "\x01\x02\xff\xfe--\r\n\r\n\x80\x81==?=?utf-8?b?\r\n\x00garbage"
 
+#define MIMEHDR "MIME-Version: 1.0\r\n"
 #define HDR "From: Juan <juan@example.com>\r\nTo: soporte@example.com\r\n" \
 	"Subject: prueba\r\nMessage-ID: <m1@example.com>\r\nMIME-Version: 1.0\r\n"
 
@@ -133,7 +135,8 @@ static const mime_case cases[] = {
 	  "--r--\r\n",
 	  "Mail Delivery System", "mailer-daemon@mx.example.com",
 	  "Undelivered Mail Returned to Sender", "I'm sorry to have to inform you", NULL,
-	  "delivery-status.txt|message/delivery-status|97", "delivery-status",
+	  "delivery-status.txt|message/delivery-status|97;cabeceras.txt|text/rfc822-headers|101",
+	  "delivery-status",
 	  "notif-1@ticketd.example.com", 0 },
 	{ "missing From",
 	  "To: soporte@example.com\r\nSubject: sin remitente\r\n\r\nhola\r\n",
@@ -142,6 +145,33 @@ static const mime_case cases[] = {
 	{ "random bytes",
 	  RANDOM, "", "", "", NULL, NULL, NULL, NULL, NULL, sizeof RANDOM - 1 },
 	{ "header without a body", "Subject: =?utf-8?B?", "", "", "=?utf-8?B?", "", NULL, NULL, NULL, NULL, 0 },
+	{ "bidirectional overrides cannot disguise an attachment's type (Unicode TR #36)",
+	  "From: a@x.es\r\nSubject: =?UTF-8?Q?pago_factura=E2=80=AEfdp.exe?=\r\n" MIMEHDR
+	  "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+	  "--m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment;"
+	  " filename*=UTF-8''factura%E2%80%AEfdp.exe\r\n\r\nMZ\r\n"
+	  "--m\r\nContent-Type: application/octet-stream; name=\"=?UTF-8?B?4oGndGVzdOKBqS5leGU=?=\"\r\n\r\nMZ\r\n"
+	  "--m--\r\n",
+	  "", "a@x.es", "pago facturafdp.exe", "x", NULL,
+	  "facturafdp.exe|application/octet-stream|2;test.exe|application/octet-stream|2", NULL, NULL, 0 },
+	{ "every part kept: unnamed parts named by Content-ID, Content-Location and type",
+	  HDR "Content-Type: multipart/mixed; boundary=m\r\n\r\n"
+	  "--m\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n"
+	  "--a\r\nContent-Type: text/plain\r\n\r\nhola\r\n"
+	  "--a\r\nContent-Type: multipart/related; boundary=r\r\n\r\n"
+	  "--r\r\nContent-Type: text/html\r\n\r\n<p>hola <img src=cid:image001.jpg@01D9></p>\r\n"
+	  "--r\r\nContent-Type: image/jpeg\r\nContent-ID: <image001.jpg@01D9>\r\n\r\njpg\r\n"
+	  "--r\r\nContent-Type: image/png\r\nContent-Location: http://x.es/img/logo.png?v=2\r\n\r\npng\r\n"
+	  "--r--\r\n--a--\r\n"
+	  "--m\r\nContent-Type: text/html\r\n\r\n<p>segunda parte</p>\r\n"
+	  "--m\r\nContent-Type: text/plain\r\n\r\nregistro\r\n"
+	  "--m\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@y.es\r\n\r\nreenviado\r\n"
+	  "--m\r\nContent-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n"
+	  "--m--\r\n",
+	  NULL, NULL, NULL, "hola", NULL,
+	  "image001.jpg|image/jpeg|3;logo.png|image/png|3;mensaje.html|text/html|20;"
+	  "informe.txt|text/plain|8;mensaje.eml|message/rfc822|23;signature.asc|application/pgp-signature|29",
+	  NULL, NULL, 0 },
 };
 
 /* check_attachments - the listed attachments against "name|type|size;..." */
@@ -239,6 +269,126 @@ test_threading_headers(void)
 	g_assert_cmpstr(m->new_text, ==, "Gracias");
 }
 
+/* test_lenient_from - the sender a person reads, and whether the From was RFC 5322. */
+static void
+test_lenient_from(void)
+{
+	static const struct { const char *header, *address, *name; gboolean malformed; guint count; } c[] = {
+		{ "From: Ana <ana@x.es>\r\n", "ana@x.es", "Ana", FALSE, 1 },
+		{ "From: Pérez, Ana <ana@x.es>\r\n", "ana@x.es", "Pérez, Ana", TRUE, 1 },
+		{ "From: \"Pérez, Ana\" <ana@x.es>\r\n", "ana@x.es", "Pérez, Ana", FALSE, 1 },
+		{ "From: Ana Pérez ana@x.es\r\n", "ana@x.es", "Ana Pérez", TRUE, 1 },
+		{ "From: Ana Sanz <ana sanz@x.es>\r\n", "ana sanz@x.es", "Ana Sanz", TRUE, 1 },
+		{ "From: a@x.es, b@y.es\r\n", "a@x.es", "", FALSE, 2 },
+		{ "Linea suelta antes de la cabecera\r\nFrom: Ana <ana@x.es>\r\nTo: s@e.com\r\n", "ana@x.es", "Ana", TRUE, 1 },
+		{ "From: [??????]\r\nFrom: Ana <ana@x.es>\r\n", "ana@x.es", "Ana", TRUE, 1 },
+		{ "From: \"Ana\" <>\r\nReply-To: Ana <ana@x.es>\r\n", "ana@x.es", "Ana", TRUE, 1 },
+		/* An encoded-word in an addr-spec is no word: decoding it makes another address. */
+		{ "From: =?utf-8?q?ana?=@x.es\r\n", "=?utf-8?q?ana?=@x.es", "", FALSE, 1 },
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS(c); i++) {
+		g_autofree char *raw = g_strconcat(c[i].header, "Subject: s\r\n\r\nhola\r\n", NULL);
+		g_autoptr(parsed_message) m = mime_parse(raw, strlen(raw));
+
+		if (g_strcmp0(m->from->address, c[i].address) != 0 || g_strcmp0(m->from->name, c[i].name) != 0 ||
+		    m->from_malformed != c[i].malformed || m->from_count != c[i].count)
+			g_error("case %zu: <%s> \"%s\" malformed=%d count=%u", i, m->from->address,
+			        m->from->name, m->from_malformed, m->from_count);
+	}
+}
+
+/* test_bounce_facts - recipient, status and original Message-ID of DSNs, standard or not. */
+static void
+test_bounce_facts(void)
+{
+	static const char exim[] = "From: Mail Delivery System <Mailer-Daemon@mx.es>\r\n"
+	    "X-Failed-Recipients: Nadie@Cliente.es\r\nSubject: Mail delivery failed\r\n\r\n"
+	    "This message was created automatically by mail delivery software.\r\n\r\n"
+	    "  nadie@cliente.es\r\n    SMTP error from remote mail server after RCPT TO:<nadie@cliente.es>:\r\n"
+	    "    550 5.1.1 User unknown\r\n\r\n------ This is a copy of the message, including all the headers.\r\n"
+	    "\r\nMessage-ID: <n-1@ticketd.example.com>\r\nSubject: [Ticket #KQZ-482913]\r\n";
+	g_autoptr(parsed_message) m = mime_parse(exim, strlen(exim));
+
+	g_assert_cmpstr(m->bounce_recipient, ==, "nadie@cliente.es");
+	g_assert_cmpstr(m->bounce_status, ==, "5.1.1");
+	g_assert_cmpstr(m->original_message_id, ==, "n-1@ticketd.example.com");
+}
+
+/* golden_render - the fields a NNN.ref holds, one "key: value" a line, text escaped. */
+static char *
+golden_render(const parsed_message *m, const char *class, const char *signal)
+{
+	GString *out = g_string_new(NULL);
+	g_autoptr(GString) body = g_string_new(NULL);
+	const char *p;
+	guint i;
+
+	for (p = m->new_text; *p; p++)
+		if (*p == '\n' || *p == '\\')
+			g_string_append(body, *p == '\n' ? "\\n" : "\\\\");
+		else
+			g_string_append_c(body, *p);
+
+	g_string_append_printf(out, "from: %s\nname: %s\nmalformed: %s\nsubject: %s\nbody: %s\n",
+	                       m->from->address, m->from->name, m->from_malformed ? "yes" : "no", m->subject, body->str);
+	for (i = 0; i < m->attachments->len; i++) {
+		const mail_attachment *a = g_ptr_array_index(m->attachments, i);
+
+		g_string_append_printf(out, "attachment: %s\t%s\t%s\n", a->filename, a->content_type, a->sha256);
+	}
+	g_string_append_printf(out, "class: %s\nsignal: %s\n", class, signal);
+	if (m->bounce_recipient || m->bounce_status || m->original_message_id)
+		g_string_append_printf(out, "bounce: %s %s %s\n", m->bounce_recipient ? m->bounce_recipient : "-",
+		                       m->bounce_status ? m->bounce_status : "-",
+		                       m->original_message_id ? m->original_message_id : "-");
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * test_golden - tests/mime/NNN.eml against NNN.ref (Postfix's .in/.ref habit): what
+ * staff see of each kind of real mail. TICKETD_GOLDEN_WRITE=1 writes the .ref files,
+ * to be read and checked by a person before they are committed.
+ */
+static void
+test_golden(void)
+{
+	static char *staff[] = { NULL };
+	ticketd_config config = { .domain = "example.com", .staff = staff };
+	const char *top = g_getenv("TICKETD_TOP") ? g_getenv("TICKETD_TOP") : ".";
+	g_autofree char *dir = g_build_filename(top, "tests", "mime", NULL);
+	g_autoptr(GDir) listing = g_dir_open(dir, 0, NULL);
+	const char *entry;
+	guint checked = 0;
+
+	g_assert_nonnull(listing);
+	while ((entry = g_dir_read_name(listing)) != NULL) {
+		g_autofree char *eml = g_build_filename(dir, entry, NULL);
+		g_autofree char *ref = NULL, *raw = NULL, *want = NULL, *got = NULL;
+		g_autoptr(parsed_message) m = NULL;
+		const char *signal;
+		mail_class class;
+		gsize length;
+
+		if (!g_str_has_suffix(entry, ".eml"))
+			continue;
+		ref = g_strdup_printf("%.*s.ref", (int)(strlen(eml) - 4), eml);
+		g_assert_true(g_file_get_contents(eml, &raw, &length, NULL));
+		m = mime_parse(raw, length);
+		class = classify_explain(&config, m, NULL, &signal);
+		got = golden_render(m, mail_class_name(class), signal);
+		if (g_getenv("TICKETD_GOLDEN_WRITE") != NULL)
+			g_assert_true(g_file_set_contents(ref, got, -1, NULL));
+		if (!g_file_get_contents(ref, &want, NULL, NULL))
+			g_error("%s: no %s (write it with TICKETD_GOLDEN_WRITE=1 and check it)", entry, ref);
+		if (strcmp(got, want) != 0)
+			g_error("%s differs from %s:\n--- got\n%s--- want\n%s", entry, ref, got, want);
+		checked++;
+	}
+	g_assert_cmpuint(checked, >=, 8);
+}
+
 /* test_bad_date - an unparsable Date gives NULL, not the epoch. */
 static void
 test_bad_date(void)
@@ -290,6 +440,9 @@ main(int argc, char **argv)
 	g_test_add_func("/mime/threading-headers", test_threading_headers);
 	g_test_add_func("/mime/to-utf8", test_to_utf8);
 	g_test_add_func("/mime/bad-date", test_bad_date);
+	g_test_add_func("/mime/lenient-from", test_lenient_from);
+	g_test_add_func("/mime/bounce-facts", test_bounce_facts);
+	g_test_add_func("/mime/golden", test_golden);
 	rc = g_test_run();
 	mime_shutdown();
 	return rc;

@@ -89,6 +89,14 @@ static const quote_case cases[] = {
 	{ "invalid UTF-8 made valid", "caf\xe9\n\n> x\n", "caf\xef\xbf\xbd" },
 	{ "empty", "", "" },
 	{ "CRLF-free blank tail trimmed", "hola\n\n\n", "hola" },
+	{ "gmail es on a phone: \"El El\" and a.m. in a wrapped attribution",
+	  "Gracias.\n\nEl El vie, 3 de marzo de 2023 a la(s) 9:21 a.m., Soporte <\n"
+	  "soporte@example.com> escribió:\n\n> hola\n",
+	  "Gracias." },
+	{ "outlook es: De / Enviado el / Para / Asunto without a banner",
+	  "Gracias.\n\nDe: Soporte <soporte@example.com>\nEnviado el: lunes, 15 de enero de 2025 17:03\n"
+	  "Para: Ana <ana@x.es>\nAsunto: RE: factura\n\nhola\n",
+	  "Gracias." },
 };
 
 static void

@@ -989,7 +989,8 @@ test_migrate_from_v2(fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	store_close(f->store);
 	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; DROP INDEX outbox_automatic; PRAGMA user_version = 2", NULL, NULL, NULL),
+	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; DROP INDEX outbox_automatic; DROP TABLE intake;"
+	                             " PRAGMA user_version = 2", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);
@@ -1018,7 +1019,7 @@ test_migrate_held_from_v3(fixture *f, gconstpointer data)
 	                             "INSERT INTO held_v3 SELECT id, reason, sender, recipient, raw, created FROM held;"
 	                             "DROP TABLE held; ALTER TABLE held_v3 RENAME TO held;"
 	                             "CREATE INDEX held_sender ON held(sender, created);"
-	                             "DROP INDEX outbox_automatic; PRAGMA user_version = 3", NULL, NULL, NULL),
+	                             "DROP INDEX outbox_automatic; DROP TABLE intake; PRAGMA user_version = 3", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);

@@ -1,0 +1,75 @@
+/*
+ * ingest-private - what the files of the ingest part share: the decision for one mail
+ * (ingest.c) and the staff side of it, signed addresses and commands (ingest_staff.c).
+ */
+#ifndef TICKETD_INGEST_PRIVATE_H
+#define TICKETD_INGEST_PRIVATE_H
+
+#include "ingest.h"
+#include "ticket.h"
+
+typedef enum { SENDER_UNKNOWN, SENDER_ACCOUNT, SENDER_SUBACCOUNT, SENDER_STAFF, SENDER_DISABLED } sender_role;
+
+typedef struct {
+	sender_role role;
+	int64_t account_id;
+	gboolean can_open;
+} sender_identity;
+
+typedef struct {
+	const ticketd_config *config;
+	store *store;
+	const char *raw;
+	gsize length;
+	const parsed_message *message;
+	const ingest_envelope *envelope;
+	const department_config *department;
+	char *plus_detail;
+	char *dedup_key;
+	char *gate_reason;          /* a hold reason made for this mail, when one was */
+	char *reused_from;          /* the ticket of another mail with this Message-ID */
+	const char *sender;         /* From address, lower case, "" when missing */
+	int64_t now;
+	ingest_result *result;
+	GError *error;              /* the store failure that makes this temporary */
+} ingest_context;
+
+/* The mail as the ticket transitions see it: who changed what, and the message to keep. */
+typedef struct {
+	char *references;
+	store_message_row row;
+	ticket_message message;
+	ticket_change change;
+} ingest_transition;
+
+void ingest_transition_clear(ingest_transition *transition);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ingest_transition, ingest_transition_clear)
+
+/* ingest_transition_init - this mail, of class, as the message and the change it makes. */
+void ingest_transition_init(ingest_context *ctx, ingest_transition *transition, mail_class class);
+
+/* ingest_decided - set the action, ticket and the one-sentence reason. */
+void ingest_decided(ingest_context *ctx, ingest_action action, const char *code, const char *format, ...)
+	G_GNUC_PRINTF(4, 5);
+
+/* ingest_hold - kept raw, for a person to look at. */
+void ingest_hold(ingest_context *ctx, const char *reason);
+
+/* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
+gboolean ingest_from_unsound(const parsed_message *message);
+
+/* ingest_dmarc_passed - our MTA's Authentication-Results say DMARC passed for the From's
+ * domain (RFC 8601, authserv_id); *why says why not, when why is not NULL. */
+gboolean ingest_dmarc_passed(const ingest_context *ctx, const char **why);
+
+/* ingest_signed - mail to an agent's signed address (soporte+CODE.token@, +desk.token@):
+ * the agent's reply, commands or ticket for a customer, or held with the reason. */
+void ingest_signed(ingest_context *ctx);
+
+/* ingest_signed_code - the ticket code a signed plus detail names, or NULL. */
+char *ingest_signed_code(const ingest_context *ctx);
+
+/* ingest_is_signed - the mail reached a signed address, an agent's for a ticket or desk. */
+gboolean ingest_is_signed(const ingest_context *ctx);
+
+#endif
