@@ -22,12 +22,20 @@ typedef struct kb_index kb_index;
  * again when the articles changed (store_kb_generation), owned by the handle. NULL on
  * a database error.
  */
-const kb_index *kb_index_get(store *handle, const char *language, GError **error);
+kb_index *kb_index_get(store *handle, const char *language, GError **error);
 
 /* kb_index_size - the articles of the index. */
 int kb_index_size(const kb_index *index);
 /* kb_index_articles - how many articles have term (0: none). */
 int kb_index_articles(const kb_index *index, const char *term);
+
+/*
+ * kb_index_corrected - the correction remembered for a folded word no article has: TRUE
+ * with *fixed the article word (NULL: none is alike enough) when it was looked up
+ * before. kb_index_remember keeps one, up to a bound, for as long as the articles stay.
+ */
+gboolean kb_index_corrected(const kb_index *index, const char *folded, const char **fixed);
+void kb_index_remember(kb_index *index, const char *folded, const char *fixed);
 
 /* One ranked article: its id, -BM25 (higher is better), bit i set when it has terms[i]. */
 typedef struct {

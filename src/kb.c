@@ -22,6 +22,10 @@ G_STATIC_ASSERT(KB_QUERY_WORDS_MAX <= KB_INDEX_WORDS_MAX);
 #define KB_SPELLING_MIN 0.5
 #define KB_SPELLING_CANDIDATES 20
 #define KB_SPELLING_LENGTH_MIN 4       /* characters; shorter words are never corrected */
+/* Misspellings looked up per mail (a trigram query each, about 0.2 ms on 1,000
+ * articles): a mail of made-up words must not hold the commit; the first words are the
+ * subject's and the question's. */
+#define KB_SPELLING_LOOKUPS_MAX 8
 #define KB_EXCERPT_MAX 160
 
 void
@@ -59,6 +63,7 @@ query_word_free(gpointer data)
 typedef struct {
 	GPtrArray *words;           /* query_word * */
 	GHashTable *terms;          /* term → query_word, borrowed */
+	int lookups;                /* misspellings looked up in the store so far */
 } query;
 
 static gboolean
@@ -130,7 +135,8 @@ trigram_match(const char *word)
 
 /* correct - the article word most like a word no article has, or NULL. */
 static char *
-correct(store *handle, const char *language, const char *written, GError **error)
+correct(store *handle, kb_index *index, query *q, const char *language, const char *written,
+        GError **error)
 {
 	g_autofree char *folded = kb_fold(written, -1);
 	g_autofree char *match = NULL;
@@ -139,6 +145,10 @@ correct(store *handle, const char *language, const char *written, GError **error
 	double best_score = KB_SPELLING_MIN;
 
 	if (g_utf8_strlen(folded, -1) < KB_SPELLING_LENGTH_MIN)
+		return NULL;
+	if (kb_index_corrected(index, folded, &best))
+		return g_strdup(best);
+	if (q->lookups++ >= KB_SPELLING_LOOKUPS_MAX)
 		return NULL;
 	match = trigram_match(folded);
 	candidates = store_kb_words_like(handle, language, match, KB_SPELLING_CANDIDATES, error);
@@ -149,6 +159,8 @@ correct(store *handle, const char *language, const char *written, GError **error
 			best = candidates->pdata[i];
 		}
 	}
+	if (candidates != NULL)
+		kb_index_remember(index, folded, best);
 	return g_strdup(best);
 }
 
@@ -157,7 +169,7 @@ correct(store *handle, const char *language, const char *written, GError **error
  * a database error. A word that stays unknown is dropped: it can match nothing.
  */
 static gboolean
-query_resolve(store *handle, const kb_index *index, const char *language, query *q,
+query_resolve(store *handle, kb_index *index, const char *language, query *q,
               GError **error)
 {
 	GError *local = NULL;
@@ -171,7 +183,7 @@ query_resolve(store *handle, const kb_index *index, const char *language, query 
 			i++;
 			continue;
 		}
-		if ((fixed = correct(handle, language, w->written, &local)) == NULL && local != NULL) {
+		if ((fixed = correct(handle, index, q, language, w->written, &local)) == NULL && local != NULL) {
 			g_propagate_error(error, local);
 			return FALSE;
 		}
@@ -239,7 +251,7 @@ find(store *handle, const char *language, const char *department, const char *te
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)kb_suggestion_free);
 	g_autoptr(GArray) hits = NULL;
 	g_autofree const char **terms = NULL;
-	const kb_index *index = NULL;
+	kb_index *index = NULL;
 	gsize length = strlen(text);
 
 	if (!kb_language_known(language)) {

@@ -6,7 +6,8 @@
  * BM25 needs (for each term the articles that have it and how often in each column, and
  * each article's length), read once from the FTS5 index through fts5vocab and read again
  * only when store_kb_generation says the articles changed. A ranking is then a few
- * thousand additions. The formula is FTS5's own (fts5_aux.c, bm25): k1 = 1.2, b = 0.75,
+ * thousand additions. The index also remembers the corrections of misspelt words (a
+ * trigram query each, the costliest step left) for as long as the articles stay. The formula is FTS5's own (fts5_aux.c, bm25): k1 = 1.2, b = 0.75,
  * IDF log((N - n + 0.5) / (n + 0.5)) floored at 1e-6, column weights applied to the
  * frequencies, the length that of the whole article; computed in the same order, so the
  * scores are the ones bm25() gives.
@@ -21,6 +22,9 @@
 #define KB_BM25_B  0.75
 #define KB_BM25_IDF_MIN 1e-6
 #define KB_COLUMNS 3            /* title, tags, body */
+/* Corrections remembered per language: customers misspell the same words, but a flood of
+ * made-up ones must not grow the daemon without end. */
+#define KB_CORRECTIONS_MAX 20000
 
 /* One article that has a term: which one, and how often in each column. */
 typedef struct {
@@ -39,6 +43,7 @@ struct kb_index {
 	GHashTable *postings;       /* term → GArray of posting, by article */
 	GHashTable *by_rowid;       /* kb_articles.id → index in articles + 1 */
 	double average_length;
+	GHashTable *corrections;    /* folded word → article word, or "" for none */
 };
 
 /* What a store handle caches: the generation read with, and one index per language. */
@@ -64,6 +69,7 @@ index_free(gpointer data)
 	g_array_unref(index->articles);
 	g_hash_table_unref(index->postings);
 	g_hash_table_unref(index->by_rowid);
+	g_hash_table_unref(index->corrections);
 	g_free(index);
 }
 
@@ -126,6 +132,7 @@ index_build(store *handle, const char *language, GError **error)
 	index->postings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                        (GDestroyNotify)g_array_unref);
 	index->by_rowid = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	index->corrections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!store_kb_articles_read(handle, language, article_add, index, error) ||
 	    !store_kb_instances_read(handle, language, instance_add, index, error)) {
 		index_free(index);
@@ -137,7 +144,7 @@ index_build(store *handle, const char *language, GError **error)
 	return index;
 }
 
-const kb_index *
+kb_index *
 kb_index_get(store *handle, const char *language, GError **error)
 {
 	cache *c = store_kb_cache(handle);
@@ -158,6 +165,24 @@ kb_index_get(store *handle, const char *language, GError **error)
 		g_hash_table_insert(c->languages, g_strdup(language), index);
 	}
 	return index;
+}
+
+gboolean
+kb_index_corrected(const kb_index *index, const char *folded, const char **fixed)
+{
+	const char *known = g_hash_table_lookup(index->corrections, folded);
+
+	if (known == NULL)
+		return FALSE;
+	*fixed = *known != '\0' ? known : NULL;
+	return TRUE;
+}
+
+void
+kb_index_remember(kb_index *index, const char *folded, const char *fixed)
+{
+	if (g_hash_table_size(index->corrections) < KB_CORRECTIONS_MAX)
+		g_hash_table_replace(index->corrections, g_strdup(folded), g_strdup(fixed ? fixed : ""));
 }
 
 int

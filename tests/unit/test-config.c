@@ -148,6 +148,8 @@ test_sample_states_defaults(void)
 	g_assert_cmpstr(shown->smtp.url, ==, plain->smtp.url);
 	g_assert_cmpint(shown->smtp.starttls_required, ==, plain->smtp.starttls_required);
 	g_assert_cmpint(shown->sweep_interval, ==, plain->sweep_interval);
+	g_assert_cmpfloat(shown->kb.threshold, ==, plain->kb.threshold);
+	g_assert_cmpint(shown->kb.suggestions, ==, plain->kb.suggestions);
 	g_assert_cmpuint(shown->sweep_rules->len, ==, plain->sweep_rules->len);
 	for (guint i = 0; i < plain->sweep_rules->len; i++) {
 		const sweep_rule *a = g_ptr_array_index(shown->sweep_rules, i);
