@@ -210,6 +210,21 @@ hit_order(gconstpointer a, gconstpointer b)
 	return strcmp(x->id, y->id);
 }
 
+/* hits_keep - put hit in its place among the best limit so far, or leave it out: a
+ * mail's words reach most articles, and only the first few are wanted. */
+static void
+hits_keep(GArray *hits, const kb_index_hit *hit, int limit)
+{
+	guint at = hits->len;
+
+	while (at > 0 && hit_order(hit, &g_array_index(hits, kb_index_hit, at - 1)) < 0)
+		at--;
+	if (at < (guint)limit)
+		g_array_insert_val(hits, at, *hit);
+	if (hits->len > (guint)limit)
+		g_array_set_size(hits, limit);
+}
+
 /* in_department - whether an article is one of department's (NULL: any). */
 static gboolean
 in_department(const article *a, const char *department)
@@ -259,10 +274,7 @@ kb_index_rank(const kb_index *index, const char *const *terms, guint count,
 	for (guint i = 0; i < touched->len; i++) {
 		guint n = g_array_index(touched, guint, i);
 		kb_index_hit hit = { g_array_index(index->articles, article, n).id, score[n], matched[n] };
-		g_array_append_val(hits, hit);
+		hits_keep(hits, &hit, limit);
 	}
-	g_array_sort(hits, hit_order);
-	if (limit >= 0 && hits->len > (guint)limit)
-		g_array_set_size(hits, limit);
 	return hits;
 }
