@@ -546,7 +546,9 @@ notify_flush_report(const ticketd_config *config, store *db, gboolean *relay_dow
 			/* TLS, login or setup: every other row would fail the same way. */
 			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
 			            config->smtp.url, reason);
-		} else if (smtp_last_reply(client) != 0) {
+		} else if (smtp_last_reply(client) / 100 == 4 && smtp_last_reply(client) != 421) {
+			/* A 4xx for this mail: the next may go. 421 is the relay closing (RFC 5321
+			 * §3.8), and any other code here means the connection broke mid-mail. */
 			continue;
 		}
 		if (relay_down != NULL)
