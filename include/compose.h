@@ -22,6 +22,9 @@ typedef struct {
 	const notify_event *event;
 	const GPtrArray *suggestions; /* kb_suggestion *: help-centre articles, or NULL */
 	const char *author_role;    /* staff notices: "account", "subaccount", "staff" or "other" */
+	const GPtrArray *cc;        /* char *: the others the same mail goes to, or NULL */
+	const GPtrArray *thread;    /* char *: the Message-IDs of the ticket's thread so far, oldest
+	                             * first; the mail answers the last unless event->in_reply_to */
 } compose_request;
 
 /* compose_automatic - whether a kind of notification is automatic mail (null sender). */

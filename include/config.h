@@ -7,6 +7,7 @@
 #define TICKETD_CONFIG_H
 
 #include <glib.h>
+#include <sys/types.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/ticketd/ticketd.conf"
 /* Defaults that other parts fall back on too; every other default is in src/config_keys.c. */
@@ -17,12 +18,15 @@
 
 typedef enum { UNKNOWN_SENDER_CREATE, UNKNOWN_SENDER_REJECT, UNKNOWN_SENDER_HOLD } unknown_sender_policy;
 typedef enum { CLOSED_REPLY_REOPEN, CLOSED_REPLY_NEW, CLOSED_REPLY_REJECT } closed_reply_policy;
+/* What the people in copy of a customer's mail become: the ticket's watchers, or nothing. */
+typedef enum { CC_WATCH, CC_IGNORE } cc_policy;
 
 typedef struct {
 	char *slug;                 /* [department:SLUG] */
 	char *name;                 /* "Soporte técnico" */
 	char *address;              /* soporte@example.com, lower case */
 	closed_reply_policy closed_reply; /* per department, defaults to [ticketd] closed_reply */
+	cc_policy cc;               /* per department, defaults to [ticketd] cc */
 	char **staff;               /* its own agents, lower case, NULL-terminated; [ticketd] staff too */
 } department_config;
 
@@ -44,8 +48,12 @@ typedef struct {
 	char **listen;              /* "unix:/path", "inet:127.0.0.1:2424" */
 	int socket_mode;
 	char *socket_owner;
+	GArray *allowed_uids;       /* uid_t: the users who may connect to a unix listener */
 	int max_connections;
-	int idle_timeout;           /* seconds */
+	int idle_timeout;           /* seconds of silence between two commands */
+	int command_timeout;        /* seconds from a command line's first byte to its end */
+	int data_timeout;           /* seconds for DATA, plus one per data_min_rate bytes sent */
+	int data_min_rate;          /* bytes per second that earn DATA more time; 0: none */
 	int max_recipients;
 } lmtp_config;
 
@@ -84,6 +92,14 @@ typedef struct {
 	int timeout;                /* seconds for one network read or write */
 } imap_source_config;
 
+/* config_trusted_file - a file whose content the configuration took in, as it was when read. */
+typedef struct {
+	char *path;
+	uid_t owner;
+	mode_t mode;
+	gboolean daemon_may_own;    /* re-read at reload by the daemon's user: it may own it */
+} config_trusted_file;
+
 typedef struct {
 	char *path;                 /* the file this came from */
 	char *database;
@@ -92,6 +108,7 @@ typedef struct {
 	char *subject_tag;          /* "Ticket" → "[Ticket #KQZ-482913]" */
 	unknown_sender_policy unknown_sender;
 	closed_reply_policy closed_reply;
+	cc_policy cc;
 	char **staff;               /* lower-case addresses, NULL-terminated: every department's */
 	char *secret_file;          /* the key of signed staff addresses */
 	GBytes *secret;             /* its bytes; NULL when it could not be read */
@@ -104,6 +121,7 @@ typedef struct {
 	int parse_timeout;          /* seconds one message may be parsed and decided */
 	gboolean require_dmarc_pass; /* known senders must pass DMARC (Authentication-Results) */
 	char **authserv_ids;        /* our MTA's authserv-id(s): the Authentication-Results trusted */
+	char **fallback_charsets;   /* for text without a charset or with a wrong one, in order */
 	char *templates_dir;
 	char *language;             /* default language of new accounts: "es" */
 	char *user;                 /* drop to this user when started as root */
@@ -116,6 +134,7 @@ typedef struct {
 	kb_config kb;
 	GPtrArray *imap_sources;    /* imap_source_config * */
 	GHashTable *labels;         /* [labels]: "lang:status" → label; status_label() reads it */
+	GPtrArray *trusted_files;   /* config_trusted_file *: this file, its secrets and CA files */
 } ticketd_config;
 
 GQuark config_error_quark(void);
@@ -125,6 +144,17 @@ const char *config_path(const char *from_command_line);
 
 ticketd_config *config_load(const char *path, GError **error);
 void config_free(ticketd_config *config);
+
+/*
+ * config_check_root_owned - for a process started as root: every file the configuration
+ * was read from (itself, password files, CA files) is owned by root and writable by no
+ * one else, or the error names the file and the chown/chmod that fixes it.
+ */
+gboolean config_check_root_owned(const ticketd_config *config, GError **error);
+
+/* config_user_allowed - may a process of uid connect to the unix listeners ([lmtp] allowed_users)? */
+gboolean config_user_allowed(const lmtp_config *lmtp, uid_t uid);
+
 /* config_check_templates - templates/ and templates/LANG for every language exist; else file:line. */
 gboolean config_check_templates(const ticketd_config *config, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ticketd_config, config_free)

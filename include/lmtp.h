@@ -52,6 +52,10 @@ typedef struct {
 	gsize max_message_size;     /* announced as SIZE; larger messages get 552 5.3.4 */
 	guint max_recipients;       /* past this, 452 4.5.3 */
 	gboolean fixed_date;        /* tests: a fixed date in Received: */
+	int command_timeout;        /* seconds from a command line's first byte to its end; 0: none */
+	int data_timeout;           /* seconds from 354 to the final dot, plus the rate's credit; 0: none */
+	int data_min_rate;          /* bytes per second that earn DATA one more second; 0: none */
+	gint64 (*clock)(void);      /* monotonic microseconds; NULL: g_get_monotonic_time */
 } lmtp_settings;
 
 typedef struct lmtp_session lmtp_session;
@@ -86,11 +90,25 @@ typedef enum {
 	LMTP_CLOSE_BUSY,            /* past the connection cap: 421 4.3.2 */
 	LMTP_CLOSE_NO_SESSION,      /* no session could be started: 421 4.3.2 */
 	LMTP_CLOSE_SHUTDOWN,        /* the server is stopping: 421 4.3.2 */
-	LMTP_CLOSE_IDLE             /* the client was silent past the idle timeout: 421 4.4.2 */
+	LMTP_CLOSE_IDLE,            /* the client was silent past the idle timeout: 421 4.4.2 */
+	LMTP_CLOSE_COMMAND_TIME,    /* a command line not finished in command_timeout: 421 4.4.2 */
+	LMTP_CLOSE_DATA_TIME,       /* the message slower than data_timeout and data_min_rate: 421 4.4.2 */
+	LMTP_CLOSE_NOT_ALLOWED      /* a unix socket peer not in allowed_users: 421 4.7.1 */
 } lmtp_close_reason;
 
 /* lmtp_close_reply - the whole 421 line, CRLF included, for a client refused before any session. */
 const char *lmtp_close_reply(lmtp_close_reason reason);
+
+/* lmtp_close_reason_name - the reason as a log line gives it: reason=idle, reason=data-timeout. */
+const char *lmtp_close_reason_name(lmtp_close_reason reason);
+
+/*
+ * lmtp_session_deadline - by when (the settings' clock) the client must finish the command
+ * line or the message it has begun, and *reason to close with past it; G_MAXINT64 between
+ * commands, where only the caller's idle timeout applies. Every byte of a trickle counts
+ * only through data_min_rate, so sending slowly never buys time.
+ */
+gint64 lmtp_session_deadline(const lmtp_session *session, lmtp_close_reason *reason);
 
 /* lmtp_session_close - queue the 421 for reason; the session is done, later input is ignored. */
 void lmtp_session_close(lmtp_session *session, lmtp_close_reason reason);

@@ -92,6 +92,13 @@ typedef struct {
 
 void mime_init(void);
 void mime_shutdown(void);
+/*
+ * mime_set_fallback_charsets - the charsets, in order, for text that declares none, or
+ * whose declared one does not convert, and for raw 8-bit headers after UTF-8 and the
+ * body's charset; NULL-terminated, copied. A byte no charset reads is taken as
+ * windows-1252. May be called again (a reload) while other threads parse.
+ */
+void mime_set_fallback_charsets(const char *const *charsets);
 
 parsed_message *mime_parse(const char *raw, gsize length);
 /* mime_unparsed - the empty message that stands for one we must not parse, and why. */

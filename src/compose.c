@@ -58,6 +58,8 @@ compose_auto_submitted(notify_kind kind)
 	case NOTIFY_REOPENED:
 	case NOTIFY_NEW_LINKED:
 	case NOTIFY_REFUSED:
+	case NOTIFY_HELD_SUBACCOUNT:
+	case NOTIFY_HELD_UNKNOWN:
 		return "auto-replied";
 	case NOTIFY_STATUS:
 	case NOTIFY_AUTO_CLOSED:
@@ -217,16 +219,20 @@ compose_department_address(const ticketd_config *config, const store_ticket *tic
  * a confirmation without articles reads as it always did.
  */
 static char *
-compose_suggestions(const GPtrArray *suggestions, gboolean english)
+compose_suggestions(const GPtrArray *suggestions, gboolean english, gboolean staff)
 {
 	GString *out = g_string_new(NULL);
 
 	if (suggestions == NULL || suggestions->len == 0)
 		return g_string_free(out, FALSE);
-	g_string_append(out, english ?
-	                "These articles of our help centre may answer your question right away:\n\n" :
-	                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
-	                "ahora mismo:\n\n");
+	if (staff)
+		g_string_append(out, english ? "Help-centre articles that may answer it (you can reply with one):\n\n"
+		                : "Artículos del centro de ayuda que pueden resolverlo (puede contestar con uno):\n\n");
+	else
+		g_string_append(out, english ?
+		                "These articles of our help centre may answer your question right away:\n\n" :
+		                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
+		                "ahora mismo:\n\n");
 	for (guint i = 0; i < suggestions->len; i++) {
 		const kb_suggestion *s = suggestions->pdata[i];
 		g_string_append_printf(out, "- %s\n  %s\n  %s\n", s->title, s->excerpt, s->url);
@@ -290,7 +296,7 @@ compose_staff_values(const ticketd_config *config, const compose_request *reques
 	g_hash_table_insert(values, "author", g_strdup_printf("%s (%s)", author,
 	                                                     compose_role(request->author_role, english)));
 	g_hash_table_insert(values, "agent", compose_clean(event->agent ? event->agent : ""));
-	g_hash_table_insert(values, "reason", compose_clean(event->reason ? event->reason : ""));
+
 	g_hash_table_insert(values, "priority", g_strdup(ticket->priority ? ticket->priority : "medium"));
 	g_hash_table_insert(values, "assignee", g_strdup(ticket->assignee ? ticket->assignee
 	                                                : english ? "nobody" : "nadie"));
@@ -308,7 +314,7 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	gboolean english = strcmp(lang, "en") == 0;
 	const char *name = request->recipient_name;
 
-	g_hash_table_insert(values, "code", g_strdup(ticket->code));
+	g_hash_table_insert(values, "code", g_strdup(*ticket->code ? ticket->code : "-"));
 	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG));
 	g_hash_table_insert(values, "subject", compose_subject(config, ticket->subject));
 	g_hash_table_insert(values, "department", g_strdup(department ? department->name : ticket->department));
@@ -321,7 +327,10 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
 	                                    : g_strdup(english ? "customer" : "cliente"));
 	g_hash_table_insert(values, "linked_code", g_strdup(event->linked_code ? event->linked_code : ""));
-	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english));
+	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english,
+	                                                          NOTIFY_IS_STAFF(request->kind)));
+	g_hash_table_insert(values, "reason", compose_body_text(event->reason));   /* a line per problem */
+	g_hash_table_insert(values, "held_id", g_strdup_printf("%" G_GINT64_FORMAT, event->held_id));
 	if (NOTIFY_IS_STAFF(request->kind))
 		compose_staff_values(config, request, english, values);
 	return values;
@@ -465,29 +474,36 @@ compose_add_reference(GPtrArray *ids, const char *token)
 }
 
 /*
- * compose_threading - In-Reply-To the customer's message; References its chain ending
- * with that message (RFC 5322 3.6.4), so mail readers thread even when a client drops it.
- * A staff notice's chain starts at root, one id per ticket, so an agent's mail client
- * groups every notice of a ticket even when the customer's own chain breaks.
+ * compose_threading - In-Reply-To the message the notice answers (the customer's, else
+ * the thread's last); References the chain ending with it (RFC 5322 3.6.4): the ticket's
+ * thread from its first message, then what the answered mail's own chain adds, so mail
+ * readers keep every notice of a ticket under one root even when a client drops a header. A staff notice's chain starts at
+ * root, one id per ticket, so an agent's mail client groups every notice of a ticket
+ * even when the customer's own chain breaks.
  */
 static void
-compose_threading(GMimeObject *object, const notify_event *event, const char *root)
+compose_threading(GMimeObject *object, const notify_event *event, const char *root, const GPtrArray *thread)
 {
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
 	g_auto(GStrv) tokens = g_strsplit_set(event->references ? event->references : "", " \t\r\n", -1);
 	g_autofree char *in_reply_to = NULL;
+	const char *parent = event->in_reply_to;
 	GString *references = g_string_new(NULL);
 	guint first;
 
 	if (root != NULL)
 		compose_add_reference(ids, root);
+	for (guint i = 0; thread != NULL && i < thread->len; i++)
+		compose_add_reference(ids, g_ptr_array_index(thread, i));
 	for (gsize i = 0; tokens[i] != NULL; i++)
 		if (*tokens[i] != '\0')
 			compose_add_reference(ids, tokens[i]);
-	if (event->in_reply_to != NULL) {
+	if (parent == NULL && thread != NULL && thread->len > 0)
+		parent = g_ptr_array_index(thread, thread->len - 1);
+	if (parent != NULL) {
 		g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_free);
 
-		compose_add_reference(one, event->in_reply_to);
+		compose_add_reference(one, parent);
 		if (one->len == 1) {
 			in_reply_to = g_strdup(g_ptr_array_index(one, 0));
 			g_ptr_array_remove_index(one, 0);
@@ -520,12 +536,16 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	GMimeObject *object = GMIME_OBJECT(message);
 	g_autofree char *body = compose_template_text(config, request);
 	g_autofree char *subject_text = compose_subject(config, request->ticket->subject);
-	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
+	/* Held mail that reached no ticket has no code to tag or sign: the plain desk address. */
+	gboolean ticketless = *request->ticket->code == '\0';
+	g_autofree char *subject = ticketless ? g_strdup_printf("Re: %s", subject_text)
+	                           : g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
 	                                           request->ticket->code, *subject_text ? " " : "", subject_text);
-	g_autofree char *reply_to = NOTIFY_IS_STAFF(request->kind)
+	g_autofree char *reply_to = ticketless ? g_strdup(compose_department_address(config, request->ticket))
+	                            : NOTIFY_IS_STAFF(request->kind)
 	                            ? staff_reply_address(config, request->ticket, request->recipient)
 	                            : compose_plus_address(config, request->ticket);
-	g_autofree char *root = NOTIFY_IS_STAFF(request->kind)
+	g_autofree char *root = NOTIFY_IS_STAFF(request->kind) && !ticketless
 	                        ? g_strdup_printf("ticket.%s@%s", request->ticket->code, config->domain) : NULL;
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());
 	g_autoptr(GMimeTextPart) part = compose_body(body);
@@ -538,12 +558,15 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 		reply_to = compose_plus_address(config, request->ticket);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_FROM, config->smtp.from_name, config->smtp.from_address);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_TO, request->recipient_name, request->recipient);
+	/* Everyone told sees everyone else: "reply all" keeps them all on the ticket. */
+	for (guint i = 0; request->cc != NULL && i < request->cc->len; i++)
+		compose_add_mailbox(message, GMIME_ADDRESS_TYPE_CC, NULL, g_ptr_array_index(request->cc, i));
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_REPLY_TO, config->smtp.from_name, reply_to);
 	g_mime_message_set_subject(message, subject, "utf-8");
 	g_mime_message_set_date(message, now);
 	*message_id = g_mime_utils_generate_message_id(config->domain);
 	g_mime_message_set_message_id(message, *message_id);
-	compose_threading(object, request->event, root);
+	compose_threading(object, request->event, root, request->thread);
 	if (auto_submitted != NULL)
 		g_mime_object_set_header(object, "Auto-Submitted", auto_submitted, NULL);
 	g_mime_object_set_header(object, "X-Auto-Response-Suppress", "All", NULL);

@@ -7,6 +7,7 @@
 #define TICKETD_CONFIG_PRIVATE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
@@ -100,6 +101,8 @@ char *config_key_text(const config_section *section, const config_key *key);
 /* config_key_field - where the key's value goes in the section's struct. */
 void *config_key_field(const config_section *section, const config_key *key);
 char *config_path_absolute(const config_source *source, char *path);
+/* config_file_note - remember a file the configuration trusts, for config_check_root_owned. */
+void config_file_note(ticketd_config *config, const char *path, const struct stat *st, gboolean daemon_may_own);
 gboolean config_read_secret(const config_section *section, const config_key *key, const char *path,
                             char **out, GError **error);
 /* config_load_keys - refuse keys the table lacks, then read every row, in table order. */

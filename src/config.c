@@ -5,9 +5,12 @@
  * Each section's keys are a table (config_keys.c) that config_load_keys walks.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "config-private.h"
@@ -317,6 +320,62 @@ config_path_absolute(const config_source *source, char *path)
 	return joined;
 }
 
+/* config_file_note - remember a file the configuration took in, as it was when read. */
+void
+config_file_note(ticketd_config *config, const char *path, const struct stat *st, gboolean daemon_may_own)
+{
+	config_trusted_file *file = g_new0(config_trusted_file, 1);
+
+	file->path = g_strdup(path);
+	file->owner = st->st_uid;
+	file->mode = st->st_mode;
+	file->daemon_may_own = daemon_may_own;
+	g_ptr_array_add(config->trusted_files, file);
+}
+
+static void
+config_file_free(gpointer data)
+{
+	config_trusted_file *file = data;
+
+	g_free(file->path);
+	g_free(file);
+}
+
+/*
+ * config_file_read - a regular file's content and its stat, both from one descriptor:
+ * what is checked is what is read, even if the path is swapped in between.
+ */
+static gboolean
+config_file_read(const char *path, struct stat *st, char **text, gsize *length, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	g_autoptr(GString) content = g_string_new(NULL);
+	char buffer[8192];
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, st) != 0) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return FALSE;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s: not a regular file", path);
+		close(fd);
+		return FALSE;
+	}
+	while ((n = read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			g_string_append_len(content, buffer, n);
+	if (n < 0)
+		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, g_strerror(errno));
+	close(fd);
+	*length = content->len;
+	*text = g_string_free(g_steal_pointer(&content), FALSE);
+	return n == 0;
+}
+
 /* config_read_secret - a password file that only its owner may read. */
 gboolean
 config_read_secret(const config_section *section, const config_key *key, const char *path, char **out,
@@ -325,14 +384,15 @@ config_read_secret(const config_section *section, const config_key *key, const c
 	struct stat st;
 	g_autofree char *text = NULL;
 	g_autoptr(GError) read_error = NULL;
+	gsize length;
 
-	if (stat(path, &st) != 0)
-		return config_key_fail(error, section, key, "%s: %s", path, g_strerror(errno));
+	if (!config_file_read(path, &st, &text, &length, &read_error))
+		return config_key_fail(error, section, key, "%s", read_error->message);
 	if ((st.st_mode & 077) != 0)
 		return config_key_fail(error, section, key, "%s is readable by group or others; run chmod 600 %s",
 		                       path, path);
-	if (!g_file_get_contents(path, &text, NULL, &read_error))
-		return config_key_fail(error, section, key, "%s", read_error->message);
+	/* The daemon reads it again at reload, after dropping to its user: that user may own it. */
+	config_file_note(section->config, path, &st, TRUE);
 	*out = g_strdup(g_strchomp(text));
 	return TRUE;
 }
@@ -349,7 +409,7 @@ department_free(gpointer data)
 	g_free(department);
 }
 
-/* config_load_department - one [department:SLUG]; name and closed_reply inherit. */
+/* config_load_department - one [department:SLUG]; name, closed_reply and cc inherit. */
 static gboolean
 config_load_department(const config_source *source, ticketd_config *config, const char *group,
                        GError **error)
@@ -365,6 +425,7 @@ config_load_department(const config_source *source, ticketd_config *config, cons
 		                   "a department slug is lower-case letters, digits, - and _");
 	department->name = g_strdup(slug);
 	department->closed_reply = config->closed_reply;
+	department->cc = config->cc;
 	return config_load_keys(&section, config_department_keys, error);
 }
 
@@ -419,18 +480,14 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
  * Group read is fine (staff in the ticketd group run ticketctl).
  */
 static gboolean
-config_file_private(const char *path, GError **error)
+config_file_private(const char *path, const struct stat *st, GError **error)
 {
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		return TRUE;                /* reading it says what is wrong */
-	if ((st.st_mode & 0022) != 0) {
+	if ((st->st_mode & 0022) != 0) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s is writable by group or others; run chmod 640 %s",
 		            path, path);
 		return FALSE;
 	}
-	if ((st.st_mode & 0004) != 0) {
+	if ((st->st_mode & 0004) != 0) {
 		g_set_error(error, CONFIG_ERROR, 1, "%s is readable by others; run chmod 640 %s", path, path);
 		return FALSE;
 	}
@@ -446,6 +503,7 @@ config_load(const char *path, GError **error)
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GError) local_error = NULL;
 	gsize length;
+	struct stat st;
 	config_source source = { path, NULL, NULL };
 
 	config->path = g_strdup(path);
@@ -453,12 +511,10 @@ config_load(const char *path, GError **error)
 	config->sweep_rules = g_ptr_array_new_with_free_func(config_sweep_rule_free);
 	config->imap_sources = g_ptr_array_new_with_free_func(config_imap_source_free);
 	config->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	if (!config_file_private(path, error))
+	config->trusted_files = g_ptr_array_new_with_free_func(config_file_free);
+	if (!config_file_read(path, &st, &text, &length, error) || !config_file_private(path, &st, error))
 		return NULL;
-	if (!g_file_get_contents(path, &text, &length, &local_error)) {
-		g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local_error->message);
-		return NULL;
-	}
+	config_file_note(config, path, &st, FALSE);
 	lines = g_strsplit(text, "\n", -1);
 	source.lines = lines;
 	source.keys = keys;
@@ -520,6 +576,7 @@ config_free(ticketd_config *config)
 		g_bytes_unref(config->secret);
 	g_free(config->secret_problem);
 	g_strfreev(config->authserv_ids);
+	g_strfreev(config->fallback_charsets);
 	g_free(config->templates_dir);
 	g_free(config->language);
 	g_free(config->user);
@@ -538,7 +595,56 @@ config_free(ticketd_config *config)
 	g_free(config->smtp.envelope_from);
 	if (config->imap_sources != NULL)
 		g_ptr_array_unref(config->imap_sources);
+	if (config->lmtp.allowed_uids != NULL)
+		g_array_unref(config->lmtp.allowed_uids);
+	if (config->trusted_files != NULL)
+		g_ptr_array_unref(config->trusted_files);
 	g_free(config);
+}
+
+/* config_file_owner_ok - root's, or the daemon user's where it re-reads the file as that user. */
+static gboolean
+config_file_owner_ok(const config_trusted_file *file, const struct passwd *daemon_user)
+{
+	return file->owner == 0 || (file->daemon_may_own && daemon_user != NULL && file->owner == daemon_user->pw_uid);
+}
+
+gboolean
+config_check_root_owned(const ticketd_config *config, GError **error)
+{
+	/*
+	 * A root process does what its configuration says (which database it opens, which
+	 * files it writes): a file another user could have written would let that user
+	 * choose for root.
+	 */
+	const struct passwd *daemon_user = config->user != NULL ? getpwnam(config->user) : NULL;
+
+	for (guint i = 0; i < config->trusted_files->len; i++) {
+		const config_trusted_file *file = g_ptr_array_index(config->trusted_files, i);
+
+		if (!config_file_owner_ok(file, daemon_user)) {
+			g_set_error(error, CONFIG_ERROR, 1, "%s belongs to uid %u, and ticketd runs as root: only root%s%s "
+			            "may own it; run chown root %s", file->path, (unsigned)file->owner,
+			            file->daemon_may_own && daemon_user != NULL ? " or " : "",
+			            file->daemon_may_own && daemon_user != NULL ? config->user : "", file->path);
+			return FALSE;
+		}
+		if ((file->mode & 0022) != 0) {
+			g_set_error(error, CONFIG_ERROR, 1, "%s is writable by group or others, and ticketd runs as root; "
+			            "run chmod go-w %s", file->path, file->path);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+gboolean
+config_user_allowed(const lmtp_config *lmtp, uid_t uid)
+{
+	for (guint i = 0; i < lmtp->allowed_uids->len; i++)
+		if (g_array_index(lmtp->allowed_uids, uid_t, i) == uid)
+			return TRUE;
+	return FALSE;
 }
 
 const department_config *

@@ -179,9 +179,14 @@ gboolean
 config_imap_check_ca_file(const config_section *section, const config_key *key, GError **error)
 {
 	const imap_source_config *imap = section->target;
+	struct stat st;
 
-	if (imap->ca_file != NULL && access(imap->ca_file, R_OK) != 0)
+	if (imap->ca_file == NULL)
+		return TRUE;
+	if (access(imap->ca_file, R_OK) != 0 || stat(imap->ca_file, &st) != 0)
 		return config_key_fail(error, section, key, "%s: %s", imap->ca_file, g_strerror(errno));
+	/* Whoever can write the trust anchors can read the mailbox's password in transit. */
+	config_file_note(section->config, imap->ca_file, &st, TRUE);
 	return TRUE;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "address.h"
@@ -22,6 +23,7 @@ const config_choice config_closed_reply_choices[] = {
 	{ "reopen", CLOSED_REPLY_REOPEN }, { "new", CLOSED_REPLY_NEW }, { "reject", CLOSED_REPLY_REJECT },
 	{ NULL, 0 }
 };
+static const config_choice cc_choices[] = { { "watch", CC_WATCH }, { "ignore", CC_IGNORE }, { NULL, 0 } };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
 
@@ -101,10 +103,14 @@ config_read_secret_file(const config_section *section, const config_key *key, GE
 {
 	ticketd_config *config = section->config;
 	g_autoptr(GError) problem = NULL;
+	struct stat st;
 
 	config->secret_file = config_path_absolute(section->source, config_key_text(section, key));
-	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL)
+	if ((config->secret = secret_load(config->secret_file, &problem)) != NULL) {
+		if (stat(config->secret_file, &st) == 0)    /* for config_check_root_owned */
+			config_file_note(config, config->secret_file, &st, TRUE);
 		return TRUE;
+	}
 	if (problem->code == SECRET_ERROR_UNSAFE)
 		return config_key_fail(error, section, key, "%s", problem->message);
 	config->secret_problem = g_strdup(problem->message);
@@ -153,6 +159,36 @@ config_check_language(const config_section *section, const config_key *key, GErr
 	return TRUE;
 }
 
+/*
+ * config_read_fallback_charsets - fallback_charsets = gb18030, windows-1252: the
+ * charsets tried, in order, on text that declares none or a wrong one. Each name must
+ * be one iconv converts from, or every such mail would silently fall through it.
+ */
+static gboolean
+config_read_fallback_charsets(const config_section *section, const config_key *key, GError **error)
+{
+	g_autofree char *text = config_key_text(section, key);
+	g_auto(GStrv) words = g_strsplit_set(text != NULL ? text : "", ", \t", -1);
+	GStrvBuilder *builder = g_strv_builder_new();
+
+	for (int i = 0; words[i] != NULL; i++) {
+		GIConv cd;
+
+		if (*words[i] == '\0')
+			continue;
+		if ((cd = g_iconv_open("UTF-8", words[i])) == (GIConv)-1) {
+			g_strv_builder_unref(builder);
+			return config_key_fail(error, section, key, "\"%s\" is not a charset this system's "
+			                       "iconv reads (see iconv -l), e.g. windows-1252", words[i]);
+		}
+		g_iconv_close(cd);
+		g_strv_builder_add(builder, words[i]);
+	}
+	section->config->fallback_charsets = g_strv_builder_end(builder);
+	g_strv_builder_unref(builder);
+	return TRUE;
+}
+
 /* [ticketd]: the daemon and the rules every department shares. */
 const config_key config_ticketd_keys[] = {
 	CONFIG_PATH("database", ticketd_config, database, "/var/lib/ticketd/ticketd.db", NULL),
@@ -161,6 +197,7 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_STR("subject_tag", ticketd_config, subject_tag, CONFIG_DEFAULT_SUBJECT_TAG, config_check_subject_tag),
 	CONFIG_CHOICE("unknown_sender", ticketd_config, unknown_sender, "create", config_unknown_sender_choices),
 	CONFIG_CHOICE("closed_reply", ticketd_config, closed_reply, "reopen", config_closed_reply_choices),
+	CONFIG_CHOICE("cc", ticketd_config, cc, "watch", cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_staff),
 	/* Beside the file by default (/etc/ticketd/secret); the daemon makes it on first start. */
 	CONFIG_OTHER("secret_file", "secret", config_read_secret_file),
@@ -170,14 +207,16 @@ const config_key config_ticketd_keys[] = {
 	CONFIG_INT("intake_per_hour", ticketd_config, intake_per_hour, 30, 0, 100000),
 	CONFIG_BOOL("require_dmarc_pass", ticketd_config, require_dmarc_pass, FALSE),
 	CONFIG_OTHER("authserv_id", NULL, config_read_authserv_id),
+	/* Spanish and Latin American desks get undeclared 8-bit text from Windows and
+	 * Outlook in windows-1252 (€, curly quotes, ñ; Latin-1's letters at the same bytes).
+	 * It reads all but five bytes, so a charset after it would almost never be tried. */
+	CONFIG_OTHER("fallback_charsets", "windows-1252", config_read_fallback_charsets),
 	CONFIG_INT("parse_failures", ticketd_config, parse_failures, 3, 1, 100),
 	CONFIG_INT("parse_timeout", ticketd_config, parse_timeout, 60, 5, 3600),
 	CONFIG_PATH("templates", ticketd_config, templates_dir, "/etc/ticketd/templates", NULL),
 	CONFIG_STR("language", ticketd_config, language, "es", config_check_language),
 	CONFIG_STR("user", ticketd_config, user, "ticketd", NULL),
 	CONFIG_PATH("pid_file", ticketd_config, pid_file, "/run/ticketd/ticketd.pid", NULL),
-	/* Beside the file by default (/etc/ticketd/secret); made on the daemon's first start. */
-	CONFIG_PATH("secret_file", ticketd_config, secret_file, "secret", NULL),
 	{ NULL }
 };
 
@@ -205,11 +244,12 @@ config_read_department_address(const config_section *section, const config_key *
 	return TRUE;
 }
 
-/* [department:SLUG]: name defaults to the slug, closed_reply to [ticketd]'s. */
+/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
 const config_key config_department_keys[] = {
 	CONFIG_STR("name", department_config, name, NULL, NULL),
 	CONFIG_OTHER("address", NULL, config_read_department_address),
 	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
 	CONFIG_OTHER("staff", NULL, config_read_department_staff),
 	{ NULL }
 };
@@ -267,14 +307,52 @@ config_read_listen(const config_section *section, const config_key *key, GError 
 	return TRUE;
 }
 
-/* [lmtp]: where Postfix delivers, and how much one client may ask. */
+/*
+ * config_read_allowed_users - user names, resolved now (and at each reload) to the uids
+ * the unix listeners accept. A name written here must exist; of the default list, a
+ * user this system lacks (no Postfix installed) is only left out.
+ */
+static gboolean
+config_read_allowed_users(const config_section *section, const config_key *key, GError **error)
+{
+	lmtp_config *lmtp = section->target;
+	g_autofree char *written = config_string(section->source, section->group, key->name, NULL);
+	g_auto(GStrv) names = g_strsplit_set(written != NULL ? written : key->text, ", ", -1);
+
+	lmtp->allowed_uids = g_array_new(FALSE, FALSE, sizeof(uid_t));
+	for (int i = 0; names[i] != NULL; i++) {
+		const struct passwd *pw;
+
+		if (*names[i] == '\0')
+			continue;           /* what a ", " separator leaves */
+		if ((pw = getpwnam(names[i])) != NULL)
+			g_array_append_val(lmtp->allowed_uids, pw->pw_uid);
+		else if (written != NULL)
+			return config_key_fail(error, section, key, "\"%s\": no such user; name the users whose "
+			                       "processes deliver here (Postfix's mail_owner)", names[i]);
+	}
+	if (lmtp->allowed_uids->len == 0)
+		return config_key_fail(error, section, key, "no user could deliver over the unix socket; "
+		                       "name Postfix's mail_owner (postfix)");
+	return TRUE;
+}
+
+/*
+ * [lmtp]: where Postfix delivers, who may, and how much one client may ask. The
+ * deadlines follow Postfix's smtpd (smtpd_per_request_deadline, smtpd_min_data_rate
+ * = 500): a client that trickles bytes restarts no timer.
+ */
 const config_key config_lmtp_keys[] = {
 	CONFIG_BOOL("allow_remote", lmtp_config, allow_remote, FALSE),
-	CONFIG_OTHER("listen", "inet:127.0.0.1:2424", config_read_listen),
+	CONFIG_OTHER("listen", "unix:/var/spool/postfix/private/ticketd-lmtp", config_read_listen),
 	CONFIG_INT("socket_mode", lmtp_config, socket_mode, 0660, 0, 0777),
 	CONFIG_STR("socket_owner", lmtp_config, socket_owner, NULL, NULL),
+	CONFIG_OTHER("allowed_users", "postfix, root", config_read_allowed_users),
 	CONFIG_INT("max_connections", lmtp_config, max_connections, 50, 1, 10000),
 	CONFIG_INT("idle_timeout", lmtp_config, idle_timeout, 300, 1, 3600),
+	CONFIG_INT("command_timeout", lmtp_config, command_timeout, 60, 1, 3600),
+	CONFIG_INT("data_timeout", lmtp_config, data_timeout, 300, 1, 86400),
+	CONFIG_INT("data_min_rate", lmtp_config, data_min_rate, 500, 0, 1 << 30),
 	CONFIG_INT("max_recipients", lmtp_config, max_recipients, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS, 1, 1000),
 	{ NULL }
 };

@@ -23,6 +23,13 @@ struct lmtp_session {
 	guint max_recipients;
 	gboolean fixed_date;
 	lmtp_callbacks callbacks;
+	gint64 (*clock)(void);
+	gint64 command_budget;      /* µs for one command line, 0: none */
+	gint64 data_budget;         /* µs for DATA before the rate's credit, 0: none */
+	gint64 data_min_rate;       /* bytes per second, 0: no credit */
+	gboolean line_begun;        /* a command line has begun, at line_started */
+	gint64 line_started;
+	gint64 data_started;        /* when 354 was queued */
 
 	GString *out;
 	GString *line;              /* the command being read */
@@ -67,6 +74,10 @@ lmtp_session_new(const lmtp_settings *settings, const lmtp_callbacks *callbacks)
 	session->max_recipients = settings->max_recipients ? settings->max_recipients : CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS;
 	session->fixed_date = settings->fixed_date;
 	session->callbacks = *callbacks;
+	session->clock = settings->clock ? settings->clock : g_get_monotonic_time;
+	session->command_budget = (gint64)settings->command_timeout * G_USEC_PER_SEC;
+	session->data_budget = (gint64)settings->data_timeout * G_USEC_PER_SEC;
+	session->data_min_rate = settings->data_min_rate;
 	session->out = g_string_sized_new(512);
 	session->line = g_string_sized_new(128);
 	session->recipients = g_ptr_array_new_with_free_func(g_free);
@@ -147,8 +158,48 @@ lmtp_close_reply(lmtp_close_reason reason)
 		return "421 4.3.2 Service shutting down\r\n";
 	case LMTP_CLOSE_IDLE:
 		return "421 4.4.2 Idle timeout, closing connection\r\n";
+	case LMTP_CLOSE_COMMAND_TIME:
+		return "421 4.4.2 Command not completed in time, closing connection\r\n";
+	case LMTP_CLOSE_DATA_TIME:
+		return "421 4.4.2 Message data too slow, closing connection\r\n";
+	case LMTP_CLOSE_NOT_ALLOWED:
+		/* 4xx, not 5xx: a mistake in allowed_users defers Postfix's mail, never bounces it. */
+		return "421 4.7.1 Not authorised to deliver here, closing connection\r\n";
 	}
 	return "421 4.3.2 Service shutting down\r\n";
+}
+
+const char *
+lmtp_close_reason_name(lmtp_close_reason reason)
+{
+	static const char *const names[] = {
+		[LMTP_CLOSE_BUSY] = "busy", [LMTP_CLOSE_NO_SESSION] = "no-session",
+		[LMTP_CLOSE_SHUTDOWN] = "shutdown", [LMTP_CLOSE_IDLE] = "idle",
+		[LMTP_CLOSE_COMMAND_TIME] = "command-timeout", [LMTP_CLOSE_DATA_TIME] = "data-timeout",
+		[LMTP_CLOSE_NOT_ALLOWED] = "user-not-allowed",
+	};
+
+	return (gsize)reason < G_N_ELEMENTS(names) && names[reason] ? names[reason] : "closed";
+}
+
+gint64
+lmtp_session_deadline(const lmtp_session *session, lmtp_close_reason *reason)
+{
+	if (session->done)
+		return G_MAXINT64;
+	if (session->input == INPUT_DATA && session->data_budget > 0) {
+		gint64 credit = session->data_min_rate > 0
+		                ? (gint64)MIN(session->data_size, (gsize)G_MAXINT32) * G_USEC_PER_SEC / session->data_min_rate
+		                : 0;
+
+		*reason = LMTP_CLOSE_DATA_TIME;
+		return session->data_started + session->data_budget + credit;
+	}
+	if (session->input == INPUT_COMMAND && session->line_begun && session->command_budget > 0) {
+		*reason = LMTP_CLOSE_COMMAND_TIME;
+		return session->line_started + session->command_budget;
+	}
+	return G_MAXINT64;
 }
 
 void
@@ -459,6 +510,7 @@ lmtp_command_data(lmtp_session *session, const char *argument)
 		return;
 	}
 	session->input = INPUT_DATA;
+	session->data_started = session->clock();
 	session->data_state = DATA_BOL;
 	session->data_size = 0;
 	session->data_too_big = FALSE;
@@ -663,6 +715,7 @@ lmtp_line_end(lmtp_session *session)
 	}
 	g_string_truncate(line, 0);
 	session->line_overflow = FALSE;
+	session->line_begun = FALSE;
 }
 
 void
@@ -677,6 +730,10 @@ lmtp_session_feed(lmtp_session *session, const char *bytes, gsize length)
 		if (session->input == INPUT_DATA) {
 			i += lmtp_data_consume(session, bytes + i, length - i);
 			continue;
+		}
+		if (!session->line_begun) {
+			session->line_begun = TRUE;
+			session->line_started = session->clock();
 		}
 		lf = memchr(bytes + i, '\n', length - i);
 		run = lf ? (gsize)(lf - (bytes + i)) + 1 : length - i;

@@ -31,6 +31,7 @@ mime_shutdown(void)
 		return;
 	g_mime_parser_options_free(mime_parser_options);
 	mime_parser_options = NULL;
+	mime_set_fallback_charsets(NULL);
 	g_mime_shutdown();
 }
 

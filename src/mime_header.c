@@ -53,6 +53,76 @@ lenient_decode(const char *bytes, gsize length)
 	return g_string_free(out, FALSE);
 }
 
+/*
+ * The configured fallback charsets ([ticketd] fallback_charsets), tried in order on text
+ * that declares none or whose declared charset does not convert. Guarded: a reload
+ * replaces the list while parses run in other threads.
+ */
+static GMutex fallback_lock;
+static char **fallback_charsets;
+
+void
+mime_set_fallback_charsets(const char *const *charsets)
+{
+	char **old;
+
+	g_mutex_lock(&fallback_lock);
+	old = fallback_charsets;
+	fallback_charsets = charsets != NULL ? g_strdupv((char **)charsets) : NULL;
+	g_mutex_unlock(&fallback_lock);
+	g_strfreev(old);
+}
+
+/* convert_whole - bytes read as charset, or NULL unless every byte converts to clean UTF-8. */
+static char *
+convert_whole(const char *bytes, gsize length, const char *charset)
+{
+	g_autofree char *converted = NULL;
+	gsize written = 0;
+
+	converted = g_convert(bytes, (gssize)length, "UTF-8", charset, NULL, &written, NULL);
+	if (converted == NULL || memchr(converted, '\0', written) != NULL ||
+	    !g_utf8_validate(converted, (gssize)written, NULL))
+		return NULL;
+	return g_steal_pointer(&converted);
+}
+
+/*
+ * fallback_decode - the first configured charset that reads every byte, else the
+ * lenient reading, which always succeeds.
+ */
+static char *
+fallback_decode(const char *bytes, gsize length)
+{
+	char *text = NULL;
+
+	g_mutex_lock(&fallback_lock);
+	for (int i = 0; text == NULL && fallback_charsets != NULL && fallback_charsets[i]; i++)
+		text = convert_whole(bytes, length, fallback_charsets[i]);
+	g_mutex_unlock(&fallback_lock);
+	return text != NULL ? text : lenient_decode(bytes, length);
+}
+
+/*
+ * has_utf8_sequence - some multi-byte UTF-8 in text that is not all UTF-8: a writer
+ * that mixes (a quoted Latin-1 line in a UTF-8 reply) is read byte by byte instead, so
+ * the UTF-8 it did write is not turned into mojibake by a single-byte fallback.
+ */
+static gboolean
+has_utf8_sequence(const char *bytes, gsize length)
+{
+	for (gsize i = 0; i < length; i++) {
+		gunichar u;
+
+		if ((guchar)bytes[i] < 0xc2)
+			continue;
+		u = g_utf8_get_char_validated(bytes + i, (gssize)(length - i));
+		if (u != (gunichar)-1 && u != (gunichar)-2)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* mime_charset_is_utf8 - declared charsets whose valid-UTF-8 bytes are taken as is. */
 gboolean
 mime_charset_is_utf8(const char *charset)
@@ -96,10 +166,7 @@ charset_iconv_name(const char *charset)
 char *
 mime_to_utf8(const char *bytes, gsize length, const char *charset)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *converted = NULL;
-	const char *iconv_name;
-	gsize written = 0;
+	char *converted;
 
 	if (bytes == NULL || length == 0)
 		return g_strdup("");
@@ -107,15 +174,14 @@ mime_to_utf8(const char *bytes, gsize length, const char *charset)
 		/* NUL fails validation, so such text goes the lenient way, NUL → space. */
 		if (g_utf8_validate(bytes, (gssize)length, NULL))
 			return g_strndup(bytes, length);
-		return lenient_decode(bytes, length);
+		if (memchr(bytes, '\0', length) != NULL || has_utf8_sequence(bytes, length))
+			return lenient_decode(bytes, length);
+		/* No charset, or "utf-8"/"us-ascii" over 8-bit text: a lie or a default. */
+		return fallback_decode(bytes, length);
 	}
-	iconv_name = charset_iconv_name(charset);
-	converted = g_convert(bytes, (gssize)length, "UTF-8", iconv_name, NULL, &written,
-	    &error);
-	if (converted == NULL || memchr(converted, '\0', written) != NULL ||
-	    !g_utf8_validate(converted, (gssize)written, NULL))
-		return lenient_decode(bytes, length);
-	return g_steal_pointer(&converted);
+	/* An unknown name or invalid sequences: the declared charset is wrong. */
+	converted = convert_whole(bytes, length, charset_iconv_name(charset));
+	return converted != NULL ? converted : fallback_decode(bytes, length);
 }
 
 /* mime_is_control - C0, DEL and C1 code points. */
@@ -238,21 +304,17 @@ mime_header_unfold(const char *raw)
 
 /*
  * header_text_to_utf8 - raw 8-bit header text: UTF-8 if it is, else the charset the
- * message's own text declares (mailers write both alike), else windows-1252.
+ * message's own text declares (mailers write both alike), else the fallback list.
  */
 static char *
 header_text_to_utf8(const char *bytes, gsize length, const char *hint)
 {
-	g_autofree char *converted = NULL;
-	gsize written = 0;
+	char *converted;
 
 	if (g_utf8_validate(bytes, (gssize)length, NULL) || hint == NULL)
 		return mime_to_utf8(bytes, length, NULL);
-	converted = g_convert(bytes, (gssize)length, "UTF-8", charset_iconv_name(hint), NULL,
-	    &written, NULL);
-	if (converted == NULL || memchr(converted, '\0', written) != NULL)
-		return mime_to_utf8(bytes, length, NULL);
-	return g_steal_pointer(&converted);
+	converted = convert_whole(bytes, length, charset_iconv_name(hint));
+	return converted != NULL ? converted : mime_to_utf8(bytes, length, NULL);
 }
 
 /*
@@ -425,6 +487,47 @@ parse_address_value(const char *raw, const char *hint)
 	return out;
 }
 
+/* bare_at_signs - '@' outside quoted strings and comments; -1 when a quote, comment or <> is open. */
+static int
+bare_at_signs(const char *text)
+{
+	int ats = 0, comment = 0, angle = 0;
+	gboolean quoted = FALSE;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\\' && (quoted || comment) && p[1] != '\0')
+			p++;
+		else if (quoted)
+			quoted = *p != '"';
+		else if (*p == '(')
+			comment++;
+		else if (comment > 0)
+			comment -= *p == ')';
+		else if (*p == '"')
+			quoted = TRUE;
+		else if (*p == '<' || *p == '>')
+			angle += *p == '<' ? 1 : -1;
+		else
+			ats += *p == '@';
+		if (angle < 0 || angle > 1)
+			return -1;
+	}
+	return quoted || comment > 0 || angle != 0 ? -1 : ats;
+}
+
+/*
+ * from_sound - a From value that names its sender for sure: as many bare '@' as
+ * addresses read (GMime reads maria@cliente.es@evil.test as maria@cliente.es, silently),
+ * and an address the one validator accepts.
+ */
+static gboolean
+from_sound(const char *value, const char *hint, guint count, const mail_address *address)
+{
+	g_autofree char *normalized = decode_words(value, TRUE, hint);
+
+	return bare_at_signs(normalized) == (int)count && address_valid(address->address);
+}
+
 /*
  * strictly_same - whether the value parses as RFC 5322 demands into the same first
  * address: GMime's default (loose) mode repairs unquoted commas and dots silently.
@@ -576,7 +679,8 @@ from_value_parse(const char *raw, const char *hint, guint *count, gboolean *malf
 			*malformed = TRUE;
 	}
 	if (first != NULL && !*malformed) {
-		*malformed = !strictly_same(raw, first->address) ||
+		/* from_sound first: GMime 3.2.13's strict mode leaks on a phrase holding an '@'. */
+		*malformed = !from_sound(raw, hint, *count, first) || !strictly_same(raw, first->address) ||
 		    (*count == 1 && phrase_has_comma(raw));
 		return g_ptr_array_steal_index(list, 0);
 	}
@@ -601,47 +705,6 @@ from_value_parse(const char *raw, const char *hint, guint *count, gboolean *malf
 	return mime_address_new(first->name, first->address);
 }
 
-/* bare_at_signs - '@' outside quoted strings and comments; -1 when a quote, comment or <> is open. */
-static int
-bare_at_signs(const char *text)
-{
-	int ats = 0, comment = 0, angle = 0;
-	gboolean quoted = FALSE;
-
-	for (const char *p = text; *p; p++) {
-		if (*p == '\\' && (quoted || comment) && p[1] != '\0')
-			p++;
-		else if (quoted)
-			quoted = *p != '"';
-		else if (*p == '(')
-			comment++;
-		else if (comment > 0)
-			comment -= *p == ')';
-		else if (*p == '"')
-			quoted = TRUE;
-		else if (*p == '<' || *p == '>')
-			angle += *p == '<' ? 1 : -1;
-		else
-			ats += *p == '@';
-		if (angle < 0 || angle > 1)
-			return -1;
-	}
-	return quoted || comment > 0 || angle != 0 ? -1 : ats;
-}
-
-/*
- * from_sound - a From value that names its sender for sure: as many bare '@' as
- * addresses read (GMime reads maria@cliente.es@evil.test as maria@cliente.es, silently),
- * and an address the one validator accepts.
- */
-static gboolean
-from_sound(const char *value, const char *hint, guint count, const mail_address *address)
-{
-	g_autofree char *normalized = decode_words(value, TRUE, hint);
-
-	return bare_at_signs(normalized) == (int)count && address_valid(address->address);
-}
-
 /*
  * parse_from - the sender: the first From that names an address (a second From after a
  * broken one, as some spam tools write), else the Reply-To, which is where a person
@@ -662,7 +725,7 @@ parse_from(GMimeObject *obj, const char *hint, parsed_message *m)
 		if (a == NULL)
 			continue;
 		/* Two From fields name nobody for sure either (RFC 5322 §3.6 allows one). */
-		malformed |= values->len > 1 || !from_sound(g_ptr_array_index(values, i), hint, count, a);
+		malformed |= values->len > 1;
 		mime_address_free(m->from);
 		m->from = a;
 		m->from_count = count;

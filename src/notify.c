@@ -1,8 +1,9 @@
 /*
  * notify - ticket events to mail. notify_queue() picks the recipients of one event (the
- * account and the sub-accounts that asked for mail; for a staff notice the assignee or
- * the department's staff, never the agent who acted), refuses to mail robots and ourselves,
- * and stores one composed mail per recipient in the outbox, in the caller's transaction.
+ * account, the sub-accounts that asked for mail and the watchers; for a staff notice the
+ * assignee or the department's staff, never the agent who acted), refuses to mail robots
+ * and ourselves, and stores in the outbox, in the caller's transaction, one composed mail
+ * for the customer's side (To the account, Cc the others) and one per agent.
  * notify_flush() sends what is due: 4xx and no connection retry with backoff, 5xx fails.
  */
 #include <string.h>
@@ -34,6 +35,7 @@ typedef struct {
 	char *address;
 	char *name;
 	char *language;
+	const char *unmailed;       /* a rule of who is mailed left this one out: why */
 } notify_recipient;
 
 static void
@@ -47,22 +49,23 @@ notify_recipient_free(gpointer data)
 	g_free(recipient);
 }
 
-/* notify_add - one recipient, once. */
-static void
+/* notify_add - one recipient, once; the new one, NULL when it was there already. */
+static notify_recipient *
 notify_add(GPtrArray *recipients, const char *address, const char *name, const char *language)
 {
 	notify_recipient *recipient;
 
 	if (address == NULL || *address == '\0')
-		return;
+		return NULL;
 	for (guint i = 0; i < recipients->len; i++)
 		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
-			return;
+			return NULL;
 	recipient = g_new0(notify_recipient, 1);
 	recipient->address = g_ascii_strdown(address, -1);
 	recipient->name = g_strdup(name ? name : "");
 	recipient->language = g_strdup(language ? language : "es");
 	g_ptr_array_add(recipients, recipient);
+	return recipient;
 }
 
 /* notify_always_to_sender - the answers to one mail go to whoever wrote it. */
@@ -72,12 +75,20 @@ notify_always_to_sender(notify_kind kind)
 	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
 }
 
+/* notify_held_reply - the answer to a held mail: to its sender alone, no ticket needed. */
+static gboolean
+notify_held_reply(notify_kind kind)
+{
+	return kind == NOTIFY_HELD_SUBACCOUNT || kind == NOTIFY_HELD_UNKNOWN;
+}
+
 /* notify_to_author - notices meant for the author of the change: the answers to their
  * mail, what was wrong with their commands, a mail held in their name. */
 static gboolean
 notify_to_author(notify_kind kind)
 {
-	return notify_always_to_sender(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR || kind == NOTIFY_STAFF_HELD;
+	return notify_always_to_sender(kind) || notify_held_reply(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR ||
+	       kind == NOTIFY_STAFF_HELD;
 }
 
 /*
@@ -119,8 +130,25 @@ notify_author_role(const ticketd_config *config, store *db, const store_ticket *
 	return role;
 }
 
+/* notify_add_watchers - the people in copy, on every notice but a refusal (the sender's alone). */
+static gboolean
+notify_add_watchers(store *db, const notify_event *event, const store_ticket *ticket, GPtrArray *recipients,
+                    const char *language, GError **error)
+{
+	g_autoptr(GPtrArray) watchers = NULL;
+
+	if (event->kind == NOTIFY_REFUSED)
+		return TRUE;
+	if ((watchers = store_watcher_list(db, ticket->id, error)) == NULL)
+		return FALSE;
+	for (guint i = 0; i < watchers->len; i++)
+		notify_add(recipients, g_ptr_array_index(watchers, i), NULL, language);
+	return TRUE;
+}
+
 /*
- * notify_recipients - the account, its sub-accounts that asked for mail, the sender.
+ * notify_recipients - the account, its sub-accounts that asked for mail, the sender,
+ * the ticket's watchers.
  * A disabled account gets nothing, nor do the sub-accounts it had authorized.
  */
 static GPtrArray *
@@ -129,6 +157,7 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	g_autoptr(GPtrArray) recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
 	g_autoptr(GPtrArray) subaccounts = NULL;
 	store_account account = { 0 };
+	gboolean ok;
 
 	if (!store_account_by_id(db, ticket->account_id, &account, error)) {
 		if (error != NULL && *error != NULL)
@@ -150,11 +179,15 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	for (guint i = 0; i < subaccounts->len; i++) {
 		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
 
-		if (sub->notify)
-			notify_add(recipients, sub->email, NULL, account.language);
+		notify_recipient *added = notify_add(recipients, sub->email, NULL, account.language);
+
+		/* Listed all the same, so that who was not told is on record with the reason. */
+		if (added != NULL && !sub->notify)
+			added->unmailed = "no notify right";
 	}
+	ok = notify_add_watchers(db, event, ticket, recipients, account.language, error);
 	store_account_clear(&account);
-	return g_steal_pointer(&recipients);
+	return ok ? g_steal_pointer(&recipients) : NULL;
 }
 
 /* notify_suppressed - why a recipient must not be mailed, or NULL. */
@@ -181,9 +214,14 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
+	/* A bounce stops every notice, a person's too: the address does not take our mail. */
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
-	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
+	/* auto_per_hour is against robots answering robots: a person's action is always told,
+	 * and so is the desk's own staff, whose auto-replies ticketd never answers (a busy
+	 * hour must not silence the agents). */
+	if (!compose_automatic(event->kind) || event->person || NOTIFY_IS_STAFF(event->kind) ||
+	    (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
 	                                            config->smtp.auto_per_hour + 1, error)) < 0)
@@ -191,10 +229,17 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }
 
+/* The help-centre articles of one event, searched once per language of its recipients. */
+typedef struct {
+	GPtrArray *articles;
+	const char *language;
+} notify_suggested;
+
 /*
  * notify_suggestions - the help-centre articles a new ticket's confirmation offers, for
- * the words of the mail that opened it; NULL for other notices. A failed search only
- * costs the suggestions: the confirmation goes out without them.
+ * the words of the mail that opened it, and the staff notice of it lists (so an agent
+ * can answer with one); NULL for other notices. A failed search only costs the
+ * suggestions: the notice goes out without them.
  */
 static GPtrArray *
 notify_suggestions(const ticketd_config *config, store *db, const notify_event *event,
@@ -204,7 +249,8 @@ notify_suggestions(const ticketd_config *config, store *db, const notify_event *
 	g_autofree char *words = NULL;
 	const store_message_row *first;
 
-	if (event->kind != NOTIFY_CREATED || config->kb.suggestions == 0 ||
+	if ((event->kind != NOTIFY_CREATED && event->kind != NOTIFY_STAFF_NEW) ||
+	    config->kb.suggestions == 0 ||
 	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
 		return NULL;
 	first = thread->pdata[0];
@@ -213,28 +259,60 @@ notify_suggestions(const ticketd_config *config, store *db, const notify_event *
 	                  config->kb.suggestions, NULL);
 }
 
-/* notify_queue_one - compose for one recipient and store the row. */
-static gboolean
-notify_queue_one(const ticketd_config *config, store *db, const notify_event *event,
-                 const store_ticket *ticket, const notify_recipient *recipient, int64_t now, GError **error)
+/* notify_suggested_in - the event's suggestions in language, searched only when the
+ * previous recipient read another language. */
+static const GPtrArray *
+notify_suggested_in(const ticketd_config *config, notify_suggested *suggested, store *db,
+                    const notify_event *event, const store_ticket *ticket, const char *language)
 {
-	g_autoptr(GPtrArray) suggestions = notify_suggestions(config, db, event, ticket, recipient->language);
+	if (suggested->language == NULL || strcmp(suggested->language, language) != 0) {
+		g_clear_pointer(&suggested->articles, g_ptr_array_unref);
+		suggested->articles = notify_suggestions(config, db, event, ticket, language);
+		suggested->language = language;
+	}
+	return suggested->articles;
+}
+
+/*
+ * notify_queue_mail - one composed mail To the first of mailed, Cc the others, and one
+ * outbox row per recipient of those same bytes: each envelope recipient gets it once,
+ * and each row retries, fails or is suppressed on its own.
+ */
+static gboolean
+notify_queue_mail(const ticketd_config *config, store *db, const notify_event *event,
+                  const store_ticket *ticket, const GPtrArray *mailed, notify_suggested *suggested, int64_t now,
+                  GError **error)
+{
+	const notify_recipient *to = g_ptr_array_index(mailed, 0);
+	const GPtrArray *suggestions = notify_suggested_in(config, suggested, db, event, ticket, to->language);
+	g_autoptr(GPtrArray) cc = g_ptr_array_new();
+	g_autoptr(GPtrArray) thread = NOTIFY_IS_STAFF(event->kind) ? NULL : store_thread_ids(db, ticket->id, error);
 	compose_request request = {
-		.kind = event->kind, .ticket = ticket, .recipient = recipient->address,
-		.recipient_name = recipient->name, .language = recipient->language, .event = event,
-		.suggestions = suggestions,
+		.kind = event->kind, .ticket = ticket, .recipient = to->address,
+		.recipient_name = to->name, .language = to->language, .event = event,
+		.suggestions = suggestions, .cc = cc, .thread = thread,
 		.author_role = NOTIFY_IS_STAFF(event->kind) ? notify_author_role(config, db, ticket, event->author) : NULL,
 	};
 	g_autofree char *message_id = NULL;
-	g_autoptr(GBytes) mail = compose_mail(config, &request, &message_id);
-	store_outbox_row row = {
-		.ticket_id = ticket->id, .recipient = recipient->address,
-		.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
-		.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
-		.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
-	};
+	g_autoptr(GBytes) mail = NULL;
 
-	return store_outbox_add(db, &row, error) > 0 && store_message_id_add(db, message_id, ticket->id, error);
+	if (!NOTIFY_IS_STAFF(event->kind) && thread == NULL)
+		return FALSE;
+	for (guint i = 1; i < mailed->len; i++)
+		g_ptr_array_add(cc, ((notify_recipient *)g_ptr_array_index(mailed, i))->address);
+	mail = compose_mail(config, &request, &message_id);
+	for (guint i = 0; i < mailed->len; i++) {
+		store_outbox_row row = {
+			.ticket_id = ticket->id, .recipient = ((notify_recipient *)g_ptr_array_index(mailed, i))->address,
+			.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
+			.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
+			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED, .person = event->person,
+		};
+
+		if (store_outbox_add(db, &row, error) <= 0)
+			return FALSE;
+	}
+	return ticket->id == 0 || store_message_id_add(db, message_id, ticket->id, error);
 }
 
 /* notify_record_suppressed - a row that says who was not mailed, and why. */
@@ -250,7 +328,8 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
-	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", ticket->code, printable,
+	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", *ticket->code ? ticket->code : "NOQUEUE",
+	         printable,
 	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
@@ -265,24 +344,72 @@ notify_log_author(const store_ticket *ticket, const notify_event *event, const c
 	         event_notice_name(event->kind), NOTIFY_AUTHOR);
 }
 
+/*
+ * notify_queue_mailed - the customer's side gets one mail for all; each agent their own,
+ * since each has a Reply-To signed for them alone.
+ */
+static gboolean
+notify_queue_mailed(const ticketd_config *config, store *db, const notify_event *event,
+                    const store_ticket *ticket, GPtrArray *mailed, notify_suggested *suggested, int64_t now,
+                    GError **error)
+{
+	if (mailed->len == 0)
+		return TRUE;
+	if (!NOTIFY_IS_STAFF(event->kind))
+		return notify_queue_mail(config, db, event, ticket, mailed, suggested, now, error);
+	for (guint i = 0; i < mailed->len; i++) {
+		g_autoptr(GPtrArray) one = g_ptr_array_new();
+
+		g_ptr_array_add(one, g_ptr_array_index(mailed, i));
+		if (!notify_queue_mail(config, db, event, ticket, one, suggested, now, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * notify_ticket - the ticket a notice is about; for held mail that reached no ticket, one
+ * made of the department and subject alone (code "", id 0), so the sender and the
+ * department's staff are told all the same. FALSE when there is nothing to tell about.
+ */
+static gboolean
+notify_ticket(store *db, const notify_event *event, store_ticket *ticket, GError **error)
+{
+	if (event->ticket_id != 0 || (event->kind != NOTIFY_STAFF_HELD && !notify_held_reply(event->kind)))
+		return store_ticket_by_id(db, event->ticket_id, ticket, error);
+	if (event->department == NULL)
+		return FALSE;
+	ticket->code = g_strdup("");
+	ticket->department = g_strdup(event->department);
+	ticket->subject = g_strdup(event->subject ? event->subject : "");
+	ticket->status = g_strdup("");
+	return TRUE;
+}
+
 gboolean
 notify_queue(const ticketd_config *config, store *db, const notify_event *event, int64_t now, GError **error)
 {
 	store_ticket ticket = { 0 };
 	g_autoptr(GPtrArray) recipients = NULL;
+	g_autoptr(GPtrArray) mailed = g_ptr_array_new();
+	notify_suggested suggested = { 0 };
 	gboolean ok = TRUE;
 
-	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
+	if (!notify_ticket(db, event, &ticket, error))
 		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
 	if (NOTIFY_IS_STAFF(event->kind))
 		recipients = notify_staff_recipients(config, event, &ticket);
-	else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+	else if (notify_held_reply(event->kind)) {
+		recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+		notify_add(recipients, event->sender, NULL, config->language);
+	} else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return FALSE;
 	}
 	for (guint i = 0; ok && i < recipients->len; i++) {
-		const notify_recipient *recipient = g_ptr_array_index(recipients, i);
-		const char *reason = notify_suppressed(config, db, event, recipient->address, now, error);
+		notify_recipient *recipient = g_ptr_array_index(recipients, i);
+		const char *reason = recipient->unmailed ? recipient->unmailed
+		                     : notify_suppressed(config, db, event, recipient->address, now, error);
 
 		if (error != NULL && *error != NULL)
 			ok = FALSE;
@@ -291,8 +418,10 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 		else if (reason != NULL)
 			ok = notify_record_suppressed(db, event, &ticket, recipient->address, reason, now, error);
 		else
-			ok = notify_queue_one(config, db, event, &ticket, recipient, now, error);
+			g_ptr_array_add(mailed, recipient);
 	}
+	ok = ok && notify_queue_mailed(config, db, event, &ticket, mailed, &suggested, now, error);
+	g_clear_pointer(&suggested.articles, g_ptr_array_unref);
 	store_ticket_clear(&ticket);
 	return ok;
 }
@@ -419,7 +548,9 @@ notify_flush_report(const ticketd_config *config, store *db, gboolean *relay_dow
 			/* TLS, login or setup: every other row would fail the same way. */
 			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
 			            config->smtp.url, reason);
-		} else if (smtp_last_reply(client) != 0) {
+		} else if (smtp_last_reply(client) / 100 == 4 && smtp_last_reply(client) != 421) {
+			/* A 4xx for this mail: the next may go. 421 is the relay closing (RFC 5321
+			 * §3.8), and any other code here means the connection broke mid-mail. */
 			continue;
 		}
 		if (relay_down != NULL)

@@ -12,6 +12,10 @@
 #define QUOTE_MARKER_LINE_MAX 300
 /* How far below a "From:" line the rest of an Outlook header block may be. */
 #define QUOTE_HEADER_SPAN 4
+/* A rule followed by at most this many lines to the end is a signature's separator. */
+#define QUOTE_SIGNATURE_LINES 4
+/* Supercite's citation prefix ("JP>") is the writer's initials: a few letters at most. */
+#define QUOTE_CITE_PREFIX_MAX 4
 
 typedef struct {
 	GRegex *attribution_verb;   /* "escribió", "wrote" in any of a dozen languages */
@@ -24,6 +28,7 @@ typedef struct {
 	GRegex *header_other;       /* "Enviado:", "Sent:", "Para:", "Asunto:" ... */
 	GRegex *signature;          /* "-- " */
 	GRegex *gmail_iso_line;     /* "2016-03-03 17:21 GMT+01:00 Some One" */
+	GRegex *date_first;         /* "2013/7/20 Some One <s@x>" */
 	GRegex *footer;             /* "Enviado desde mi iPhone", "Sent from my ..." */
 } quote_patterns;
 
@@ -73,6 +78,11 @@ patterns(void)
 		    "gesendet von meinem)\\b", f, 0, NULL);
 		p.gmail_iso_line = g_regex_new(
 		    "^\\s*\\d{4}-\\d{2}-\\d{2} \\d{1,2}:\\d{2} GMT[+-]\\d{2}:\\d{2}\\s", f, 0, NULL);
+		/* Gmail in locales that write the date first puts no verb at all, only the
+		 * date, the name and the address alone on the line. */
+		p.date_first = g_regex_new(
+		    "^\\s*\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}\\s.*<[^<>\\s]+@[^<>\\s]+>\\s*:?$",
+		    f, 0, NULL);
 		g_once_init_leave(&done, 1);
 	}
 	return &p;
@@ -95,13 +105,20 @@ is_blank(const char *line)
 	return TRUE;
 }
 
-/* is_quoted - a '>' line, the classic quoting of the history. */
+/*
+ * is_quoted - a '>' line, the classic quoting of the history, or Supercite's
+ * "JP>" (Emacs and some news readers cite with the writer's initials).
+ */
 static gboolean
 is_quoted(const char *line)
 {
+	int k;
+
 	while (*line == ' ')
 		line++;
-	return *line == '>';
+	for (k = 0; k < QUOTE_CITE_PREFIX_MAX && g_ascii_isalpha(line[k]); k++)
+		;
+	return line[k] == '>' && (k == 0 || line[k + 1] == '\0' || line[k + 1] == ' ');
 }
 
 /* is_rule - a line drawn with one repeated character, or Gmail's tracking dot. */
@@ -144,6 +161,32 @@ attribution_text(const quote_patterns *p, const char *text, gboolean quote_follo
 	return quote_follows || strpbrk(text, "@0123456789") != NULL;
 }
 
+/*
+ * lead_above_fragment - when an attribution begins with a bare fragment ("<", a
+ * "mailto:" link), the line that opens it ("On Thu, 31 Mar 2016 at 11:16 Some One"):
+ * HTML-to-text conversion of a linked name breaks the attribution over blank lines.
+ */
+static guint
+lead_above_fragment(const quote_patterns *p, char **lines, guint start)
+{
+	const char *top = lines[start];
+	guint k;
+
+	while (*top == ' ')
+		top++;
+	if (*top != '<' && !g_str_has_prefix(top, "mailto:"))
+		return start;
+	for (k = start; k > 0 && start - k < 3; k--) {
+		const char *above = lines[k - 1];
+
+		if (is_blank(above))
+			continue;
+		return matches(p->attribution_lead, above) &&
+		    !g_regex_match(p->attribution_verb, above, 0, NULL) ? k - 1 : start;
+	}
+	return start;
+}
+
 /* extend_attribution - take in the lines above that begin it ("El lun, ... <"). */
 static guint
 extend_attribution(const quote_patterns *p, char **lines, guint start, guint last)
@@ -157,9 +200,9 @@ extend_attribution(const quote_patterns *p, char **lines, guint start, guint las
 			break;
 		if (matches(p->attribution_lead, above) || g_str_has_suffix(above, "<") ||
 		    g_str_has_suffix(above, ","))
-			return start - k;
+			return lead_above_fragment(p, lines, start - k);
 	}
-	return start;
+	return lead_above_fragment(p, lines, start);
 }
 
 /*
@@ -216,19 +259,44 @@ is_marker(const quote_patterns *p, char **lines, guint i, guint n)
 	guint next;
 
 	if (matches(p->signature, line) || matches(p->banner, line) ||
-	    matches(p->gmail_iso_line, line) || is_header_block(p, lines, i, n))
+	    matches(p->gmail_iso_line, line) || matches(p->date_first, line) ||
+	    is_header_block(p, lines, i, n))
 		return TRUE;
 	if (matches(p->separator, line)) {
 		next = next_content(lines, i + 1, n);
-		return next < n && is_header_block(p, lines, next, n);
+		/* Outlook draws the rule above its header block; Hotmail and many webmail
+		 * signatures draw it above a few closing lines. */
+		return next < n && (is_header_block(p, lines, next, n) ||
+		    n - next <= QUOTE_SIGNATURE_LINES);
 	}
 	/* Phone footers are short; a long line starting "Sent from my" is prose. */
 	return strlen(line) < 80 && matches(p->footer, line);
 }
 
-/* content_end - where the kept text ends: the first marker, less a trailing quote. */
+/*
+ * interleaved_after - whether the attribution ending on line i opens an inline reply:
+ * a '>' block and then new words that are no marker. The answers written between the
+ * quotes are the reply, so only the attribution goes.
+ */
+static gboolean
+interleaved_after(const quote_patterns *p, char **lines, guint i, guint n)
+{
+	guint j = next_content(lines, i + 1, n);
+
+	if (j >= n || !is_quoted(lines[j]))
+		return FALSE;
+	while (j < n && (is_blank(lines[j]) || is_quoted(lines[j])))
+		j++;
+	return j < n && !is_rule(lines[j]) && !is_marker(p, lines, j, n) &&
+	    attribution_start(p, lines, j, n) < 0;
+}
+
+/*
+ * content_end - where the kept text ends: the first marker, less a trailing quote.
+ * The attribution lines of an inline reply are marked in drop instead.
+ */
 static guint
-content_end(char **lines, guint n)
+content_end(char **lines, guint n, gboolean *drop)
 {
 	const quote_patterns *p = patterns();
 	guint end = n, i;
@@ -236,6 +304,12 @@ content_end(char **lines, guint n)
 	for (i = 0; i < n; i++) {
 		int start = attribution_start(p, lines, i, n);
 
+		/* At the very top it is a bottom-posted reply, which quote_strip handles. */
+		if (start > 0 && interleaved_after(p, lines, i, n)) {
+			for (; start <= (int)i; start++)
+				drop[start] = TRUE;
+			continue;
+		}
 		if (start >= 0 || is_marker(p, lines, i, n)) {
 			end = start >= 0 ? (guint)start : i;
 			break;
@@ -251,7 +325,9 @@ content_end(char **lines, guint n)
 
 /*
  * reply_below_quote - where a bottom-posted reply starts: below the attribution and
- * '>' block that open the text; 0 when the text does not open that way.
+ * '>' block that open the text, or right below an opening attribution with no '>'
+ * under it (a phone client that quoted without prefixes, or an inline reply whose
+ * history went first); 0 when the text does not open that way.
  */
 static guint
 reply_below_quote(char **lines, guint begin, guint n)
@@ -268,11 +344,21 @@ reply_below_quote(char **lines, guint begin, guint n)
 	if (i == begin)
 		return 0;
 	i = next_content(lines, i, n);
-	if (i >= n || !is_quoted(lines[i]))
+	if (i >= n)
 		return 0;
+	if (!is_quoted(lines[i]))
+		return i;
 	while (i < n && (is_blank(lines[i]) || is_quoted(lines[i])))
 		i++;
 	return i < n ? i : 0;
+}
+
+gboolean
+quote_is_banner(const char *line)
+{
+	g_autofree char *trimmed = g_strchomp(g_strdup(line ? line : ""));
+
+	return g_utf8_validate(trimmed, -1, NULL) && matches(patterns()->banner, trimmed);
 }
 
 char *
@@ -281,6 +367,7 @@ quote_strip(const char *text)
 	g_auto(GStrv) original = NULL;
 	g_auto(GStrv) lines = NULL;
 	GString *out;
+	g_autofree gboolean *drop = NULL;
 	guint n, begin, end, i;
 
 	if (text == NULL)
@@ -297,11 +384,13 @@ quote_strip(const char *text)
 	n = g_strv_length(lines);
 	for (i = 0; i < n; i++)
 		g_strchomp(lines[i]);
+	drop = g_new0(gboolean, n);
 	begin = next_content(lines, 0, n);
 	for (;;) {
 		guint below;
 
-		end = begin + content_end(lines + begin, n - begin);
+		memset(drop, 0, n * sizeof *drop);
+		end = begin + content_end(lines + begin, n - begin, drop + begin);
 		if (end > begin)
 			break;
 		/* Bottom-posted: the reply is what follows the opening quote. */
@@ -317,6 +406,8 @@ quote_strip(const char *text)
 		end--;
 	out = g_string_new(NULL);
 	for (i = begin; i < end; i++) {
+		if (drop[i])
+			continue;
 		if (i > begin)
 			g_string_append_c(out, '\n');
 		g_string_append(out, original[i]);

@@ -1,5 +1,5 @@
 /*
- * store_kb - the help-centre tables (schema versions 5 and 7, store_schema.c): articles with
+ * store_kb - the help-centre tables (schema versions 5 and 9, store_schema.c): articles with
  * their departments, an FTS5 index per language kept in step here, and the
  * trigram table of article words that misspellings are corrected against; what kb_index.c
  * reads to rank in memory, and the generation that tells it the articles changed. What a

@@ -230,29 +230,64 @@ static const char schema_v6[] =
 	"CREATE INDEX intake_identity ON intake(identity, created);"
 	"PRAGMA user_version = 6;";
 
+/*
+ * Schema version 7: the people in copy of a customer's mail, who are mailed with the
+ * ticket's notices and may answer on that ticket (and only on it).
+ */
+static const char schema_v7[] =
+	"CREATE TABLE IF NOT EXISTS watchers ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" email TEXT NOT NULL COLLATE NOCASE,"
+	" created INTEGER NOT NULL,"
+	" PRIMARY KEY (ticket_id, email)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS outbox_ticket ON outbox(ticket_id, created);"
+	"PRAGMA user_version = 7;";
+
+/*
+ * Schema version 8: what became of held mail (released into a ticket or discarded, by
+ * whom, when), kept beside held so its raw bytes stay the last column; and which outbox
+ * rows are automatic mail, the only ones auto_per_hour counts: a notice a person caused
+ * is not (a status change or close at ticketctl, like a staff reply).
+ */
+static const char schema_v8[] =
+	"CREATE TABLE held_outcome ("
+	" held_id INTEGER PRIMARY KEY REFERENCES held(id),"
+	" action TEXT NOT NULL CHECK (action IN ('released', 'discarded')),"
+	" ticket TEXT,"
+	" actor TEXT NOT NULL,"
+	" detail TEXT,"
+	" created INTEGER NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN automatic INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE outbox SET automatic = 0 WHERE kind = '" NOTICE_STAFF_REPLY "';"
+	"DROP INDEX outbox_automatic;"
+	"CREATE INDEX outbox_automatic ON outbox(recipient, created)"
+	" WHERE automatic = 1 AND state <> '" OUTBOX_SUPPRESSED "';"
+	"PRAGMA user_version = 8;";
+
 /* Each word of one language's articles where it occurs (term, doc, col, offset). */
 #define KB_INSTANCES(lang) \
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_instances_" lang \
 	" USING fts5vocab(kb_fts_" lang ", 'instance');"
 
 /*
- * Schema version 7: what the help centre ranks suggestions with in memory. The words of
+ * Schema version 9: what the help centre ranks suggestions with in memory. The words of
  * each index by article, read once into a process's ranking index, and a generation
  * that store_kb.c bumps with every change to the articles, so a process knows when its
  * copy is stale with one read.
  */
-static const char schema_v7[] =
+static const char schema_v9[] =
 	KB_INSTANCES("es")
 	KB_INSTANCES("en")
 	"CREATE TABLE IF NOT EXISTS kb_state ("
 	" id INTEGER PRIMARY KEY CHECK (id = 1),"
 	" generation INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO kb_state(id, generation) VALUES (1, 1);"
-	"PRAGMA user_version = 7;";
+	"PRAGMA user_version = 9;";
 
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *const migrations[] = {
-	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
+	schema_v9
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

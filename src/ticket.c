@@ -44,6 +44,11 @@ ticket_add_message(const ticket_change *change, int64_t ticket_id, const char *d
 	row.created = change->now;
 	if ((id = store_message_add(change->store, &row, error)) <= 0)
 		return 0;
+	/* Before any notice of this change is queued: the people copied are mailed with it. */
+	for (guint i = 0; change->watchers != NULL && i < change->watchers->len; i++)
+		if (!store_watcher_add(change->store, ticket_id, g_ptr_array_index(change->watchers, i), change->now,
+		                       error))
+			return 0;
 	for (guint i = 0; message->attachments != NULL && i < message->attachments->len; i++) {
 		const mail_attachment *attachment = g_ptr_array_index(message->attachments, i);
 
@@ -358,12 +363,14 @@ ticket_attachments_load(char **paths, GError **error)
 	return g_steal_pointer(&attachments);
 }
 
-/* ticket_move - a person's status change: EVENT_STATUS and NOTIFY_STATUS. */
+/* ticket_move - a person's status change: EVENT_STATUS and NOTIFY_STATUS, which a person
+ * caused and so is sent whatever auto_per_hour says. */
 static gboolean
 ticket_move(const ticket_change *change, const store_ticket *ticket, const char *status, GError **error)
 {
 	notify_event event = {
 		.kind = NOTIFY_STATUS, .ticket_id = ticket->id, .old_status = ticket->status, .new_status = status,
+		.person = TRUE,
 	};
 
 	return ticket_record_status(change, ticket, status, EVENT_STATUS, NULL, error) &&
@@ -425,7 +432,7 @@ ticket_note(const ticket_change *change, const store_ticket *ticket, const char 
 gboolean
 ticket_assign(const ticket_change *change, const store_ticket *ticket, const char *agent, GError **error)
 {
-	notify_event event = { .kind = NOTIFY_STAFF_ASSIGNED, .ticket_id = ticket->id, .agent = agent };
+	notify_event event = { .kind = NOTIFY_STAFF_ASSIGNED, .ticket_id = ticket->id, .agent = agent, .person = TRUE };
 
 	if (agent != NULL && *agent == '\0')
 		agent = NULL;

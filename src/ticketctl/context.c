@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "mime.h"
 
 /* The configuration ctl_open loaded: error hints name its database and user. */
 static const ticketd_config *opened;
@@ -50,11 +51,14 @@ ctl_open(ctl_context *ctx)
 {
 	g_autoptr(GError) error = NULL;
 
-	if ((ctx->config = config_load(config_path(ctx->config_file), &error)) == NULL) {
+	/* Run as root, only a configuration root wrote may say which database root writes. */
+	if ((ctx->config = config_load(config_path(ctx->config_file), &error)) == NULL ||
+	    (geteuid() == 0 && !config_check_root_owned(ctx->config, &error))) {
 		fprintf(stderr, "ticketctl: %s\n", error->message);
 		return EX_CONFIG;
 	}
 	opened = ctx->config;
+	mime_set_fallback_charsets((const char *const *)ctx->config->fallback_charsets);
 	if ((ctx->db = store_open(ctx->config->database, &error)) == NULL)
 		return ctl_store_error("opening the database", error);
 	return ctl_database_owner(ctx->config);

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "ctl.h"
@@ -38,7 +39,10 @@ static const ctl_command commands[] = {
 	{ "sweep", ctl_sweep, "sweep [--now TIME]      apply the [sweep] timers once" },
 	{ "account", ctl_account, "account add|list|show|disable|import   customer accounts" },
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
+	{ "watcher", ctl_watcher, "watcher add|remove|list CODE [ADDRESS]   the people in copy of a ticket" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },
+	{ "held", ctl_held, "held list|show|release|discard   mail held for a person" },
+	{ "stats", ctl_stats, "stats                   counts by status and department, oldest waiting" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
 	{ "kb", ctl_kb, "kb import|list|show|remove|search|suggest   the help centre" },
@@ -60,6 +64,7 @@ main(int argc, char **argv)
 	int i;
 	int code;
 
+	umask(027);                 /* a database it creates holds customers' mail: 0640 */
 	log_open("ticketctl", LOG_TO_STDERR);
 	log_set_quiet(g_getenv("TICKETD_VERBOSE") == NULL);   /* one line per decision on request */
 	/* Global options come before the command. */

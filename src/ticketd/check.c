@@ -31,7 +31,7 @@ typedef struct {
 	const ticketd_config *config;
 	const struct passwd *user;  /* [ticketd] user, NULL when it does not exist */
 	const char *user_name;
-	const char *group_name;
+	char *group_name;           /* owned */
 	int problems;
 } check_context;
 
@@ -269,7 +269,7 @@ check_user(check_context *ctx)
 	ctx->user_name = ctx->config->user;
 	ctx->user = getpwnam(ctx->config->user);
 	if (ctx->user == NULL) {
-		ctx->group_name = ctx->config->user;
+		ctx->group_name = g_strdup(ctx->config->user);
 		check_problem(ctx, "[ticketd] user %s: no such user; run make install, or adduser --system --group "
 		              "--home /var/lib/ticketd %s", ctx->config->user, ctx->config->user);
 		return;
@@ -308,5 +308,6 @@ check_main(int argc, char **argv)
 	check_listen(&ctx);
 	check_postfix(&ctx);
 	check_relay(&ctx);
+	g_free(ctx.group_name);
 	return ctx.problems == 0 ? EX_OK : 1;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@ static struct {
 	daemon_config_ref *config;  /* the current one; take it with daemon_config() */
 	char *hostname;
 	gboolean notifier;          /* run the notifier (not with -n) */
+	gboolean root_started;      /* every configuration must be root's, reloads included */
 } server;
 
 static void
@@ -64,7 +66,7 @@ daemon_drop_privileges(const char *user)
 	struct passwd *pw;
 	uid_t ruid, euid, suid;
 
-	if (geteuid() != 0 || user == NULL || *user == '\0' || strcmp(user, "root") == 0)
+	if (geteuid() != 0)
 		return;
 	if ((pw = getpwnam(user)) == NULL)
 		log_fatal("user %s: no such user", user);
@@ -81,24 +83,69 @@ daemon_drop_privileges(const char *user)
 		log_panic("privileges were not dropped to %s", user);
 }
 
+/*
+ * daemon_check_root - started as root: a configuration only root could have written
+ * (it chooses the files root writes), and a user to drop to, for root must not parse
+ * hostile mail.
+ */
+static gboolean
+daemon_check_root(const ticketd_config *config, GError **error)
+{
+	const struct passwd *pw;
+
+	if (!server.root_started)
+		return TRUE;
+	if (!config_check_root_owned(config, error))
+		return FALSE;
+	pw = config->user != NULL && *config->user != '\0' ? getpwnam(config->user) : NULL;
+	if (config->user == NULL || *config->user == '\0' || (pw != NULL && pw->pw_uid == 0)) {
+		g_set_error(error, CONFIG_ERROR, 1, "%s: [ticketd] user = %s: ticketd started as root must drop "
+		            "to an unprivileged user; set user = ticketd (an account of its own)", config->path,
+		            config->user != NULL ? config->user : "");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* daemon_pid_open - the pid file, refused if it is a symbolic link, not ours, or has another name. */
+static int
+daemon_pid_open(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	struct stat st;
+
+	if (fd < 0)
+		log_fatal("pid file %s: %s%s", path, g_strerror(errno),
+		          errno == ELOOP ? "; it is a symbolic link: remove it" : "");
+	/* A file of someone else's, or a hard link to another file, would be overwritten for them. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1)
+		log_fatal("pid file %s: not a regular file of uid %u with one name; remove it", path,
+		          (unsigned)geteuid());
+	return fd;
+}
+
 /* daemon_pid_file - refuse to start twice; write our pid. */
 static void
 daemon_pid_file(const char *path)
 {
-	g_autofree char *old = NULL;
 	g_autofree char *text = g_strdup_printf("%ld\n", (long)getpid());
-	g_autoptr(GError) error = NULL;
+	char old[32] = "";
+	ssize_t n;
+	int fd;
 
 	if (path == NULL || *path == '\0')
 		return;
-	if (g_file_get_contents(path, &old, NULL, NULL)) {
-		long pid = strtol(old, NULL, 10);
+	fd = daemon_pid_open(path);
+	if ((n = read(fd, old, sizeof old - 1)) > 0) {
+		long pid;
 
+		old[n] = '\0';
+		pid = strtol(old, NULL, 10);
 		if (pid > 1 && pid != getpid() && kill((pid_t)pid, 0) == 0)
 			log_fatal("%s: ticketd is already running as pid %ld", path, pid);
 	}
-	if (!g_file_set_contents(path, text, -1, &error))
-		log_fatal("pid file: %s", error->message);
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, text, strlen(text), 0) != (ssize_t)strlen(text) || close(fd) != 0)
+		log_fatal("pid file %s: %s", path, g_strerror(errno));
 }
 
 /*
@@ -195,15 +242,16 @@ daemon_reload(void *data)
 	ticketd_config *fresh = config_load(path, &error);
 	daemon_config_ref *ref, *old;
 
-	if (fresh == NULL || !config_check_templates(fresh, &error)) {
-		config_free(fresh);
+	if (fresh == NULL || !config_check_templates(fresh, &error) || !daemon_check_root(fresh, &error)) {
 		log_warning("reload: %s; keeping the running configuration", error->message);
+		config_free(fresh);
 		return FALSE;
 	}
 	if (g_strcmp0(fresh->database, server.config->config->database) != 0)
 		log_warning("reload: database changes take effect at restart");
 	listener_update(fresh, FALSE);
 	guard_configure(fresh->parse_failures, fresh->parse_timeout);
+	mime_set_fallback_charsets((const char *const *)fresh->fallback_charsets);
 	ref = g_atomic_rc_box_new0(daemon_config_ref);
 	ref->config = fresh;
 	g_mutex_lock(&server.lock);
@@ -305,9 +353,12 @@ daemon_main(int argc, char **argv)
 	log_open("ticketd", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 	if (!foreground)
 		log_start_detached();
+	server.root_started = geteuid() == 0;
 	config_file = config_path(config_file);
-	if ((config = config_load(config_file, &error)) == NULL || !config_check_templates(config, &error))
+	if ((config = config_load(config_file, &error)) == NULL || !config_check_templates(config, &error) ||
+	    !daemon_check_root(config, &error))
 		log_fatal_status(EX_CONFIG, "%s", error->message);
+	mime_set_fallback_charsets((const char *const *)config->fallback_charsets);
 	if (!foreground)
 		ready_fd = daemon_detach();
 	g_mutex_init(&server.lock);

@@ -147,7 +147,9 @@ deliver_main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	log_open("ticketd", verbose ? LOG_TO_STDERR : LOG_TO_SYSLOG);
-	if ((config = config_load(config_path(config_file), &error)) == NULL) {
+	/* Run as root, only a configuration root wrote may say what root opens. */
+	if ((config = config_load(config_path(config_file), &error)) == NULL ||
+	    (geteuid() == 0 && !config_check_root_owned(config, &error))) {
 		log_warning("%s", error->message);
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);
 		return EX_TEMPFAIL;
@@ -164,6 +166,7 @@ deliver_main(int argc, char **argv)
 	}
 	deliver_alarm(config);
 	mime_init();
+	mime_set_fallback_charsets((const char *const *)config->fallback_charsets);
 	if ((db = store_open(config->database, &error)) == NULL) {
 		log_warning("%s", error->message);
 		fprintf(stderr, "ticketd deliver: %s\n", error->message);

@@ -2,7 +2,8 @@
  * listener - the LMTP listening sockets (unix and TCP) of the daemon: opened from the
  * configuration and kept across reloads when unchanged, stale unix sockets replaced,
  * clients accepted and capped at max_connections, sockets removed on shutdown. What
- * a client says is session.c's business.
+ * a client says is session.c's business. A unix socket client must run as one of
+ * [lmtp] allowed_users.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -242,6 +243,40 @@ listener_peer_name(const struct sockaddr_storage *address)
 	return g_strdup(host);
 }
 
+/*
+ * listener_peer_allowed - a unix socket client runs as a user of allowed_users (its
+ * credentials are the kernel's, SO_PEERCRED, not anything it says); a TCP client is
+ * not asked: loopback TCP trusts every local user, as ticketd.conf(5) warns.
+ */
+static gboolean
+listener_peer_allowed(int fd, const struct sockaddr_storage *address, const lmtp_config *lmtp)
+{
+	struct ucred peer = { 0 };
+	socklen_t length = sizeof peer;
+
+	if (address->ss_family != AF_UNIX)
+		return TRUE;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) {
+		log_warning("refused a unix socket client: reason=no-credentials: %s", g_strerror(errno));
+		return FALSE;
+	}
+	if (config_user_allowed(lmtp, peer.uid))
+		return TRUE;
+	log_warning("refused a unix socket client: reason=user-not-allowed pid=%ld uid=%u gid=%u "
+	            "(not in [lmtp] allowed_users)", (long)peer.pid, (unsigned)peer.uid, (unsigned)peer.gid);
+	return FALSE;
+}
+
+/* listener_refuse - the 421 for reason, then close; the client gets no session. */
+static void
+listener_refuse(int fd, lmtp_close_reason reason, daemon_config_ref *config)
+{
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	session_refuse(fd, reason);
+	close(fd);
+	daemon_config_release(config);
+}
+
 /* listener_accept - one new client: a session of its own, or 421 past the cap. */
 static void
 listener_accept(int listen_fd)
@@ -257,14 +292,15 @@ listener_accept(int listen_fd)
 		return;
 	}
 	config = daemon_config();
+	if (!listener_peer_allowed(fd, &address, &config->config->lmtp)) {
+		listener_refuse(fd, LMTP_CLOSE_NOT_ALLOWED, config);
+		return;
+	}
 	if (session_count() >= config->config->lmtp.max_connections) {
 		g_autofree char *peer = listener_peer_name(&address);
 
 		log_warning("too many connections (%d): refused %s", config->config->lmtp.max_connections, peer);
-		fcntl(fd, F_SETFL, O_NONBLOCK);
-		session_refuse(fd, LMTP_CLOSE_BUSY);
-		close(fd);
-		daemon_config_release(config);
+		listener_refuse(fd, LMTP_CLOSE_BUSY, config);
 		return;
 	}
 	session_start(fd, listener_peer_name(&address), address.ss_family != AF_UNIX, config);

@@ -4,6 +4,7 @@
  * listeners, notifier, sweeper).
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "daemon.h"
@@ -12,6 +13,8 @@
 int
 main(int argc, char **argv)
 {
+	/* Whatever umask started us: the database, its -wal and -shm hold customers' mail (0640). */
+	umask(027);
 	if (argc > 1 && strcmp(argv[1], "deliver") == 0)
 		return deliver_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "check") == 0)

@@ -2,7 +2,8 @@
  * session - one LMTP connection in a thread of its own: reads the socket, feeds the
  * lmtp.c protocol engine and writes its replies, parses each message under guard and
  * hands it to the group-commit writer. A session ends on QUIT, on a lost client, past
- * the idle timeout, or at shutdown once no transaction is in flight.
+ * the idle timeout or a command's or message's deadline, or at shutdown once no
+ * transaction is in flight.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -128,26 +129,48 @@ session_flush(connection *c, lmtp_session *session)
 	return ok;
 }
 
-/* session_wait - wait for input; FALSE when the session closed for a shutdown or an idle client. */
+/* session_seconds_allowed - what the reason's limit was, for the log line. */
+static int
+session_seconds_allowed(const lmtp_config *lmtp, lmtp_close_reason reason)
+{
+	return reason == LMTP_CLOSE_COMMAND_TIME ? lmtp->command_timeout
+	       : reason == LMTP_CLOSE_DATA_TIME ? lmtp->data_timeout : lmtp->idle_timeout;
+}
+
+/*
+ * session_wait - wait for input; FALSE when the session closed for a shutdown, an idle
+ * client, or a command or message not finished by its deadline (a trickle of bytes
+ * restarts the idle timer, never the deadline).
+ */
 static gboolean
 session_wait(connection *c, lmtp_session *session, gint64 idle_since)
 {
-	const ticketd_config *config = c->config->config;
+	const lmtp_config *lmtp = &c->config->config->lmtp;
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	gint64 idle_end = idle_since + (gint64)lmtp->idle_timeout * G_USEC_PER_SEC;
 
 	for (;;) {
+		lmtp_close_reason reason = LMTP_CLOSE_IDLE;
+		gint64 deadline = lmtp_session_deadline(session, &reason);
+		gint64 now = g_get_monotonic_time();
+
 		if (g_atomic_int_get(&sessions.stopping) && !lmtp_session_busy(session) &&
 		    lmtp_session_pending(session) == 0) {
 			lmtp_session_close(session, LMTP_CLOSE_SHUTDOWN);
 			return FALSE;
 		}
-		if (poll(&pfd, 1, DAEMON_TICK_MS) != 0)
-			return TRUE;
-		if (g_get_monotonic_time() - idle_since >= (gint64)config->lmtp.idle_timeout * G_USEC_PER_SEC) {
-			log_info("timeout after %d s from %s", config->lmtp.idle_timeout, c->peer);
-			lmtp_session_close(session, LMTP_CLOSE_IDLE);
+		if (idle_end <= deadline) {
+			deadline = idle_end;
+			reason = LMTP_CLOSE_IDLE;
+		}
+		if (now >= deadline) {
+			log_info("closed %s: reason=%s, past %d s", c->peer, lmtp_close_reason_name(reason),
+			         session_seconds_allowed(lmtp, reason));
+			lmtp_session_close(session, reason);
 			return FALSE;
 		}
+		if (poll(&pfd, 1, (int)MIN(DAEMON_TICK_MS, (deadline - now + 999) / 1000)) != 0)
+			return TRUE;
 	}
 }
 
@@ -171,6 +194,9 @@ session_thread(gpointer data)
 		.hostname = sessions.hostname, .peer = c->peer,
 		.max_message_size = config->max_message_size,
 		.max_recipients = (guint)config->lmtp.max_recipients,
+		.command_timeout = config->lmtp.command_timeout,
+		.data_timeout = config->lmtp.data_timeout,
+		.data_min_rate = config->lmtp.data_min_rate,
 	};
 	lmtp_callbacks callbacks = { session_check_recipient, session_deliver, c };
 	g_autoptr(lmtp_session) session = lmtp_session_new(&settings, &callbacks);

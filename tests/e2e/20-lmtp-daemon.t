@@ -22,7 +22,8 @@ sub config {
 	write_config(staff => 'agente1@example.com', departments => $departments,
 	             ticketd => "user = ${\ daemon_user()}\nmax_message_size = 100000",
 	             listen => "unix:$socket, inet:127.0.0.1:$LMTP_PORT",
-	             lmtp => "socket_mode = 0666\nmax_connections = 5\nidle_timeout = 2");
+	             lmtp => "socket_mode = 0666\nmax_connections = 5\nidle_timeout = 2\n"
+	                   . "allowed_users = ${\ scalar getpwuid($<)}");
 }
 
 sub mail {

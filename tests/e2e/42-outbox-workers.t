@@ -13,10 +13,12 @@ use Harness;
 plan skip_all => 'smtp-sink (Postfix) is not installed' unless sink_program();
 write_config(staff => '', departments => 'soporte', smtp => 'auto_per_hour = 100');
 
-# message_ids - the Message-ID of every mail the sink has.
+# message_ids - the Message-ID and envelope recipient of every mail the sink has: the
+# account and its sub-account get one mail (To and Cc), each by its own delivery.
 sub message_ids {
 	# an interrupted session leaves an empty file
-	return map { $_->{text} =~ /^Message-Id:\s*(<[^>]+>)/mi ? $1 : 'none' } grep { $_->{text} ne '' } sink_messages();
+	return map { ($_->{text} =~ /^Message-Id:\s*(<[^>]+>)/mi ? $1 : 'none') . " to $_->{rcpt}" }
+	       grep { $_->{text} ne '' } sink_messages();
 }
 
 # flush_process - a ticketctl outbox flush of its own; its pid is ticketctl's, not a shell's.

@@ -6,10 +6,12 @@
 . "$(dirname "$0")/imap-lib.sh"
 
 imap_setup || { echo "Bail out! private dovecot did not start: $(tail -3 "$D/dovecot.log" 2>/dev/null)"; exit 1; }
-write_config --lmtp "" "user = $(id -un)" \
+write_config --lmtp "" "user = $(daemon_user)" \
 	"$(imap_section soporte "imaps://localhost:$IMAPS_PORT/INBOX" "ca_file=$D/test-ca.crt" after=seen)"
 deliver_mail 1
 
+work_for_daemon
+database_for_daemon
 start_ticketd
 has_tickets() { [ "$(tickets)" -ge "$1" ]; }
 lmtp_answers() { perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new("127.0.0.1:'"$LMTP_PORT"'") or exit 1; exit(<$s> !~ /^220/)'; }

@@ -85,12 +85,14 @@ is "$(status_of ocho)" open "an open ticket is no rule's business"
 
 # Inside the daemon: the sweeper runs every [sweep] interval seconds, and the daemon's
 # own notifier mails the closing notice.
-write_config --smtp "" --lmtp "" "user = $(id -un)" "[sweep]
+write_config --smtp "" --lmtp "" "user = $(daemon_user)" "[sweep]
 interval = 1
 rule = answered 72h closed"
 mail siete@cliente.es siete | deliver $T0
 echo "Hecho." | at $T0 "$TICKETCTL" -c "$CONF" reply "$(code_of siete)" >/dev/null
 ctl outbox flush >/dev/null 2>&1; sleep 1; rm -f "$WORK"/sink/*
+work_for_daemon
+database_for_daemon
 start_ticketd
 for _ in $(seq 150); do
 	[ "$(status_of siete)" = closed ] && [ "$(sink_count "[Ticket #$(code_of siete)]")" = 1 ] && break

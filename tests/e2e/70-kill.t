@@ -22,7 +22,8 @@ my $client;
 END { local $?; if ($client) { kill 'KILL', $client; waitpid $client, 0 } }
 srand($ENV{TICKETD_KILL_SEED} // time);
 
-write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . getpwuid($<),
+work_for_daemon();
+write_config(staff => '', departments => 'soporte', ticketd => 'user = ' . daemon_user(),
              lmtp => 'idle_timeout = 10', smtp => 'auto_per_hour = 100000');
 
 sub mail {

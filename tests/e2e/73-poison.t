@@ -18,8 +18,9 @@ use Harness;
 plan skip_all => "$TICKETD is not built" unless -x $TICKETD;
 plan skip_all => "$BUILD/tests/poison-shim.so is not built" unless -e "$BUILD/tests/poison-shim.so";
 
+work_for_daemon();
 write_config(staff => '', departments => 'soporte', lmtp => '',
-             ticketd => 'user = ' . getpwuid($<) . "\nparse_failures = 2\nparse_timeout = 5");
+             ticketd => 'user = ' . daemon_user() . "\nparse_failures = 2\nparse_timeout = 5");
 {
 	local $ENV{LD_PRELOAD} = "$BUILD/tests/poison-shim.so";
 	local $ENV{ASAN_OPTIONS} = join ':', grep { defined } $ENV{ASAN_OPTIONS}, 'verify_asan_link_order=0';
@@ -51,7 +52,9 @@ sub deliver {
 	return $r;
 }
 
-sub worker_pid { my $pid = `pgrep -P $daemon`; chomp $pid; return $pid }
+# worker_pid - the supervisor's child that runs as the daemon's user (as root, the other
+# child is the cleaner, which keeps root to remove the sockets and the pid file).
+sub worker_pid { my $pid = `pgrep -P $daemon -u ${\ daemon_user()}`; chomp $pid; return $pid }
 
 sub wait_for_log { my ($pattern, $seconds) = @_; return wait_for($seconds, sub { ticketd_log() =~ $pattern }) }
 

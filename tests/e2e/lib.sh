@@ -79,6 +79,14 @@ work_for_daemon() {
 	chown nobody:"$(id -gn nobody)" "$WORK" && chmod 0755 "$WORK"
 }
 
+# database_for_daemon: as root, the database (made now if absent: empty is valid) becomes
+# daemon_user's too, so that a test's sqlite3 or ticketctl cannot leave it root's.
+database_for_daemon() {
+	[ "$(id -u)" = 0 ] || return 0
+	[ -e "$WORK/ticketd.db" ] || : > "$WORK/ticketd.db"
+	chown nobody:"$(id -gn nobody)" "$WORK"/ticketd.db*
+}
+
 # load_accounts: the account holders and sub-accounts the fixtures were written for.
 load_accounts() {
 	"$TICKETCTL" -c "$CONF" account import "$TOP/maildir-fixtures/accounts.csv" || return 1

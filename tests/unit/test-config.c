@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "config.h"
@@ -61,8 +62,15 @@ test_defaults(void)
 	g_assert_cmpint(config->lmtp.idle_timeout, ==, 300);
 	g_assert_cmpint(config->lmtp.max_recipients, ==, CONFIG_DEFAULT_LMTP_MAX_RECIPIENTS);
 	g_assert_cmpint(config->lmtp.socket_mode, ==, 0660);
-	g_assert_cmpstr(config->lmtp.listen[0], ==, "inet:127.0.0.1:2424");
+	/* Postfix's socket only: loopback TCP would let every local user deliver. */
+	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd-lmtp");
 	g_assert_null(config->lmtp.listen[1]);
+	g_assert_true(config_user_allowed(&config->lmtp, 0));
+	g_assert_true(getpwnam("postfix") == NULL || config_user_allowed(&config->lmtp, getpwnam("postfix")->pw_uid));
+	g_assert_false(config_user_allowed(&config->lmtp, 65534));
+	g_assert_cmpint(config->lmtp.command_timeout, ==, 60);
+	g_assert_cmpint(config->lmtp.data_timeout, ==, 300);
+	g_assert_cmpint(config->lmtp.data_min_rate, ==, 500);
 	g_assert_cmpint(config->intake_per_hour, ==, 30);
 	g_assert_cmpint(config->parse_failures, ==, 3);
 	g_assert_cmpint(config->parse_timeout, ==, 60);
@@ -102,7 +110,7 @@ test_full_sample(void)
 	g_assert_cmpint(config_department_by_slug(config, "facturacion")->closed_reply, ==, CLOSED_REPLY_NEW);
 	g_assert_cmpint(config_department_by_slug(config, "soporte")->closed_reply, ==, CLOSED_REPLY_REOPEN);
 	g_assert_cmpstr(config->lmtp.listen[0], ==, "unix:/var/spool/postfix/private/ticketd-lmtp");
-	g_assert_cmpstr(config->lmtp.listen[1], ==, "inet:127.0.0.1:2424");
+	g_assert_null(config->lmtp.listen[1]);
 	g_assert_cmpstr(config->smtp.from_name, ==, "Soporte Example");
 }
 
@@ -144,7 +152,12 @@ test_sample_states_defaults(void)
 	g_assert_cmpstr(shown->pid_file, ==, plain->pid_file);
 	g_assert_cmpint(shown->lmtp.socket_mode, ==, plain->lmtp.socket_mode);
 	g_assert_cmpint(shown->lmtp.max_connections, ==, plain->lmtp.max_connections);
-	g_assert_cmpstr(shown->lmtp.listen[1], ==, plain->lmtp.listen[0]);
+	g_assert_cmpstr(shown->lmtp.listen[0], ==, plain->lmtp.listen[0]);
+	g_assert_cmpuint(shown->lmtp.allowed_uids->len, ==, plain->lmtp.allowed_uids->len);
+	g_assert_cmpint(shown->lmtp.idle_timeout, ==, plain->lmtp.idle_timeout);
+	g_assert_cmpint(shown->lmtp.command_timeout, ==, plain->lmtp.command_timeout);
+	g_assert_cmpint(shown->lmtp.data_timeout, ==, plain->lmtp.data_timeout);
+	g_assert_cmpint(shown->lmtp.data_min_rate, ==, plain->lmtp.data_min_rate);
 	g_assert_cmpstr(shown->smtp.url, ==, plain->smtp.url);
 	g_assert_cmpint(shown->smtp.starttls_required, ==, plain->smtp.starttls_required);
 	g_assert_cmpint(shown->sweep_interval, ==, plain->sweep_interval);
@@ -182,6 +195,8 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":1: [ticketd] authserv_id: require_dmarc_pass = yes needs the authserv-id your MTA writes" },
 	{ "[ticketd]\ndomain = example.com\nauthserv_id = mx.example.com; dmarc=pass\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] authserv_id: \"mx.example.com;\" is not an authserv-id" },
+	{ "[ticketd]\ndomain = example.com\nfallback_charsets = gb18030, latin-42\n[department:soporte]\naddress = s@example.com\n",
+	  ":3: [ticketd] fallback_charsets: \"latin-42\" is not a charset this system's iconv reads" },
 	{ "[ticketd]\ndomain = example.com\nparse_timeout = 4\n[department:soporte]\naddress = s@example.com\n",
 	  ":3: [ticketd] parse_timeout: \"4\" is not a number from 5 to 3600" },
 	{ "[ticketd]\ndomain = example.com\n[department:soporte]\nname = Soporte\n",
@@ -196,6 +211,10 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":6: [lmtp] max_connections:" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[lmtp]\nlisten = tcp:1.2.3.4:24\n",
 	  ":6: [lmtp] listen: \"tcp:1.2.3.4:24\" is neither" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[lmtp]\nallowed_users = root, nadie-tal\n",
+	  ":6: [lmtp] allowed_users: \"nadie-tal\": no such user" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[lmtp]\ndata_min_rate = -1\n",
+	  ":6: [lmtp] data_min_rate: \"-1\" is not a number" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nstarttls = yes\n",
 	  ":6: [smtp] starttls: \"yes\" is not one of required, no" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nfrom = Soporte <s@@example.com>\n",

@@ -16,7 +16,7 @@
 #define FLOOR_ZAMMAD_ATTACHMENTS 0.95
 #define FLOOR_ZAMMAD_PLAIN_BODY 0.93
 #define FLOOR_ZAMMAD_ALL 0.88
-#define FLOOR_REPLY_TRIMMER 0.89
+#define FLOOR_REPLY_TRIMMER 0.96
 
 typedef struct {
 	const char *field;

@@ -305,6 +305,9 @@ test_close_replies(void)
 		{ LMTP_CLOSE_NO_SESSION, "421 4.3.2 Cannot start a session, try again later\r\n" },
 		{ LMTP_CLOSE_SHUTDOWN, "421 4.3.2 Service shutting down\r\n" },
 		{ LMTP_CLOSE_IDLE, "421 4.4.2 Idle timeout, closing connection\r\n" },
+		{ LMTP_CLOSE_COMMAND_TIME, "421 4.4.2 Command not completed in time, closing connection\r\n" },
+		{ LMTP_CLOSE_DATA_TIME, "421 4.4.2 Message data too slow, closing connection\r\n" },
+		{ LMTP_CLOSE_NOT_ALLOWED, "421 4.7.1 Not authorised to deliver here, closing connection\r\n" },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(closes); i++) {
@@ -323,6 +326,61 @@ test_close_replies(void)
 		g_string_free(state.delivered, TRUE);
 		g_string_free(state.trace, TRUE);
 	}
+}
+
+static gint64 test_now;
+
+static gint64
+test_clock(void)
+{
+	return test_now;
+}
+
+/* test_feed_at - bytes from the client at second `at` of the fake clock. */
+static void
+test_feed_at(lmtp_session *session, gint64 at, const char *bytes)
+{
+	test_now = at * G_USEC_PER_SEC;
+	lmtp_session_feed(session, bytes, strlen(bytes));
+}
+
+/*
+ * A command line must end within command_timeout of its first byte and a message within
+ * data_timeout plus a second per data_min_rate bytes: a byte now and then buys nothing.
+ */
+static void
+test_deadlines(void)
+{
+	test_state state = { g_string_new(NULL), g_string_new(NULL), 0 };
+	lmtp_settings settings = { .hostname = "lmtp.test", .max_message_size = 100000, .command_timeout = 10,
+	                           .data_timeout = 20, .data_min_rate = 100, .clock = test_clock };
+	lmtp_callbacks callbacks = { test_check, test_deliver, &state };
+	g_autoptr(lmtp_session) session = lmtp_session_new(&settings, &callbacks);
+	lmtp_close_reason reason = LMTP_CLOSE_IDLE;
+	g_autoptr(GString) body = g_string_new(NULL);
+
+	lmtp_session_greeting(session);
+	g_assert_cmpint(lmtp_session_deadline(session, &reason), ==, G_MAXINT64);   /* idle: the caller's */
+	test_feed_at(session, 100, "LHLO ");
+	for (gint64 second = 101; second < 110; second++)
+		test_feed_at(session, second, "m");
+	g_assert_cmpint(lmtp_session_deadline(session, &reason), ==, 110 * G_USEC_PER_SEC);
+	g_assert_cmpint(reason, ==, LMTP_CLOSE_COMMAND_TIME);
+	test_feed_at(session, 109, "x\r\n");
+	g_assert_cmpint(lmtp_session_deadline(session, &reason), ==, G_MAXINT64);
+	test_feed_at(session, 200, MAIL RCPT "DATA\r\n");
+	g_assert_cmpint(lmtp_session_deadline(session, &reason), ==, 220 * G_USEC_PER_SEC);
+	g_assert_cmpint(reason, ==, LMTP_CLOSE_DATA_TIME);
+	for (int i = 0; i < 10; i++)
+		g_string_append(body, K100);
+	test_feed_at(session, 205, body->str);              /* 1000 bytes at 100 B/s: 10 s more */
+	g_assert_cmpint(lmtp_session_deadline(session, &reason), ==, 230 * G_USEC_PER_SEC);
+	test_feed_at(session, 229, ".\r\n");
+	g_assert_cmpint(lmtp_session_deadline(session, &reason), ==, G_MAXINT64);
+	g_assert_cmpuint(state.delivered->len, ==, 1000);
+	g_assert_cmpstr(lmtp_close_reason_name(LMTP_CLOSE_DATA_TIME), ==, "data-timeout");
+	g_string_free(state.delivered, TRUE);
+	g_string_free(state.trace, TRUE);
 }
 
 /* The reply text for each ingest result: ticket and action, or why not. */
@@ -435,6 +493,7 @@ main(int argc, char **argv)
 	g_test_add_func("/lmtp/busy", test_busy);
 	g_test_add_func("/lmtp/random-cuts", test_random_cuts);
 	g_test_add_func("/lmtp/close-replies", test_close_replies);
+	g_test_add_func("/lmtp/deadlines", test_deadlines);
 	g_test_add_func("/lmtp/outcome-detail", test_outcome_detail);
 	return g_test_run();
 }

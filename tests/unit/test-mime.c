@@ -47,6 +47,11 @@ static const mime_case cases[] = {
 	  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=windows-1251\r\n\r\n"
 	  "\xcf\xf0\xe8\xe2\xe5\xf2\r\n",
 	  "Привет", "ivan@example.ru", "Привет", "Привет", NULL, NULL, NULL, NULL, 0 },
+	{ "raw GB2312 headers under a GB2312 body",
+	  "From: \xc0\xee\xc4\xc8 <li@example.cn>\r\nSubject: \xc4\xe3\xba\xc3\r\n"
+	  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=gb2312\r\n"
+	  "Content-Transfer-Encoding: 8bit\r\n\r\n\xc4\xe3\xba\xc3\r\n",
+	  "李娜", "li@example.cn", "你好", "你好", NULL, NULL, NULL, NULL, 0 },
 	{ "iso-8859-1 body",
 	  HDR "Content-Type: text/plain; charset=iso-8859-1\r\n"
 	  "Content-Transfer-Encoding: 8bit\r\n\r\nMa\xf1" "ana caf\xe9\r\n",
@@ -424,6 +429,84 @@ test_to_utf8(void)
 	}
 }
 
+/* parse_text - mime_parse on a C string. */
+static parsed_message *
+parse_text(const char *raw)
+{
+	return mime_parse(raw, strlen(raw));
+}
+
+/* test_fallback_default - without a list, undeclared 8-bit text reads as windows-1252. */
+static void
+test_fallback_default(void)
+{
+	g_autoptr(parsed_message) m = parse_text(HDR
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\nadjunto\r\n"
+	    "--b\r\nContent-Type: application/pdf\r\n"
+	    "Content-Disposition: attachment; filename=\"a\xf1o \x80.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n");
+	const mail_attachment *a;
+
+	g_assert_cmpuint(m->attachments->len, ==, 1);
+	a = g_ptr_array_index(m->attachments, 0);
+	g_assert_cmpstr(a->filename, ==, "año €.pdf");
+}
+
+/*
+ * test_fallback_configured - the configured list reads text that declares no charset
+ * or a wrong one; UTF-8 and the body's declared charset still go first.
+ */
+static void
+test_fallback_configured(void)
+{
+	static const char *const list[] = { "gb18030", "windows-1252", NULL };
+	static const char *const koi8[] = { "koi8-r", NULL };
+
+	mime_set_fallback_charsets(list);
+	{
+		/* Raw GB2312 subject, body without a charset. */
+		g_autoptr(parsed_message) m = parse_text("From: li@example.cn\r\n"
+		    "Subject: \xc4\xe3\xba\xc3\r\n\r\n\xc4\xe3\xba\xc3\r\n");
+
+		g_assert_cmpstr(m->subject, ==, "你好");
+		g_assert_cmpstr(m->text, ==, "你好");
+	}
+	{
+		/* Declared utf-8, written in GB2312: the declaration lies. */
+		g_autoptr(parsed_message) m = parse_text(HDR
+		    "Content-Type: text/plain; charset=utf-8\r\n\r\n\xc4\xe3\xba\xc3\r\n");
+
+		g_assert_cmpstr(m->text, ==, "你好");
+	}
+	{
+		/* Valid UTF-8 is never re-read through the list. */
+		g_autoptr(parsed_message) m = parse_text("From: a@example.com\r\n"
+		    "Subject: caf\xc3\xa9\r\n\r\nhola\r\n");
+
+		g_assert_cmpstr(m->subject, ==, "café");
+	}
+	{
+		/* The body's own charset wins over the list for raw 8-bit headers. */
+		g_autoptr(parsed_message) m = parse_text("From: a@example.com\r\n"
+		    "Subject: Ma\xf1" "ana\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nMa\xf1" "ana\r\n");
+
+		g_assert_cmpstr(m->subject, ==, "Mañana");
+		g_assert_cmpstr(m->text, ==, "Mañana");
+	}
+	mime_set_fallback_charsets(koi8);
+	{
+		/* An unknown declared charset falls to the list too. */
+		g_autoptr(parsed_message) m = parse_text(HDR
+		    "Content-Type: text/plain; charset=x-bogus\r\n\r\n"
+		    "\xf0\xd2\xc9\xd7\xc5\xd4\r\n");
+
+		g_assert_cmpstr(m->text, ==, "Привет");
+	}
+	mime_set_fallback_charsets(NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -439,6 +522,8 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/mime/threading-headers", test_threading_headers);
 	g_test_add_func("/mime/to-utf8", test_to_utf8);
+	g_test_add_func("/mime/fallback-default", test_fallback_default);
+	g_test_add_func("/mime/fallback-configured", test_fallback_configured);
 	g_test_add_func("/mime/bad-date", test_bad_date);
 	g_test_add_func("/mime/lenient-from", test_lenient_from);
 	g_test_add_func("/mime/bounce-facts", test_bounce_facts);

@@ -97,6 +97,39 @@ static const quote_case cases[] = {
 	  "Gracias.\n\nDe: Soporte <soporte@example.com>\nEnviado el: lunes, 15 de enero de 2025 17:03\n"
 	  "Para: Ana <ana@x.es>\nAsunto: RE: factura\n\nhola\n",
 	  "Gracias." },
+	/* Thunderbird and mutt answer between the quotes: the answers are the reply. */
+	{ "inline reply below an attribution keeps the answers",
+	  "Respondo entre líneas.\nEl lun, 3 feb 2025 a las 10:00, Soporte <s@x.es> escribió:\n"
+	  "> ¿Qué versión de PHP usa?\n\n8.2\n\n> ¿Y el dominio?\n\nejemplo.es\n",
+	  "Respondo entre líneas.\n> ¿Qué versión de PHP usa?\n\n8.2\n\n> ¿Y el dominio?\n\n"
+	  "ejemplo.es" },
+	{ "an attribution over a quote and a footer is still history",
+	  "Gracias.\nOn Mon, Feb 3, 2025 at 10:00 AM S <s@x.es> wrote:\n> hola\n\n"
+	  "Enviado desde mi iPhone\n",
+	  "Gracias." },
+	/* Phone clients that quote without prefixes leave the attribution on top. */
+	{ "opening attribution with no quote under it",
+	  "On 8 May 2017 17:34, \"Ana\" <ana@x.es> wrote:\n\nel dominio es ejemplo.es\n",
+	  "el dominio es ejemplo.es" },
+	/* HTML-to-text of a linked name breaks the attribution over blank lines. */
+	{ "attribution broken around a mailto link",
+	  "Uno\n\nOn Thu, 31 Mar 2016 at 11:16 Ana\n\n<\nmailto:Ana <ana@x.es>\n> wrote:\n\n"
+	  "Dos\n",
+	  "Uno" },
+	/* Gmail in date-first locales writes no verb: date, name, address. */
+	{ "date-first attribution without a verb",
+	  "Sigue sin guardar.\n\n2013/7/20 Soporte via Foro <info@x.es>\n\n| ¿Persiste?\n",
+	  "Sigue sin guardar." },
+	{ "supercite initials quote",
+	  "Hecho.\n\nJP> ¿Puede reiniciar?\nJP>\n", "Hecho." },
+	{ "prose with a '>' comparison is not a quote",
+	  "Uso PHP 8.2 y x>3 falla.\n", "Uso PHP 8.2 y x>3 falla." },
+	/* Hotmail and webmail signatures hang below a rule instead of "-- ". */
+	{ "signature below a rule",
+	  "Gracias.\n\n__________________\nAna Pérez\nEmpresa S.L.\n", "Gracias." },
+	{ "a rule inside a long text is kept",
+	  "Paso 1\n----------\nuno\ndos\ntres\ncuatro\ncinco\nseis\n",
+	  "Paso 1\n----------\nuno\ndos\ntres\ncuatro\ncinco\nseis" },
 };
 
 static void
