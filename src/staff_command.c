@@ -92,7 +92,7 @@ staff_command_apply(const ticketd_config *config, staff_commands *commands, staf
 		commands->close = TRUE;
 		return NULL;
 	case STAFF_COMMAND_CUSTOMER:
-		commands->customer = address_normalize(argument);
+		commands->customer = address_written(argument);
 		return address_valid(commands->customer) ? NULL : "not an e-mail address";
 	}
 	return "unknown command";

@@ -25,7 +25,7 @@ static const command_case command_cases[] = {
 	{ "#assign nobody", .assign = "", .rest = "" },
 	{ "#nota\nCliente VIP", .note = TRUE, .rest = "Cliente VIP" },
 	{ "#departamento facturacion\n#cerrar\nAdiós", .department = "facturacion", .close = TRUE, .rest = "Adiós" },
-	{ "#cliente Ana@Cliente.es\nLlamó", .customer = "ana@cliente.es", .rest = "Llamó" },
+	{ "#cliente Ana@Cliente.es\nLlamó", .customer = "Ana@cliente.es", .rest = "Llamó" },
 	{ "Hola\n#estado cerrado", .rest = "Hola\n#estado cerrado" },          /* only the first lines count */
 	{ "#1 en la lista", .rest = "#1 en la lista" },                      /* not a command word */
 	{ "#estdo resuelto\nYa", .rest = "Ya", .problem = "line 1: \"#estdo resuelto\": unknown command" },
