@@ -1,5 +1,5 @@
 #!/bin/sh
-# 48-local-part - a customer's address as their host reads it (RFC 5321 section 2.4: the
+# 49-local-part - a customer's address as their host reads it (RFC 5321 section 2.4: the
 # local part may be case-sensitive, the domain is not): the account keeps the local part
 # as written, smtp-sink receives the notice for exactly that mailbox, and the same
 # customer writing it in another case is still the same account and ticket.
