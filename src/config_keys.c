@@ -65,7 +65,12 @@ config_check_subject_tag(const config_section *section, const config_key *key, G
 	return TRUE;
 }
 
-/* config_staff_list - staff = a@x, b@y: lower-case addresses, NULL-terminated, in *out. */
+/*
+ * config_staff_list - staff = a@x, b@y: lower-case addresses, NULL-terminated, in *out.
+ * Unlike a customer's, an agent's address is folded whole: it is the desk's own, on a
+ * host its operator runs, and the one canonical form tickets.assignee and the signed
+ * staff tokens are kept in.
+ */
 static gboolean
 config_staff_list(const config_section *section, const config_key *key, char ***out, GError **error)
 {

@@ -61,7 +61,8 @@ notify_add(GPtrArray *recipients, const char *address, const char *name, const c
 		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
 			return NULL;
 	recipient = g_new0(notify_recipient, 1);
-	recipient->address = g_ascii_strdown(address, -1);
+	/* The local part goes out as written: its host may read case in it. */
+	recipient->address = g_strdup(address);
 	recipient->name = g_strdup(name ? name : "");
 	recipient->language = g_strdup(language ? language : "es");
 	g_ptr_array_add(recipients, recipient);
