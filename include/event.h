@@ -20,7 +20,7 @@
 #define EVENT_MERGED    "merged"
 #define EVENT_LINKED    "linked"        /* a new ticket opened by a reply to a closed one */
 #define EVENT_REFUSED   "refused"       /* a reply to a closed ticket was refused */
-#define EVENT_BOUNCING  "bouncing"      /* before schema 9, a bounce named this recipient: history */
+#define EVENT_BOUNCING  "bouncing"      /* before schema 10, a bounce named this recipient: history */
 #define EVENT_SWEEP     "sweep"         /* a [sweep] rule moved the ticket */
 #define EVENT_DELIVERY_FAILED "delivery_failed" /* a notification failed for good */
 #define EVENT_PRIORITY  "priority"      /* a person set the priority (detail: the new one) */

@@ -760,7 +760,7 @@ ingest_intake_identity(const ingest_context *ctx, const char **how)
 	if (envelope == NULL || ingest_from_verified(ctx) || ingest_same_domain(envelope, ctx->sender))
 		return g_strdup(ctx->sender);
 	*how = "envelope sender";
-	return *envelope != '\0' ? address_normalize(envelope) : g_strdup("<>");
+	return *envelope != '\0' ? address_written(envelope) : g_strdup("<>");
 }
 
 /*

@@ -264,12 +264,32 @@ static const char schema_v8[] =
 	" WHERE automatic = 1 AND state <> '" OUTBOX_SUPPRESSED "';"
 	"PRAGMA user_version = 8;";
 
+/* Each word of one language's articles where it occurs (term, doc, col, offset). */
+#define KB_INSTANCES(lang) \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_instances_" lang \
+	" USING fts5vocab(kb_fts_" lang ", 'instance');"
+
 /*
- * Schema version 9: what ticketd last heard of mail to an address, from the bounces
+ * Schema version 9: what the help centre ranks suggestions with in memory. The words of
+ * each index by article, read once into a process's ranking index, and a generation
+ * that store_kb.c bumps with every change to the articles, so a process knows when its
+ * copy is stale with one read.
+ */
+static const char schema_v9[] =
+	KB_INSTANCES("es")
+	KB_INSTANCES("en")
+	"CREATE TABLE IF NOT EXISTS kb_state ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" generation INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO kb_state(id, generation) VALUES (1, 1);"
+	"PRAGMA user_version = 9;";
+
+/*
+ * Schema version 10: what ticketd last heard of mail to an address, from the bounces
  * that answer its notices. The old per-ticket "bouncing" events stay as history and
  * stop nothing any more: they were written for every bounce, "mailbox full" included.
  */
-static const char schema_v9[] =
+static const char schema_v10[] =
 	"CREATE TABLE IF NOT EXISTS address_state ("
 	" address TEXT PRIMARY KEY COLLATE NOCASE,"
 	" status TEXT NOT NULL,"
@@ -277,11 +297,12 @@ static const char schema_v9[] =
 	" bounced INTEGER NOT NULL,"
 	" outbox_id INTEGER,"
 	" ticket_id INTEGER) WITHOUT ROWID;"
-	"PRAGMA user_version = 9;";
+	"PRAGMA user_version = 10;";
 
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *const migrations[] = {
-	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
+	schema_v9, schema_v10
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

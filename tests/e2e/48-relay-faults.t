@@ -18,6 +18,7 @@ flush() {    # flush: one run a retry interval after the one before; its exit st
 
 start_sink -Q MAIL
 flush
+is "$?" 75 "421 at MAIL FROM: outbox flush exits 75, as a cron job needs"
 is "$(sql "select state || ' ' || attempts from outbox")" "queued 1" "421 at MAIL FROM: the notification waits"
 grep -q "outbox 1: .*attempt 1, status=deferred (MAIL failed: 421" "$WORK/ctl.err"
 ok $? "the log says why"
@@ -28,6 +29,7 @@ stop_sink
 
 start_sink -q .
 flush
+is "$?" 75 "no reply after the whole mail: outbox flush exits 75"
 is "$(sql "select state || ' ' || attempts from outbox")" "queued 2" \
 	"no reply after the whole mail: the notification is not marked sent"
 grep -q "outbox 1: .*attempt 2, status=deferred" "$WORK/ctl.err"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 49-bounces - bounces by address, with a life, against a real SMTP server (smtp-sink):
+# 68-bounces - bounces by address, with a life, against a real SMTP server (smtp-sink):
 # staff replies go out with their own VERP return path; a permanent DSN (5.1.1) to it
 # stops mail to the address, says so in ticketctl show and account show, and tells the
 # desk once; the customer writing in again, or account unbounce, lets the next reply
