@@ -109,6 +109,26 @@ held_list(ctl_context *ctx, int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * held_printable - the first bytes of a held mail for a terminal: lines kept, other
+ * controls (and CR) shown as '?', valid UTF-8. The bytes carry a length, no NUL.
+ */
+static char *
+held_printable(const char *bytes, gsize length)
+{
+	g_autofree char *valid = g_utf8_make_valid(bytes != NULL ? bytes : "", (gssize)length);
+	GString *out = g_string_sized_new(strlen(valid));
+
+	for (const char *p = valid; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\r' && p[1] == '\n')
+			continue;
+		g_string_append_c(out, (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : (char)c);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static int
 held_show(ctl_context *ctx, int argc, char **argv)
 {
@@ -158,7 +178,7 @@ held_show(ctl_context *ctx, int argc, char **argv)
 		g_autofree char *when = ctl_time(held->created);
 		g_autofree char *from = log_printable(held->sender ? held->sender : "", 254);
 		g_autofree char *shown = log_printable(subject, 400);
-		g_autofree char *text = log_printable(bytes ? bytes : "", MIN(length, 64 * 1024));
+		g_autofree char *text = held_printable(bytes, MIN(length, 64 * 1024));
 
 		printf("held #%" G_GINT64_FORMAT "\nreceived: %s\nfrom: %s\nto: %s\nsubject: %s\nreason: %s\n", held->id,
 		       when, from, held->recipient ? held->recipient : "", shown, held->reason);
