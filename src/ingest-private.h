@@ -73,4 +73,14 @@ char *ingest_signed_code(const ingest_context *ctx);
 /* ingest_is_signed - the mail reached a signed address, an agent's for a ticket or desk. */
 gboolean ingest_is_signed(const ingest_context *ctx);
 
+/* ingest_plus_code - the ticket code the plus detail names: CODE, CODE-cerrar, CODE.token. */
+char *ingest_plus_code(const ingest_context *ctx);
+
+/* ingest_close_asked - mail to a close address, or whose first line is #cerrar / #close. */
+gboolean ingest_close_asked(const ingest_context *ctx);
+
+/* ingest_close - a request to close ticket (NULL: it named none): closed when the
+ * account or a sub-account asked, else held with the reason. */
+void ingest_close(ingest_context *ctx, sender_identity identity, const store_ticket *ticket);
+
 #endif
