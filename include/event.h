@@ -50,6 +50,8 @@ typedef enum {
 	NOTIFY_AUTO_CLOSED,         /* the sweeper closed an idle ticket */
 	NOTIFY_NEW_LINKED,          /* a reply to a closed ticket opened this new one */
 	NOTIFY_REFUSED,             /* a reply to a closed ticket was refused */
+	NOTIFY_HELD_SUBACCOUNT,     /* to the sender: a sub-account that may not open tickets */
+	NOTIFY_HELD_UNKNOWN,        /* to the sender: unknown_sender = hold, a person will look */
 	NOTIFY_CLOSED,              /* the customer closed the ticket by mail: confirmed to them */
 	NOTIFY_REMINDER,            /* a [sweep] rule will close the idle ticket soon (remind =) */
 	/* Notices to staff: automatic mail with the agent's signed Reply-To. */
@@ -87,10 +89,15 @@ typedef struct {
 	const char *author;         /* staff notices: who wrote text */
 	const char *agent;          /* staff notices to one agent (assigned, held, command error) */
 	const char *reason;         /* held, bounce and command error: why */
+	gboolean person;            /* a person at the desk caused it: never held back by
+	                             * auto_per_hour, nor counted in it */
+	int64_t held_id;            /* held notices: the held mail (ticketctl held show ID) */
+	const char *department;     /* held notices without a ticket (ticket_id 0): its slug */
+	const char *subject;        /* and the held mail's subject */
 } notify_event;
 
 /* event_notice_name - created, staff_reply, status, reopened, auto_closed, new_linked, refused,
- * closed, reminder, staff_new, staff_customer_reply, staff_reopened, staff_assigned, staff_held, staff_bounce,
+ * held_subaccount, held_unknown, closed, reminder, staff_new, staff_customer_reply, staff_reopened, staff_assigned, staff_held, staff_bounce,
  * staff_command_error. */
 const char *event_notice_name(notify_kind kind);
 

@@ -11,14 +11,24 @@
 #include "config.h"
 #include "mime.h"
 
+/* A held mail taken in again by a person (ticketctl held release): the rule that held it
+ * is waived, once, and the mail goes where staff said or where it threads. */
 typedef struct {
-	const char *source;         /* "lmtp", "deliver", "imap", "import": in the log line */
+	int64_t held_id;
+	const char *reason;         /* the reason it was held with: not applied again */
+	const char *to_code;        /* --to CODE: append to this ticket, or NULL */
+	const char *actor;          /* who released it */
+} inbound_release;
+
+typedef struct {
+	const char *source;         /* "lmtp", "deliver", "imap", "import", "release": in the log line */
 	const char *raw;            /* the exact bytes, borrowed from the caller */
 	gsize length;
 	const parsed_message *message;
 	const char *sender;         /* envelope MAIL FROM, "" for <>, NULL when there is none */
 	GPtrArray *recipients;      /* const char *, borrowed: envelope RCPT TO, or from To/Cc */
 	parsed_message *owned;      /* message, when inbound_new() parsed it */
+	const inbound_release *release; /* set only when a person releases held mail */
 } inbound;
 
 /* inbound_new - parse raw once; raw and sender stay the caller's and must outlive it. */

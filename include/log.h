@@ -23,6 +23,11 @@ G_NORETURN void log_fatal(const char *format, ...) G_GNUC_PRINTF(1, 2);
 G_NORETURN void log_fatal_status(int status, const char *format, ...) G_GNUC_PRINTF(2, 3);
 G_NORETURN void log_panic(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
+/* log_staff - what a person did at ticketctl, with who: the actor named (--actor or the
+ * login) and the real uid and login. Always to syslog (mail facility), whatever the target,
+ * so the desk's actions are on record where the daemon's decisions are. */
+void log_staff(const char *actor, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
 /* log_printable - untrusted text made safe for a log line or terminal, cut at max bytes. */
 char *log_printable(const char *text, gsize max);
 

@@ -11,4 +11,8 @@
 /* quote_strip - never NULL; the whole text when nothing looks quoted. */
 char *quote_strip(const char *text);
 
+/* quote_is_banner - a forward or original-message banner line ("-----Mensaje original-----",
+ * "---------- Forwarded message ---------", "Begin forwarded message:"). */
+gboolean quote_is_banner(const char *line);
+
 #endif

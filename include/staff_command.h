@@ -25,6 +25,29 @@ typedef enum {
 	STAFF_COMMAND_CUSTOMER,     /* #cliente / #customer ADDRESS: open a ticket for them */
 } staff_command_kind;
 
+/* Why a command line was not applied; each is said to the agent in their language. */
+typedef enum {
+	STAFF_PROBLEM_UNKNOWN,      /* no such command word */
+	STAFF_PROBLEM_NEEDS_VALUE,
+	STAFF_PROBLEM_NO_VALUE,
+	STAFF_PROBLEM_STATUS,       /* no status of that name or label */
+	STAFF_PROBLEM_AGENT,        /* #asignar someone who is no agent */
+	STAFF_PROBLEM_PRIORITY,
+	STAFF_PROBLEM_DEPARTMENT,
+	STAFF_PROBLEM_ADDRESS,      /* #cliente without an e-mail address */
+	STAFF_PROBLEM_CUSTOMER_HERE /* #cliente in a reply: it belongs on the desk address */
+} staff_problem_kind;
+
+/* One bad command line. */
+typedef struct {
+	int line;                   /* 1 = the first line of the text */
+	char *quoted;               /* the line, valid UTF-8, at most STAFF_COMMAND_QUOTE_MAX characters */
+	staff_problem_kind kind;
+} staff_command_problem;
+
+/* Where the mail was sent: #cliente is a command of the desk address only. */
+typedef enum { STAFF_AT_TICKET, STAFF_AT_DESK } staff_command_place;
+
 typedef struct {
 	/* What the commands ask for; NULL / FALSE when not asked. */
 	const char *status;         /* internal name */
@@ -37,11 +60,19 @@ typedef struct {
 	char *customer;             /* an address */
 	int count;                  /* command lines read */
 	char *text;                 /* the mail's text without the command lines, stripped */
-	GString *problems;          /* "line N: \"...\": why\n" per bad line; empty when none */
+	GPtrArray *problem_list;    /* staff_command_problem *, in line order; empty when none */
+	GString *problems;          /* the same in English, "line N: \"...\": why\n" per line, for logs */
 } staff_commands;
 
 /* staff_command_parse - the commands on the first lines of text, checked; never NULL. */
-staff_commands *staff_command_parse(const ticketd_config *config, const char *text);
+staff_commands *staff_command_parse(const ticketd_config *config, const char *text, staff_command_place place);
+
+/*
+ * staff_command_report - the problems as the agent reads them, one line each, in
+ * language ("es" unless "en"): "línea 2: «#estado abiero»: estado desconocido (...)",
+ * naming what would have been valid (the configured labels, departments).
+ */
+char *staff_command_report(const ticketd_config *config, const staff_commands *commands, const char *language);
 void staff_commands_free(staff_commands *commands);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(staff_commands, staff_commands_free)
 

@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {
@@ -89,6 +89,7 @@ typedef struct {
 	int64_t created;
 	char *state;                /* queued, sending, sent, failed, suppressed */
 	char *last_error;
+	gboolean person;            /* a person caused it: not automatic mail for auto_per_hour */
 } store_outbox_row;
 
 GQuark store_error_quark(void);
@@ -152,14 +153,17 @@ gboolean store_ticket_touch_customer(store *store, int64_t ticket_id, int64_t no
 void store_ticket_clear(store_ticket *ticket);
 
 typedef struct {
-	const char *status;
+	const char *status;         /* one status, or several comma-separated */
 	const char *department;
 	const char *account;        /* e-mail */
-	const char *assignee;
+	const char *assignee;       /* "" = unassigned */
 	int64_t since, until;       /* 0 = open-ended; compared with created */
 } store_ticket_filter;
 /* store_ticket_list - queue order: urgent, high, medium, low; then oldest last customer message. */
 GPtrArray *store_ticket_list(store *store, const store_ticket_filter *filter, GError **error);
+/* store_ticket_first_replies - per ticket staff replied to, seconds from its opening to the
+ * first staff reply (int64_t). */
+GArray *store_ticket_first_replies(store *store, GError **error);
 /* store_ticket_idle - up to limit tickets in status, not merged, with neither a status
  * change nor a customer message after before: what the sweeper may move. store_ticket * */
 GPtrArray *store_ticket_idle(store *store, const char *status, int64_t before, int limit,
@@ -207,6 +211,31 @@ GPtrArray *store_event_list(store *store, int64_t ticket_id, GError **error);
 /* Held mail: kept raw for a person to look at. */
 int64_t store_hold_add(store *store, const char *reason, const char *sender, const char *recipient,
                        const char *raw, gsize length, int64_t now, GError **error);
+typedef struct {
+	int64_t id;
+	char *reason, *sender, *recipient;
+	int64_t created;
+	char *outcome;              /* NULL while held; released or discarded */
+	char *outcome_ticket;       /* the ticket a release went to, or NULL */
+	char *outcome_actor, *outcome_detail;
+	int64_t outcome_at;
+} store_held;
+void store_held_free(store_held *held);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(store_held, store_held_free)
+/* store_held_list - held mail, oldest first; with all, the released and discarded too. */
+GPtrArray *store_held_list(store *store, gboolean all, GError **error);
+/* store_held_get - one held mail; NULL and no error when there is none. */
+store_held *store_held_get(store *store, int64_t id, GError **error);
+/* store_held_raw - the exact bytes held. */
+GBytes *store_held_raw(store *store, int64_t id, GError **error);
+/* store_held_settle - released (into ticket) or discarded, once: FALSE without error when
+ * it was settled already. */
+gboolean store_held_settle(store *store, int64_t id, const char *action, const char *ticket,
+                           const char *actor, const char *detail, int64_t now, GError **error);
+/* store_outbox_since - a ticket's outbox rows after row id after (suppressed ones too). */
+GPtrArray *store_outbox_since(store *store, int64_t ticket_id, int64_t after, GError **error);
+/* store_outbox_last_id - the newest outbox row's id, 0 when none; -1 on error. */
+int64_t store_outbox_last_id(store *store, GError **error);
 
 /* Full-text search over subjects and message text; accents ignored. */
 typedef struct {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "event.h"
 #include "mime.h"
 #include "staff_command.h"
 #include "store.h"
@@ -165,11 +166,16 @@ typedef struct {
 	const GPtrArray *attachments; /* mail_attachment *, or NULL */
 	const char *priority;       /* NULL: medium */
 	const store_message_row *mail; /* the agent's mail when it came by mail, else NULL */
+	/* A customer's mail the agent forwarded: it is the first message, written by the
+	 * customer (direction in); the agent's own words above it become a note. */
+	const char *forwarded_from; /* NULL: the first message is the agent's */
+	const char *forwarded_text; /* the whole forwarded text; text is its quote-stripped words */
+	const char *note;           /* NULL or "": none */
 } ticket_opening;
 
 /*
  * ticket_staff_open - the ticket in change->department with a staff-authored first
- * message, EVENT_CREATED, the confirmation with the code to the account and its notified
+ * message (or the customer's forwarded one, and the agent's note), EVENT_CREATED, the confirmation with the code to the account and its notified
  * sub-accounts, and the notice to the department's other agents. The id, 0 on error.
  */
 int64_t ticket_staff_open(const ticket_change *change, const ticket_opening *opening, char **code,
@@ -184,9 +190,20 @@ int64_t ticket_staff_open(const ticket_change *change, const ticket_opening *ope
 gboolean ticket_staff_mail(const ticket_change *change, const store_ticket *ticket,
                            const staff_commands *commands, const ticket_message *mail, GError **error);
 
-/* ticket_tell_held - a mail for ticket (0: none) was held; agent (NULL: the desk) is told why. */
-gboolean ticket_tell_held(const ticket_change *change, int64_t ticket_id, const char *agent, const char *reason,
-                          GError **error);
+/* A mail that was held: what the desk and its sender are told. */
+typedef struct {
+	int64_t id;                 /* the held row: ticketctl held show ID */
+	int64_t ticket_id;          /* the ticket it was for, 0 when none */
+	const char *reason;
+	const char *subject;
+	const char *agent;          /* the agent told (a signed address's); NULL: the desk */
+	gboolean tell_sender;       /* a person who gets sender_notice */
+	notify_kind sender_notice;  /* NOTIFY_HELD_SUBACCOUNT or NOTIFY_HELD_UNKNOWN */
+} ticket_held;
+
+/* ticket_tell_held - the agent, else the ticket's assignee or its department's staff,
+ * is told why a mail was held; with tell_sender its sender gets one polite answer. */
+gboolean ticket_tell_held(const ticket_change *change, const ticket_held *held, GError **error);
 
 /* ticket_tell_command_error - the agent's commands were not applied: they alone get why. */
 gboolean ticket_tell_command_error(const ticket_change *change, const store_ticket *ticket, const char *problems,

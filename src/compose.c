@@ -59,6 +59,8 @@ compose_auto_submitted(notify_kind kind)
 	case NOTIFY_REOPENED:
 	case NOTIFY_NEW_LINKED:
 	case NOTIFY_REFUSED:
+	case NOTIFY_HELD_SUBACCOUNT:
+	case NOTIFY_HELD_UNKNOWN:
 	case NOTIFY_CLOSED:
 		return "auto-replied";
 	case NOTIFY_REMINDER:
@@ -226,8 +228,8 @@ compose_close_address(const ticketd_config *config, const store_ticket *ticket)
 
 /*
  * compose_close_link - the {close_link} line: a mailto: URI (RFC 6068) to the close
- * address with a ready subject, percent-encoded, then a blank line; "" for staff and
- * for a ticket that is closed already, where there is nothing left to close.
+ * address with a ready subject, percent-encoded, then a blank line; "" for staff, for
+ * held mail that reached no ticket and for a ticket closed already: nothing to close.
  */
 static char *
 compose_close_link(const ticketd_config *config, const compose_request *request, gboolean english)
@@ -238,7 +240,7 @@ compose_close_link(const ticketd_config *config, const compose_request *request,
 	g_autofree char *to = NULL;
 	g_autofree char *query = NULL;
 
-	if (NOTIFY_IS_STAFF(request->kind) || strcmp(status, STATUS_CLOSED) == 0)
+	if (NOTIFY_IS_STAFF(request->kind) || *request->ticket->code == '\0' || strcmp(status, STATUS_CLOSED) == 0)
 		return g_strdup("");
 	subject = g_strdup_printf("%s [%s #%s]", english ? "Close" : "Cerrar",
 	                          config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
@@ -271,16 +273,20 @@ compose_remind(const ticketd_config *config, gboolean english)
  * a confirmation without articles reads as it always did.
  */
 static char *
-compose_suggestions(const GPtrArray *suggestions, gboolean english)
+compose_suggestions(const GPtrArray *suggestions, gboolean english, gboolean staff)
 {
 	GString *out = g_string_new(NULL);
 
 	if (suggestions == NULL || suggestions->len == 0)
 		return g_string_free(out, FALSE);
-	g_string_append(out, english ?
-	                "These articles of our help centre may answer your question right away:\n\n" :
-	                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
-	                "ahora mismo:\n\n");
+	if (staff)
+		g_string_append(out, english ? "Help-centre articles that may answer it (you can reply with one):\n\n"
+		                : "Artículos del centro de ayuda que pueden resolverlo (puede contestar con uno):\n\n");
+	else
+		g_string_append(out, english ?
+		                "These articles of our help centre may answer your question right away:\n\n" :
+		                "Quizá estos artículos de nuestro centro de ayuda le resuelvan la consulta "
+		                "ahora mismo:\n\n");
 	for (guint i = 0; i < suggestions->len; i++) {
 		const kb_suggestion *s = suggestions->pdata[i];
 		g_string_append_printf(out, "- %s\n  %s\n  %s\n", s->title, s->excerpt, s->url);
@@ -344,7 +350,7 @@ compose_staff_values(const ticketd_config *config, const compose_request *reques
 	g_hash_table_insert(values, "author", g_strdup_printf("%s (%s)", author,
 	                                                     compose_role(request->author_role, english)));
 	g_hash_table_insert(values, "agent", compose_clean(event->agent ? event->agent : ""));
-	g_hash_table_insert(values, "reason", compose_clean(event->reason ? event->reason : ""));
+
 	g_hash_table_insert(values, "priority", g_strdup(ticket->priority ? ticket->priority : "medium"));
 	g_hash_table_insert(values, "assignee", g_strdup(ticket->assignee ? ticket->assignee
 	                                                : english ? "nobody" : "nadie"));
@@ -362,7 +368,7 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	gboolean english = strcmp(lang, "en") == 0;
 	const char *name = request->recipient_name;
 
-	g_hash_table_insert(values, "code", g_strdup(ticket->code));
+	g_hash_table_insert(values, "code", g_strdup(*ticket->code ? ticket->code : "-"));
 	g_hash_table_insert(values, "tag", g_strdup(config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG));
 	g_hash_table_insert(values, "subject", compose_subject(config, ticket->subject));
 	g_hash_table_insert(values, "department", g_strdup(department ? department->name : ticket->department));
@@ -375,7 +381,10 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	g_hash_table_insert(values, "name", name && *name ? compose_clean(name)
 	                                    : g_strdup(english ? "customer" : "cliente"));
 	g_hash_table_insert(values, "linked_code", g_strdup(event->linked_code ? event->linked_code : ""));
-	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english));
+	g_hash_table_insert(values, "suggestions", compose_suggestions(request->suggestions, english,
+	                                                          NOTIFY_IS_STAFF(request->kind)));
+	g_hash_table_insert(values, "reason", compose_body_text(event->reason));   /* a line per problem */
+	g_hash_table_insert(values, "held_id", g_strdup_printf("%" G_GINT64_FORMAT, event->held_id));
 	g_hash_table_insert(values, "close_link", compose_close_link(config, request, english));
 	g_hash_table_insert(values, "remind", compose_remind(config, english));
 	if (NOTIFY_IS_STAFF(request->kind))
@@ -616,12 +625,16 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	GMimeObject *object = GMIME_OBJECT(message);
 	g_autofree char *body = compose_template_text(config, request);
 	g_autofree char *subject_text = compose_subject(config, request->ticket->subject);
-	g_autofree char *subject = g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
+	/* Held mail that reached no ticket has no code to tag or sign: the plain desk address. */
+	gboolean ticketless = *request->ticket->code == '\0';
+	g_autofree char *subject = ticketless ? g_strdup_printf("Re: %s", subject_text)
+	                           : g_strdup_printf("[%s #%s]%s%s", config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
 	                                           request->ticket->code, *subject_text ? " " : "", subject_text);
-	g_autofree char *reply_to = NOTIFY_IS_STAFF(request->kind)
+	g_autofree char *reply_to = ticketless ? g_strdup(compose_department_address(config, request->ticket))
+	                            : NOTIFY_IS_STAFF(request->kind)
 	                            ? staff_reply_address(config, request->ticket, request->recipient)
 	                            : compose_plus_address(config, request->ticket);
-	g_autofree char *root = NOTIFY_IS_STAFF(request->kind)
+	g_autofree char *root = NOTIFY_IS_STAFF(request->kind) && !ticketless
 	                        ? g_strdup_printf("ticket.%s@%s", request->ticket->code, config->domain) : NULL;
 	g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc(store_now());
 	g_autoptr(GMimeTextPart) part = compose_body(body);

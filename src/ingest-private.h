@@ -32,6 +32,8 @@ typedef struct {
 	int64_t now;
 	ingest_result *result;
 	GError *error;              /* the store failure that makes this temporary */
+	const inbound_release *release; /* a person releasing this mail from hold, or NULL */
+	gboolean hold_quietly;      /* a flood past intake_per_hour: held, nobody told again */
 } ingest_context;
 
 /* The mail as the ticket transitions see it: who changed what, and the message to keep. */
@@ -53,8 +55,12 @@ void ingest_transition_init(ingest_context *ctx, ingest_transition *transition, 
 void ingest_decided(ingest_context *ctx, ingest_action action, const char *code, const char *format, ...)
 	G_GNUC_PRINTF(4, 5);
 
-/* ingest_hold - kept raw, for a person to look at. */
+/* ingest_hold - kept raw, for a person to look at; the desk is told. */
 void ingest_hold(ingest_context *ctx, const char *reason);
+
+/* ingest_hold_for - held as mail for ticket (NULL: none); agent (NULL: the desk) is told.
+ * Released by a person, the same reason holds it no more: it goes in instead. */
+void ingest_hold_for(ingest_context *ctx, const char *reason, const store_ticket *ticket, const char *agent);
 
 /* ingest_from_unsound - a From that identifies nobody: malformed, or more than one address. */
 gboolean ingest_from_unsound(const parsed_message *message);
@@ -62,6 +68,10 @@ gboolean ingest_from_unsound(const parsed_message *message);
 /* ingest_dmarc_passed - our MTA's Authentication-Results say DMARC passed for the From's
  * domain (RFC 8601, authserv_id); *why says why not, when why is not NULL. */
 gboolean ingest_dmarc_passed(const ingest_context *ctx, const char **why);
+
+/* ingest_follow_merges - a merged ticket's replies land in the survivor: *ticket becomes
+ * it. FALSE on a store error. */
+gboolean ingest_follow_merges(ingest_context *ctx, store_ticket *ticket);
 
 /* ingest_signed - mail to an agent's signed address (soporte+CODE.token@, +desk.token@):
  * the agent's reply, commands or ticket for a customer, or held with the reason. */

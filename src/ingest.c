@@ -214,8 +214,7 @@ ingest_identify(ingest_context *ctx)
 	return identity;
 }
 
-/* ingest_follow_merges - a merged ticket's replies land in the survivor. */
-static gboolean
+gboolean
 ingest_follow_merges(ingest_context *ctx, store_ticket *ticket)
 {
 	for (int hops = 0; ticket->merged_into != 0; hops++) {
@@ -342,15 +341,105 @@ ingest_new_account(ingest_context *ctx)
 	ingest_new(ctx, account_id, "new sender: account created, new ticket");
 }
 
+/* The holds whose sender, a person, is answered with a template of the same name. */
+#define INGEST_HELD_SUBACCOUNT "sub-account may not open tickets"
+#define INGEST_HELD_UNKNOWN "unknown sender, unknown_sender = hold"
+
+static void ingest_staff_reply(ingest_context *ctx, const store_ticket *ticket);
+static void ingest_customer_reply(ingest_context *ctx, const store_ticket *ticket);
+
+/* ingest_waived - a person released this mail from the hold that reason names. */
+static gboolean
+ingest_waived(const ingest_context *ctx, const char *reason)
+{
+	return ctx->release != NULL && strcmp(ctx->release->reason, reason) == 0;
+}
+
+/* ingest_release_refused - a release that cannot go anywhere: the mail stays held. */
+static void
+ingest_release_refused(ingest_context *ctx, const char *why)
+{
+	ingest_decided(ctx, ACTION_REJECT, NULL, "%s", why);
+	ctx->result->failure = failure_permanent(FAILURE_POLICY);
+}
+
+/*
+ * ingest_released - held mail a person let in: into the ticket they named, else the
+ * ticket it threads to, else a new ticket of the sender's account (a sub-account's too:
+ * staff decided), else a new account, as unknown_sender = create would.
+ */
+static void
+ingest_released(ingest_context *ctx)
+{
+	const char *to = ctx->release->to_code;
+	sender_identity identity = ingest_identify(ctx);
+	store_ticket ticket = { 0 };
+	gboolean found = FALSE;
+
+	if (ctx->error == NULL)
+		found = to != NULL ? ingest_by_code(ctx, to, &ticket) && ingest_follow_merges(ctx, &ticket)
+		                   : ingest_thread(ctx, &ticket);
+	if (ctx->error != NULL)
+		;
+	else if (to != NULL && !found)
+		ingest_release_refused(ctx, "no such ticket: ticketctl list shows the codes");
+	else if (found && identity.role == SENDER_STAFF)
+		ingest_staff_reply(ctx, &ticket);
+	else if (found)
+		ingest_customer_reply(ctx, &ticket);
+	else if (identity.account_id != 0)
+		ingest_new(ctx, identity.account_id, "new ticket");
+	else if (identity.role == SENDER_UNKNOWN && *ctx->sender != '\0')
+		ingest_new_account(ctx);
+	else
+		ingest_release_refused(ctx, "it threads to no ticket and has no sender to open one for: name one "
+		                       "with --to CODE");
+	if (found)
+		store_ticket_clear(&ticket);
+}
+
+/* ingest_tell_held - the desk (or the agent) hears of held mail; a person answered. */
+static void
+ingest_tell_held(ingest_context *ctx, int64_t held_id, const char *reason, const store_ticket *ticket,
+                 const char *agent)
+{
+	g_auto(ingest_transition) transition = { 0 };
+	gboolean subaccount = strcmp(reason, INGEST_HELD_SUBACCOUNT) == 0;
+	ticket_held held = {
+		.id = held_id, .ticket_id = ticket ? ticket->id : 0, .reason = reason,
+		.subject = ctx->message->subject, .agent = agent,
+		.tell_sender = subaccount || strcmp(reason, INGEST_HELD_UNKNOWN) == 0,
+		.sender_notice = subaccount ? NOTIFY_HELD_SUBACCOUNT : NOTIFY_HELD_UNKNOWN,
+	};
+
+	if (ctx->hold_quietly)
+		return;
+	ingest_transition_init(ctx, &transition, MAIL_NORMAL);
+	ticket_tell_held(&transition.change, &held, &ctx->error);
+}
+
+void
+ingest_hold_for(ingest_context *ctx, const char *reason, const store_ticket *ticket, const char *agent)
+{
+	const char *recipient = ctx->envelope->recipient ? ctx->envelope->recipient : ctx->department->address;
+	int64_t id;
+
+	if (ingest_waived(ctx, reason)) {
+		ingest_released(ctx);
+		return;
+	}
+	if (!((id = store_hold_add(ctx->store, reason, ctx->sender, recipient, ctx->raw, ctx->length,
+	                           ctx->now, &ctx->error)) > 0))
+		return;
+	ingest_tell_held(ctx, id, reason, ticket, agent);
+	if (ctx->error == NULL)
+		ingest_decided(ctx, ACTION_HOLD, NULL, "%s", reason);
+}
+
 void
 ingest_hold(ingest_context *ctx, const char *reason)
 {
-	const char *recipient = ctx->envelope->recipient ? ctx->envelope->recipient : ctx->department->address;
-
-	if (!(store_hold_add(ctx->store, reason, ctx->sender, recipient, ctx->raw, ctx->length,
-	                                  ctx->now, &ctx->error) > 0))
-		return;
-	ingest_decided(ctx, ACTION_HOLD, NULL, "%s", reason);
+	ingest_hold_for(ctx, reason, NULL, NULL);
 }
 
 /* ingest_unthreaded - mail that opens no existing thread: a new ticket, or the policy. */
@@ -366,19 +455,21 @@ ingest_unthreaded(ingest_context *ctx, sender_identity identity, const char *why
 		            "(ticketctl staff address)");
 		return;
 	}
+	/* Known, but not allowed to open: a person decides, whatever unknown_sender says. */
+	if (identity.role != SENDER_UNKNOWN) {
+		ingest_hold(ctx, identity.role == SENDER_DISABLED ? "sender's account is disabled" : INGEST_HELD_SUBACCOUNT);
+		return;
+	}
 	switch (ctx->config->unknown_sender) {
 	case UNKNOWN_SENDER_CREATE:
 		/* Anyone can write our own From: an account for it would be mailed by ticketd itself. */
-		if (identity.role == SENDER_UNKNOWN && address_is_ours(ctx->config, ctx->sender))
+		if (address_is_ours(ctx->config, ctx->sender))
 			ingest_hold(ctx, "the From is one of the desk's own addresses: never made a customer account");
-		else if (identity.role == SENDER_UNKNOWN)
-			ingest_new_account(ctx);
 		else
-			ingest_hold(ctx, identity.role == SENDER_DISABLED ? "sender's account is disabled"
-			                                                   : "sub-account may not open tickets");
+			ingest_new_account(ctx);
 		return;
 	case UNKNOWN_SENDER_HOLD:
-		ingest_hold(ctx, "unknown sender, unknown_sender = hold");
+		ingest_hold(ctx, INGEST_HELD_UNKNOWN);
 		return;
 	case UNKNOWN_SENDER_REJECT:
 		ingest_decided(ctx, ACTION_REJECT, NULL, "unknown sender, unknown_sender = reject");
@@ -454,7 +545,18 @@ ingest_machine_mail(ingest_context *ctx, mail_class class, gboolean threaded, co
 	g_autofree char *reason = g_strdup_printf("%s: stored, no ticket opened, nothing mailed",
 	                                          mail_class_name(class));
 	g_auto(ingest_transition) transition = { 0 };
+	store_ticket named = { 0 };
 
+	if (!threaded && ingest_waived(ctx, reason)) {     /* released: staff name its ticket */
+		if (ctx->release->to_code == NULL || !ingest_by_code(ctx, ctx->release->to_code, &named)) {
+			if (ctx->error == NULL)
+				ingest_release_refused(ctx, "robot mail threads to no ticket: name one with --to CODE");
+			return;
+		}
+		ingest_machine_mail(ctx, class, TRUE, &named);
+		store_ticket_clear(&named);
+		return;
+	}
 	ingest_transition_init(ctx, &transition, class);
 	/* A bounce of our notification marks its recipient on the ticket. */
 	if (class == MAIL_BOUNCE &&
@@ -673,6 +775,7 @@ ingest_over_intake(ingest_context *ctx)
 		return FALSE;
 	if (recent < limit)
 		return FALSE;
+	ctx->hold_quietly = recent > limit;     /* the desk heard of the first */
 	if (recent == limit) {
 		g_autofree char *printable = log_printable(identity, 256);
 		g_autofree char *from = log_printable(ctx->sender, 256);
@@ -776,10 +879,11 @@ ingest_decide_and_write(ingest_context *ctx)
 	store_ticket ticket = { 0 };
 	gboolean threaded;
 
-	if (ingest_duplicate(ctx) || ctx->error != NULL)
+	/* A release is the same mail again on purpose: delivered before, as a hold. */
+	if (ctx->release == NULL && (ingest_duplicate(ctx) || ctx->error != NULL))
 		return;
 	if (ingest_over_limits(ctx)) {
-		if (ctx->error == NULL)
+		if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK && ctx->release == NULL)
 			ingest_remember_delivery(ctx);
 		return;
 	}
@@ -790,7 +894,7 @@ ingest_decide_and_write(ingest_context *ctx)
 		store_ticket_clear(&ticket);
 	if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK && ctx->reused_from != NULL)
 		ingest_flag_reused(ctx);
-	if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK)
+	if (ctx->error == NULL && ctx->result->failure.class == FAILURE_OK && ctx->release == NULL)
 		ingest_remember_delivery(ctx);
 }
 
@@ -802,6 +906,7 @@ ingest_apply(const ticketd_config *config, store *db, const inbound *mail, const
 	ingest_context ctx = {
 		.config = config, .store = db, .raw = mail->raw, .length = mail->length, .message = mail->message,
 		.envelope = &envelope, .sender = mail->message->from->address, .now = store_now(), .result = result,
+		.release = mail->release,
 	};
 
 	memset(result, 0, sizeof *result);

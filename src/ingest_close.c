@@ -71,7 +71,7 @@ ingest_close(ingest_context *ctx, sender_identity identity, const store_ticket *
 	if (!ingest_may_close(identity, ticket)) {
 		reason = g_strdup_printf("a request to close %s from someone who is neither its account nor one of "
 		                         "its sub-accounts: nothing changed", ticket->code);
-		ingest_hold(ctx, reason);
+		ingest_hold_for(ctx, reason, ticket, NULL);
 		return;
 	}
 	ingest_transition_init(ctx, &transition, MAIL_NORMAL);

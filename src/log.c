@@ -81,6 +81,27 @@ log_info(const char *format, ...)
 }
 
 void
+log_staff(const char *actor, const char *format, ...)
+{
+	static gboolean opened;
+	g_autofree char *what = NULL, *who = log_printable(actor ? actor : "", 254), *line = NULL;
+	g_autofree char *login = log_printable(g_get_user_name(), 64);
+	va_list args;
+
+	va_start(args, format);
+	what = g_strdup_vprintf(format, args);
+	va_end(args);
+	line = g_strdup_printf("%s, actor=<%s>, uid=%u, login=%s", what, who, (unsigned)getuid(), login);
+	if (target != LOG_TO_SYSLOG && !opened) {
+		openlog(program_name, LOG_PID, LOG_MAIL);
+		opened = TRUE;
+	}
+	syslog(LOG_INFO, "%s", line);
+	if (target != LOG_TO_SYSLOG && !quiet)
+		fprintf(stderr, "%s: %s\n", program_name, line);
+}
+
+void
 log_warning(const char *format, ...)
 {
 	va_list args;

@@ -35,6 +35,7 @@ typedef struct {
 	char *address;
 	char *name;
 	char *language;
+	const char *unmailed;       /* a rule of who is mailed left this one out: why */
 } notify_recipient;
 
 static void
@@ -48,29 +49,38 @@ notify_recipient_free(gpointer data)
 	g_free(recipient);
 }
 
-/* notify_add - one recipient, once. */
-static void
+/* notify_add - one recipient, once; the new one, NULL when it was there already. */
+static notify_recipient *
 notify_add(GPtrArray *recipients, const char *address, const char *name, const char *language)
 {
 	notify_recipient *recipient;
 
 	if (address == NULL || *address == '\0')
-		return;
+		return NULL;
 	for (guint i = 0; i < recipients->len; i++)
 		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
-			return;
+			return NULL;
 	recipient = g_new0(notify_recipient, 1);
 	recipient->address = g_ascii_strdown(address, -1);
 	recipient->name = g_strdup(name ? name : "");
 	recipient->language = g_strdup(language ? language : "es");
 	g_ptr_array_add(recipients, recipient);
+	return recipient;
 }
 
 /* notify_always_to_sender - the answers to one mail go to whoever wrote it. */
 static gboolean
 notify_always_to_sender(notify_kind kind)
 {
-	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED || kind == NOTIFY_CLOSED;
+	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED ||
+	       kind == NOTIFY_CLOSED;
+}
+
+/* notify_held_reply - the answer to a held mail: to its sender alone, no ticket needed. */
+static gboolean
+notify_held_reply(notify_kind kind)
+{
+	return kind == NOTIFY_HELD_SUBACCOUNT || kind == NOTIFY_HELD_UNKNOWN;
 }
 
 /* notify_to_author - notices meant for the author of the change: the answers to their
@@ -78,7 +88,8 @@ notify_always_to_sender(notify_kind kind)
 static gboolean
 notify_to_author(notify_kind kind)
 {
-	return notify_always_to_sender(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR || kind == NOTIFY_STAFF_HELD;
+	return notify_always_to_sender(kind) || notify_held_reply(kind) || kind == NOTIFY_STAFF_COMMAND_ERROR ||
+	       kind == NOTIFY_STAFF_HELD;
 }
 
 /*
@@ -169,8 +180,11 @@ notify_recipients(store *db, const notify_event *event, const store_ticket *tick
 	for (guint i = 0; i < subaccounts->len; i++) {
 		const store_subaccount *sub = g_ptr_array_index(subaccounts, i);
 
-		if (sub->notify)
-			notify_add(recipients, sub->email, NULL, account.language);
+		notify_recipient *added = notify_add(recipients, sub->email, NULL, account.language);
+
+		/* Listed all the same, so that who was not told is on record with the reason. */
+		if (added != NULL && !sub->notify)
+			added->unmailed = "no notify right";
 	}
 	ok = notify_add_watchers(db, event, ticket, recipients, account.language, error);
 	store_account_clear(&account);
@@ -201,9 +215,11 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	if (event->actor != NULL && g_ascii_strcasecmp(event->actor, address) == 0 &&
 	    !notify_to_author(event->kind))
 		return NOTIFY_AUTHOR;
+	/* A bounce stops every notice, a person's too: the address does not take our mail. */
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
-	if (!compose_automatic(event->kind) || (error != NULL && *error != NULL))
+	/* auto_per_hour is against robots answering robots: a person's action is always told. */
+	if (!compose_automatic(event->kind) || event->person || (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
 	                                            config->smtp.auto_per_hour + 1, error)) < 0)
@@ -211,10 +227,17 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	return recent >= config->smtp.auto_per_hour ? "over auto_per_hour automatic mails in the last hour" : NULL;
 }
 
+/* The help-centre articles of one event, searched once per language of its recipients. */
+typedef struct {
+	GPtrArray *articles;
+	const char *language;
+} notify_suggested;
+
 /*
  * notify_suggestions - the help-centre articles a new ticket's confirmation offers, for
- * the words of the mail that opened it; NULL for other notices. A failed search only
- * costs the suggestions: the confirmation goes out without them.
+ * the words of the mail that opened it, and the staff notice of it lists (so an agent
+ * can answer with one); NULL for other notices. A failed search only costs the
+ * suggestions: the notice goes out without them.
  */
 static GPtrArray *
 notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
@@ -224,12 +247,26 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
 	g_autofree char *words = NULL;
 	const store_message_row *first;
 
-	if (event->kind != NOTIFY_CREATED ||
+	if ((event->kind != NOTIFY_CREATED && event->kind != NOTIFY_STAFF_NEW) ||
 	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
 		return NULL;
 	first = thread->pdata[0];
 	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
 	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+}
+
+/* notify_suggested_in - the event's suggestions in language, searched only when the
+ * previous recipient read another language. */
+static const GPtrArray *
+notify_suggested_in(notify_suggested *suggested, store *db, const notify_event *event, const store_ticket *ticket,
+                    const char *language)
+{
+	if (suggested->language == NULL || strcmp(suggested->language, language) != 0) {
+		g_clear_pointer(&suggested->articles, g_ptr_array_unref);
+		suggested->articles = notify_suggestions(db, event, ticket, language);
+		suggested->language = language;
+	}
+	return suggested->articles;
 }
 
 /*
@@ -239,10 +276,11 @@ notify_suggestions(store *db, const notify_event *event, const store_ticket *tic
  */
 static gboolean
 notify_queue_mail(const ticketd_config *config, store *db, const notify_event *event,
-                  const store_ticket *ticket, const GPtrArray *mailed, int64_t now, GError **error)
+                  const store_ticket *ticket, const GPtrArray *mailed, notify_suggested *suggested, int64_t now,
+                  GError **error)
 {
 	const notify_recipient *to = g_ptr_array_index(mailed, 0);
-	g_autoptr(GPtrArray) suggestions = notify_suggestions(db, event, ticket, to->language);
+	const GPtrArray *suggestions = notify_suggested_in(suggested, db, event, ticket, to->language);
 	g_autoptr(GPtrArray) cc = g_ptr_array_new();
 	g_autoptr(GPtrArray) thread = NOTIFY_IS_STAFF(event->kind) ? NULL : store_thread_ids(db, ticket->id, error);
 	compose_request request = {
@@ -264,13 +302,13 @@ notify_queue_mail(const ticketd_config *config, store *db, const notify_event *e
 			.ticket_id = ticket->id, .recipient = ((notify_recipient *)g_ptr_array_index(mailed, i))->address,
 			.kind = (char *)event_notice_name(event->kind), .message_id = message_id,
 			.envelope_from = compose_automatic(event->kind) ? "" : config->smtp.envelope_from,
-			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED,
+			.mail = mail, .next_try = now, .created = now, .state = OUTBOX_QUEUED, .person = event->person,
 		};
 
 		if (store_outbox_add(db, &row, error) <= 0)
 			return FALSE;
 	}
-	return store_message_id_add(db, message_id, ticket->id, error);
+	return ticket->id == 0 || store_message_id_add(db, message_id, ticket->id, error);
 }
 
 /* notify_record_suppressed - a row that says who was not mailed, and why. */
@@ -286,7 +324,8 @@ notify_record_suppressed(store *db, const notify_event *event, const store_ticke
 	};
 	g_autofree char *printable = log_printable(address, 254);
 
-	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", ticket->code, printable,
+	log_info("%s: to=<%s>, %s notification suppressed: reason=%s", *ticket->code ? ticket->code : "NOQUEUE",
+	         printable,
 	         event_notice_name(event->kind), reason);
 	return store_outbox_add(db, &row, error) > 0;
 }
@@ -307,19 +346,39 @@ notify_log_author(const store_ticket *ticket, const notify_event *event, const c
  */
 static gboolean
 notify_queue_mailed(const ticketd_config *config, store *db, const notify_event *event,
-                    const store_ticket *ticket, GPtrArray *mailed, int64_t now, GError **error)
+                    const store_ticket *ticket, GPtrArray *mailed, notify_suggested *suggested, int64_t now,
+                    GError **error)
 {
 	if (mailed->len == 0)
 		return TRUE;
 	if (!NOTIFY_IS_STAFF(event->kind))
-		return notify_queue_mail(config, db, event, ticket, mailed, now, error);
+		return notify_queue_mail(config, db, event, ticket, mailed, suggested, now, error);
 	for (guint i = 0; i < mailed->len; i++) {
 		g_autoptr(GPtrArray) one = g_ptr_array_new();
 
 		g_ptr_array_add(one, g_ptr_array_index(mailed, i));
-		if (!notify_queue_mail(config, db, event, ticket, one, now, error))
+		if (!notify_queue_mail(config, db, event, ticket, one, suggested, now, error))
 			return FALSE;
 	}
+	return TRUE;
+}
+
+/*
+ * notify_ticket - the ticket a notice is about; for held mail that reached no ticket, one
+ * made of the department and subject alone (code "", id 0), so the sender and the
+ * department's staff are told all the same. FALSE when there is nothing to tell about.
+ */
+static gboolean
+notify_ticket(store *db, const notify_event *event, store_ticket *ticket, GError **error)
+{
+	if (event->ticket_id != 0 || (event->kind != NOTIFY_STAFF_HELD && !notify_held_reply(event->kind)))
+		return store_ticket_by_id(db, event->ticket_id, ticket, error);
+	if (event->department == NULL)
+		return FALSE;
+	ticket->code = g_strdup("");
+	ticket->department = g_strdup(event->department);
+	ticket->subject = g_strdup(event->subject ? event->subject : "");
+	ticket->status = g_strdup("");
 	return TRUE;
 }
 
@@ -329,19 +388,24 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 	store_ticket ticket = { 0 };
 	g_autoptr(GPtrArray) recipients = NULL;
 	g_autoptr(GPtrArray) mailed = g_ptr_array_new();
+	notify_suggested suggested = { 0 };
 	gboolean ok = TRUE;
 
-	if (!store_ticket_by_id(db, event->ticket_id, &ticket, error))
+	if (!notify_ticket(db, event, &ticket, error))
 		return error == NULL || *error == NULL;     /* no ticket: nothing to tell */
 	if (NOTIFY_IS_STAFF(event->kind))
 		recipients = notify_staff_recipients(config, event, &ticket);
-	else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
+	else if (notify_held_reply(event->kind)) {
+		recipients = g_ptr_array_new_with_free_func(notify_recipient_free);
+		notify_add(recipients, event->sender, NULL, config->language);
+	} else if ((recipients = notify_recipients(db, event, &ticket, error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return FALSE;
 	}
 	for (guint i = 0; ok && i < recipients->len; i++) {
 		notify_recipient *recipient = g_ptr_array_index(recipients, i);
-		const char *reason = notify_suppressed(config, db, event, recipient->address, now, error);
+		const char *reason = recipient->unmailed ? recipient->unmailed
+		                     : notify_suppressed(config, db, event, recipient->address, now, error);
 
 		if (error != NULL && *error != NULL)
 			ok = FALSE;
@@ -352,7 +416,8 @@ notify_queue(const ticketd_config *config, store *db, const notify_event *event,
 		else
 			g_ptr_array_add(mailed, recipient);
 	}
-	ok = ok && notify_queue_mailed(config, db, event, &ticket, mailed, now, error);
+	ok = ok && notify_queue_mailed(config, db, event, &ticket, mailed, &suggested, now, error);
+	g_clear_pointer(&suggested.articles, g_ptr_array_unref);
 	store_ticket_clear(&ticket);
 	return ok;
 }

@@ -353,6 +353,14 @@ reply_below_quote(char **lines, guint begin, guint n)
 	return i < n ? i : 0;
 }
 
+gboolean
+quote_is_banner(const char *line)
+{
+	g_autofree char *trimmed = g_strchomp(g_strdup(line ? line : ""));
+
+	return g_utf8_validate(trimmed, -1, NULL) && matches(patterns()->banner, trimmed);
+}
+
 char *
 quote_strip(const char *text)
 {

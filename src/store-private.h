@@ -28,7 +28,7 @@ typedef enum {
 	ST_CODE_EXISTS, ST_TICKET_ADD, ST_TICKET_BY_CODE, ST_TICKET_BY_ID, ST_TICKET_BY_MSGID,
 	ST_TICKET_SET_STATUS, ST_TICKET_SET_ASSIGNEE, ST_TICKET_SET_MERGED, ST_TICKET_TOUCH,
 	ST_TICKET_SET_PRIORITY, ST_TICKET_SET_DEPARTMENT,
-	ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE, ST_TICKET_TO_REMIND,
+	ST_TICKET_LIST, ST_TICKET_LIST_STATUS, ST_TICKET_IDLE, ST_TICKET_TO_REMIND, ST_TICKET_FIRST_REPLIES,
 	ST_EVENT_ADD, ST_EVENT_LIST,
 	/* store_message.c: messages, raw bytes, attachments and held mail */
 	ST_MESSAGE_ADD, ST_RAW_ADD, ST_MSGID_ADD, ST_TICKET_BUMP, ST_MESSAGE_LIST, ST_RAW_GET,
@@ -44,6 +44,9 @@ typedef enum {
 	ST_OUTBOX_LIST, ST_OUTBOX_RETRY, ST_OUTBOX_COUNT, ST_OUTBOX_BY_MSGID, ST_BOUNCING,
 	/* store_watcher.c: a ticket's watchers and the chain of its thread */
 	ST_WATCHER_ADD, ST_WATCHER_REMOVE, ST_WATCHER_LIST, ST_WATCHER_IS, ST_THREAD_IDS,
+	ST_OUTBOX_SINCE, ST_OUTBOX_LAST,
+	/* store_held.c: held mail and what became of it */
+	ST_HELD_LIST, ST_HELD_GET, ST_HELD_RAW, ST_HELD_SETTLE,
 	ST_COUNT
 } store_stmt_id;
 
@@ -55,6 +58,7 @@ extern const char *const store_intake_sql[ST_COUNT];    /* store_intake.c */
 extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 extern const char *const store_outbox_sql[ST_COUNT];    /* store_outbox.c */
 extern const char *const store_watcher_sql[ST_COUNT];   /* store_watcher.c */
+extern const char *const store_held_sql[ST_COUNT];      /* store_held.c */
 
 struct store {
 	sqlite3 *db;

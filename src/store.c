@@ -106,7 +106,7 @@ store_set_error(struct store *handle, int rc, const char *what, GError **error)
 /* The parts' statement tables: each fills in only the ids of its own statements. */
 static const char *const *const part_sql[] = {
 	core_sql, store_account_sql, store_ticket_sql, store_message_sql,
-	store_intake_sql, store_search_sql, store_outbox_sql, store_watcher_sql,
+	store_intake_sql, store_search_sql, store_outbox_sql, store_watcher_sql, store_held_sql,
 };
 
 /* stmt_sql - the SQL of a statement id: exactly one part's table has it. */

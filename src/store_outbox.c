@@ -8,12 +8,12 @@
 #include "store-private.h"
 
 #define OUTBOX_COLUMNS "id, coalesce(ticket_id, 0), recipient, kind, message_id," \
-	" envelope_from, mail, attempts, next_try, created, state, last_error"
+	" envelope_from, mail, attempts, next_try, created, state, last_error, automatic"
 
 const char *const store_outbox_sql[ST_COUNT] = {
 	[ST_OUTBOX_ADD] = "INSERT INTO outbox(ticket_id, recipient, kind, message_id,"
-		" envelope_from, mail, attempts, next_try, state, last_error, created)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" envelope_from, mail, attempts, next_try, state, last_error, created, automatic)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_OUTBOX_DUE] = "SELECT id FROM outbox"
 		" WHERE (state = '" OUTBOX_QUEUED "' AND next_try <= ?1)"
 		" OR (state = '" OUTBOX_SENDING "' AND lease_until <= ?1) ORDER BY next_try, id LIMIT 1",
@@ -31,9 +31,11 @@ const char *const store_outbox_sql[ST_COUNT] = {
 	/* The count stops at the limit the caller compares with: a flood costs no more.
 	 * The terms after ?2 are those of the partial index outbox_automatic. */
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE recipient = ?1"
-		" AND created >= ?2 AND kind <> '" NOTICE_STAFF_REPLY "'"
+		" AND created >= ?2 AND automatic = 1"
 		" AND state <> '" OUTBOX_SUPPRESSED "' LIMIT ?3)",
 	[ST_OUTBOX_BY_MSGID] = "SELECT recipient, coalesce(ticket_id, 0) FROM outbox WHERE message_id = ?1",
+	[ST_OUTBOX_SINCE] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE ticket_id = ?1 AND id > ?2 ORDER BY id",
+	[ST_OUTBOX_LAST] = "SELECT coalesce(max(id), 0) FROM outbox",
 	[ST_BOUNCING] = "SELECT count(*) FROM events WHERE ticket_id = ?1"
 		" AND kind = '" EVENT_BOUNCING "'"
 		" AND detail = ?2 COLLATE NOCASE",
@@ -62,6 +64,8 @@ store_outbox_add(store *handle, const store_outbox_row *row, GError **error)
 	store_bind_text(stmt, 9, row->state != NULL ? row->state : OUTBOX_QUEUED);
 	store_bind_text(stmt, 10, row->last_error);
 	sqlite3_bind_int64(stmt, 11, row->created != 0 ? row->created : now);
+	/* A staff reply is a person's words whoever queued it. */
+	sqlite3_bind_int(stmt, 12, !row->person && g_strcmp0(row->kind, NOTICE_STAFF_REPLY) != 0);
 	return store_insert(handle, stmt, "queueing a notification", error);
 }
 
@@ -82,6 +86,7 @@ outbox_row_new(sqlite3_stmt *stmt)
 	row->created = sqlite3_column_int64(stmt, 9);
 	row->state = store_column_text(stmt, 10);
 	row->last_error = store_column_text(stmt, 11);
+	row->person = sqlite3_column_int(stmt, 12) == 0;
 	return row;
 }
 
@@ -212,7 +217,7 @@ store_outbox_retry(store *handle, int64_t id, int64_t now, GError **error)
 	return store_stmt_run_changed(handle, stmt, "retrying a failed notification", error);
 }
 
-/* store_outbox_count_recent - counts every kind but staff_reply, and no suppressed row; -1 on error. */
+/* store_outbox_count_recent - counts automatic rows only, and no suppressed one; -1 on error. */
 int
 store_outbox_count_recent(store *handle, const char *recipient, int64_t since, int limit, GError **error)
 {
@@ -235,6 +240,31 @@ store_outbox_by_message_id(store *handle, const char *message_id, char **recipie
 	*ticket_id = sqlite3_column_int64(stmt, 1);
 	store_stmt_done(stmt);
 	return TRUE;
+}
+
+GPtrArray *
+store_outbox_since(store *handle, int64_t ticket_id, int64_t after, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_SINCE, error);
+
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	sqlite3_bind_int64(stmt, 2, after);
+	return store_collect(handle, stmt, outbox_row_new, outbox_row_free, "listing a ticket's notices", error);
+}
+
+int64_t
+store_outbox_last_id(store *handle, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_OUTBOX_LAST, error);
+	int64_t id;
+
+	if (stmt == NULL || store_stmt_step(handle, stmt, "reading the outbox", error) != 1)
+		return -1;
+	id = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(stmt);
+	return id;
 }
 
 /* ---- Bounce marks ---- */

@@ -243,9 +243,30 @@ static const char schema_v7[] =
 	"CREATE INDEX IF NOT EXISTS outbox_ticket ON outbox(ticket_id, created);"
 	"PRAGMA user_version = 7;";
 
+/*
+ * Schema version 8: what became of held mail (released into a ticket or discarded, by
+ * whom, when), kept beside held so its raw bytes stay the last column; and which outbox
+ * rows are automatic mail, the only ones auto_per_hour counts: a notice a person caused
+ * is not (a status change or close at ticketctl, like a staff reply).
+ */
+static const char schema_v8[] =
+	"CREATE TABLE held_outcome ("
+	" held_id INTEGER PRIMARY KEY REFERENCES held(id),"
+	" action TEXT NOT NULL CHECK (action IN ('released', 'discarded')),"
+	" ticket TEXT,"
+	" actor TEXT NOT NULL,"
+	" detail TEXT,"
+	" created INTEGER NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN automatic INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE outbox SET automatic = 0 WHERE kind = '" NOTICE_STAFF_REPLY "';"
+	"DROP INDEX outbox_automatic;"
+	"CREATE INDEX outbox_automatic ON outbox(recipient, created)"
+	" WHERE automatic = 1 AND state <> '" OUTBOX_SUPPRESSED "';"
+	"PRAGMA user_version = 8;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *const migrations[] = {
-	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

@@ -21,7 +21,8 @@
 	" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0))"
 #define TICKET_FILTER \
 	" (?2 IS NULL OR t.department = ?2) AND (?3 IS NULL OR a.email = ?3)" \
-	" AND (?4 IS NULL OR t.assignee = ?4) AND (?5 = 0 OR t.created >= ?5)" \
+	" AND (?4 IS NULL OR t.assignee = ?4 OR (?4 = '' AND t.assignee IS NULL))" \
+	" AND (?5 = 0 OR t.created >= ?5)" \
 	" AND (?6 = 0 OR t.created < ?6)" \
 	" ORDER BY CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'low' THEN 3 ELSE 2 END," \
 	" coalesce(t.last_customer, t.created), t.id"
@@ -43,7 +44,11 @@ const char *const store_ticket_sql[ST_COUNT] = {
 	[ST_TICKET_TOUCH] = "UPDATE tickets SET last_customer = ?2,"
 		" updated = max(updated, ?2) WHERE id = ?1",
 	[ST_TICKET_LIST] = TICKET_SELECT "WHERE ?1 IS NULL AND" TICKET_FILTER,
-	[ST_TICKET_LIST_STATUS] = TICKET_SELECT "WHERE t.status = ?1 AND" TICKET_FILTER,
+	[ST_TICKET_LIST_STATUS] = TICKET_SELECT "WHERE instr(',' || ?1 || ',', ',' || t.status || ',') > 0 AND"
+		TICKET_FILTER,
+	/* From a ticket's opening to the first reply staff mailed: what the desk's speed is. */
+	[ST_TICKET_FIRST_REPLIES] = "SELECT min(e.created) - t.created FROM tickets t"
+		" JOIN events e ON e.ticket_id = t.id AND e.kind = '" EVENT_REPLY "' GROUP BY t.id",
 	/* Idle since the later of the last status change and the last customer message. */
 	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
 		" AND " TICKET_IDLE_SINCE " <= ?2 ORDER BY t.id LIMIT ?3",
@@ -286,6 +291,28 @@ store_ticket_list(store *handle, const store_ticket_filter *filter, GError **err
 	sqlite3_bind_int64(stmt, 5, filter->since);
 	sqlite3_bind_int64(stmt, 6, filter->until);
 	return store_collect(handle, stmt, ticket_new, ticket_free, "listing tickets", error);
+}
+
+GArray *
+store_ticket_first_replies(store *handle, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_FIRST_REPLIES, error);
+	GArray *delays;
+	int step;
+
+	if (stmt == NULL)
+		return NULL;
+	delays = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	while ((step = store_stmt_step(handle, stmt, "measuring first replies", error)) == 1) {
+		int64_t delay = sqlite3_column_int64(stmt, 0);
+
+		g_array_append_val(delays, delay);
+	}
+	if (step < 0) {
+		g_array_unref(delays);
+		return NULL;
+	}
+	return delays;
 }
 
 /* store_ticket_idle - up to limit unmerged tickets in status whose last status change

@@ -363,12 +363,14 @@ ticket_attachments_load(char **paths, GError **error)
 	return g_steal_pointer(&attachments);
 }
 
-/* ticket_move - a person's status change: EVENT_STATUS and NOTIFY_STATUS. */
+/* ticket_move - a person's status change: EVENT_STATUS and NOTIFY_STATUS, which a person
+ * caused and so is sent whatever auto_per_hour says. */
 static gboolean
 ticket_move(const ticket_change *change, const store_ticket *ticket, const char *status, GError **error)
 {
 	notify_event event = {
 		.kind = NOTIFY_STATUS, .ticket_id = ticket->id, .old_status = ticket->status, .new_status = status,
+		.person = TRUE,
 	};
 
 	return ticket_record_status(change, ticket, status, EVENT_STATUS, NULL, error) &&
@@ -461,7 +463,7 @@ ticket_note(const ticket_change *change, const store_ticket *ticket, const char 
 gboolean
 ticket_assign(const ticket_change *change, const store_ticket *ticket, const char *agent, GError **error)
 {
-	notify_event event = { .kind = NOTIFY_STAFF_ASSIGNED, .ticket_id = ticket->id, .agent = agent };
+	notify_event event = { .kind = NOTIFY_STAFF_ASSIGNED, .ticket_id = ticket->id, .agent = agent, .person = TRUE };
 
 	if (agent != NULL && *agent == '\0')
 		agent = NULL;

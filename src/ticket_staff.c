@@ -44,11 +44,19 @@ ticket_staff_open(const ticket_change *change, const ticket_opening *opening, ch
 		row = *opening->mail;   /* keeps the raw bytes of the agent's mail */
 	row.subject = opening->subject;
 	row.new_text = opening->text;
-	if ((event.ticket_id = ticket_create(change, opening->account_id, MESSAGE_OUT, &message, code, error)) == 0)
+	if (opening->forwarded_from != NULL) {
+		row.author = opening->forwarded_from;
+		row.text = opening->forwarded_text;
+	}
+	if ((event.ticket_id = ticket_create(change, opening->account_id,
+	                                     opening->forwarded_from ? MESSAGE_IN : MESSAGE_OUT, &message, code,
+	                                     error)) == 0)
 		return 0;
 	ticket.id = event.ticket_id;
+	ticket.subject = (char *)opening->subject;
 	ticket.priority = (char *)"medium";
-	done = (opening->priority == NULL || ticket_set_priority(change, &ticket, opening->priority, error)) &&
+	done = (opening->note == NULL || *opening->note == '\0' || ticket_note(change, &ticket, opening->note, error)) &&
+	       (opening->priority == NULL || ticket_set_priority(change, &ticket, opening->priority, error)) &&
 	       ticket_notify(change, &event, error) &&
 	       ticket_tell_staff(change, NOTIFY_STAFF_NEW, event.ticket_id, &message, error);
 	if (!done)
@@ -99,15 +107,19 @@ ticket_staff_mail(const ticket_change *change, const store_ticket *ticket, const
 }
 
 gboolean
-ticket_tell_held(const ticket_change *change, int64_t ticket_id, const char *agent, const char *reason,
-                 GError **error)
+ticket_tell_held(const ticket_change *change, const ticket_held *held, GError **error)
 {
 	notify_event event = {
-		.kind = NOTIFY_STAFF_HELD, .ticket_id = ticket_id, .agent = agent, .reason = reason,
-		.author = change->sender,
+		.kind = NOTIFY_STAFF_HELD, .ticket_id = held->ticket_id, .agent = held->agent, .reason = held->reason,
+		.author = change->sender, .held_id = held->id, .department = change->department,
+		.subject = held->subject,
+	};
+	notify_event answer = {
+		.kind = held->sender_notice, .ticket_id = 0, .reason = held->reason, .held_id = held->id,
+		.department = change->department, .subject = held->subject,
 	};
 
-	return ticket_notify(change, &event, error);
+	return ticket_notify(change, &event, error) && (!held->tell_sender || ticket_notify(change, &answer, error));
 }
 
 gboolean

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "event.h"
+#include "log.h"
 #include "status.h"
 #include "sweep.h"
 #include "ticket.h"
@@ -97,14 +99,87 @@ staff_finish(ctl_context *ctx, const char *command, const char *what, gboolean d
 	return ctl_store_error(what, error != NULL ? error : commit_error);
 }
 
-/* staff_report - one line for people, or {"code", "status", "action"} with --json. */
+/* staff_mark - the outbox's newest row before a change: the change's notices come after. */
+static int64_t
+staff_mark(ctl_context *ctx)
+{
+	return MAX(store_outbox_last_id(ctx->db, NULL), 0);
+}
+
+/* staff_notices - the notices the change queued or stopped, read before the commit. */
+static GPtrArray *
+staff_notices(ctl_context *ctx, const store_ticket *ticket, int64_t mark)
+{
+	GPtrArray *rows = store_outbox_since(ctx->db, ticket->id, mark, NULL);
+
+	return rows != NULL ? rows : g_ptr_array_new();
+}
+
+/* staff_told - "mailed to a@, b@; not mailed to c@ (why)", or "nobody was mailed". */
+static char *
+staff_told(GPtrArray *notices)
+{
+	GString *mailed = g_string_new(NULL), *unmailed = g_string_new(NULL);
+	g_autofree char *m = NULL, *u = NULL;
+
+	for (guint i = 0; notices != NULL && i < notices->len; i++) {
+		const store_outbox_row *row = g_ptr_array_index(notices, i);
+		g_autofree char *to = log_printable(row->recipient, 254);
+
+		if (strcmp(row->state, OUTBOX_SUPPRESSED) == 0)
+			g_string_append_printf(unmailed, "%s%s (%s)", unmailed->len ? ", " : "", to, row->last_error);
+		else
+			g_string_append_printf(mailed, "%s%s", mailed->len ? ", " : "", to);
+	}
+	m = g_string_free(mailed, FALSE);
+	u = g_string_free(unmailed, FALSE);
+	if (*m == '\0' && *u == '\0')
+		return g_strdup("nobody was mailed");
+	return g_strdup_printf("%s%s%s%s%s", *m ? "mailed to " : "", m, *m && *u ? "; " : "",
+	                       *u ? "not mailed to " : "", u);
+}
+
+/* staff_json_notices - "mailed": [address], "not_mailed": [{address, reason}]. */
 static void
-staff_report(ctl_context *ctx, const char *code, const char *status, const char *action, const char *line)
+staff_json_notices(JsonBuilder *json, GPtrArray *notices)
+{
+	for (int suppressed = 0; suppressed < 2; suppressed++) {
+		json_builder_set_member_name(json, suppressed ? "not_mailed" : "mailed");
+		json_builder_begin_array(json);
+		for (guint i = 0; notices != NULL && i < notices->len; i++) {
+			const store_outbox_row *row = g_ptr_array_index(notices, i);
+
+			if ((strcmp(row->state, OUTBOX_SUPPRESSED) == 0) != suppressed)
+				continue;
+			if (!suppressed) {
+				json_builder_add_string_value(json, row->recipient);
+				continue;
+			}
+			json_builder_begin_object(json);
+			ctl_json_string(json, "address", row->recipient);
+			ctl_json_string(json, "reason", row->last_error);
+			json_builder_end_object(json);
+		}
+		json_builder_end_array(json);
+	}
+}
+
+/*
+ * staff_report - one line for people, or {"code", "status", "action", "mailed",
+ * "not_mailed"} with --json; notices (NULL: none asked for) say who was told. The
+ * action goes to syslog with who did it.
+ */
+static void
+staff_report(ctl_context *ctx, const ticket_change *change, const char *code, const char *status,
+             const char *action, const char *line, GPtrArray *notices)
 {
 	g_autoptr(JsonBuilder) json = NULL;
+	g_autofree char *told = notices != NULL ? staff_told(notices) : NULL;
 
+	log_staff(change->actor, "%s: ticketctl %s, status=%s%s%s", code, action, status, told ? ": " : "",
+	          told ? told : "");
 	if (!ctx->json) {
-		printf("%s: %s\n", code, line);
+		printf("%s: %s%s%s\n", code, line, told ? "; " : "", told ? told : "");
 		return;
 	}
 	json = json_builder_new();
@@ -112,6 +187,8 @@ staff_report(ctl_context *ctx, const char *code, const char *status, const char 
 	ctl_json_string(json, "code", code);
 	ctl_json_string(json, "status", status);
 	ctl_json_string(json, "action", action);
+	if (notices != NULL)
+		staff_json_notices(json, notices);
 	json_builder_end_object(json);
 	ctl_print_json(json);
 }
@@ -120,6 +197,8 @@ int
 ctl_status(ctl_context *ctx, int argc, char **argv)
 {
 	g_autofree char *actor = NULL, *line = NULL;
+	g_autoptr(GPtrArray) notices = NULL;
+	int64_t mark;
 	GOptionEntry options[] = {
 		{ "actor", 0, 0, G_OPTION_ARG_STRING, &actor, "who makes the change (default: login name)", "WHO" },
 		{ NULL }
@@ -130,7 +209,7 @@ ctl_status(ctl_context *ctx, int argc, char **argv)
 	gboolean done;
 	int code;
 
-	if (!ctl_parse(ctx, "CODE STATUS", "Set a ticket's status; the customer is told by mail.", options, &argc, &argv))
+	if (!ctl_parse(ctx, "CODE STATUS", "Set a ticket's status; the customer is told by mail, and this says who was.", options, &argc, &argv))
 		return EX_USAGE;
 	if (argc != 3 || !status_valid(argv[2])) {
 		fprintf(stderr, "usage: ticketctl status CODE STATUS, STATUS one of "
@@ -146,12 +225,15 @@ ctl_status(ctl_context *ctx, int argc, char **argv)
 		return EX_DATAERR;
 	}
 	change = staff_change(ctx, actor);
+	mark = staff_mark(ctx);
 	done = ticket_set_status(&change, &ticket, argv[2], &error);
+	notices = done ? staff_notices(ctx, &ticket, mark) : NULL;
 	code = staff_finish(ctx, "status", "changing the status", done, error);
 	line = strcmp(ticket.status, argv[2]) == 0 ? g_strdup_printf("already %s; nothing changed", argv[2])
-	       : g_strdup_printf("%s → %s; the customer is told by mail", ticket.status, argv[2]);
+	       : g_strdup_printf("%s → %s", ticket.status, argv[2]);
 	if (code == EX_OK)
-		staff_report(ctx, ticket.code, argv[2], "status", line);
+		staff_report(ctx, &change, ticket.code, argv[2], "status", line,
+		             strcmp(ticket.status, argv[2]) == 0 ? NULL : notices);
 	store_ticket_clear(&ticket);
 	return code;
 }
@@ -160,6 +242,8 @@ int
 ctl_reply(ctl_context *ctx, int argc, char **argv)
 {
 	g_autofree char *actor = NULL, *file = NULL, *status = NULL, *text = NULL, *line = NULL;
+	g_autoptr(GPtrArray) notices = NULL;
+	int64_t mark;
 	g_auto(GStrv) attach = NULL;
 	GOptionEntry options[] = {
 		{ "file", 0, 0, G_OPTION_ARG_FILENAME, &file, "the reply's text (default: stdin)", "FILE" },
@@ -191,11 +275,13 @@ ctl_reply(ctl_context *ctx, int argc, char **argv)
 	change = staff_change(ctx, actor);
 	files = ticket_attachments_load(attach, &error);
 	reply = (ticket_reply){ .text = text, .status = status, .mail = { .row = NULL, .attachments = files } };
+	mark = staff_mark(ctx);
 	done = files != NULL && ticket_staff_reply(&change, &ticket, &reply, &error);
+	notices = done ? staff_notices(ctx, &ticket, mark) : NULL;
 	code = staff_finish(ctx, "reply", "storing the reply", done, error);
-	line = g_strdup_printf("reply queued for the customer, status %s", ticket_reply_status(status));
+	line = g_strdup_printf("reply stored, status %s", ticket_reply_status(status));
 	if (code == EX_OK)
-		staff_report(ctx, ticket.code, ticket_reply_status(status), "reply", line);
+		staff_report(ctx, &change, ticket.code, ticket_reply_status(status), "reply", line, notices);
 	store_ticket_clear(&ticket);
 	return code;
 }
@@ -229,7 +315,7 @@ ctl_note(ctl_context *ctx, int argc, char **argv)
 	done = ticket_note(&change, &ticket, text, &error);
 	code = staff_finish(ctx, "note", "storing the note", done, error);
 	if (code == EX_OK)
-		staff_report(ctx, ticket.code, ticket.status, "note", "internal note added (not mailed)");
+		staff_report(ctx, &change, ticket.code, ticket.status, "note", "internal note added (not mailed)", NULL);
 	store_ticket_clear(&ticket);
 	return code;
 }
@@ -244,6 +330,8 @@ ctl_assign(ctl_context *ctx, int argc, char **argv)
 	};
 	store_ticket ticket = { 0 };
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) notices = NULL;
+	int64_t mark;
 	ticket_change change;
 	const char *agent;
 	gboolean done;
@@ -259,11 +347,13 @@ ctl_assign(ctl_context *ctx, int argc, char **argv)
 	if ((code = staff_open_ticket(ctx, "assign", argv[1], &ticket)) != EX_OK)
 		return code;
 	change = staff_change(ctx, actor);
+	mark = staff_mark(ctx);
 	done = ticket_assign(&change, &ticket, agent, &error);
+	notices = done && agent != NULL ? staff_notices(ctx, &ticket, mark) : NULL;
 	code = staff_finish(ctx, "assign", "assigning the ticket", done, error);
 	line = g_strdup_printf(agent ? "assigned to %s" : "unassigned", agent);
 	if (code == EX_OK)
-		staff_report(ctx, ticket.code, ticket.status, "assign", line);
+		staff_report(ctx, &change, ticket.code, ticket.status, "assign", line, notices);
 	store_ticket_clear(&ticket);
 	return code;
 }
@@ -282,6 +372,8 @@ staff_move(ctl_context *ctx, int argc, char **argv, staff_move_func move, const 
 	};
 	store_ticket ticket = { 0 };
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) notices = NULL;
+	int64_t mark;
 	ticket_change change;
 	const char *to;
 	int code;
@@ -295,11 +387,13 @@ staff_move(ctl_context *ctx, int argc, char **argv, staff_move_func move, const 
 	if ((code = staff_open_ticket(ctx, argv[0], argv[1], &ticket)) != EX_OK)
 		return code;
 	change = staff_change(ctx, actor);
+	mark = staff_mark(ctx);
 	to = move(&change, &ticket, &error);
+	notices = to != NULL ? staff_notices(ctx, &ticket, mark) : NULL;
 	code = staff_finish(ctx, argv[0], what, to != NULL, error);
 	if (code == EX_OK) {
-		line = g_strdup_printf("%s → %s; the customer is told by mail", ticket.status, to);
-		staff_report(ctx, ticket.code, to, argv[0], line);
+		line = g_strdup_printf("%s → %s", ticket.status, to);
+		staff_report(ctx, &change, ticket.code, to, argv[0], line, notices);
 	}
 	store_ticket_clear(&ticket);
 	return code;
@@ -351,7 +445,7 @@ ctl_merge(ctl_context *ctx, int argc, char **argv)
 	}
 	line = g_strdup_printf("merged into %s; replies to either land there", into.code);
 	if (code == EX_OK)
-		staff_report(ctx, from.code, from.status, "merge", line);
+		staff_report(ctx, &change, from.code, from.status, "merge", line, NULL);
 	store_ticket_clear(&from);
 	store_ticket_clear(&into);
 	return code;

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "ctl.h"
+#include "event.h"
 #include "ingest.h"
 #include "log.h"
 #include "status.h"
@@ -139,34 +140,89 @@ list_json_ticket(JsonBuilder *json, const store_ticket *ticket)
 	json_builder_end_object(json);
 }
 
-/* list_print_table - the columns a person scans: code, status, department, priority, count, subject. */
+/* list_age - how long since the customer's last word (or the opening): "3d4h", "2h5m", "40m". */
+static char *
+list_age(const store_ticket *ticket, int64_t now)
+{
+	int64_t age = MAX(now - (ticket->last_customer ? ticket->last_customer : ticket->created), 0);
+
+	if (age >= 86400)
+		return g_strdup_printf("%" G_GINT64_FORMAT "d%" G_GINT64_FORMAT "h", age / 86400, age % 86400 / 3600);
+	if (age >= 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h%" G_GINT64_FORMAT "m", age / 3600, age % 3600 / 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT "m", age / 60);
+}
+
+/* list_print_table - the columns a person scans: code, status, department, priority, age, count, subject. */
 static void
 list_print_table(GPtrArray *tickets)
 {
-	printf("%-12s %-16s %-12s %-8s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "PRIORITY", "MSGS",
-	       "LAST CUSTOMER", "ACCOUNT", "SUBJECT");
+	int64_t now = store_now();
+
+	printf("%-12s %-16s %-12s %-8s %6s %4s  %-16s  %-28s %s\n", "CODE", "STATUS", "DEPARTMENT", "PRIORITY", "AGE",
+	       "MSGS", "LAST CUSTOMER", "ACCOUNT", "SUBJECT");
 	for (guint i = 0; i < tickets->len; i++) {
 		const store_ticket *ticket = g_ptr_array_index(tickets, i);
 		g_autofree char *when = ctl_time(ticket->last_customer ? ticket->last_customer : ticket->created);
+		g_autofree char *age = list_age(ticket, now);
 		g_autofree char *subject = log_printable(ticket->subject, 60);
 		g_autofree char *account = log_printable(ticket->account_email, 28);
 
-		printf("%-12s %-16s %-12s %-8s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
-		       ticket->priority, ticket->message_count, when, account, subject);
+		printf("%-12s %-16s %-12s %-8s %6s %4d  %-16s  %-28s %s\n", ticket->code, ticket->status, ticket->department,
+		       ticket->priority, age, ticket->message_count, when, account, subject);
 	}
 	printf("%u tickets\n", tickets->len);
+}
+
+/*
+ * list_statuses - the --status values (repeated or comma-separated, internal names or
+ * labels) as "a,b"; without any, every status but closed unless --all. NULL after saying
+ * which word is no status.
+ */
+static char *
+list_statuses(const ticketd_config *config, char **words, gboolean all)
+{
+	static const char *const statuses[] = {
+		STATUS_OPEN, STATUS_ANSWERED, STATUS_CUSTOMER_REPLY, STATUS_ON_HOLD, STATUS_IN_PROGRESS,
+		STATUS_PENDING, STATUS_RESOLVED, STATUS_CLOSED,
+	};
+	GString *out = g_string_new(NULL);
+
+	for (int i = 0; words != NULL && words[i] != NULL; i++) {
+		g_auto(GStrv) parts = g_strsplit(words[i], ",", -1);
+
+		for (int j = 0; parts[j] != NULL; j++) {
+			const char *status = status_from_word(config, g_strstrip(parts[j]));
+
+			if (status == NULL) {
+				fprintf(stderr, "ticketctl list: unknown status \"%s\"; use a name or label of ticketctl(1) "
+				        "STATUSES, e.g. open or Abierto\n", parts[j]);
+				g_string_free(out, TRUE);
+				return NULL;
+			}
+			g_string_append_printf(out, "%s%s", out->len ? "," : "", status);
+		}
+	}
+	if (out->len > 0 || all)
+		return g_string_free(out, FALSE);
+	for (gsize i = 0; i < G_N_ELEMENTS(statuses) - 1; i++)     /* all but the last: closed */
+		g_string_append_printf(out, "%s%s", i ? "," : "", statuses[i]);
+	return g_string_free(out, FALSE);
 }
 
 int
 ctl_list(ctl_context *ctx, int argc, char **argv)
 {
-	g_autofree char *status = NULL, *department = NULL, *account = NULL, *assignee = NULL;
+	g_autofree char *department = NULL, *account = NULL, *assignee = NULL, *statuses = NULL;
 	g_autofree char *since = NULL, *until = NULL;
+	g_auto(GStrv) status = NULL;
+	gboolean all = FALSE;
 	GOptionEntry options[] = {
-		{ "status", 0, 0, G_OPTION_ARG_STRING, &status, "only this status", "STATUS" },
+		{ "status", 0, 0, G_OPTION_ARG_STRING_ARRAY, &status, "only these statuses (repeatable, or a,b)", "STATUS" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "closed tickets too", NULL },
 		{ "department", 0, 0, G_OPTION_ARG_STRING, &department, "only this department", "SLUG" },
 		{ "account", 0, 0, G_OPTION_ARG_STRING, &account, "only this account", "EMAIL" },
-		{ "assignee", 0, 0, G_OPTION_ARG_STRING, &assignee, "only tickets assigned to", "AGENT" },
+		{ "assignee", 0, 0, G_OPTION_ARG_STRING, &assignee, "only tickets assigned to (none: unassigned)", "AGENT" },
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "created at or after", "DATE" },
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "created before", "DATE" },
 		{ NULL }
@@ -176,18 +232,17 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	int code;
 
-	if (!ctl_parse(ctx, "", "Tickets in queue order: oldest last customer message first.", options, &argc, &argv))
+	if (!ctl_parse(ctx, "", "Open tickets in queue order: higher priority, then oldest customer word first.",
+	               options, &argc, &argv))
 		return EX_USAGE;
-	filter = (store_ticket_filter){ status, department, account, assignee, 0, 0 };
-	if ((since && (filter.since = ctl_parse_time(since)) < 0) || (until && (filter.until = ctl_parse_time(until)) < 0)) {
-		fprintf(stderr, "ticketctl list: dates look like 2025-02-03 or \"2025-02-03 10:15\"\n");
-		return EX_USAGE;
-	}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
-	if (status != NULL && (filter.status = status_from_word(ctx->config, status)) == NULL) {
-		fprintf(stderr, "ticketctl list: unknown status \"%s\"; use a name or label of ticketctl(1) STATUSES, "
-		        "e.g. open or Abierto\n", status);
+	if ((statuses = list_statuses(ctx->config, status, all)) == NULL)
+		return EX_USAGE;
+	filter = (store_ticket_filter){ *statuses ? statuses : NULL, department, account,
+	                                assignee && strcmp(assignee, "none") == 0 ? "" : assignee, 0, 0 };
+	if ((since && (filter.since = ctl_parse_time(since)) < 0) || (until && (filter.until = ctl_parse_time(until)) < 0)) {
+		fprintf(stderr, "ticketctl list: dates look like 2025-02-03 or \"2025-02-03 10:15\"\n");
 		return EX_USAGE;
 	}
 	if ((tickets = store_ticket_list(ctx->db, &filter, &error)) == NULL)
@@ -206,10 +261,39 @@ ctl_list(ctl_context *ctx, int argc, char **argv)
 	return EX_OK;
 }
 
+/* show_notice_of - whether a notice belongs to the event before next: notices are queued
+ * in the transaction of their event, so at its time, before any later event. */
+static gboolean
+show_notice_of(const store_outbox_row *row, const store_event *next)
+{
+	return next == NULL || row->created < next->created;
+}
+
+/* show_json_notices - an event's notices: recipient, kind, state, and why one was not sent. */
+static void
+show_json_notices(JsonBuilder *json, GPtrArray *notices, guint *n, const store_event *next)
+{
+	json_builder_set_member_name(json, "notices");
+	json_builder_begin_array(json);
+	for (; *n < notices->len && show_notice_of(notices->pdata[*n], next); (*n)++) {
+		const store_outbox_row *row = notices->pdata[*n];
+
+		json_builder_begin_object(json);
+		ctl_json_string(json, "recipient", row->recipient);
+		ctl_json_string(json, "kind", row->kind);
+		ctl_json_string(json, "state", row->state);
+		ctl_json_string(json, "reason", strcmp(row->state, OUTBOX_SUPPRESSED) == 0 ? row->last_error : NULL);
+		json_builder_end_object(json);
+	}
+	json_builder_end_array(json);
+}
+
 static void
 show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GPtrArray *events,
-          GPtrArray *attachments)
+          GPtrArray *attachments, GPtrArray *notices)
 {
+	guint n = 0;
+
 	json_builder_begin_object(json);
 	json_builder_set_member_name(json, "ticket");
 	list_json_ticket(json, ticket);
@@ -243,6 +327,7 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 		ctl_json_string(json, "new_status", event->new_status);
 		ctl_json_string(json, "detail", event->detail);
 		ctl_json_int(json, "created", event->created);
+		show_json_notices(json, notices, &n, i + 1 < events->len ? g_ptr_array_index(events, i + 1) : NULL);
 		json_builder_end_object(json);
 	}
 	json_builder_end_array(json);
@@ -265,7 +350,8 @@ show_json(JsonBuilder *json, const store_ticket *ticket, GPtrArray *messages, GP
 }
 
 static void
-show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments)
+show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GPtrArray *attachments,
+          GPtrArray *notices)
 {
 	g_autofree char *subject = log_printable(ticket->subject, 200);
 
@@ -288,13 +374,23 @@ show_text(const store_ticket *ticket, GPtrArray *messages, GPtrArray *events, GP
 
 		printf("attachment %d: %s (%s, %zu bytes)\n", info->index, name, info->content_type, info->size);
 	}
-	for (guint i = 0; i < events->len; i++) {
+	for (guint i = 0, n = 0; i < events->len; i++) {
 		const store_event *event = g_ptr_array_index(events, i);
+		const store_event *next = i + 1 < events->len ? g_ptr_array_index(events, i + 1) : NULL;
 		g_autofree char *when = ctl_time(event->created);
 
 		printf("event %s %s %s%s%s%s\n", when, event->kind, event->actor ? event->actor : "",
 		       event->new_status ? " → " : "", event->new_status ? event->new_status : "",
 		       event->detail ? event->detail : "");
+		for (; n < notices->len && show_notice_of(notices->pdata[n], next); n++) {
+			const store_outbox_row *row = notices->pdata[n];
+			g_autofree char *to = log_printable(row->recipient, 254);
+
+			if (strcmp(row->state, OUTBOX_SUPPRESSED) == 0)
+				printf("  not mailed: %s (%s) %s\n", to, row->last_error ? row->last_error : "", row->kind);
+			else
+				printf("  mailed: %s %s (%s)\n", to, row->kind, row->state);
+		}
 	}
 }
 
@@ -302,7 +398,7 @@ int
 ctl_show(ctl_context *ctx, int argc, char **argv)
 {
 	store_ticket ticket = { 0 };
-	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL;
+	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL, notices = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *code_upper = NULL;
 	int code;
@@ -324,17 +420,18 @@ ctl_show(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((messages = store_message_list(ctx->db, ticket.id, &error)) == NULL ||
 	    (events = store_event_list(ctx->db, ticket.id, &error)) == NULL ||
-	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL) {
+	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL ||
+	    (notices = store_outbox_since(ctx->db, ticket.id, 0, &error)) == NULL) {
 		store_ticket_clear(&ticket);
 		return ctl_store_error("reading the ticket", error);
 	}
 	if (ctx->json) {
 		g_autoptr(JsonBuilder) json = json_builder_new();
 
-		show_json(json, &ticket, messages, events, attachments);
+		show_json(json, &ticket, messages, events, attachments, notices);
 		ctl_print_json(json);
 	} else {
-		show_text(&ticket, messages, events, attachments);
+		show_text(&ticket, messages, events, attachments, notices);
 	}
 	store_ticket_clear(&ticket);
 	return EX_OK;

@@ -67,5 +67,7 @@ int ctl_open_ticket(ctl_context *ctx, int argc, char **argv);
 int ctl_priority(ctl_context *ctx, int argc, char **argv);
 int ctl_staff(ctl_context *ctx, int argc, char **argv);
 int ctl_watcher(ctl_context *ctx, int argc, char **argv);
+int ctl_held(ctl_context *ctx, int argc, char **argv);
+int ctl_stats(ctl_context *ctx, int argc, char **argv);
 
 #endif

@@ -41,6 +41,8 @@ static const ctl_command commands[] = {
 	{ "subaccount", ctl_subaccount, "subaccount add|remove   authorized sub-accounts of an account" },
 	{ "watcher", ctl_watcher, "watcher add|remove|list CODE [ADDRESS]   the people in copy of a ticket" },
 	{ "department", ctl_department, "department list         the departments of the configuration" },
+	{ "held", ctl_held, "held list|show|release|discard   mail held for a person" },
+	{ "stats", ctl_stats, "stats                   counts by status and department, oldest waiting" },
 	{ "outbox", ctl_outbox, "outbox list|flush|retry  notifications waiting for SMTP" },
 	{ "fetch", ctl_fetch, "fetch SOURCE [--once]   take the mail of an [imap:SOURCE] mailbox" },
 	{ "kb", ctl_kb, "kb import|list|show|remove|search|suggest   the help centre" },

@@ -87,7 +87,7 @@ my $bytes = do { local $/; <$fh> };
 is($stored, uc unpack('H*', $bytes), 'the first message is stored byte for byte');
 
 # list and show let a person see the result.
-my $list = decode_json(scalar `$ctl list --json`);
+my $list = decode_json(scalar `$ctl list --all --json`);     # closed ones too
 cmp_ok(scalar @$list, '>=', 15, 'list --json shows the tickets');
 my $show = decode_json(scalar `$ctl show --json $list->[0]{code}`);
 is($show->{ticket}{code}, $list->[0]{code}, 'show --json gives the ticket');

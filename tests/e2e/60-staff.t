@@ -83,7 +83,8 @@ ctl reopen "$A" 2>"$WORK/err"; is $? 65 "reopening an open ticket: exit 65"
 grep -q "only a resolved or closed" "$WORK/err"; ok $? "and the error says why"
 
 # status
-is "$(ctl --json status "$A" in_progress | tr -d ' \n')" '{"code":"'"$A"'","status":"in_progress","action":"status"}' "status --json reports the change"
+is "$(ctl --json status "$A" in_progress | tr -d ' \n')" '{"code":"'"$A"'","status":"in_progress","action":"status","mailed":["ana@cliente.es"],"not_mailed":[]}' \
+	"status --json reports the change and who was mailed"
 is "$(ctl status "$A" in_progress)" "$A: already in_progress; nothing changed" "setting the same status changes nothing"
 is "$(sql "select count(*) from events e join tickets t on t.id = e.ticket_id where t.code = '$A' and new_status = 'in_progress'")" 1 "and records no second event"
 ctl status "$A" abierto 2>/dev/null; is $? 64 "an unknown status: exit 64"

@@ -14,7 +14,8 @@ typedef struct {
 	const char *status, *assign, *priority, *department, *customer;
 	gboolean note, close;
 	const char *rest;           /* the text left for the customer */
-	const char *problem;        /* a fragment of the report, NULL when none */
+	const char *problem;        /* a fragment of the English report, NULL when none */
+	staff_command_place place;  /* STAFF_AT_TICKET unless said */
 } command_case;
 
 static const command_case command_cases[] = {
@@ -25,7 +26,9 @@ static const command_case command_cases[] = {
 	{ "#assign nobody", .assign = "", .rest = "" },
 	{ "#nota\nCliente VIP", .note = TRUE, .rest = "Cliente VIP" },
 	{ "#departamento facturacion\n#cerrar\nAdiós", .department = "facturacion", .close = TRUE, .rest = "Adiós" },
-	{ "#cliente Ana@Cliente.es\nLlamó", .customer = "ana@cliente.es", .rest = "Llamó" },
+	{ "#cliente Ana@Cliente.es\nLlamó", .customer = "ana@cliente.es", .rest = "Llamó", .place = STAFF_AT_DESK },
+	{ "#cliente ana@cliente.es\nLlamó", .rest = "Llamó", .problem = "#cliente belongs on the desk address" },
+	{ "#cliente ana", .rest = "", .problem = "not an e-mail address", .place = STAFF_AT_DESK },
 	{ "Hola\n#estado cerrado", .rest = "Hola\n#estado cerrado" },          /* only the first lines count */
 	{ "#1 en la lista", .rest = "#1 en la lista" },                      /* not a command word */
 	{ "#estdo resuelto\nYa", .rest = "Ya", .problem = "line 1: \"#estdo resuelto\": unknown command" },
@@ -33,7 +36,7 @@ static const command_case command_cases[] = {
 	{ "#asignar mallory@evil.example", .rest = "", .problem = "not an agent" },
 	{ "#prioridad", .rest = "", .problem = "needs a value" },
 	{ "#cerrar ya\nx", .rest = "x", .problem = "takes no value" },
-	{ "#departamento marte", .rest = "", .problem = "no such department" },
+	{ "#departamento marte", .rest = "", .problem = "no such department; use one of: soporte, facturacion" },
 };
 
 static ticketd_config *
@@ -75,7 +78,7 @@ test_commands(void)
 
 	for (gsize i = 0; i < G_N_ELEMENTS(command_cases); i++) {
 		const command_case *c = &command_cases[i];
-		g_autoptr(staff_commands) got = staff_command_parse(config, c->text);
+		g_autoptr(staff_commands) got = staff_command_parse(config, c->text, c->place);
 
 		g_test_message("case %zu: %s", i, c->text);
 		if (c->problem != NULL) {
@@ -92,6 +95,24 @@ test_commands(void)
 		g_assert_cmpint(got->close, ==, c->close);
 		g_assert_cmpstr(got->text, ==, c->rest);
 	}
+}
+
+/* The agent reads what went wrong in the desk's language, with the line and the valid values. */
+static void
+test_command_report(void)
+{
+	g_autoptr(ticketd_config) config = test_config("/nonexistent/secret");
+	g_autoptr(staff_commands) got = staff_command_parse(config, "#nota\n#estado abiero\n#prioridad\nHola",
+	                                                    STAFF_AT_TICKET);
+	g_autofree char *es = staff_command_report(config, got, "es");
+	g_autofree char *en = staff_command_report(config, got, "en");
+
+	g_assert_cmpstr(es, ==, "línea 2: «#estado abiero»: estado desconocido; valen: Abierto, Contestado, "
+	                        "Respuesta del cliente, En espera, En curso, Pendiente, Resuelto, Cerrado\n"
+	                        "línea 3: «#prioridad»: falta el valor tras la orden\n");
+	g_assert_cmpstr(en, ==, got->problems->str);
+	g_assert_nonnull(strstr(en, "line 2: \"#estado abiero\": no such status; use one of: Open, Answered,"));
+	g_assert_cmpstr(got->text, ==, "Hola");
 }
 
 static void
@@ -140,6 +161,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/staff/commands", test_commands);
+	g_test_add_func("/staff/command-report", test_command_report);
 	g_test_add_func("/staff/tokens", test_tokens);
 	g_test_add_func("/staff/secret-refused-when-others-read", test_secret_refused_when_others_read);
 	return g_test_run();

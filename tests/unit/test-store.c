@@ -533,6 +533,10 @@ test_list_order(fixture *f, gconstpointer data)
 		{ { .since = 200 }, "ORD-000002 ORD-000003" },
 		{ { .since = 100, .until = 300 }, "ORD-000002 ORD-000001" },
 		{ { .status = "closed" }, "" },
+		{ { .status = "open,customer_reply" }, "ORD-000002 ORD-000003 ORD-000001" },
+		{ { .status = "closed,open" }, "ORD-000002" },
+		{ { .status = "custom" }, "" },
+		{ { .assignee = "" }, "ORD-000002 ORD-000003" },
 	};
 
 	g_assert_true(store_ticket_touch_customer(f->store, one, 500, &error));
@@ -990,6 +994,7 @@ test_migrate_from_v2(fixture *f, gconstpointer data)
 	store_close(f->store);
 	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
 	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE imap_state; DROP INDEX outbox_automatic; DROP TABLE intake;"
+	                             " DROP TABLE held_outcome; ALTER TABLE outbox DROP COLUMN automatic;"
 	                             " PRAGMA user_version = 2", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
@@ -1014,12 +1019,13 @@ test_migrate_held_from_v3(fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	store_close(f->store);
 	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_exec(db, "CREATE TABLE held_v3 (id INTEGER PRIMARY KEY, reason TEXT NOT NULL,"
+	g_assert_cmpint(sqlite3_exec(db, "DROP TABLE held_outcome; CREATE TABLE held_v3 (id INTEGER PRIMARY KEY, reason TEXT NOT NULL,"
 	                             " sender TEXT, recipient TEXT, raw BLOB NOT NULL, created INTEGER NOT NULL);"
 	                             "INSERT INTO held_v3 SELECT id, reason, sender, recipient, raw, created FROM held;"
 	                             "DROP TABLE held; ALTER TABLE held_v3 RENAME TO held;"
 	                             "CREATE INDEX held_sender ON held(sender, created);"
-	                             "DROP INDEX outbox_automatic; DROP TABLE intake; PRAGMA user_version = 3", NULL, NULL, NULL),
+	                             "DROP INDEX outbox_automatic; DROP TABLE intake; ALTER TABLE outbox DROP COLUMN automatic;"
+	                             " PRAGMA user_version = 3", NULL, NULL, NULL),
 	                ==, SQLITE_OK);
 	sqlite3_close(db);
 	f->store = store_open(f->path, &error);
