@@ -218,8 +218,11 @@ notify_suppressed(const ticketd_config *config, store *db, const notify_event *e
 	/* A bounce stops every notice, a person's too: the address does not take our mail. */
 	if (store_recipient_bouncing(db, event->ticket_id, address, error))
 		return "mail to this address bounced";
-	/* auto_per_hour is against robots answering robots: a person's action is always told. */
-	if (!compose_automatic(event->kind) || event->person || (error != NULL && *error != NULL))
+	/* auto_per_hour is against robots answering robots: a person's action is always told,
+	 * and so is the desk's own staff, whose auto-replies ticketd never answers (a busy
+	 * hour must not silence the agents). */
+	if (!compose_automatic(event->kind) || event->person || NOTIFY_IS_STAFF(event->kind) ||
+	    (error != NULL && *error != NULL))
 		return NULL;
 	if ((recent = store_outbox_count_recent(db, address, now - 3600,
 	                                            config->smtp.auto_per_hour + 1, error)) < 0)
@@ -544,7 +547,9 @@ notify_flush_report(const ticketd_config *config, store *db, gboolean *relay_dow
 			/* TLS, login or setup: every other row would fail the same way. */
 			log_warning("smtp %s: %s: check [smtp] in the configuration, the server or its certificate",
 			            config->smtp.url, reason);
-		} else if (smtp_last_reply(client) != 0) {
+		} else if (smtp_last_reply(client) / 100 == 4 && smtp_last_reply(client) != 421) {
+			/* A 4xx for this mail: the next may go. 421 is the relay closing (RFC 5321
+			 * §3.8), and any other code here means the connection broke mid-mail. */
 			continue;
 		}
 		if (relay_down != NULL)

@@ -57,7 +57,7 @@ is "$(tickets)" 1 "and nothing changed"
 is "$(ctl --json held list | grep -c "\"id\" : $ID,")" 0 "a released mail leaves the held list"
 is "$(ctl --json held list --all | grep -c '"outcome" : "released"')" 1 "held list --all shows it released"
 flush
-is "$(grep -l "$A" "$WORK"/sink/* 2>/dev/null | xargs grep -l 'To: .*ana@cliente.es' 2>/dev/null | wc -l | tr -d ' ')" 1 \
+is "$(grep -l "$A" "$WORK"/sink/* 2>/dev/null | xargs grep -l '^X-Rcpt-Args: <ana@cliente.es>' 2>/dev/null | wc -l | tr -d ' ')" 1 \
 	"the account holder gets the confirmation of the released ticket"
 
 # 3. unknown sender held, released --to a ticket: appended there
@@ -90,7 +90,7 @@ grep -q 'mailed to ana@cliente.es, contable@cliente.es' "$WORK/out"; ok $? "stat
 grep -q 'not mailed to becario@cliente.es (no notify right)' "$WORK/out"; ok $? "and who was not, and why"
 grep -q 'told by mail' "$WORK/out"; is $? 1 "and no longer claims the customer is told regardless"
 flush
-is "$(grep -l "$C" "$WORK"/sink/* 2>/dev/null | xargs grep -l 'Pendiente' 2>/dev/null | xargs grep -l '^To: .*ana@cliente.es' 2>/dev/null | wc -l | tr -d ' ')" 1 \
+is "$(grep -l "$C" "$WORK"/sink/* 2>/dev/null | xargs grep -l 'Pendiente' 2>/dev/null | xargs grep -l '^X-Rcpt-Args: <ana@cliente.es>' 2>/dev/null | wc -l | tr -d ' ')" 1 \
 	"the staff-caused status change reaches the customer past auto_per_hour"
 ctl --json close "$C" > "$WORK/out"; ok $? "close --json: exit 0"
 grep -q '"not_mailed"' "$WORK/out" && grep -q '"reason" : "no notify right"' "$WORK/out"; ok $? "close --json lists not_mailed with the reason"
