@@ -437,9 +437,14 @@ config_signature(const config_section *section, const config_key *key, char **ou
 	if (*out != NULL)
 		return config_key_fail(error, section, key, "write signature or signature_file, not both");
 	path = config_path_absolute(section->source, g_steal_pointer(&path));
-	if (stat(path, &st) != 0 || !g_file_get_contents(path, &text, &length, &read_error))
-		return config_key_fail(error, section, key, "%s: %s", path,
-		                       read_error ? read_error->message : g_strerror(errno));
+	if (stat(path, &st) != 0)
+		return config_key_fail(error, section, key, "%s: %s", path, g_strerror(errno));
+	/* A device or a FIFO would be read without end. */
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_SIGNATURE_MAX)
+		return config_key_fail(error, section, key, "%s is not a file of at most %d bytes", path,
+		                       CONFIG_SIGNATURE_MAX);
+	if (!g_file_get_contents(path, &text, &length, &read_error))
+		return config_key_fail(error, section, key, "%s", read_error->message);
 	*out = text;
 	if (length > CONFIG_SIGNATURE_MAX || memchr(text, '\0', length) != NULL || !g_utf8_validate(text, -1, NULL))
 		return config_key_fail(error, section, key, "%s is not UTF-8 text of at most %d bytes", path,
