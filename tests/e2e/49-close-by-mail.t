@@ -99,6 +99,9 @@ is(deliver(from => 'contable@cliente.es', to => "soporte+$code2\@example.com", s
 is(sql("select count(*) from messages m join tickets t on t.id = m.ticket_id where t.code = '$code2'"), 2,
    'soporte+CODE@ still threads');
 is(status_of($code2), 'customer_reply', 'an ordinary reply does not close');
+is(deliver(from => 'contable@cliente.es', to => 'soporte@example.com', subject => "RE: [Ticket #$code2] Factura duplicada",
+           id => 'c0@cliente.es', body => "Gracias.\n#cerrar\n"), 0, 'a reply with #cerrar below its first line');
+is(status_of($code2), 'customer_reply', 'does not close: only the first line counts');
 mails();
 is(deliver(from => 'contable@cliente.es', to => 'soporte@example.com', subject => "RE: [Ticket #$code2] Factura duplicada",
            id => 'c2@cliente.es', body => "\n  #cerrar\nYa está resuelto, gracias.\n\n> texto citado"), 0,
