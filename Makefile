@@ -23,7 +23,7 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # libetpan.pc carries non-PIE link flags (-no-pie from its build): link it by name.
 # libstemmer (Snowball) has no .pc file either.
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lstemmer -lpthread
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lstemmer -lpthread -lm
 
 # libticketd.a holds the parts (src/*.c, no main); each program lives in its own folder
 # with its private headers, which the library cannot include.

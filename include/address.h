@@ -22,13 +22,30 @@
  */
 gboolean address_valid(const char *address);
 
-/* address_lower - ASCII lower case, in place: ticketd keeps and compares addresses so. */
+/*
+ * address_lower - ASCII lower case, in place: a key to compare by (our own addresses,
+ * staff tokens), never the form a customer's mail goes out to.
+ */
 void address_lower(char *address);
 
 /* address_normalize - a copy without surrounding white space, in ASCII lower case. */
 char *address_normalize(const char *text);
 
-/* address_equal - the same address, ASCII case ignored. */
+/*
+ * address_fold_domain - the domain in ASCII lower case, in place; the local part stays as
+ * written, since only its own host may read case in it (RFC 5321 section 2.4). Compare
+ * such addresses with address_equal.
+ */
+void address_fold_domain(char *address);
+
+/* address_written - a copy without surrounding white space, its domain folded. */
+char *address_written(const char *text);
+
+/*
+ * address_equal - the same address, ASCII case ignored: how a sender is matched to an
+ * account, a watcher or a staff member, as MTAs' lookup tables match (a host that does
+ * read case in local parts is rare; two customers told apart only by case rarer still).
+ */
 gboolean address_equal(const char *a, const char *b);
 
 /*

@@ -61,6 +61,12 @@ typedef struct {
 	int max_recipients;
 } lmtp_config;
 
+/* [kb]: the help-centre articles a new ticket's confirmation suggests. */
+typedef struct {
+	double threshold;           /* no article scoring under this is suggested */
+	int suggestions;            /* at most this many; 0: none */
+} kb_config;
+
 /* sweep_rule - [sweep] rule = FROM[,FROM...] DURATION TO: idle that long, move on. */
 typedef struct {
 	char **from;                /* statuses, NULL-terminated */
@@ -130,6 +136,7 @@ typedef struct {
 	int64_t sweep_remind;       /* seconds before a rule closes a ticket to remind; 0: never */
 	lmtp_config lmtp;
 	smtp_config smtp;
+	kb_config kb;
 	GPtrArray *imap_sources;    /* imap_source_config * */
 	GHashTable *labels;         /* [labels]: "lang:status" → label; status_label() reads it */
 	GPtrArray *trusted_files;   /* config_trusted_file *: this file, its secrets and CA files */

@@ -102,9 +102,12 @@ gboolean kb_import(struct store *handle, char **paths, kb_import_counts *counts,
 /* kb_remove - FALSE with STORE_ERROR_NOT_FOUND when there is no article id. */
 gboolean kb_remove(struct store *handle, const char *id, GError **error);
 
-/* Suggestions: at most this many, and none scoring below the threshold. */
-#define KB_SUGGESTIONS_MAX 3
+/* Suggestions ([kb] suggestions and threshold): at most this many, and none scoring
+ * below the threshold; what a setting may be. */
+#define KB_SUGGESTIONS_DEFAULT 3
+#define KB_SUGGESTIONS_LIMIT 10
 #define KB_THRESHOLD_DEFAULT 7.0
+#define KB_THRESHOLD_MAX 1000
 /* Bytes of a mail's subject and text that are searched: what it asks is at the top. */
 #define KB_MAIL_TEXT_MAX 4096
 
@@ -121,12 +124,12 @@ typedef struct {
 void kb_suggestion_free(kb_suggestion *suggestion);
 
 /*
- * kb_suggest - up to KB_SUGGESTIONS_MAX articles of department (NULL: any) in language
- * that answer text (a mail's subject and new text), best first, none below threshold;
- * an empty array when nothing is good enough. kb_suggestion * owned by the array.
+ * kb_suggest - up to limit articles of department (NULL: any) in language that answer
+ * text (a mail's subject and new text), best first, none below threshold; an empty
+ * array when nothing is good enough or limit is 0. kb_suggestion * owned by the array.
  */
 GPtrArray *kb_suggest(struct store *handle, const char *language, const char *department,
-                      const char *text, double threshold, GError **error);
+                      const char *text, double threshold, int limit, GError **error);
 
 /* kb_search - like kb_suggest with no threshold and up to limit hits, for staff. */
 GPtrArray *kb_search(struct store *handle, const char *language, const char *department,

@@ -25,7 +25,7 @@
 
 typedef struct {
 	char *name;                 /* decoded display name, "" when absent */
-	char *address;              /* lower-cased addr-spec, "" when absent */
+	char *address;              /* addr-spec, local part as written, domain lower case; "" when absent */
 } mail_address;
 
 /* One top-level header field as the message carries it: unfolded, decoded, cleaned. */
@@ -75,7 +75,7 @@ typedef struct {
 	gboolean list_unsubscribe;
 	char *report_type;          /* multipart/report report-type, lower case */
 	char *original_message_id;  /* Message-ID of the message a DSN returns */
-	char *bounce_recipient;     /* the failed recipient a DSN names, lower case, or NULL */
+	char *bounce_recipient;     /* the failed recipient a DSN names, lower case (a key, never mailed), or NULL */
 	char *bounce_status;        /* its RFC 3463 status ("5.1.1"), or NULL */
 	GPtrArray *headers;         /* mail_header *: every top-level field, in order */
 	GPtrArray *part_types;      /* char *: every MIME entity's type ("message/delivery-status") */

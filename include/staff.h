@@ -18,7 +18,11 @@
 /* The plus detail of a personal desk address, before its token. */
 #define STAFF_DESK "desk"
 
-/* staff_token - the token of (code or STAFF_DESK, agent), lower-case base32; NULL without a key. */
+/*
+ * staff_token - the token of (code or STAFF_DESK, agent), lower-case base32; NULL without a
+ * key. It is signed over the code in upper case and the agent's address in lower case, so
+ * one agent has one token however a client or MTA writes the address back.
+ */
 char *staff_token(const ticketd_config *config, const char *code, const char *agent);
 
 /* staff_reply_address - the agent's signed address for the ticket; NULL without a key. */

@@ -31,7 +31,7 @@ void staff_forward_free(staff_forward *forward);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(staff_forward, staff_forward_free)
 
 /* staff_forward_address - the addr-spec in a header value as mail clients print it
- * ("Ana <ana@x.es>", "Ana [mailto:ana@x.es]", "ana@x.es"), lower case; NULL when none. */
+ * ("Ana <ana@x.es>", "Ana [mailto:ana@x.es]", "ana@x.es"), its domain folded; NULL when none. */
 char *staff_forward_address(const char *value);
 
 #endif

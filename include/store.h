@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_ERROR (store_error_quark())
 
 typedef enum {

@@ -18,7 +18,7 @@ typedef enum {
 	STORE_KB_UPDATED            /* same id, new text: changed in place */
 } store_kb_outcome;
 
-/* One stored article; score is -bm25 for a search hit (higher is better), else 0. */
+/* One stored article. */
 typedef struct {
 	char *id;
 	char *title;
@@ -28,7 +28,6 @@ typedef struct {
 	char *url;
 	char *body;
 	int64_t updated;
-	double score;
 } store_kb_row;
 
 void store_kb_row_free(store_kb_row *row);
@@ -45,21 +44,24 @@ store_kb_row *store_kb_get(store *handle, const char *id, GError **error);
 /* store_kb_list - every article, by id; store_kb_row * owned by the array. */
 GPtrArray *store_kb_list(store *handle, GError **error);
 
-/* How store_kb_match ranks: BM25 weights of the title, tags and body columns. */
-typedef struct {
-	double title, tags, body;
-} store_kb_weights;
+/* store_kb_generation - a number every change to the articles makes larger; -1 on error. */
+int64_t store_kb_generation(store *handle, GError **error);
 
-/*
- * store_kb_match - articles of language matching an FTS5 query, best first, at most
- * limit; department NULL for any. The body is not read (NULL in the rows).
- */
-GPtrArray *store_kb_match(store *handle, const char *language, const char *department,
-                          const char *match, const store_kb_weights *weights, int limit,
-                          GError **error);
-/* store_kb_term_known - whether some article of language is indexed under term. */
-gboolean store_kb_term_known(store *handle, const char *language, const char *term,
-                             GError **error);
+/* One article of a language: its row id, id (slug) and departments ("soporte, ventas"). */
+typedef void (*store_kb_article_fn)(int64_t rowid, const char *id, const char *departments,
+                                    gpointer data);
+gboolean store_kb_articles_read(store *handle, const char *language, store_kb_article_fn fn,
+                                gpointer data, GError **error);
+/* One word where it occurs: its term, the article's row id and the column (0 title,
+ * 1 tags, 2 body), each time the index has it, term by term. */
+typedef void (*store_kb_instance_fn)(const char *term, int64_t rowid, int column, gpointer data);
+gboolean store_kb_instances_read(store *handle, const char *language, store_kb_instance_fn fn,
+                                 gpointer data, GError **error);
+
+/* The help centre's ranking index of this handle (kb_index.c), freed with the handle. */
+gpointer store_kb_cache(store *handle);
+void store_kb_cache_set(store *handle, gpointer cache, GDestroyNotify free_func);
+
 /* store_kb_words_like - words of language's articles sharing trigrams with match (an
  * FTS5 query of trigrams), most alike first; char * owned by the array. */
 GPtrArray *store_kb_words_like(store *handle, const char *language, const char *match,

@@ -79,6 +79,24 @@ address_lower(char *address)
 		*p = g_ascii_tolower(*p);
 }
 
+void
+address_fold_domain(char *address)
+{
+	char *at = strrchr(address, '@');
+
+	if (at != NULL)
+		address_lower(at + 1);
+}
+
+char *
+address_written(const char *text)
+{
+	char *copy = g_strstrip(g_strdup(text));
+
+	address_fold_domain(copy);
+	return copy;
+}
+
 char *
 address_normalize(const char *text)
 {

@@ -82,6 +82,7 @@ extern const config_key config_lmtp_keys[];
 extern const config_key config_smtp_keys[];
 extern const config_key config_imap_keys[];
 extern const config_key config_sweep_keys[];
+extern const config_key config_kb_keys[];
 extern const config_choice config_unknown_sender_choices[];
 extern const config_choice config_closed_reply_choices[];
 /* config_languages - the languages with templates and labels, NULL-terminated. */

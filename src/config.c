@@ -18,7 +18,7 @@
 G_DEFINE_QUARK(ticketd-config-error-quark, config_error)
 
 /* Sections with a fixed name; [department:SLUG] and [imap:NAME] are told by their prefix. */
-static const char *const config_fixed_groups[] = { "ticketd", "lmtp", "smtp", "sweep", "labels", NULL };
+static const char *const config_fixed_groups[] = { "ticketd", "lmtp", "smtp", "sweep", "kb", "labels", NULL };
 
 const char *
 config_path(const char *from_command_line)
@@ -473,6 +473,7 @@ config_load_sections(const config_source *source, ticketd_config *config, GError
 	return config_load_group(source, config, "lmtp", config_lmtp_keys, &config->lmtp, error) &&
 	       config_load_group(source, config, "smtp", config_smtp_keys, &config->smtp, error) &&
 	       config_load_group(source, config, "sweep", config_sweep_keys, config, error) &&
+	       config_load_group(source, config, "kb", config_kb_keys, &config->kb, error) &&
 	       config_load_labels(source, config, error) &&
 	       config_load_imap_sources(source, config, groups, error);
 }

@@ -12,6 +12,7 @@
 #include "address.h"
 #include "code.h"
 #include "config-private.h"
+#include "kb.h"
 #include "secret.h"
 #include "status.h"
 
@@ -68,7 +69,12 @@ config_check_subject_tag(const config_section *section, const config_key *key, G
 	return TRUE;
 }
 
-/* config_staff_list - staff = a@x, b@y: lower-case addresses, NULL-terminated, in *out. */
+/*
+ * config_staff_list - staff = a@x, b@y: lower-case addresses, NULL-terminated, in *out.
+ * Unlike a customer's, an agent's address is folded whole: it is the desk's own, on a
+ * host its operator runs, and the one canonical form tickets.assignee and the signed
+ * staff tokens are kept in.
+ */
 static gboolean
 config_staff_list(const config_section *section, const config_key *key, char ***out, GError **error)
 {
@@ -540,5 +546,27 @@ const config_key config_sweep_keys[] = {
 	CONFIG_INT("interval", ticketd_config, sweep_interval, 60, 1, 86400),
 	CONFIG_OTHER("remind", NULL, config_sweep_read_remind),
 	CONFIG_OTHER("rule", NULL, config_sweep_read_rules),
+	{ NULL }
+};
+
+/* config_read_kb_threshold - a BM25 score, in C syntax whatever the locale. */
+static gboolean
+config_read_kb_threshold(const config_section *section, const config_key *key, GError **error)
+{
+	g_autofree char *text = config_key_text(section, key);
+	char *end = NULL;
+	double value = g_ascii_strtod(g_strstrip(text), &end);
+
+	if (end == text || *end != '\0' || !(value >= 0 && value <= KB_THRESHOLD_MAX))
+		return config_key_fail(error, section, key, "\"%s\" is not a score from 0 to %d, e.g. 7.0",
+		                       text, KB_THRESHOLD_MAX);
+	((kb_config *)section->target)->threshold = value;
+	return TRUE;
+}
+
+/* [kb]: what a confirmation suggests from the help centre. */
+const config_key config_kb_keys[] = {
+	CONFIG_OTHER("threshold", G_STRINGIFY(KB_THRESHOLD_DEFAULT), config_read_kb_threshold),
+	CONFIG_INT("suggestions", kb_config, suggestions, KB_SUGGESTIONS_DEFAULT, 0, KB_SUGGESTIONS_LIMIT),
 	{ NULL }
 };

@@ -83,6 +83,32 @@ char *ingest_signed_code(const ingest_context *ctx);
 /* ingest_is_signed - the mail reached a signed address, an agent's for a ticket or desk. */
 gboolean ingest_is_signed(const ingest_context *ctx);
 
+/* ingest_duplicate - this very mail delivered before: report what was done then, change nothing. */
+gboolean ingest_duplicate(ingest_context *ctx);
+
+/* ingest_on_ticket_already - one mail sent to two addresses that reach the same ticket. */
+gboolean ingest_on_ticket_already(ingest_context *ctx, const store_ticket *ticket);
+
+/*
+ * ingest_flag_reused - a mail of its own that carries a Message-ID another mail had: the
+ * decision's reason says so in the log line, and the ticket that keeps it records it
+ * for `ticketctl show`.
+ */
+void ingest_flag_reused(ingest_context *ctx);
+
+/* ingest_remember_delivery - what this delivery did, so a second one changes nothing. */
+void ingest_remember_delivery(ingest_context *ctx);
+
+/*
+ * ingest_over_limits - a message past a parsing limit, or one the parser must not see
+ * again, is held whole with the reason: never threaded or answered from a partial
+ * parse, never dropped.
+ */
+gboolean ingest_over_limits(ingest_context *ctx);
+
+/* ingest_gate - why a known sender's mail must only be held, or NULL. */
+const char *ingest_gate(ingest_context *ctx, sender_identity identity);
+
 /* ingest_plus_code - the ticket code the plus detail names: CODE, CODE-cerrar, CODE.token. */
 char *ingest_plus_code(const ingest_context *ctx);
 

@@ -1,27 +1,31 @@
 /*
  * kb - the help centre's rules: importing article files (changed ones in place), and
- * which articles answer a customer's mail. A mail's words become an FTS5 OR query over
- * the stemming index of the customer's language; a word no article has is first
- * corrected to the most alike article word by trigrams; BM25 ranks with the title
- * above tags and body, and only articles of the mail's department above a threshold
- * are suggested, at most three.
+ * which articles answer a customer's mail. A mail's words are looked up as the stemming
+ * index of the customer's language has them; a word no article has is first corrected
+ * to the most alike article word by trigrams; BM25 (kb_index.c, in memory) ranks with
+ * the title above tags and body, and only articles of the mail's department above a
+ * threshold are suggested, at most three.
  */
 #include <string.h>
 
-#include "kb.h"
+#include "kb-private.h"
 #include "store.h"
 #include "store_kb.h"
 
-/* BM25 weights: a word in the title says most about what an article answers. */
-static const store_kb_weights kb_weights = { 4.0, 2.0, 1.0 };
+/* BM25 weights of title, tags and body: a word in the title says most about what an
+ * article answers. */
+static const double kb_weights[3] = { 4.0, 2.0, 1.0 };
 /* Distinct words of a mail that are searched; the rest add noise, not meaning. */
 #define KB_QUERY_WORDS_MAX 40
-/* Candidates ranked before the threshold and the department have their say. */
-#define KB_CANDIDATES 10
+G_STATIC_ASSERT(KB_QUERY_WORDS_MAX <= KB_INDEX_WORDS_MAX);
 /* A misspelt word is corrected to an article word this alike (Dice over trigrams). */
 #define KB_SPELLING_MIN 0.5
 #define KB_SPELLING_CANDIDATES 20
 #define KB_SPELLING_LENGTH_MIN 4       /* characters; shorter words are never corrected */
+/* Misspellings looked up per mail (a trigram query each, about 0.2 ms on 1,000
+ * articles): a mail of made-up words must not hold the commit; the first words are the
+ * subject's and the question's. */
+#define KB_SPELLING_LOOKUPS_MAX 8
 #define KB_EXCERPT_MAX 160
 
 void
@@ -59,6 +63,7 @@ query_word_free(gpointer data)
 typedef struct {
 	GPtrArray *words;           /* query_word * */
 	GHashTable *terms;          /* term → query_word, borrowed */
+	int lookups;                /* misspellings looked up in the store so far */
 } query;
 
 static gboolean
@@ -130,7 +135,8 @@ trigram_match(const char *word)
 
 /* correct - the article word most like a word no article has, or NULL. */
 static char *
-correct(store *handle, const char *language, const char *written, GError **error)
+correct(store *handle, kb_index *index, query *q, const char *language, const char *written,
+        GError **error)
 {
 	g_autofree char *folded = kb_fold(written, -1);
 	g_autofree char *match = NULL;
@@ -139,6 +145,10 @@ correct(store *handle, const char *language, const char *written, GError **error
 	double best_score = KB_SPELLING_MIN;
 
 	if (g_utf8_strlen(folded, -1) < KB_SPELLING_LENGTH_MIN)
+		return NULL;
+	if (kb_index_corrected(index, folded, &best))
+		return g_strdup(best);
+	if (q->lookups++ >= KB_SPELLING_LOOKUPS_MAX)
 		return NULL;
 	match = trigram_match(folded);
 	candidates = store_kb_words_like(handle, language, match, KB_SPELLING_CANDIDATES, error);
@@ -149,6 +159,8 @@ correct(store *handle, const char *language, const char *written, GError **error
 			best = candidates->pdata[i];
 		}
 	}
+	if (candidates != NULL)
+		kb_index_remember(index, folded, best);
 	return g_strdup(best);
 }
 
@@ -157,7 +169,8 @@ correct(store *handle, const char *language, const char *written, GError **error
  * a database error. A word that stays unknown is dropped: it can match nothing.
  */
 static gboolean
-query_resolve(store *handle, const char *language, query *q, GError **error)
+query_resolve(store *handle, kb_index *index, const char *language, query *q,
+              GError **error)
 {
 	GError *local = NULL;
 
@@ -166,13 +179,11 @@ query_resolve(store *handle, const char *language, query *q, GError **error)
 		g_autofree char *fixed = NULL;
 		g_autofree char *term = NULL;
 
-		if (store_kb_term_known(handle, language, w->term, &local)) {
+		if (kb_index_articles(index, w->term) > 0) {
 			i++;
 			continue;
 		}
-		if (local == NULL)
-			fixed = correct(handle, language, w->written, &local);
-		if (local != NULL) {
+		if ((fixed = correct(handle, index, q, language, w->written, &local)) == NULL && local != NULL) {
 			g_propagate_error(error, local);
 			return FALSE;
 		}
@@ -193,49 +204,32 @@ query_resolve(store *handle, const char *language, query *q, GError **error)
 	return TRUE;
 }
 
-/* query_match - the FTS5 query: every word quoted, OR'd; the index stems them again. */
-static char *
-query_match(const query *q)
+/* query_terms - the terms of the query's words, in order, borrowed. */
+static const char **
+query_terms(const query *q)
 {
-	GString *match = g_string_new(NULL);
+	const char **terms = g_new(const char *, q->words->len + 1);
 
-	for (guint i = 0; i < q->words->len; i++) {
-		const query_word *w = q->words->pdata[i];
-		g_string_append_printf(match, "%s\"%s\"", i ? " OR " : "", w->search);
-	}
-	return g_string_free(match, FALSE);
+	for (guint i = 0; i < q->words->len; i++)
+		terms[i] = ((const query_word *)q->words->pdata[i])->term;
+	terms[q->words->len] = NULL;
+	return terms;
 }
 
-/* Collects the terms of an article into a set. */
-static gboolean
-term_collect(const kb_word *word, gpointer data)
-{
-	g_hash_table_add(data, g_strndup(word->term, word->term_length));
-	return TRUE;
-}
-
-/* suggestion_new - a hit with its excerpt and the mail's words it has. */
+/* suggestion_new - a hit with its excerpt and the mail's words it has (hit->matched). */
 static kb_suggestion *
-suggestion_new(store *handle, const char *language, const store_kb_row *hit, const query *q,
-               GError **error)
+suggestion_new(store *handle, const kb_index_hit *hit, const query *q, GError **error)
 {
 	g_autoptr(store_kb_row) row = store_kb_get(handle, hit->id, error);
-	g_autoptr(GHashTable) terms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autofree char *text = NULL;
-	GPtrArray *matched = g_ptr_array_new();
+	GPtrArray *matched;
 	kb_suggestion *s;
 
-	if (row == NULL) {
-		g_ptr_array_free(matched, TRUE);
+	if (row == NULL)
 		return NULL;
-	}
-	text = g_strjoin("\n", row->title, row->tags, row->body, NULL);
-	kb_words(language, text, strlen(text), term_collect, terms);
-	for (guint i = 0; i < q->words->len; i++) {
-		const query_word *w = q->words->pdata[i];
-		if (g_hash_table_contains(terms, w->term))
-			g_ptr_array_add(matched, g_strdup(w->written));
-	}
+	matched = g_ptr_array_new();
+	for (guint i = 0; i < q->words->len; i++)
+		if (hit->matched & ((uint64_t)1 << i))
+			g_ptr_array_add(matched, g_strdup(((const query_word *)q->words->pdata[i])->written));
 	g_ptr_array_add(matched, NULL);
 	s = g_new0(kb_suggestion, 1);
 	s->id = g_strdup(row->id);
@@ -255,32 +249,39 @@ find(store *handle, const char *language, const char *department, const char *te
 	query q = { g_ptr_array_new_with_free_func(query_word_free),
 	            g_hash_table_new(g_str_hash, g_str_equal) };
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)kb_suggestion_free);
-	g_autoptr(GPtrArray) hits = NULL;
-	g_autofree char *match = NULL;
+	g_autoptr(GArray) hits = NULL;
+	g_autofree const char **terms = NULL;
+	kb_index *index = NULL;
 	gsize length = strlen(text);
 
+	if (!kb_language_known(language)) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
+		            "the help centre has no articles in language %s", language);
+		goto failed;
+	}
+	if (limit > 0 && (index = kb_index_get(handle, language, error)) == NULL)
+		goto failed;
+	/* No suggestion wanted, or no article: nothing to read the mail for. */
+	if (index == NULL || kb_index_size(index) == 0)
+		goto done;
 	/* Cut on a character so the last word is whole or gone, never half a letter. */
 	if (length > KB_MAIL_TEXT_MAX)
 		length = g_utf8_find_prev_char(text, text + KB_MAIL_TEXT_MAX + 1) - text;
 	kb_words(language, text, length, query_add, &q);
-	if (!query_resolve(handle, language, &q, error))
+	if (!query_resolve(handle, index, language, &q, error))
 		goto failed;
-	if (q.words->len > 0) {
-		match = query_match(&q);
-		hits = store_kb_match(handle, language, department, match, &kb_weights,
-		                      MAX(limit, KB_CANDIDATES), error);
-		if (hits == NULL)
-			goto failed;
-	}
-	for (guint i = 0; hits != NULL && i < hits->len && (int)out->len < limit; i++) {
-		const store_kb_row *hit = hits->pdata[i];
+	terms = query_terms(&q);
+	hits = kb_index_rank(index, terms, q.words->len, kb_weights, department, limit);
+	for (guint i = 0; i < hits->len; i++) {
+		const kb_index_hit *hit = &g_array_index(hits, kb_index_hit, i);
 		kb_suggestion *s;
 		if (hit->score < threshold)
 			break;
-		if ((s = suggestion_new(handle, language, hit, &q, error)) == NULL)
+		if ((s = suggestion_new(handle, hit, &q, error)) == NULL)
 			goto failed;
 		g_ptr_array_add(out, s);
 	}
+done:
 	g_hash_table_unref(q.terms);
 	g_ptr_array_unref(q.words);
 	return out;
@@ -293,9 +294,9 @@ failed:
 
 GPtrArray *
 kb_suggest(store *handle, const char *language, const char *department, const char *text,
-           double threshold, GError **error)
+           double threshold, int limit, GError **error)
 {
-	return find(handle, language, department, text, threshold, KB_SUGGESTIONS_MAX, error);
+	return find(handle, language, department, text, threshold, limit, error);
 }
 
 GPtrArray *

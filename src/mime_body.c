@@ -173,9 +173,9 @@ part_text(GMimePart *part)
 	return body_normalize(utf8);
 }
 
-/* find_body - the best text part under obj: text/plain first, else text/html. */
+/* find_type - the first text/plain (or text/html) part under obj that is no attachment. */
 static GMimePart *
-find_body(GMimeObject *obj, gboolean want_html, int depth)
+find_type(GMimeObject *obj, gboolean want_html, int depth)
 {
 	GMimeContentType *ct;
 	int i, n;
@@ -185,7 +185,7 @@ find_body(GMimeObject *obj, gboolean want_html, int depth)
 	if (GMIME_IS_MULTIPART(obj)) {
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++) {
-			GMimePart *found = find_body(g_mime_multipart_get_part(
+			GMimePart *found = find_type(g_mime_multipart_get_part(
 			    GMIME_MULTIPART(obj), i), want_html, depth + 1);
 
 			if (found != NULL)
@@ -202,24 +202,61 @@ find_body(GMimeObject *obj, gboolean want_html, int depth)
 }
 
 /*
- * choose_body - the text part the ticket shows and its text: text/plain first, else
- * text/html; also text/html when the plain part is empty, as some mailers send it.
+ * find_body - the part that is the message's text. Of the renderings in a
+ * multipart/alternative, the text/plain one, which the desk shows as it is, else the
+ * HTML. In any other multipart (mixed, related, signed, report) the first part that
+ * holds a body: its later parts are what the sender attached (RFC 2046 5.1.3), so a
+ * text/plain log or note after an HTML body is an attachment, not the body.
+ */
+static GMimePart *
+find_body(GMimeObject *obj, int depth)
+{
+	GMimeContentType *ct;
+	int i, n;
+
+	if (obj == NULL || depth > 64)
+		return NULL;
+	ct = g_mime_object_get_content_type(obj);
+	if (GMIME_IS_MULTIPART(obj) && g_mime_content_type_is_type(ct, "multipart", "alternative")) {
+		GMimePart *plain = find_type(obj, FALSE, depth);
+
+		return plain != NULL ? plain : find_type(obj, TRUE, depth);
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n; i++) {
+			GMimePart *found = find_body(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			                             depth + 1);
+
+			if (found != NULL)
+				return found;
+		}
+		return NULL;
+	}
+	if (find_type(obj, FALSE, depth) != NULL)
+		return GMIME_PART(obj);
+	return find_type(obj, TRUE, depth);
+}
+
+/*
+ * choose_body - the text part the ticket shows and its text, as find_body picks it;
+ * the first text/html when that part is empty, as some mailers send a plain part.
  */
 static GMimePart *
 choose_body(GMimeMessage *msg, char **text)
 {
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	GMimePart *plain = find_body(top, FALSE, 0);
+	GMimePart *body = find_body(top, 0);
 	GMimePart *html;
 
-	*text = plain ? part_text(plain) : NULL;
+	*text = body ? part_text(body) : NULL;
 	if (*text != NULL && **text != '\0')
-		return plain;
-	html = find_body(top, TRUE, 0);
-	if (html == NULL) {
+		return body;
+	html = find_type(top, TRUE, 0);
+	if (html == NULL || html == body) {
 		if (*text == NULL)
 			*text = g_strdup("");
-		return plain;
+		return body;
 	}
 	g_free(*text);
 	*text = part_text(html);
@@ -230,10 +267,7 @@ choose_body(GMimeMessage *msg, char **text)
 GMimePart *
 mime_body_find(GMimeMessage *msg)
 {
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	GMimePart *plain = find_body(top, FALSE, 0);
-
-	return plain ? plain : find_body(top, TRUE, 0);
+	return find_body(g_mime_message_get_mime_part(msg), 0);
 }
 
 /*

@@ -406,15 +406,15 @@ mime_header_raw(GMimeObject *obj, const char *name)
 	return header ? g_mime_header_get_raw_value(header) : NULL;
 }
 
-/* mime_address_new - a cleaned, lower-cased address entry. */
+/* mime_address_new - a cleaned address entry, its local part as written. */
 mail_address *
 mime_address_new(const char *name, const char *address)
 {
 	mail_address *a = g_new0(mail_address, 1);
-	g_autofree char *addr = mime_header_value_clean(address ? address : "");
 
 	a->name = mime_header_value_clean(name ? name : "");
-	a->address = g_utf8_strdown(addr, -1);
+	a->address = mime_header_value_clean(address ? address : "");
+	address_fold_domain(a->address);
 	return a;
 }
 
@@ -604,13 +604,17 @@ has_at(const mail_address *a)
 /*
  * lenient_mailbox - the mailbox a person reads in a From no RFC 5322 parser takes: the
  * last "<...@...>" as written (spaces in its local part too), else the word around the
- * last '@'; the text before it is the name. NULL when there is no '@' at all.
+ * last '@'; the text before it is the name. NULL when there is no '@' at all. The
+ * address is looked for before any encoded-word is decoded: one is no word inside an
+ * addr-spec (RFC 2047 section 5), and "=?UTF-8?B?YW5hQGNsaWVudGUuZXM=?=" decoded would
+ * be ana@cliente.es, a customer who never wrote this mail.
  */
 static mail_address *
 lenient_mailbox(const char *raw, const char *hint)
 {
-	g_autofree char *value = decode_words(raw, FALSE, hint);
-	g_autofree char *name = NULL, *local = NULL, *domain = NULL, *address = NULL;
+	g_autofree char *unfolded = mime_header_unfold(raw);
+	g_autofree char *value = header_text_to_utf8(unfolded, strlen(unfolded), hint);
+	g_autofree char *name = NULL, *local = NULL, *domain = NULL, *address = NULL, *decoded = NULL;
 	char *open = strrchr(value, '<'), *close, *at, *start, *end;
 
 	if (open != NULL && (close = strchr(open, '>')) != NULL && memchr(open, '@', (gsize)(close - open))) {
@@ -632,9 +636,9 @@ lenient_mailbox(const char *raw, const char *hint)
 		return NULL;
 	}
 	g_strstrip(address);
-	g_strstrip(name);
-	g_strdelimit(name, "\"", ' ');
-	return mime_address_new(g_strstrip(name), address);
+	decoded = decode_words(name, FALSE, hint);
+	g_strdelimit(decoded, "\"", ' ');
+	return mime_address_new(g_strstrip(decoded), address);
 }
 
 /* from_values - the raw values of every From field: some mailers write two. */

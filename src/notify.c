@@ -61,7 +61,8 @@ notify_add(GPtrArray *recipients, const char *address, const char *name, const c
 		if (g_ascii_strcasecmp(((notify_recipient *)g_ptr_array_index(recipients, i))->address, address) == 0)
 			return NULL;
 	recipient = g_new0(notify_recipient, 1);
-	recipient->address = g_ascii_strdown(address, -1);
+	/* The local part goes out as written: its host may read case in it. */
+	recipient->address = g_strdup(address);
 	recipient->name = g_strdup(name ? name : "");
 	recipient->language = g_strdup(language ? language : "es");
 	g_ptr_array_add(recipients, recipient);
@@ -243,30 +244,32 @@ typedef struct {
  * suggestions: the notice goes out without them.
  */
 static GPtrArray *
-notify_suggestions(store *db, const notify_event *event, const store_ticket *ticket,
-                   const char *language)
+notify_suggestions(const ticketd_config *config, store *db, const notify_event *event,
+                   const store_ticket *ticket, const char *language)
 {
 	g_autoptr(GPtrArray) thread = NULL;
 	g_autofree char *words = NULL;
 	const store_message_row *first;
 
 	if ((event->kind != NOTIFY_CREATED && event->kind != NOTIFY_STAFF_NEW) ||
+	    config->kb.suggestions == 0 ||
 	    (thread = store_message_list(db, ticket->id, NULL)) == NULL || thread->len == 0)
 		return NULL;
 	first = thread->pdata[0];
 	words = g_strdup_printf("%s\n%s", ticket->subject, first->new_text ? first->new_text : "");
-	return kb_suggest(db, language, ticket->department, words, KB_THRESHOLD_DEFAULT, NULL);
+	return kb_suggest(db, language, ticket->department, words, config->kb.threshold,
+	                  config->kb.suggestions, NULL);
 }
 
 /* notify_suggested_in - the event's suggestions in language, searched only when the
  * previous recipient read another language. */
 static const GPtrArray *
-notify_suggested_in(notify_suggested *suggested, store *db, const notify_event *event, const store_ticket *ticket,
-                    const char *language)
+notify_suggested_in(const ticketd_config *config, notify_suggested *suggested, store *db,
+                    const notify_event *event, const store_ticket *ticket, const char *language)
 {
 	if (suggested->language == NULL || strcmp(suggested->language, language) != 0) {
 		g_clear_pointer(&suggested->articles, g_ptr_array_unref);
-		suggested->articles = notify_suggestions(db, event, ticket, language);
+		suggested->articles = notify_suggestions(config, db, event, ticket, language);
 		suggested->language = language;
 	}
 	return suggested->articles;
@@ -283,7 +286,7 @@ notify_queue_mail(const ticketd_config *config, store *db, const notify_event *e
                   GError **error)
 {
 	const notify_recipient *to = g_ptr_array_index(mailed, 0);
-	const GPtrArray *suggestions = notify_suggested_in(suggested, db, event, ticket, to->language);
+	const GPtrArray *suggestions = notify_suggested_in(config, suggested, db, event, ticket, to->language);
 	g_autoptr(GPtrArray) cc = g_ptr_array_new();
 	g_autoptr(GPtrArray) thread = NOTIFY_IS_STAFF(event->kind) ? NULL : store_thread_ids(db, ticket->id, error);
 	compose_request request = {

@@ -384,7 +384,7 @@ quote_strip(const char *text)
 	n = g_strv_length(lines);
 	for (i = 0; i < n; i++)
 		g_strchomp(lines[i]);
-	drop = g_new0(gboolean, n + 1);     /* never NULL: memset(NULL, 0, 0) is undefined */
+	drop = g_new0(gboolean, n + 1);    /* never NULL, even for an empty text: memset needs a pointer */
 	begin = next_content(lines, 0, n);
 	for (;;) {
 		guint below;

@@ -181,7 +181,7 @@ staff_command_apply(const ticketd_config *config, staff_commands *commands, staf
 		/* At a ticket's address the customer is the ticket's: naming another would be
 		 * a ticket opened by a reply, which nobody meant. */
 		*why = place == STAFF_AT_DESK ? STAFF_PROBLEM_ADDRESS : STAFF_PROBLEM_CUSTOMER_HERE;
-		commands->customer = address_normalize(argument);
+		commands->customer = address_written(argument);
 		return place == STAFF_AT_DESK && address_valid(commands->customer);
 	}
 	*why = STAFF_PROBLEM_UNKNOWN;

@@ -46,7 +46,7 @@ staff_forward_address(const char *value)
 		start--;
 	end = at + strcspn(at, stops);
 	raw = g_strndup(start, (gsize)(end - start));
-	address = address_normalize(raw);
+	address = address_written(raw);
 	return address_valid(address) ? g_steal_pointer(&address) : NULL;
 }
 

@@ -47,6 +47,8 @@ typedef enum {
 	ST_OUTBOX_SINCE, ST_OUTBOX_LAST,
 	/* store_held.c: held mail and what became of it */
 	ST_HELD_LIST, ST_HELD_GET, ST_HELD_RAW, ST_HELD_SETTLE,
+	/* store_kb.c: the help centre's searches */
+	ST_KB_GENERATION, ST_KB_GET, ST_KB_WORDS_LIKE,
 	ST_COUNT
 } store_stmt_id;
 
@@ -59,11 +61,14 @@ extern const char *const store_search_sql[ST_COUNT];    /* store_search.c */
 extern const char *const store_outbox_sql[ST_COUNT];    /* store_outbox.c */
 extern const char *const store_watcher_sql[ST_COUNT];   /* store_watcher.c */
 extern const char *const store_held_sql[ST_COUNT];      /* store_held.c */
+extern const char *const store_kb_sql[ST_COUNT];        /* store_kb.c */
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[ST_COUNT];
+	gpointer kb_cache;          /* the help centre's ranking index (kb_index.c), or NULL */
+	GDestroyNotify kb_cache_free;
 };
 
 /* How a unit of work is made atomic: its own transaction, or a savepoint in the caller's. */

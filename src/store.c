@@ -107,6 +107,7 @@ store_set_error(struct store *handle, int rc, const char *what, GError **error)
 static const char *const *const part_sql[] = {
 	core_sql, store_account_sql, store_ticket_sql, store_message_sql,
 	store_intake_sql, store_search_sql, store_outbox_sql, store_watcher_sql, store_held_sql,
+	store_kb_sql,
 };
 
 /* stmt_sql - the SQL of a statement id: exactly one part's table has it. */
@@ -331,6 +332,8 @@ store_close(store *handle)
 		return;
 	for (int id = 0; id < ST_COUNT; id++)
 		sqlite3_finalize(handle->stmt[id]);
+	if (handle->kb_cache != NULL)
+		handle->kb_cache_free(handle->kb_cache);
 	sqlite3_close_v2(handle->db);
 	g_free(handle->path);
 	g_free(handle);

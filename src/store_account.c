@@ -1,7 +1,10 @@
 /*
  * store_account - accounts (the customers, by address) and their sub-accounts (people
- * the account lets open tickets or receive its notifications). Addresses compare without
- * regard to case, as the schema's COLLATE NOCASE has them.
+ * the account lets open tickets or receive its notifications). Addresses are kept as
+ * written (the local part's case is its host's business, RFC 5321 section 2.4) and
+ * compare without regard to case, as the schema's COLLATE NOCASE has them: a sender is
+ * matched to an account the way every MTA's lookup tables match a recipient, so
+ * Ana.Nunez@ and ana.nunez@ are one customer however their client writes them.
  */
 #include <string.h>
 

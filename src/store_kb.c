@@ -1,8 +1,10 @@
 /*
- * store_kb - the help-centre tables (schema version 5, store_schema.c): articles with
+ * store_kb - the help-centre tables (schema versions 5 and 9, store_schema.c): articles with
  * their departments, an FTS5 index per language kept in step here, and the
- * trigram table of article words that misspellings are corrected against. The queries
- * name a language's tables, so they are prepared per call rather than cached.
+ * trigram table of article words that misspellings are corrected against; what kb_index.c
+ * reads to rank in memory, and the generation that tells it the articles changed. What a
+ * suggestion reads is cached statements; importing, which is rare and done by ticketctl,
+ * prepares its statements per call.
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -81,6 +83,16 @@ row_read(sqlite3_stmt *stmt)
 	row->body = text_at(stmt, 6);
 	row->updated = sqlite3_column_int64(stmt, 7);
 	return row;
+}
+
+/* generation_bump - every change to the articles makes the processes' ranking stale. */
+static gboolean
+generation_bump(store *handle, GError **error)
+{
+	sqlite3_stmt *stmt = prepare(handle, "UPDATE kb_state SET generation = generation + 1",
+	                             error);
+
+	return stmt != NULL && run(handle, stmt, "marking the help centre changed", error);
 }
 
 /* existing_digest - the digest stored for id, or NULL (and no error) when it is new. */
@@ -204,7 +216,8 @@ store_kb_put(store *handle, const kb_article *article, const char *digest, int64
 	sqlite3_bind_text(stmt, 8, digest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, now);
 	return run(handle, stmt, "storing an article", error) &&
-	       put_departments(handle, article, error) && fts_learn(handle, article->id, error);
+	       put_departments(handle, article, error) && fts_learn(handle, article->id, error) &&
+	       generation_bump(handle, error);
 }
 
 gboolean
@@ -222,7 +235,7 @@ store_kb_remove(store *handle, const char *id, GError **error)
 		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no article %s", id);
 		return FALSE;
 	}
-	return TRUE;
+	return generation_bump(handle, error);
 }
 
 /* rows_read - every row of a KB_ROW_COLUMNS query, finalized after. */
@@ -243,23 +256,32 @@ rows_read(store *handle, sqlite3_stmt *stmt, GError **error)
 	return rows;
 }
 
+/* What a mail's suggestions read, cached: they run in the commit that opens a ticket. */
+const char *const store_kb_sql[ST_COUNT] = {
+	[ST_KB_GENERATION] = "SELECT generation FROM kb_state",
+	[ST_KB_GET] = "SELECT " KB_ROW_COLUMNS " FROM kb_articles WHERE slug = ?1",
+	[ST_KB_WORDS_LIKE] = "SELECT word FROM kb_words WHERE kb_words MATCH ?1"
+		" AND language = ?2 ORDER BY rank LIMIT ?3",
+};
+
 store_kb_row *
 store_kb_get(store *handle, const char *id, GError **error)
 {
-	sqlite3_stmt *stmt = prepare(handle, "SELECT " KB_ROW_COLUMNS " FROM kb_articles"
-	                             " WHERE slug = ?1", error);
-	g_autoptr(GPtrArray) rows = NULL;
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_KB_GET, error);
+	store_kb_row *row;
+	int found;
 
 	if (stmt == NULL)
 		return NULL;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	if ((rows = rows_read(handle, stmt, error)) == NULL)
-		return NULL;
-	if (rows->len == 0) {
-		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no article %s", id);
+	store_bind_text(stmt, 1, id);
+	if ((found = store_stmt_step(handle, stmt, "reading an article", error)) <= 0) {
+		if (found == 0)
+			g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "no article %s", id);
 		return NULL;
 	}
-	return g_ptr_array_steal_index(rows, 0);
+	row = row_read(stmt);
+	store_stmt_done(stmt);
+	return row;
 }
 
 GPtrArray *
@@ -269,6 +291,20 @@ store_kb_list(store *handle, GError **error)
 	                             " ORDER BY slug", error);
 
 	return stmt != NULL ? rows_read(handle, stmt, error) : NULL;
+}
+
+int64_t
+store_kb_generation(store *handle, GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_KB_GENERATION, error);
+	int64_t generation;
+
+	if (stmt == NULL || store_stmt_step(handle, stmt, "reading the help centre's generation",
+	                                    error) != 1)
+		return -1;
+	generation = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(stmt);
+	return generation;
 }
 
 /* language_checked - only the languages the schema has an index for make table names. */
@@ -282,91 +318,84 @@ language_checked(const char *language, GError **error)
 	return FALSE;
 }
 
-GPtrArray *
-store_kb_match(store *handle, const char *language, const char *department, const char *match,
-               const store_kb_weights *weights, int limit, GError **error)
+gboolean
+store_kb_articles_read(store *handle, const char *language, store_kb_article_fn fn,
+                       gpointer data, GError **error)
 {
-	g_autofree char *sql = NULL;
-	sqlite3_stmt *stmt;
-
-	if (!language_checked(language, error))
-		return NULL;
-	sql = g_strdup_printf(
-	    "SELECT a.slug, a.title, a.language, a.departments, a.tags, a.url, NULL, a.updated,"
-	    " -bm25(kb_fts_%1$s, ?4, ?5, ?6) AS score"
-	    " FROM kb_fts_%1$s JOIN kb_articles a ON a.id = kb_fts_%1$s.rowid"
-	    " WHERE kb_fts_%1$s MATCH ?1 AND (?2 IS NULL OR a.id IN"
-	    "  (SELECT article_id FROM kb_departments WHERE department = ?2))"
-	    " ORDER BY score DESC, a.slug LIMIT ?3", language);
-	if ((stmt = prepare(handle, sql, error)) == NULL)
-		return NULL;
-	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, department, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 3, limit);
-	sqlite3_bind_double(stmt, 4, weights->title);
-	sqlite3_bind_double(stmt, 5, weights->tags);
-	sqlite3_bind_double(stmt, 6, weights->body);
-
-	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)store_kb_row_free);
+	sqlite3_stmt *stmt = language_checked(language, error) ?
+	    prepare(handle, "SELECT id, slug, departments FROM kb_articles WHERE language = ?1",
+	            error) : NULL;
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		store_kb_row *row = row_read(stmt);
-		row->score = sqlite3_column_double(stmt, 8);
-		g_ptr_array_add(rows, row);
-	}
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text(stmt, 1, language, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(sqlite3_column_int64(stmt, 0), (const char *)sqlite3_column_text(stmt, 1),
+		   (const char *)sqlite3_column_text(stmt, 2), data);
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		g_ptr_array_unref(rows);
-		kb_fail(handle, "searching the help centre", error);
-		return NULL;
-	}
-	return rows;
+	return rc == SQLITE_DONE || kb_fail(handle, "reading the articles", error);
 }
 
 gboolean
-store_kb_term_known(store *handle, const char *language, const char *term, GError **error)
+store_kb_instances_read(store *handle, const char *language, store_kb_instance_fn fn,
+                        gpointer data, GError **error)
 {
+	static const char *const columns[] = { "title", "tags", "body" };
 	g_autofree char *sql = NULL;
 	sqlite3_stmt *stmt;
 	int rc;
 
 	if (!language_checked(language, error))
 		return FALSE;
-	sql = g_strdup_printf("SELECT 1 FROM kb_vocab_%s WHERE term = ?1", language);
+	sql = g_strdup_printf("SELECT term, doc, col FROM kb_instances_%s", language);
 	if ((stmt = prepare(handle, sql, error)) == NULL)
 		return FALSE;
-	sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *column = (const char *)sqlite3_column_text(stmt, 2);
+		int c = 0;
+		while (c < (int)G_N_ELEMENTS(columns) && g_strcmp0(column, columns[c]) != 0)
+			c++;
+		fn((const char *)sqlite3_column_text(stmt, 0), sqlite3_column_int64(stmt, 1), c, data);
+	}
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		kb_fail(handle, "looking a word up", error);
-	return rc == SQLITE_ROW;
+	return rc == SQLITE_DONE || kb_fail(handle, "reading the help centre's index", error);
+}
+
+gpointer
+store_kb_cache(store *handle)
+{
+	return handle->kb_cache;
+}
+
+void
+store_kb_cache_set(store *handle, gpointer cache, GDestroyNotify free_func)
+{
+	if (handle->kb_cache != NULL)
+		handle->kb_cache_free(handle->kb_cache);
+	handle->kb_cache = cache;
+	handle->kb_cache_free = free_func;
+}
+
+/* word_row - the one column of a kb_words row. */
+static gpointer
+word_row(sqlite3_stmt *stmt)
+{
+	return store_column_text(stmt, 0);
 }
 
 GPtrArray *
 store_kb_words_like(store *handle, const char *language, const char *match, int limit,
                     GError **error)
 {
-	sqlite3_stmt *stmt = prepare(handle, "SELECT word FROM kb_words WHERE kb_words MATCH ?1"
-	                             " AND language = ?2 ORDER BY rank LIMIT ?3", error);
-	GPtrArray *words;
-	int rc;
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_KB_WORDS_LIKE, error);
 
 	if (stmt == NULL)
 		return NULL;
-	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, language, -1, SQLITE_STATIC);
+	store_bind_text(stmt, 1, match);
+	store_bind_text(stmt, 2, language);
 	sqlite3_bind_int(stmt, 3, limit);
-	words = g_ptr_array_new_with_free_func(g_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(words, text_at(stmt, 0));
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		g_ptr_array_unref(words);
-		kb_fail(handle, "looking up similar words", error);
-		return NULL;
-	}
-	return words;
+	return store_collect(handle, stmt, word_row, g_free, "looking up similar words", error);
 }
 
 gboolean

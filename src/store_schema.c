@@ -264,9 +264,30 @@ static const char schema_v8[] =
 	" WHERE automatic = 1 AND state <> '" OUTBOX_SUPPRESSED "';"
 	"PRAGMA user_version = 8;";
 
+/* Each word of one language's articles where it occurs (term, doc, col, offset). */
+#define KB_INSTANCES(lang) \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_instances_" lang \
+	" USING fts5vocab(kb_fts_" lang ", 'instance');"
+
+/*
+ * Schema version 9: what the help centre ranks suggestions with in memory. The words of
+ * each index by article, read once into a process's ranking index, and a generation
+ * that store_kb.c bumps with every change to the articles, so a process knows when its
+ * copy is stale with one read.
+ */
+static const char schema_v9[] =
+	KB_INSTANCES("es")
+	KB_INSTANCES("en")
+	"CREATE TABLE IF NOT EXISTS kb_state ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" generation INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO kb_state(id, generation) VALUES (1, 1);"
+	"PRAGMA user_version = 9;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *const migrations[] = {
-	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8
+	schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
+	schema_v9
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

@@ -6,8 +6,9 @@
 #include "event.h"
 #include "store-private.h"
 
+/* Watchers are kept as written; the column is COLLATE NOCASE, so one person is one row. */
 const char *const store_watcher_sql[ST_COUNT] = {
-	[ST_WATCHER_ADD] = "INSERT INTO watchers(ticket_id, email, created) VALUES (?1, lower(?2), ?3)"
+	[ST_WATCHER_ADD] = "INSERT INTO watchers(ticket_id, email, created) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT(ticket_id, email) DO NOTHING",
 	[ST_WATCHER_REMOVE] = "DELETE FROM watchers WHERE ticket_id = ?1 AND email = ?2",
 	[ST_WATCHER_LIST] = "SELECT email FROM watchers WHERE ticket_id = ?1 ORDER BY created, email",

@@ -44,7 +44,7 @@ watcher_take(const ticketd_config *config, store *db, GPtrArray *watchers, const
 		if (address_equal(g_ptr_array_index(watchers, i), address->address))
 			return TRUE;
 	if (watcher_refusal(config, db, address->address, error) == NULL && *error == NULL)
-		g_ptr_array_add(watchers, address_normalize(address->address));
+		g_ptr_array_add(watchers, address_written(address->address));
 	return *error == NULL;
 }
 
@@ -86,7 +86,7 @@ watcher_add(const ticketd_config *config, store *db, const char *code, const cha
             GError **error)
 {
 	store_ticket ticket = { 0 };
-	g_autofree char *email = address_normalize(address);
+	g_autofree char *email = address_written(address);
 	const char *refusal;
 	gboolean ok;
 
@@ -105,7 +105,7 @@ gboolean
 watcher_remove(store *db, const char *code, const char *address, GError **error)
 {
 	store_ticket ticket = { 0 };
-	g_autofree char *email = address_normalize(address);
+	g_autofree char *email = address_written(address);
 	GError *failure = NULL;
 	gboolean ok;
 

@@ -11,11 +11,11 @@
 #include "ctl.h"
 #include "log.h"
 
-/* account_address_ok - lower-cased in place, and one the notifier will mail. */
+/* account_address_ok - its domain folded in place, and one the notifier will mail. */
 static gboolean
 account_address_ok(char *email)
 {
-	address_lower(email);
+	address_fold_domain(email);
 	return address_valid(email);
 }
 

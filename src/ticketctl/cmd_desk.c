@@ -132,7 +132,7 @@ ctl_open_ticket(ctl_context *ctx, int argc, char **argv)
 		fprintf(stderr, "ticketctl open: %s\n", error->message);
 		return EX_NOINPUT;
 	}
-	address = address_normalize(account);
+	address = address_written(account);
 	change = (ticket_change){
 		.config = ctx->config, .store = ctx->db, .actor = actor ? actor : g_get_user_name(), .now = store_now(),
 		.department = department ? department

@@ -278,7 +278,8 @@ kb_suggest_mail(ctl_context *ctx, const char *file, const char *language,
 	lang = language ? g_strdup(language) : mail_language(ctx, mail);
 	if (department == NULL)
 		department = mail_department(ctx, mail);
-	hits = kb_suggest(ctx->db, lang, department, text, KB_THRESHOLD_DEFAULT, &error);
+	hits = kb_suggest(ctx->db, lang, department, text, ctx->config->kb.threshold,
+	                  ctx->config->kb.suggestions, &error);
 	if (hits == NULL)
 		return ctl_store_error("searching the help centre", error);
 	suggestions_print(ctx, hits);

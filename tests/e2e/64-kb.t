@@ -1,7 +1,8 @@
 #!/bin/sh
 # 64-kb - the help centre from ticketctl: import the sample articles (again: nothing
 # changes; a changed file: updated in place, same id), list, show, search, remove, and
-# what a mail would be suggested (--json: id, title, score, matched; [] for none).
+# what a mail would be suggested (--json: id, title, score, matched; [] for none), and
+# the confirmation's suggestions as [kb] suggestions and threshold have them.
 . "$(dirname "$0")/lib.sh"
 
 ctl() { "$TICKETCTL" -c "$CONF" "$@"; }
@@ -47,4 +48,24 @@ grep -q '^- Configurar el correo en el iPhone o el iPad$' "$WORK/c1"; ok $? "the
 grep -q '^  https://ayuda.example.com/correo/iphone$' "$WORK/c1"; ok $? "with its link"
 is "$(grep -c 'centro de ayuda' "$WORK/c2")" 0 "the newsletter confirmation suggests nothing"
 grep -q '^Un saludo,$' "$WORK/c2"; ok $? "and reads as it always did"
+
+# [kb] in ticketd.conf: suggestions = N lists at most N, 0 none; a threshold above every
+# score suggests nothing
+mail_phones() { printf 'From: <%s@cliente.es>\nTo: soporte@example.com\nSubject: %s\nMessage-ID: <%s@cliente.es>\n\nconfigurar el correo en el iphone, android, outlook y thunderbird\n' "$1" "$1" "$1" > "$WORK/$1"; ctl import "$WORK/$1" > /dev/null; created "$1" > "$WORK/c-$1"; }
+mail_phones todos
+is "$(grep -c '^- ' "$WORK/c-todos")" 3 "by default, three articles"
+is "$(grep -c 'centro de ayuda' "$WORK/c-todos")" 1 "under the heading"
+write_config "" "[kb]
+suggestions = 1"
+mail_phones uno
+is "$(grep -c '^- ' "$WORK/c-uno")" 1 "suggestions = 1: one article"
+grep -q '^- Configurar el correo en Android$' "$WORK/c-uno"; ok $? "the best one"
+write_config "" "[kb]
+suggestions = 0"
+mail_phones ninguno
+is "$(grep -c 'centro de ayuda' "$WORK/c-ninguno")" 0 "suggestions = 0: none"
+write_config "" "[kb]
+threshold = 500"
+mail_phones umbral
+is "$(grep -c 'centro de ayuda' "$WORK/c-umbral")" 0 "threshold above every score: none"
 done_testing

@@ -74,6 +74,15 @@ test_normalize(void)
 		g_assert_cmpstr(normal, ==, cases[i].expected);
 	}
 	g_assert_true(address_equal("Ana@Cliente.es", "ana@cliente.ES"));
+	/* A local part keeps its case (RFC 5321 2.4); only the domain is folded. */
+	{
+		g_autofree char *written = address_written("  Ana.Nunez@Cliente.ES\t");
+		g_autofree char *bare = address_written("Ana.Nunez");
+
+		g_assert_cmpstr(written, ==, "Ana.Nunez@cliente.es");
+		g_assert_cmpstr(bare, ==, "Ana.Nunez");
+		g_assert_true(address_equal(written, "ana.nunez@CLIENTE.es"));
+	}
 	g_assert_false(address_equal("ana@cliente.es", "ana@cliente.com"));
 	g_assert_false(address_equal(NULL, "ana@cliente.es"));
 }

@@ -52,6 +52,8 @@ test_defaults(void)
 	g_assert_cmpstr(config->database, ==, "/var/lib/ticketd/ticketd.db");
 	g_assert_cmpint(config->lmtp.max_connections, ==, 50);
 	g_assert_cmpint(config->smtp.auto_per_hour, ==, 10);
+	g_assert_cmpfloat(config->kb.threshold, ==, 7.0);
+	g_assert_cmpint(config->kb.suggestions, ==, 3);
 	g_assert_cmpstr(config->smtp.from_address, ==, "soporte@example.com");
 	g_assert_cmpstr(config->smtp.envelope_from, ==, "soporte@example.com");
 	g_assert_cmpint(config->smtp.timeout, ==, CONFIG_DEFAULT_SMTP_TIMEOUT);
@@ -159,6 +161,8 @@ test_sample_states_defaults(void)
 	g_assert_cmpstr(shown->smtp.url, ==, plain->smtp.url);
 	g_assert_cmpint(shown->smtp.starttls_required, ==, plain->smtp.starttls_required);
 	g_assert_cmpint(shown->sweep_interval, ==, plain->sweep_interval);
+	g_assert_cmpfloat(shown->kb.threshold, ==, plain->kb.threshold);
+	g_assert_cmpint(shown->kb.suggestions, ==, plain->kb.suggestions);
 	g_assert_cmpuint(shown->sweep_rules->len, ==, plain->sweep_rules->len);
 	for (guint i = 0; i < plain->sweep_rules->len; i++) {
 		const sweep_rule *a = g_ptr_array_index(shown->sweep_rules, i);
@@ -219,6 +223,10 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":6: [smtp] url:" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\npassword_file = /nonexistent/secret\n",
 	  ":6: [smtp] password_file: /nonexistent/secret:" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[kb]\nthreshold = alto\n",
+	  ":6: [kb] threshold: \"alto\" is not a score from 0 to 1000" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[kb]\nsuggestions = 11\n",
+	  ":6: [kb] suggestions: \"11\" is not a number from 0 to 10" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[correo]\nx = 1\n",
 	  ":5: [correo]: unknown section" },
 	{ "[ticketd]\ndomain = example.com\nesto no es una clave\n", ":3: not a [section] or a key = value line" },
@@ -251,6 +259,20 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[labels]\nes.abierto = Abierto\n",
 	  ":6: [labels] es.abierto: write LANG.STATUS = label" },
 };
+
+/* [kb] as written: a threshold with decimals, and 0 suggestions turning them off. */
+static void
+test_kb(void)
+{
+	g_autofree char *text = g_strconcat(minimal, "[kb]\nthreshold = 5.5\nsuggestions = 0\n", NULL);
+	g_autofree char *path = write_config(text);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = config_load(path, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpfloat(config->kb.threshold, ==, 5.5);
+	g_assert_cmpint(config->kb.suggestions, ==, 0);
+}
 
 /* test_sweep_rules - the defaults, several rules in file order, "none", durations. */
 static void
@@ -566,5 +588,6 @@ main(int argc, char **argv)
 	g_test_add_func("/config/search-order", test_search_order);
 	g_test_add_func("/config/imap-sources", test_imap_sources);
 	g_test_add_func("/config/relative-paths", test_relative_paths);
+	g_test_add_func("/config/kb", test_kb);
 	return g_test_run();
 }

@@ -33,7 +33,24 @@ static const mime_case cases[] = {
 	{ "b-words split with padding (#133)",
 	  "From: =?UTF-8?B?Sm9zw6k=?= =?UTF-8?B?IFDDqXJleg==?= <Jose.Perez@Example.COM>\r\n"
 	  "Subject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\r\n\r\nhola\r\n",
-	  "José Pérez", "jose.perez@example.com", "Hello world", "hola", NULL, NULL, NULL, NULL, 0 },
+	  "José Pérez", "Jose.Perez@example.com", "Hello world", "hola", NULL, NULL, NULL, NULL, 0 },
+	/* An encoded-word is no word inside an addr-spec (RFC 2047 5): decoded, these
+	 * would name ana@cliente.es, who never wrote them. */
+	{ "an encoded-word that decodes to an address is no address",
+	  "From: =?UTF-8?B?YW5hQGNsaWVudGUuZXM=?=\r\nSubject: x\r\n\r\nhola\r\n",
+	  "", "=?UTF-8?B?YW5hQGNsaWVudGUuZXM=?=", "x", "hola", NULL, NULL, NULL, NULL, 0 },
+	{ "an encoded-word in angle brackets stays as written",
+	  "From: <=?UTF-8?B?YW5hQGNsaWVudGUuZXM=?=>\r\nSubject: x\r\n\r\nhola\r\n",
+	  "", "=?UTF-8?B?YW5hQGNsaWVudGUuZXM=?=", "x", "hola", NULL, NULL, NULL, NULL, 0 },
+	{ "an encoded <address> after a name is not taken for the sender",
+	  "From: ana =?UTF-8?B?PGFuYUBjbGllbnRlLmVzPg==?=\r\nSubject: x\r\n\r\nhola\r\n",
+	  "", "", "x", "hola", NULL, NULL, NULL, NULL, 0 },
+	{ "an encoded-word in a local part is kept, the name decoded",
+	  "From: =?UTF-8?B?QW5h?= <=?UTF-8?Q?x?=@Evil.TEST>\r\nSubject: x\r\n\r\nhola\r\n",
+	  "Ana", "=?UTF-8?Q?x?=@evil.test", "x", "hola", NULL, NULL, NULL, NULL, 0 },
+	{ "a malformed From keeps its local part's case",
+	  "From: Ana Nuñez Ana.Nunez@Cliente.ES\r\nSubject: x\r\n\r\nhola\r\n",
+	  NULL, "Ana.Nunez@cliente.es", "x", "hola", NULL, NULL, NULL, NULL, 0 },
 	{ "q-words split over a folded line",
 	  "From: =?ISO-8859-1?Q?Mar=EDa?= <maria@example.com>\r\n"
 	  "Subject: =?ISO-8859-1?Q?Factura_de_ma?=\r\n =?ISO-8859-1?Q?=F1ana?= y m\xc3\xa1s\r\n"
@@ -138,7 +155,7 @@ static const mime_case cases[] = {
 	  "From: soporte@example.com\r\nMessage-ID:\r\n <notif-1@ticketd.example.com>\r\n"
 	  "Subject: [Ticket #KQZ-482913]\r\n"
 	  "--r--\r\n",
-	  "Mail Delivery System", "mailer-daemon@mx.example.com",
+	  "Mail Delivery System", "MAILER-DAEMON@mx.example.com",
 	  "Undelivered Mail Returned to Sender", "I'm sorry to have to inform you", NULL,
 	  "delivery-status.txt|message/delivery-status|97;cabeceras.txt|text/rfc822-headers|101",
 	  "delivery-status",
@@ -261,7 +278,8 @@ test_threading_headers(void)
 	g_assert_cmpuint(m->to->len, ==, 3);
 	to = g_ptr_array_index(m->to, 0);
 	g_assert_cmpstr(to->name, ==, "Soporte, Ventas");
-	g_assert_cmpstr(to->address, ==, "soporte@example.com");
+	/* The local part as written (RFC 5321 2.4), the domain folded. */
+	g_assert_cmpstr(to->address, ==, "Soporte@example.com");
 	g_assert_cmpuint(m->cc->len, ==, 1);
 	g_assert_cmpuint(m->reply_to->len, ==, 1);
 	g_assert_true(m->x_autoreply);

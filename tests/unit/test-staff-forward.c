@@ -20,7 +20,7 @@ static const forward_case forward_cases[] = {
 	{ "gmail", "#prioridad alta\nLlamó ayer.\n\n---------- Forwarded message ---------\n"
 	  "From: Pedro Gómez <Pedro@Otro.es>\nDate: Mon, 3 Feb 2025 at 09:00\nSubject: Dominio caducado\n"
 	  "To: <soporte@example.com>\n\n\nMi dominio ha caducado.\n",
-	  "pedro@otro.es", "Dominio caducado", "Mi dominio ha caducado.", "#prioridad alta\nLlamó ayer." },
+	  "Pedro@otro.es", "Dominio caducado", "Mi dominio ha caducado.", "#prioridad alta\nLlamó ayer." },
 	{ "thunderbird es", "-------- Mensaje reenviado --------\nAsunto: \tNo llega el correo\nFecha: \tlun, 3 feb 2025\n"
 	  "De: \tAna <ana@cliente.es>\nPara: \tsoporte@example.com\n\nNo me llega nada.\n",
 	  "ana@cliente.es", "No llega el correo", "No me llega nada.", "" },
@@ -99,7 +99,7 @@ static void
 test_address(void)
 {
 	static const char *const cases[][2] = {
-		{ "Ana <ana@cliente.es>", "ana@cliente.es" }, { "\"López, Ana\" <Ana@Cliente.ES>", "ana@cliente.es" },
+		{ "Ana <ana@cliente.es>", "ana@cliente.es" }, { "\"López, Ana\" <Ana@Cliente.ES>", "Ana@cliente.es" },
 		{ "Ana [mailto:ana@cliente.es]", "ana@cliente.es" }, { "ana@cliente.es", "ana@cliente.es" },
 		{ "Ana", NULL }, { "@", NULL }, { "", NULL },
 	};

@@ -26,7 +26,7 @@ static const command_case command_cases[] = {
 	{ "#assign nobody", .assign = "", .rest = "" },
 	{ "#nota\nCliente VIP", .note = TRUE, .rest = "Cliente VIP" },
 	{ "#departamento facturacion\n#cerrar\nAdiós", .department = "facturacion", .close = TRUE, .rest = "Adiós" },
-	{ "#cliente Ana@Cliente.es\nLlamó", .customer = "ana@cliente.es", .rest = "Llamó", .place = STAFF_AT_DESK },
+	{ "#cliente Ana@Cliente.es\nLlamó", .customer = "Ana@cliente.es", .rest = "Llamó", .place = STAFF_AT_DESK },
 	{ "#cliente ana@cliente.es\nLlamó", .rest = "Llamó", .problem = "#cliente belongs on the desk address" },
 	{ "#cliente ana", .rest = "", .problem = "not an e-mail address", .place = STAFF_AT_DESK },
 	{ "Hola\n#estado cerrado", .rest = "Hola\n#estado cerrado" },          /* only the first lines count */

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 49-close-by-mail - customers close their own ticket by mail, read from what smtp-sink
+# 68-close-by-mail - customers close their own ticket by mail, read from what smtp-sink
 # received: every customer notice carries a mailto: close link; a mail to the close
 # address or a reply starting #cerrar from the account or a sub-account closes the ticket
 # and confirms it; a stranger's or a watcher's request is held and changes nothing;
