@@ -54,6 +54,15 @@ gboolean address_equal(const char *a, const char *b);
  */
 char *address_base(const char *address, char **detail);
 
+/* A ticket's close address: soporte+KQZ-482913-cerrar@example.com; "-close" is read too. */
+#define ADDRESS_CLOSE_SUFFIX "-cerrar"
+
+/*
+ * address_close_code - the code of a close address's plus detail (KQZ-482913-cerrar,
+ * KQZ-482913-close, case ignored) as written, or NULL when detail is no close detail.
+ */
+char *address_close_code(const char *detail);
+
 /* address_is_mail_system - MAILER-DAEMON or postmaster: the senders of bounces. */
 gboolean address_is_mail_system(const char *address);
 

@@ -28,6 +28,9 @@ typedef struct {
 	closed_reply_policy closed_reply; /* per department, defaults to [ticketd] closed_reply */
 	cc_policy cc;               /* per department, defaults to [ticketd] cc */
 	char **staff;               /* its own agents, lower case, NULL-terminated; [ticketd] staff too */
+	char *from_name;            /* its notices' From:, NULL for [smtp] from */
+	char *from_address;
+	char *signature;            /* ends its customers' notices, NULL for [smtp] signature */
 } department_config;
 
 typedef struct {
@@ -38,6 +41,7 @@ typedef struct {
 	char *from_name;            /* From: display name */
 	char *from_address;         /* From: address */
 	char *envelope_from;        /* MAIL FROM for human mail (staff replies); "" = null sender */
+	char *signature;            /* ends every customer notice; NULL or "" for none */
 	int timeout;                /* seconds */
 	int retry_max_age;          /* seconds before a transient failure becomes final */
 	int auto_per_hour;          /* automatic mails to one address per hour */
@@ -129,6 +133,7 @@ typedef struct {
 	GPtrArray *departments;     /* department_config * */
 	int sweep_interval;         /* seconds between two rounds of the daemon's sweeper */
 	GPtrArray *sweep_rules;     /* sweep_rule *, in file order */
+	int64_t sweep_remind;       /* seconds before a rule closes a ticket to remind; 0: never */
 	lmtp_config lmtp;
 	smtp_config smtp;
 	kb_config kb;

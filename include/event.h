@@ -22,6 +22,7 @@
 #define EVENT_REFUSED   "refused"       /* a reply to a closed ticket was refused */
 #define EVENT_BOUNCING  "bouncing"      /* before schema 10, a bounce named this recipient: history */
 #define EVENT_SWEEP     "sweep"         /* a [sweep] rule moved the ticket */
+#define EVENT_REMINDED  "reminded"      /* the customer was told a [sweep] rule will close it */
 #define EVENT_DELIVERY_FAILED "delivery_failed" /* a notification failed for good */
 #define EVENT_PRIORITY  "priority"      /* a person set the priority (detail: the new one) */
 #define EVENT_DEPARTMENT "department"   /* moved to another department (detail: its slug) */
@@ -51,6 +52,8 @@ typedef enum {
 	NOTIFY_REFUSED,             /* a reply to a closed ticket was refused */
 	NOTIFY_HELD_SUBACCOUNT,     /* to the sender: a sub-account that may not open tickets */
 	NOTIFY_HELD_UNKNOWN,        /* to the sender: unknown_sender = hold, a person will look */
+	NOTIFY_CLOSED,              /* the customer closed the ticket by mail: confirmed to them */
+	NOTIFY_REMINDER,            /* a [sweep] rule will close the idle ticket soon (remind =) */
 	/* Notices to staff: automatic mail with the agent's signed Reply-To. */
 	NOTIFY_STAFF_NEW,           /* a new ticket, with the customer's text */
 	NOTIFY_STAFF_CUSTOMER_REPLY, /* the customer wrote again */
@@ -61,7 +64,9 @@ typedef enum {
 	NOTIFY_STAFF_COMMAND_ERROR  /* the agent's mail had a command we could not apply */
 } notify_kind;
 
-/* NOTIFY_IS_STAFF - a notice for the desk rather than the customer. */
+/* NOTIFY_IS_STAFF - a notice for the desk rather than the customer; the customer's
+ * kinds are NOTIFY_CREATED up to NOTIFY_LAST_CUSTOMER. */
+#define NOTIFY_LAST_CUSTOMER NOTIFY_REMINDER
 #define NOTIFY_IS_STAFF(kind) ((kind) >= NOTIFY_STAFF_NEW)
 
 /* The outbox.kind of a staff reply: the one notice that is never automatic mail. */
@@ -92,7 +97,7 @@ typedef struct {
 } notify_event;
 
 /* event_notice_name - created, staff_reply, status, reopened, auto_closed, new_linked, refused,
- * held_subaccount, held_unknown, staff_new, staff_customer_reply, staff_reopened, staff_assigned, staff_held, staff_bounce,
+ * held_subaccount, held_unknown, closed, reminder, staff_new, staff_customer_reply, staff_reopened, staff_assigned, staff_held, staff_bounce,
  * staff_command_error. */
 const char *event_notice_name(notify_kind kind);
 

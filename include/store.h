@@ -168,6 +168,10 @@ GArray *store_ticket_first_replies(store *store, GError **error);
  * change nor a customer message after before: what the sweeper may move. store_ticket * */
 GPtrArray *store_ticket_idle(store *store, const char *status, int64_t before, int limit,
                              GError **error);
+/* store_ticket_to_remind - up to limit tickets in status, not merged, idle since a time
+ * in (after, before] and without an EVENT_REMINDED since then. store_ticket * */
+GPtrArray *store_ticket_to_remind(store *store, const char *status, int64_t before, int64_t after, int limit,
+                                  GError **error);
 
 /* Messages, raw bytes and attachments. */
 int64_t store_message_add(store *store, const store_message_row *row, GError **error);

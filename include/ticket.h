@@ -103,6 +103,15 @@ gboolean ticket_set_status(const ticket_change *change, const store_ticket *tick
  * closed already or on error. */
 const char *ticket_close(const ticket_change *change, const store_ticket *ticket, GError **error);
 
+/*
+ * ticket_customer_close - the account or a sub-account asked by mail to close the ticket
+ * (its close address, or #cerrar): the mail is kept, the ticket closed with EVENT_STATUS,
+ * NOTIFY_CLOSED confirms it to the customer and the desk gets the mail. A closed ticket
+ * only keeps the mail; *closed says whether this closed it.
+ */
+gboolean ticket_customer_close(const ticket_change *change, const store_ticket *ticket,
+                               const ticket_message *message, gboolean *closed, GError **error);
+
 /* ticket_reopen - a person reopens a resolved or closed ticket; the status it now has,
  * NULL when refused or on error. */
 const char *ticket_reopen(const ticket_change *change, const store_ticket *ticket, GError **error);
@@ -111,6 +120,12 @@ const char *ticket_reopen(const ticket_change *change, const store_ticket *ticke
  * when it closes, NOTIFY_STATUS otherwise. */
 gboolean ticket_sweep(const ticket_change *change, const store_ticket *ticket, const char *status,
                       const char *detail, GError **error);
+
+/* ticket_remind - a [sweep] rule will close the idle ticket in [sweep] remind:
+ * EVENT_REMINDED with detail (no status change, so the ticket stays idle) and
+ * NOTIFY_REMINDER to the customer. */
+gboolean ticket_remind(const ticket_change *change, const store_ticket *ticket, const char *detail,
+                       GError **error);
 
 /* ticket_note - an internal note, EVENT_NOTE; never mailed. */
 gboolean ticket_note(const ticket_change *change, const store_ticket *ticket, const char *text,

@@ -131,6 +131,21 @@ address_base(const char *address, char **detail)
 	return base;
 }
 
+char *
+address_close_code(const char *detail)
+{
+	static const char *const suffixes[] = { ADDRESS_CLOSE_SUFFIX, "-close", NULL };
+	gsize length = detail ? strlen(detail) : 0;
+
+	for (int i = 0; suffixes[i] != NULL; i++) {
+		gsize n = strlen(suffixes[i]);
+
+		if (length > n && g_ascii_strcasecmp(detail + length - n, suffixes[i]) == 0)
+			return g_strndup(detail, length - n);
+	}
+	return NULL;
+}
+
 /* address_robot_local - the lower-case local part without +detail; a bare name is all local. */
 static char *
 address_robot_local(const char *address)
@@ -184,6 +199,9 @@ address_is_ours(const ticketd_config *config, const char *address)
 	if (config_department_for(config, address, NULL) != NULL || address_equal(address, config->smtp.from_address) ||
 	    address_equal(address, config->smtp.envelope_from))
 		return TRUE;
+	for (guint i = 0; i < config->departments->len; i++)
+		if (address_equal(address, ((department_config *)g_ptr_array_index(config->departments, i))->from_address))
+			return TRUE;
 	at = strrchr(address, '@');
 	return at != NULL && address_equal(at + 1, config->domain);
 }

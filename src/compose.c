@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
+#include "address.h"
 #include "code.h"
 #include "compose.h"
 #include "kb.h"
@@ -60,7 +61,9 @@ compose_auto_submitted(notify_kind kind)
 	case NOTIFY_REFUSED:
 	case NOTIFY_HELD_SUBACCOUNT:
 	case NOTIFY_HELD_UNKNOWN:
+	case NOTIFY_CLOSED:
 		return "auto-replied";
+	case NOTIFY_REMINDER:
 	case NOTIFY_STATUS:
 	case NOTIFY_AUTO_CLOSED:
 	case NOTIFY_STAFF_NEW:
@@ -213,6 +216,57 @@ compose_department_address(const ticketd_config *config, const store_ticket *tic
 	return department ? department->address : config->smtp.from_address;
 }
 
+/* compose_close_address - the ticket's close address: soporte+KQZ-482913-cerrar@. */
+static char *
+compose_close_address(const ticketd_config *config, const store_ticket *ticket)
+{
+	const char *address = compose_department_address(config, ticket);
+	const char *at = strchr(address, '@');
+
+	return g_strdup_printf("%.*s+%s" ADDRESS_CLOSE_SUFFIX "%s", (int)(at - address), address, ticket->code, at);
+}
+
+/*
+ * compose_close_link - the {close_link} line: a mailto: URI (RFC 6068) to the close
+ * address with a ready subject, percent-encoded, then a blank line; "" for staff, for
+ * held mail that reached no ticket and for a ticket closed already: nothing to close.
+ */
+static char *
+compose_close_link(const ticketd_config *config, const compose_request *request, gboolean english)
+{
+	const char *status = request->event->new_status ? request->event->new_status : request->ticket->status;
+	g_autofree char *address = compose_close_address(config, request->ticket);
+	g_autofree char *subject = NULL;
+	g_autofree char *to = NULL;
+	g_autofree char *query = NULL;
+
+	if (NOTIFY_IS_STAFF(request->kind) || *request->ticket->code == '\0' || strcmp(status, STATUS_CLOSED) == 0)
+		return g_strdup("");
+	subject = g_strdup_printf("%s [%s #%s]", english ? "Close" : "Cerrar",
+	                          config->subject_tag ? config->subject_tag : CONFIG_DEFAULT_SUBJECT_TAG,
+	                          request->ticket->code);
+	/* RFC 6068 §2: "+" and "@" may stand as they are in the address; a value escapes all
+	 * but the unreserved characters. */
+	to = g_uri_escape_string(address, "+@", FALSE);
+	query = g_uri_escape_string(subject, NULL, FALSE);
+	return g_strdup_printf("%s mailto:%s?subject=%s\n\n",
+	                       english ? "If it is solved already, you can close it:" : "Si ya está resuelto, puede cerrarlo:",
+	                       to, query);
+}
+
+/* compose_remind - the {remind} of a reminder: "24 h", "90 min", "3 días". */
+static char *
+compose_remind(const ticketd_config *config, gboolean english)
+{
+	int64_t seconds = config->sweep_remind;
+
+	if (seconds >= 2 * 86400 && seconds % 86400 == 0)
+		return g_strdup_printf("%" G_GINT64_FORMAT " %s", seconds / 86400, english ? "days" : "días");
+	if (seconds % 3600 == 0)
+		return g_strdup_printf("%" G_GINT64_FORMAT " h", seconds / 3600);
+	return g_strdup_printf("%" G_GINT64_FORMAT " min", (seconds + 59) / 60);
+}
+
 /*
  * compose_suggestions - the {suggestions} block: a heading and, per article, its title,
  * one line of excerpt and its link, ending in a blank line; "" when there are none, so
@@ -331,15 +385,30 @@ compose_values(const ticketd_config *config, const compose_request *request, con
 	                                                          NOTIFY_IS_STAFF(request->kind)));
 	g_hash_table_insert(values, "reason", compose_body_text(event->reason));   /* a line per problem */
 	g_hash_table_insert(values, "held_id", g_strdup_printf("%" G_GINT64_FORMAT, event->held_id));
+	g_hash_table_insert(values, "close_link", compose_close_link(config, request, english));
+	g_hash_table_insert(values, "remind", compose_remind(config, english));
 	if (NOTIFY_IS_STAFF(request->kind))
 		compose_staff_values(config, request, english, values);
 	return values;
 }
 
-/* compose_template_text - the body: the template with {placeholders} filled, one pass. */
+/* compose_signature - what ends a customer's notice: the department's, else [smtp]'s. */
+static const char *
+compose_signature(const ticketd_config *config, const compose_request *request)
+{
+	const department_config *department = config_department_by_slug(config, request->ticket->department);
+
+	if (NOTIFY_IS_STAFF(request->kind))
+		return NULL;
+	return department != NULL && department->signature != NULL ? department->signature : config->smtp.signature;
+}
+
+/* compose_template_text - the body: the template with {placeholders} filled, one pass,
+ * then the signature after the "-- " line (RFC 3676 §4.3) that mail readers know. */
 char *
 compose_template_text(const ticketd_config *config, const compose_request *request)
 {
+	const char *signature = compose_signature(config, request);
 	const char *lang = compose_language(request->language);
 	g_autofree char *template = compose_read_template(config, event_notice_name(request->kind), lang);
 	g_autoptr(GHashTable) values = compose_values(config, request, lang);
@@ -356,6 +425,12 @@ compose_template_text(const ticketd_config *config, const compose_request *reque
 		}
 		g_string_append(out, value);     /* not scanned again: a value cannot hold a placeholder */
 		p = close;
+	}
+	if (signature != NULL && *signature != '\0') {
+		while (out->len > 0 && out->str[out->len - 1] == '\n')
+			g_string_truncate(out, out->len - 1);
+		/* A body that has its "-- " block already (a staff reply's) gets one, not two. */
+		g_string_append_printf(out, "\n\n%s%s\n", strstr(out->str, "\n-- \n") ? "" : "-- \n", signature);
 	}
 	{
 		g_autofree char *text = g_string_free(out, FALSE);
@@ -450,6 +525,20 @@ compose_plus_address(const ticketd_config *config, const store_ticket *ticket)
 	const char *at = strchr(address, '@');
 
 	return g_strdup_printf("%.*s+%s%s", (int)(at - address), address, ticket->code, at);
+}
+
+/* compose_from - the department's From (name and address), else [smtp] from. */
+static void
+compose_from(const ticketd_config *config, const store_ticket *ticket, const char **name, const char **address)
+{
+	const department_config *department = config_department_by_slug(config, ticket->department);
+
+	*name = config->smtp.from_name;
+	*address = config->smtp.from_address;
+	if (department != NULL && department->from_address != NULL) {
+		*name = department->from_name;
+		*address = department->from_address;
+	}
 }
 
 /* compose_add_reference - one <id> to a References list, once, when it is well formed. */
@@ -552,16 +641,18 @@ compose_mail(const ticketd_config *config, const compose_request *request, char 
 	g_autoptr(GMimeObject) content = compose_content(config, part, request);
 	g_autoptr(GMimeFormatOptions) format = g_mime_format_options_new();
 	const char *auto_submitted = compose_auto_submitted(request->kind);
+	const char *from_name, *from_address;
 	char *text;
 
 	if (reply_to == NULL)           /* no key: notify suppresses staff notices before this */
 		reply_to = compose_plus_address(config, request->ticket);
-	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_FROM, config->smtp.from_name, config->smtp.from_address);
+	compose_from(config, request->ticket, &from_name, &from_address);
+	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_FROM, from_name, from_address);
 	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_TO, request->recipient_name, request->recipient);
 	/* Everyone told sees everyone else: "reply all" keeps them all on the ticket. */
 	for (guint i = 0; request->cc != NULL && i < request->cc->len; i++)
 		compose_add_mailbox(message, GMIME_ADDRESS_TYPE_CC, NULL, g_ptr_array_index(request->cc, i));
-	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_REPLY_TO, config->smtp.from_name, reply_to);
+	compose_add_mailbox(message, GMIME_ADDRESS_TYPE_REPLY_TO, from_name, reply_to);
 	g_mime_message_set_subject(message, subject, "utf-8");
 	g_mime_message_set_date(message, now);
 	*message_id = g_mime_utils_generate_message_id(config->domain);

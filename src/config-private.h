@@ -120,6 +120,7 @@ gboolean config_load_imap_sources(const config_source *source, ticketd_config *c
 void config_imap_source_free(gpointer data);
 
 /* [sweep] and [labels] (config_sweep.c). */
+gboolean config_sweep_read_remind(const config_section *section, const config_key *key, GError **error);
 gboolean config_sweep_read_rules(const config_section *section, const config_key *key, GError **error);
 gboolean config_load_labels(const config_source *source, ticketd_config *config, GError **error);
 void config_sweep_rule_free(gpointer data);

@@ -406,6 +406,9 @@ department_free(gpointer data)
 	g_free(department->name);
 	g_free(department->address);
 	g_strfreev(department->staff);
+	g_free(department->from_name);
+	g_free(department->from_address);
+	g_free(department->signature);
 	g_free(department);
 }
 
@@ -593,6 +596,7 @@ config_free(ticketd_config *config)
 	g_free(config->smtp.from_name);
 	g_free(config->smtp.from_address);
 	g_free(config->smtp.envelope_from);
+	g_free(config->smtp.signature);
 	if (config->imap_sources != NULL)
 		g_ptr_array_unref(config->imap_sources);
 	if (config->lmtp.allowed_uids != NULL)

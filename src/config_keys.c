@@ -4,6 +4,7 @@
  * documents these rows; rows are read in order, so a key may depend on one above it.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <string.h>
@@ -26,6 +27,9 @@ const config_choice config_closed_reply_choices[] = {
 static const config_choice cc_choices[] = { { "watch", CC_WATCH }, { "ignore", CC_IGNORE }, { NULL, 0 } };
 static const config_choice starttls_choices[] = { { "required", TRUE }, { "no", FALSE }, { NULL, 0 } };
 static const config_choice yes_no_choices[] = { { "yes", TRUE }, { "no", FALSE }, { NULL, 0 } };
+
+/* The longest signature: a few lines, not a letter. */
+#define CONFIG_SIGNATURE_MAX 4096
 
 const char *const config_languages[] = { "es", "en", NULL };
 
@@ -249,16 +253,6 @@ config_read_department_address(const config_section *section, const config_key *
 	return TRUE;
 }
 
-/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
-const config_key config_department_keys[] = {
-	CONFIG_STR("name", department_config, name, NULL, NULL),
-	CONFIG_OTHER("address", NULL, config_read_department_address),
-	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
-	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
-	CONFIG_OTHER("staff", NULL, config_read_department_staff),
-	{ NULL }
-};
-
 /* config_loopback - host (as in inet:host:port, maybe [bracketed]) is a loopback address. */
 static gboolean
 config_loopback(const char *hostport)
@@ -380,6 +374,23 @@ config_read_smtp_password(const config_section *section, const config_key *key, 
 	return path == NULL || config_read_secret(section, key, path, &section->config->smtp.password, error);
 }
 
+/* config_mailbox - "Soporte Example <soporte@example.com>" or a bare address, split;
+ * FALSE when the address is not valid. */
+static gboolean
+config_mailbox(const char *from, char **name, char **address)
+{
+	const char *lt = strrchr(from, '<');
+
+	if (lt != NULL && g_str_has_suffix(from, ">")) {
+		*name = g_strstrip(g_strndup(from, (gsize)(lt - from)));
+		*address = g_ascii_strdown(lt + 1, (gssize)strlen(lt + 1) - 1);
+	} else {
+		*name = g_strdup("");
+		*address = g_ascii_strdown(from, -1);
+	}
+	return address_valid(*address);
+}
+
 /*
  * config_read_from - "Soporte Example <soporte@example.com>" or a bare address; without
  * one, the key's default local part on [ticketd] domain. The envelope sender inherits it.
@@ -389,22 +400,88 @@ config_read_from(const config_section *section, const config_key *key, GError **
 {
 	smtp_config *smtp = section->target;
 	g_autofree char *from = config_string(section->source, section->group, key->name, NULL);
-	const char *lt;
 
 	if (from == NULL)
 		from = g_strconcat(key->text, "@", section->config->domain, NULL);
-	lt = strrchr(from, '<');
-	if (lt != NULL && g_str_has_suffix(from, ">")) {
-		smtp->from_name = g_strstrip(g_strndup(from, (gsize)(lt - from)));
-		smtp->from_address = g_ascii_strdown(lt + 1, (gssize)strlen(lt + 1) - 1);
-	} else {
-		smtp->from_name = g_strdup("");
-		smtp->from_address = g_ascii_strdown(from, -1);
-	}
-	if (!address_valid(smtp->from_address))
+	if (!config_mailbox(from, &smtp->from_name, &smtp->from_address))
 		return config_key_fail(error, section, key, "\"%s\" has no valid address", from);
 	smtp->envelope_from = g_strdup(smtp->from_address);
 	return TRUE;
+}
+
+/* config_read_department_from - the From of the department's notices; none: [smtp] from. */
+static gboolean
+config_read_department_from(const config_section *section, const config_key *key, GError **error)
+{
+	department_config *department = section->target;
+	g_autofree char *from = config_string(section->source, section->group, key->name, NULL);
+
+	if (from == NULL)
+		return TRUE;
+	if (!config_mailbox(from, &department->from_name, &department->from_address))
+		return config_key_fail(error, section, key, "\"%s\" has no valid address; write e.g. "
+		                       "from = %s <%s>", from, department->name, department->address);
+	return TRUE;
+}
+
+/*
+ * config_signature - signature = text (\n for a new line) or signature_file = PATH, not
+ * both: valid UTF-8 of at most CONFIG_SIGNATURE_MAX bytes, without NUL, trailing new
+ * lines dropped. *out keeps what it had when neither is written.
+ */
+static gboolean
+config_signature(const config_section *section, const config_key *key, char **out, GError **error)
+{
+	g_autofree char *path = config_string(section->source, section->group, key->name, NULL);
+	g_autoptr(GError) read_error = NULL;
+	char *text = NULL;
+	gsize length = 0;
+	struct stat st;
+
+	if (path == NULL)
+		return TRUE;
+	if (*out != NULL)
+		return config_key_fail(error, section, key, "write signature or signature_file, not both");
+	path = config_path_absolute(section->source, g_steal_pointer(&path));
+	if (stat(path, &st) != 0)
+		return config_key_fail(error, section, key, "%s: %s", path, g_strerror(errno));
+	/* A device or a FIFO would be read without end. */
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_SIGNATURE_MAX)
+		return config_key_fail(error, section, key, "%s is not a file of at most %d bytes", path,
+		                       CONFIG_SIGNATURE_MAX);
+	if (!g_file_get_contents(path, &text, &length, &read_error))
+		return config_key_fail(error, section, key, "%s", read_error->message);
+	*out = text;
+	if (length > CONFIG_SIGNATURE_MAX || memchr(text, '\0', length) != NULL || !g_utf8_validate(text, -1, NULL))
+		return config_key_fail(error, section, key, "%s is not UTF-8 text of at most %d bytes", path,
+		                       CONFIG_SIGNATURE_MAX);
+	g_strchomp(text);
+	config_file_note(section->config, path, &st, TRUE);
+	return TRUE;
+}
+
+/* config_check_signature - the text of signature = within the bounds of a signature file. */
+static gboolean
+config_check_signature(const config_section *section, const config_key *key, GError **error)
+{
+	char *text = *(char **)config_key_field(section, key);
+
+	if (text != NULL && strlen(text) > CONFIG_SIGNATURE_MAX)
+		return config_key_fail(error, section, key, "longer than %d bytes; use signature_file",
+		                       CONFIG_SIGNATURE_MAX);
+	return TRUE;
+}
+
+static gboolean
+config_read_smtp_signature_file(const config_section *section, const config_key *key, GError **error)
+{
+	return config_signature(section, key, &((smtp_config *)section->target)->signature, error);
+}
+
+static gboolean
+config_read_department_signature_file(const config_section *section, const config_key *key, GError **error)
+{
+	return config_signature(section, key, &((department_config *)section->target)->signature, error);
 }
 
 /* config_check_envelope_from - an address, or "" for the null sender. */
@@ -418,6 +495,20 @@ config_check_envelope_from(const config_section *section, const config_key *key,
 	return TRUE;
 }
 
+/* [department:SLUG]: name defaults to the slug, closed_reply and cc to [ticketd]'s. */
+const config_key config_department_keys[] = {
+	CONFIG_STR("name", department_config, name, NULL, NULL),
+	CONFIG_OTHER("address", NULL, config_read_department_address),
+	CONFIG_CHOICE("closed_reply", department_config, closed_reply, NULL, config_closed_reply_choices),
+	CONFIG_CHOICE("cc", department_config, cc, NULL, cc_choices),
+	CONFIG_OTHER("staff", NULL, config_read_department_staff),
+	/* The department's own voice; without them, [smtp] from and signature. */
+	CONFIG_OTHER("from", NULL, config_read_department_from),
+	CONFIG_STR("signature", department_config, signature, NULL, config_check_signature),
+	CONFIG_OTHER("signature_file", NULL, config_read_department_signature_file),
+	{ NULL }
+};
+
 /* [smtp]: how notifications leave. */
 const config_key config_smtp_keys[] = {
 	CONFIG_STR("url", smtp_config, url, "smtp://127.0.0.1:25", config_check_smtp_url),
@@ -429,6 +520,8 @@ const config_key config_smtp_keys[] = {
 	CONFIG_INT("timeout", smtp_config, timeout, CONFIG_DEFAULT_SMTP_TIMEOUT, 1, 3600),
 	CONFIG_INT("retry_max_age", smtp_config, retry_max_age, 5 * 86400, 60, 30 * 86400),
 	CONFIG_INT("auto_per_hour", smtp_config, auto_per_hour, 10, 0, 100000),
+	CONFIG_STR("signature", smtp_config, signature, NULL, config_check_signature),
+	CONFIG_OTHER("signature_file", NULL, config_read_smtp_signature_file),
 	{ NULL }
 };
 
@@ -451,6 +544,7 @@ const config_key config_imap_keys[] = {
 /* [sweep]: without any rule line, config_sweep_default_rules apply. */
 const config_key config_sweep_keys[] = {
 	CONFIG_INT("interval", ticketd_config, sweep_interval, 60, 1, 86400),
+	CONFIG_OTHER("remind", NULL, config_sweep_read_remind),
 	CONFIG_OTHER("rule", NULL, config_sweep_read_rules),
 	{ NULL }
 };

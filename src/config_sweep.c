@@ -108,7 +108,7 @@ config_sweep_read_rules(const config_section *section, const config_key *key, GE
 		if (line[0] == '[')
 			in_sweep = strcmp(line, "[sweep]") == 0;
 		if (!in_sweep || line[0] == '[' || line[0] == '#' || line[0] == ';' || line[0] == '\0' ||
-		    g_str_has_prefix(line, "interval"))
+		    g_str_has_prefix(line, "interval") || g_str_has_prefix(line, "remind"))
 			continue;
 		seen = TRUE;
 		g_strstrip(strchr(line, '=') + 1);
@@ -123,6 +123,21 @@ config_sweep_read_rules(const config_section *section, const config_key *key, GE
 	}
 	if (!seen)
 		config_sweep_defaults(config);
+	return TRUE;
+}
+
+/* config_sweep_read_remind - remind = 24h: how long before a rule closes a ticket the
+ * customer is told; none or 0 (the default) sends no reminder. */
+gboolean
+config_sweep_read_remind(const config_section *section, const config_key *key, GError **error)
+{
+	g_autofree char *text = config_key_text(section, key);
+
+	if (text == NULL || strcmp(text, "none") == 0 || strcmp(text, "0") == 0)
+		return TRUE;
+	if ((section->config->sweep_remind = config_duration(text)) < 0)
+		return config_key_fail(error, section, key, "the duration is a number followed by s, m, h or d, "
+		                       "e.g. remind = 24h; or none");
 	return TRUE;
 }
 

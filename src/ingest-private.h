@@ -109,4 +109,14 @@ gboolean ingest_over_limits(ingest_context *ctx);
 /* ingest_gate - why a known sender's mail must only be held, or NULL. */
 const char *ingest_gate(ingest_context *ctx, sender_identity identity);
 
+/* ingest_plus_code - the ticket code the plus detail names: CODE, CODE-cerrar, CODE.token. */
+char *ingest_plus_code(const ingest_context *ctx);
+
+/* ingest_close_asked - mail to a close address, or whose first line is #cerrar / #close. */
+gboolean ingest_close_asked(const ingest_context *ctx);
+
+/* ingest_close - a request to close ticket (NULL: it named none): closed when the
+ * account or a sub-account asked, else held with the reason. */
+void ingest_close(ingest_context *ctx, sender_identity identity, const store_ticket *ticket);
+
 #endif

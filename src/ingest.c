@@ -194,13 +194,9 @@ ingest_thread(ingest_context *ctx, store_ticket *ticket)
 	const parsed_message *message = ctx->message;
 	g_autofree char *subject_code = code_from_subject(message->subject, ctx->config->subject_tag,
 	                                                  ctx->config->code_mask);
-	g_autofree char *plus_code = NULL;
+	g_autofree char *plus_code = ingest_plus_code(ctx);
 	gboolean found = FALSE;
 
-	if (ctx->plus_detail != NULL && code_matches_mask(ctx->config->code_mask, ctx->plus_detail))
-		plus_code = g_ascii_strup(ctx->plus_detail, -1);
-	else
-		plus_code = ingest_signed_code(ctx);
 	found = ingest_by_code(ctx, subject_code, ticket) || ingest_by_code(ctx, plus_code, ticket) ||
 	        ingest_by_message_id(ctx, message->in_reply_to, ticket);
 	for (guint i = message->references->len; !found && i > 0; i--)
@@ -555,6 +551,8 @@ ingest_person_mail(ingest_context *ctx, gboolean threaded, const store_ticket *t
 		            "staff notice (staff_unsigned_reply = no)");
 	else if (threaded && ingest_may_reply(identity, ticket) && identity.role == SENDER_STAFF)
 		ingest_staff_reply(ctx, ticket);
+	else if (ingest_close_asked(ctx))
+		ingest_close(ctx, identity, threaded ? ticket : NULL);
 	else if (threaded && ingest_may_reply(identity, ticket))
 		ingest_customer_reply(ctx, ticket);
 	else if (threaded && ingest_watching(ctx, identity, ticket))

@@ -73,7 +73,8 @@ notify_add(GPtrArray *recipients, const char *address, const char *name, const c
 static gboolean
 notify_always_to_sender(notify_kind kind)
 {
-	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED;
+	return kind == NOTIFY_CREATED || kind == NOTIFY_NEW_LINKED || kind == NOTIFY_REFUSED ||
+	       kind == NOTIFY_CLOSED;
 }
 
 /* notify_held_reply - the answer to a held mail: to its sender alone, no ticket needed. */

@@ -15,6 +15,10 @@
 	" coalesce(t.last_customer, 0)," \
 	" (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)" \
 	" FROM tickets t LEFT JOIN accounts a ON a.id = t.account_id "
+/* When the ticket's idle period began: its last status change or customer message. */
+#define TICKET_IDLE_SINCE \
+	"max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id" \
+	" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0))"
 #define TICKET_FILTER \
 	" (?2 IS NULL OR t.department = ?2) AND (?3 IS NULL OR a.email = ?3)" \
 	" AND (?4 IS NULL OR t.assignee = ?4 OR (?4 = '' AND t.assignee IS NULL))" \
@@ -47,9 +51,12 @@ const char *const store_ticket_sql[ST_COUNT] = {
 		" JOIN events e ON e.ticket_id = t.id AND e.kind = '" EVENT_REPLY "' GROUP BY t.id",
 	/* Idle since the later of the last status change and the last customer message. */
 	[ST_TICKET_IDLE] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
-		" AND max(coalesce((SELECT max(e.created) FROM events e WHERE e.ticket_id = t.id"
-		" AND e.new_status IS NOT NULL), t.created), coalesce(t.last_customer, 0)) <= ?2"
-		" ORDER BY t.id LIMIT ?3",
+		" AND " TICKET_IDLE_SINCE " <= ?2 ORDER BY t.id LIMIT ?3",
+	/* One reminder per idle period: none since the period began. */
+	[ST_TICKET_TO_REMIND] = TICKET_SELECT "WHERE t.status = ?1 AND t.merged_into IS NULL"
+		" AND " TICKET_IDLE_SINCE " <= ?2 AND " TICKET_IDLE_SINCE " > ?3"
+		" AND NOT EXISTS (SELECT 1 FROM events r WHERE r.ticket_id = t.id AND r.kind = '" EVENT_REMINDED "'"
+		" AND r.created >= " TICKET_IDLE_SINCE ") ORDER BY t.id LIMIT ?4",
 	[ST_EVENT_ADD] = "INSERT INTO events(ticket_id, kind, actor, old_status, new_status,"
 		" detail, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_EVENT_LIST] = "SELECT id, kind, actor, old_status, new_status, detail, created"
@@ -321,6 +328,23 @@ store_ticket_idle(store *handle, const char *status, int64_t before, int limit, 
 	sqlite3_bind_int64(stmt, 2, before);
 	sqlite3_bind_int(stmt, 3, limit);
 	return store_collect(handle, stmt, ticket_new, ticket_free, "finding idle tickets", error);
+}
+
+/* store_ticket_to_remind - tickets idle since a time in (after, before] not yet reminded
+ * in this idle period, oldest first. */
+GPtrArray *
+store_ticket_to_remind(store *handle, const char *status, int64_t before, int64_t after, int limit,
+                       GError **error)
+{
+	sqlite3_stmt *stmt = store_stmt_get(handle, ST_TICKET_TO_REMIND, error);
+
+	if (stmt == NULL)
+		return NULL;
+	store_bind_text(stmt, 1, status);
+	sqlite3_bind_int64(stmt, 2, before);
+	sqlite3_bind_int64(stmt, 3, after);
+	sqlite3_bind_int(stmt, 4, limit);
+	return store_collect(handle, stmt, ticket_new, ticket_free, "finding tickets to remind", error);
 }
 
 /* ---- Events ---- */

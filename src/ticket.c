@@ -394,6 +394,27 @@ ticket_close(const ticket_change *change, const store_ticket *ticket, GError **e
 	return ticket_move(change, ticket, STATUS_CLOSED, error) ? STATUS_CLOSED : NULL;
 }
 
+gboolean
+ticket_customer_close(const ticket_change *change, const store_ticket *ticket, const ticket_message *message,
+                      gboolean *closed, GError **error)
+{
+	notify_event event = {
+		.kind = NOTIFY_CLOSED, .ticket_id = ticket->id, .old_status = ticket->status,
+		.new_status = STATUS_CLOSED,
+	};
+
+	*closed = strcmp(ticket->status, STATUS_CLOSED) != 0;
+	if (ticket_add_message(change, ticket->id, MESSAGE_IN, message, error) == 0 ||
+	    !store_ticket_touch_customer(change->store, ticket->id, change->now, error))
+		return FALSE;
+	if (!*closed)
+		return TRUE;
+	return ticket_record_status(change, ticket, STATUS_CLOSED, EVENT_STATUS, "closed by the customer's mail",
+	                            error) &&
+	       ticket_notify(change, &event, error) &&
+	       ticket_tell_staff(change, NOTIFY_STAFF_CUSTOMER_REPLY, ticket->id, message, error);
+}
+
 const char *
 ticket_reopen(const ticket_change *change, const store_ticket *ticket, GError **error)
 {
@@ -415,6 +436,16 @@ ticket_sweep(const ticket_change *change, const store_ticket *ticket, const char
 	};
 
 	return ticket_record_status(change, ticket, status, EVENT_SWEEP, detail, error) &&
+	       ticket_notify(change, &event, error);
+}
+
+gboolean
+ticket_remind(const ticket_change *change, const store_ticket *ticket, const char *detail, GError **error)
+{
+	notify_event event = { .kind = NOTIFY_REMINDER, .ticket_id = ticket->id, .new_status = ticket->status };
+
+	return store_event_add(change->store, ticket->id, EVENT_REMINDED, change->actor, NULL, NULL, detail,
+	                       change->now, error) &&
 	       ticket_notify(change, &event, error);
 }
 

@@ -106,7 +106,7 @@ check_templates(check_context *ctx)
 		return;
 	}
 	for (gsize l = 0; l < G_N_ELEMENTS(languages); l++)
-		for (notify_kind kind = NOTIFY_CREATED; kind <= NOTIFY_REFUSED; kind++) {
+		for (notify_kind kind = NOTIFY_CREATED; kind <= NOTIFY_LAST_CUSTOMER; kind++) {
 			g_autofree char *name = g_strconcat(event_notice_name(kind), ".txt", NULL);
 			g_autofree char *path = g_build_filename(ctx->config->templates_dir, languages[l], name, NULL);
 

@@ -110,6 +110,26 @@ test_base(void)
 	}
 }
 
+/* test_close_code - a close address's detail gives its code; a plain code or a signed
+ * detail is no close detail, so soporte+CODE@ and soporte+CODE.token@ keep their meaning. */
+static void
+test_close_code(void)
+{
+	static const struct { const char *detail, *code; } cases[] = {
+		{ "KQZ-482913-cerrar", "KQZ-482913" }, { "kqz-482913-CERRAR", "kqz-482913" },
+		{ "KQZ-482913-close", "KQZ-482913" }, { "KQZ-482913-Close", "KQZ-482913" },
+		{ "KQZ-482913", NULL }, { "KQZ-482913.abcdefghijkl", NULL }, { "-cerrar", NULL },
+		{ "cerrar", NULL }, { "KQZ-482913-cerrarx", NULL }, { "KQZ-482913cerrar", NULL },
+		{ "", NULL }, { NULL, NULL },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *code = address_close_code(cases[i].detail);
+
+		g_assert_cmpstr(code, ==, cases[i].code);
+	}
+}
+
 /* test_robots - mailboxes no person reads; only the mail system's make mail a bounce. */
 static void
 test_robots(void)
@@ -191,6 +211,7 @@ main(int argc, char **argv)
 	g_test_add_func("/address/valid", test_valid);
 	g_test_add_func("/address/normalize", test_normalize);
 	g_test_add_func("/address/base", test_base);
+	g_test_add_func("/address/close-code", test_close_code);
 	g_test_add_func("/address/robots", test_robots);
 	g_test_add_func("/address/ours", test_ours);
 	return g_test_run();

@@ -339,7 +339,7 @@ test_placeholders(void)
 	/* Every placeholder of every template is filled; a value is never expanded again. */
 	static const notify_kind kinds[] = {
 		NOTIFY_CREATED, NOTIFY_STAFF_REPLY, NOTIFY_STATUS, NOTIFY_REOPENED, NOTIFY_AUTO_CLOSED,
-		NOTIFY_NEW_LINKED, NOTIFY_REFUSED,
+		NOTIFY_NEW_LINKED, NOTIFY_REFUSED, NOTIFY_CLOSED, NOTIFY_REMINDER,
 	};
 	static const char *const langs[] = { "es", "en" };
 
@@ -357,7 +357,8 @@ test_placeholders(void)
 
 			if (strchr(text, '\r') != NULL || strstr(text, "{name}") || strstr(text, "{status}") ||
 			    strstr(text, "{subject}") || strstr(text, "{department}") || strstr(text, "{tag}") ||
-			    strstr(text, "{linked_code}") || strstr(text, "{old_status}"))
+			    strstr(text, "{linked_code}") || strstr(text, "{old_status}") || strstr(text, "{close_link}") ||
+			    strstr(text, "{remind}"))
 				g_error("%s/%s: \"%s\"", langs[l], event_notice_name(kinds[i]), text);
 			g_assert_nonnull(strstr(text, kinds[i] == NOTIFY_REFUSED ? "ABC-123456" : "KQZ-482913"));
 			if (kinds[i] == NOTIFY_STAFF_REPLY)
@@ -365,6 +366,106 @@ test_placeholders(void)
 			if (kinds[i] == NOTIFY_STATUS)
 				g_assert_nonnull(strstr(text, l == 0 ? "Pendiente" : "Pending"));
 		}
+}
+
+/* compose_body_for - the body of a notice of kind whose event sets new_status. */
+static char *
+compose_body_for(notify_kind kind, const store_ticket *t, const char *new_status, const char *language)
+{
+	notify_event event = { .kind = kind, .ticket_id = 1, .new_status = new_status, .text = "Hecho." };
+	compose_request request = {
+		.kind = kind, .ticket = t, .recipient = "ana@cliente.es", .language = language, .event = &event,
+	};
+
+	return compose_template_text(&config, &request);
+}
+
+/* test_close_link - every customer notice of a ticket still open ends with the mailto:
+ * link (RFC 6068, percent-encoded subject); none once closed, none for staff, none for
+ * held mail that reached no ticket. */
+static void
+test_close_link(void)
+{
+	static const char link_es[] = "Si ya está resuelto, puede cerrarlo: mailto:soporte+KQZ-482913-cerrar@example.com"
+	                              "?subject=Cerrar%20%5BTicket%20%23KQZ-482913%5D\n";
+	static const char link_en[] = "If it is solved already, you can close it: mailto:soporte+KQZ-482913-cerrar@"
+	                              "example.com?subject=Close%20%5BTicket%20%23KQZ-482913%5D\n";
+	static const notify_kind open_kinds[] = {
+		NOTIFY_CREATED, NOTIFY_STAFF_REPLY, NOTIFY_STATUS, NOTIFY_REOPENED, NOTIFY_NEW_LINKED, NOTIFY_REMINDER,
+	};
+	store_ticket ticketless = ticket;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(open_kinds); i++) {
+		g_autofree char *es = compose_body_for(open_kinds[i], &ticket, STATUS_ANSWERED, "es");
+		g_autofree char *en = compose_body_for(open_kinds[i], &ticket, STATUS_ANSWERED, "en");
+
+		if (strstr(es, link_es) == NULL || strstr(en, link_en) == NULL)
+			g_error("%s: no close link in \"%s\" / \"%s\"", event_notice_name(open_kinds[i]), es, en);
+	}
+	{
+		g_autofree char *closed = compose_body_for(NOTIFY_STATUS, &ticket, STATUS_CLOSED, "es");
+		g_autofree char *auto_closed = compose_body_for(NOTIFY_AUTO_CLOSED, &ticket, STATUS_CLOSED, "es");
+		g_autofree char *by_mail = compose_body_for(NOTIFY_CLOSED, &ticket, STATUS_CLOSED, "es");
+		g_autofree char *to_staff = compose_body_for(NOTIFY_STAFF_NEW, &ticket, NULL, "es");
+		g_autofree char *held = NULL;
+
+		ticketless.code = "";
+		ticketless.status = "";
+		held = compose_body_for(NOTIFY_HELD_SUBACCOUNT, &ticketless, NULL, "es");
+		g_assert_null(strstr(closed, "mailto:"));
+		g_assert_null(strstr(auto_closed, "mailto:"));
+		g_assert_null(strstr(by_mail, "mailto:"));
+		g_assert_null(strstr(to_staff, "mailto:"));
+		g_assert_null(strstr(held, "mailto:"));
+	}
+}
+
+/* test_signature - the department's signature ends a customer notice, after one "-- "
+ * line even in a staff reply that has its own; [smtp]'s is the default; staff get none. */
+static void
+test_signature(void)
+{
+	department_config *soporte = g_ptr_array_index(config.departments, 0);
+	g_autofree char *global = NULL;
+	g_autofree char *own = NULL;
+	g_autofree char *reply = NULL;
+	g_autofree char *to_staff = NULL;
+
+	config.smtp.signature = "Example Hosting";
+	global = compose_body_for(NOTIFY_STATUS, &ticket, STATUS_ANSWERED, "es");
+	soporte->signature = "Soporte Example\nTel. 900 000 000";
+	own = compose_body_for(NOTIFY_STATUS, &ticket, STATUS_ANSWERED, "es");
+	reply = compose_body_for(NOTIFY_STAFF_REPLY, &ticket, STATUS_ANSWERED, "es");
+	to_staff = compose_body_for(NOTIFY_STAFF_NEW, &ticket, NULL, "es");
+	soporte->signature = NULL;
+	config.smtp.signature = NULL;
+	g_assert_true(g_str_has_suffix(global, "\n\n-- \nExample Hosting\n"));
+	g_assert_true(g_str_has_suffix(own, "\n\n-- \nSoporte Example\nTel. 900 000 000\n"));
+	g_assert_null(strstr(own, "Example Hosting"));
+	g_assert_true(g_str_has_suffix(reply, "en el asunto.\n\nSoporte Example\nTel. 900 000 000\n"));
+	g_assert_null(strstr(strstr(reply, "\n-- \n") + 1, "\n-- \n"));
+	g_assert_null(strstr(to_staff, "Soporte Example\nTel."));
+}
+
+/* test_department_from - a department's from is the From of its tickets' notices. */
+static void
+test_department_from(void)
+{
+	department_config *soporte = g_ptr_array_index(config.departments, 0);
+	g_autofree char *message_id = NULL;
+	g_autofree char *mail = NULL;
+	g_autofree char *global = NULL;
+
+	global = compose_text(NOTIFY_STATUS, &ticket, "es", &message_id);
+	g_clear_pointer(&message_id, g_free);
+	soporte->from_name = "Soporte Example Hosting";
+	soporte->from_address = "ayuda@example.com";
+	mail = compose_text(NOTIFY_STATUS, &ticket, "es", &message_id);
+	soporte->from_name = NULL;
+	soporte->from_address = NULL;
+	g_assert_true(has_header_line(global, "From: Soporte Example <soporte@example.com>"));
+	g_assert_true(has_header_line(mail, "From: Soporte Example Hosting <ayuda@example.com>"));
+	g_assert_true(has_header_line(mail, "Reply-To: Soporte Example Hosting <soporte+KQZ-482913@example.com>"));
 }
 
 int
@@ -392,5 +493,8 @@ main(int argc, char **argv)
 	g_test_add_func("/compose/subject-cleanup", test_subject_cleanup);
 	g_test_add_func("/compose/languages", test_languages);
 	g_test_add_func("/compose/placeholders", test_placeholders);
+	g_test_add_func("/compose/close-link", test_close_link);
+	g_test_add_func("/compose/signature", test_signature);
+	g_test_add_func("/compose/department-from", test_department_from);
 	return g_test_run();
 }

@@ -246,6 +246,14 @@ static const struct { const char *text; const char *expected; } mistakes[] = {
 	  ":6: [sweep] rule: TO is not a status" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nrules = answered 72h closed\n",
 	  ":6: [sweep] rules: unknown key" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[sweep]\nremind = mañana\n",
+	  ":6: [sweep] remind: the duration is a number followed by s, m, h or d" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\nfrom = Facturación <facturacion>\n",
+	  ":5: [department:s] from: \"Facturación <facturacion>\" has no valid address" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\nsignature = x\nsignature_file = /etc/hostname\n",
+	  ":6: [department:s] signature_file: write signature or signature_file, not both" },
+	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[smtp]\nsignature_file = /nonexistent/firma\n",
+	  ":6: [smtp] signature_file: /nonexistent/firma: " },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[labels]\nfr.open = Ouvert\n",
 	  ":6: [labels] fr.open: write LANG.STATUS = label" },
 	{ "[ticketd]\ndomain = example.com\n[department:s]\naddress = s@example.com\n[labels]\nes.abierto = Abierto\n",
@@ -293,6 +301,37 @@ test_sweep_rules(void)
 		g_assert_cmpstr(rule->from[0], ==, cases[i].first_from);
 		g_assert_cmpint(rule->after, ==, cases[i].first_after);
 	}
+}
+
+/* test_voice - a department's from and signature; [smtp]'s stay the default; remind. */
+static void
+test_voice(void)
+{
+	g_autofree char *signature_path = g_build_filename(g_get_tmp_dir(), "ticketd-test-firma.txt", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ticketd_config) config = NULL;
+	const department_config *billing;
+
+	g_assert_true(g_file_set_contents(signature_path, "Facturación Example\nTel. 900 100 200\n\n", -1, NULL));
+	text = g_strdup_printf("%s\n[department:facturacion]\naddress = facturacion@example.com\n"
+	                       "from = Facturación Example <Facturacion@Example.com>\nsignature_file = %s\n"
+	                       "[smtp]\nsignature = Example\\nwww.example.com\n[sweep]\nremind = 24h\n",
+	                       minimal, signature_path);
+	path = write_config(text);
+	config = config_load(path, &error);
+	g_assert_no_error(error);
+	billing = config_department_by_slug(config, "facturacion");
+	g_assert_cmpstr(billing->from_name, ==, "Facturación Example");
+	g_assert_cmpstr(billing->from_address, ==, "facturacion@example.com");
+	g_assert_cmpstr(billing->signature, ==, "Facturación Example\nTel. 900 100 200");
+	g_assert_null(config_department_by_slug(config, "soporte")->from_address);
+	g_assert_null(config_department_by_slug(config, "soporte")->signature);
+	g_assert_cmpstr(config->smtp.signature, ==, "Example\nwww.example.com");
+	g_assert_cmpint(config->sweep_remind, ==, 24 * 3600);
+	g_assert_cmpuint(config->sweep_rules->len, ==, 2);     /* remind is no rule: the defaults */
+	unlink(signature_path);
 }
 
 /* test_file_permissions - others may not read the configuration, nor group change it. */
@@ -541,6 +580,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/sample-states-defaults", test_sample_states_defaults);
 	g_test_add_func("/config/mistakes-name-file-line-key", test_mistakes);
 	g_test_add_func("/config/sweep-rules", test_sweep_rules);
+	g_test_add_func("/config/department-voice", test_voice);
 	g_test_add_func("/config/file-permissions", test_file_permissions);
 	g_test_add_func("/config/labels", test_labels);
 	g_test_add_func("/config/labels-reload", test_labels_reload);
