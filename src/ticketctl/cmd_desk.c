@@ -174,12 +174,9 @@ ctl_priority(ctl_context *ctx, int argc, char **argv)
 	upper = g_ascii_strup(argv[1], -1);
 	if (!store_begin(ctx->db, &error))
 		return ctl_store_error("setting the priority", error);
-	if (!store_ticket_by_code(ctx->db, upper, &ticket, &error)) {
+	if ((status = ctl_ticket(ctx, "priority", upper, &ticket)) != EX_OK) {
 		store_rollback(ctx->db);
-		if (error != NULL)
-			return ctl_store_error("reading the ticket", error);
-		fprintf(stderr, "ticketctl priority: no ticket %s (ticketctl list shows the codes)\n", upper);
-		return EX_NOINPUT;
+		return status;
 	}
 	change = (ticket_change){ .config = ctx->config, .store = ctx->db,
 	                          .actor = actor ? actor : g_get_user_name(), .now = store_now() };

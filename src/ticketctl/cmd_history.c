@@ -15,18 +15,9 @@
 static int
 history_ticket(ctl_context *ctx, const char *command, const char *code, store_ticket *ticket)
 {
-	g_autofree char *upper = g_ascii_strup(code, -1);
-	g_autoptr(GError) error = NULL;
-	int status;
+	int status = ctl_open(ctx);
 
-	if ((status = ctl_open(ctx)) != EX_OK)
-		return status;
-	if (store_ticket_by_code(ctx->db, upper, ticket, &error))
-		return EX_OK;
-	if (error != NULL)
-		return ctl_store_error("reading the ticket", error);
-	fprintf(stderr, "ticketctl %s: no ticket %s (ticketctl list shows the codes)\n", command, upper);
-	return EX_NOINPUT;
+	return status != EX_OK ? status : ctl_ticket(ctx, command, code, ticket);
 }
 
 static void

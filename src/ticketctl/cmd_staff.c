@@ -28,20 +28,6 @@ staff_change(ctl_context *ctx, const char *actor)
 	return change;
 }
 
-/* staff_ticket - the ticket named on the command line, or an exit code. */
-static int
-staff_ticket(ctl_context *ctx, const char *command, const char *code, store_ticket *ticket)
-{
-	g_autofree char *upper = g_ascii_strup(code, -1);
-	g_autoptr(GError) error = NULL;
-
-	if (store_ticket_by_code(ctx->db, upper, ticket, &error))
-		return EX_OK;
-	if (error != NULL)
-		return ctl_store_error("reading the ticket", error);
-	fprintf(stderr, "ticketctl %s: no ticket %s (ticketctl list shows the codes)\n", command, upper);
-	return EX_NOINPUT;
-}
 
 /* staff_begin - open the store, begin, and read the ticket; what names a failed begin.
  * An exit code; on success the transaction is open. */
@@ -55,7 +41,7 @@ staff_begin(ctl_context *ctx, const char *command, const char *what, const char 
 		return status;
 	if (!store_begin(ctx->db, &error))
 		return ctl_store_error(what, error);
-	if ((status = staff_ticket(ctx, command, code, ticket)) != EX_OK)
+	if ((status = ctl_ticket(ctx, command, code, ticket)) != EX_OK)
 		store_rollback(ctx->db);
 	return status;
 }
@@ -436,7 +422,7 @@ ctl_merge(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((code = staff_open_ticket(ctx, "merge", argv[1], &from)) != EX_OK)
 		return code;
-	if ((code = staff_ticket(ctx, "merge", argv[2], &into)) == EX_OK) {
+	if ((code = ctl_ticket(ctx, "merge", argv[2], &into)) == EX_OK) {
 		change = staff_change(ctx, actor);
 		done = ticket_merge(&change, &from, &into, &error);
 		code = staff_finish(ctx, "merge", "merging", done, error);

@@ -406,7 +406,6 @@ ctl_show(ctl_context *ctx, int argc, char **argv)
 	g_auto(store_address_state) bounce = { 0 };
 	g_autoptr(GPtrArray) messages = NULL, events = NULL, attachments = NULL, notices = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *code_upper = NULL;
 	int code;
 
 	if (!ctl_parse(ctx, "CODE", "A ticket's thread, attachments and history.", NULL, &argc, &argv))
@@ -417,13 +416,8 @@ ctl_show(ctl_context *ctx, int argc, char **argv)
 	}
 	if ((code = ctl_open(ctx)) != EX_OK)
 		return code;
-	code_upper = g_ascii_strup(argv[1], -1);
-	if (!store_ticket_by_code(ctx->db, code_upper, &ticket, &error)) {
-		if (error != NULL)
-			return ctl_store_error("reading the ticket", error);
-		fprintf(stderr, "ticketctl show: no ticket %s (ticketctl list shows the codes)\n", code_upper);
-		return EX_NOINPUT;
-	}
+	if ((code = ctl_ticket(ctx, "show", argv[1], &ticket)) != EX_OK)
+		return code;
 	if ((messages = store_message_list(ctx->db, ticket.id, &error)) == NULL ||
 	    (events = store_event_list(ctx->db, ticket.id, &error)) == NULL ||
 	    (attachments = store_attachment_list(ctx->db, ticket.id, &error)) == NULL ||

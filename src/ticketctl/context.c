@@ -251,3 +251,17 @@ ctl_read_text(const char *command, const char *file)
 	}
 	return g_strdup(text->str);
 }
+
+int
+ctl_ticket(ctl_context *ctx, const char *command, const char *code, store_ticket *ticket)
+{
+	g_autofree char *upper = g_ascii_strup(code, -1);
+	g_autoptr(GError) error = NULL;
+
+	if (store_ticket_by_code(ctx->db, upper, ticket, &error))
+		return EX_OK;
+	if (error != NULL)
+		return ctl_store_error("reading the ticket", error);
+	fprintf(stderr, "ticketctl %s: no ticket %s (ticketctl list shows the codes)\n", command, upper);
+	return EX_NOINPUT;
+}

@@ -25,6 +25,9 @@ void ctl_close(ctl_context *ctx);
 /* ctl_parse - command options with GOptionContext; FALSE after printing the usage error. */
 gboolean ctl_parse(ctl_context *ctx, const char *usage, const char *summary, GOptionEntry *entries,
                    int *argc, char ***argv);
+/* ctl_ticket - the ticket a command names (any case), from the open store; an exit code,
+ * EX_NOINPUT with a line saying so when there is none. */
+int ctl_ticket(ctl_context *ctx, const char *command, const char *code, store_ticket *ticket);
 /* ctl_store_error - report a store failure; 75 when retrying can help, else 65/66. */
 int ctl_store_error(const char *what, GError *error);
 void ctl_print_json(JsonBuilder *builder);
