@@ -109,7 +109,10 @@ for my $name (qw(reply note status assign flush)) {
 	my $busy = grep { $_->[1] == 75 } @runs;
 	is(scalar @bad, 0, "ticketctl $name: no failure but busy (" . scalar(@ok) . " done, $busy busy and retried)")
 		or diag join ', ', map { "run $_->[0]: exit $_->[1]" } @bad;
-	cmp_ok(scalar @ok, '>=', $name eq 'flush' ? 1 : 3, "ticketctl $name ran during the load");
+	# Runs answered 75 (busy, try again) count as runs: how many of them succeed is the
+	# machine's timing, that each writer got through is not.
+	cmp_ok(scalar @runs, '>=', $name eq 'flush' ? 1 : 3, "ticketctl $name ran during the load");
+	cmp_ok(scalar @ok, '>=', 1, "ticketctl $name got its change in during the load");
 	$done{$name} = [map { $_->[0] } @ok];
 }
 my ($t1, $t2, $t3, $t4) = map { sql("select id from tickets where code = '$_'") } @codes;
