@@ -109,9 +109,9 @@ for my $name (qw(reply note status assign flush)) {
 	my $busy = grep { $_->[1] == 75 } @runs;
 	is(scalar @bad, 0, "ticketctl $name: no failure but busy (" . scalar(@ok) . " done, $busy busy and retried)")
 		or diag join ', ', map { "run $_->[0]: exit $_->[1]" } @bad;
-	# Runs answered 75 (busy, try again) count as runs: how many of them succeed is the
-	# machine's timing, that each writer got through is not.
-	cmp_ok(scalar @runs, '>=', $name eq 'flush' ? 1 : 3, "ticketctl $name ran during the load");
+	# How many runs fit in the load is the machine's timing (a fast one finishes the load
+	# before a writer's third run); that each writer got through during it is not.
+	cmp_ok(scalar @runs, '>=', 1, "ticketctl $name ran during the load");
 	cmp_ok(scalar @ok, '>=', 1, "ticketctl $name got its change in during the load");
 	$done{$name} = [map { $_->[0] } @ok];
 }
